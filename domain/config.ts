@@ -1,0 +1,338 @@
+/**
+ * The one config document and its schema. Every number the 2010 scripts hard-coded is a default
+ * here; see README "Configuration" for each key.
+ *
+ * `parseConfig(raw)` deep-merges `raw` over {@link DEFAULT_CONFIG} (objects key by key, arrays and
+ * scalars replaced) and validates the result, failing with every bad key's path at once.
+ */
+import { IANAZone } from 'luxon';
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+
+const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+const count = z.number().int().min(0);
+const clockTime = z
+  .string()
+  .regex(/^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'expected a time of day "HH:MM" between 00:00 and 24:00');
+
+const timeZone = z.string().refine((zone) => IANAZone.isValidZone(zone), {
+  message: 'expected an IANA time zone such as "America/Toronto"',
+});
+
+export const ScheduleWindowSchema = z
+  .object({
+    days: z.array(z.enum(WEEKDAYS)).min(1, 'expected at least one day'),
+    start: clockTime,
+    end: clockTime,
+    servers: count,
+  })
+  .strict()
+  .refine((w) => w.start < w.end, { message: 'expected start before end', path: ['end'] });
+
+export const ScheduleSchema = z
+  .object({
+    timeZone,
+    /** Servers outside every window. */
+    baseline: count,
+    windows: z.array(ScheduleWindowSchema),
+  })
+  .strict();
+
+const policyCommon = {
+  /** Scale in only when every sample of this many seconds agrees. */
+  stabilizationSeconds: z.number().int().min(0),
+  /** How many extra servers (above the schedule floor) the queue may add. */
+  maxExtra: count,
+};
+
+export const ThresholdPolicySchema = z
+  .object({
+    type: z.literal('threshold'),
+    ...policyCommon,
+    scaleOutAbove: count,
+    scaleInBelow: count,
+    /** Servers added per decision while over the threshold (the scripts added 1 per probe). */
+    step: z.number().int().min(1),
+  })
+  .strict()
+  .refine((p) => p.scaleInBelow <= p.scaleOutAbove, {
+    message: 'expected scaleInBelow <= scaleOutAbove',
+    path: ['scaleInBelow'],
+  });
+
+export const BacklogPolicySchema = z
+  .object({
+    type: z.literal('backlog-per-server'),
+    ...policyCommon,
+    /** Queue length one extra server is expected to absorb. */
+    targetPerServer: z.number().int().min(1),
+  })
+  .strict();
+
+export const PolicySchema = z.discriminatedUnion('type', [ThresholdPolicySchema, BacklogPolicySchema]);
+
+export const QueueProbeSchema = z
+  .object({
+    url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }),
+    timeoutMs: z.number().int().min(50).max(30_000),
+    maxBodyBytes: z.number().int().min(1).max(65_536),
+    /** A sample older than this is stale, i.e. unknown. */
+    maxSampleAgeSeconds: z.number().int().min(1),
+    /** A reading above this is insane, i.e. unknown. */
+    maxSaneLength: z.number().int().min(1),
+    /** How often the tick probes (EventBridge rate, minutes). */
+    everyMinutes: z.number().int().min(1).max(60),
+  })
+  .strict();
+
+export const HealthCheckSchema = z
+  .object({
+    /** `{privateIp}` is replaced by the server's private address. */
+    urlTemplate: z.string().includes('{privateIp}', { message: 'expected the placeholder {privateIp}' }),
+    /** Case-insensitive text the body must contain. */
+    expectText: z.string().min(1),
+    timeoutMs: z.number().int().min(50).max(30_000),
+    /** A server not healthy this long after launch is replaced. */
+    bootDeadlineSeconds: z.number().int().min(30),
+  })
+  .strict();
+
+export const LoadBalancerSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('none') }).strict(),
+  z.object({ type: z.literal('classic'), name: z.string().min(1).max(32) }).strict(),
+  z
+    .object({
+      type: z.literal('target-group'),
+      targetGroupArn: z
+        .string()
+        .regex(/^arn:aws[a-z-]*:elasticloadbalancing:/, 'expected a target group ARN'),
+      port: z.number().int().min(1).max(65_535).optional(),
+    })
+    .strict(),
+]);
+
+export const LifecycleSchema = z
+  .object({
+    /** A server younger than this is never retired. */
+    minLifetimeMinutes: z.number().int().min(0),
+    /** Seconds between deregistering a server and terminating it. */
+    drainSeconds: z.number().int().min(0).max(3600),
+    retireOrder: z.enum(['newest-first', 'oldest-first', 'closest-to-paid-hour-end']),
+    billing: z.enum(['hourly', 'per-second']),
+    /** With hourly billing, retire only in this many last minutes of a paid hour. */
+    retireInLastMinutesOfHour: z.number().int().min(1).max(60),
+  })
+  .strict();
+
+const awsId = (prefix: string) =>
+  z.string().regex(new RegExp(`^${prefix}-[0-9a-f]{8,17}$`), `expected an id like "${prefix}-0123abcd"`);
+
+export const LaunchSchema = z
+  .object({
+    launchTemplate: z
+      .object({
+        id: awsId('lt').optional(),
+        name: z.string().min(3).max(128).optional(),
+        version: z.string().regex(/^(\$Latest|\$Default|\d+)$/, 'expected $Latest, $Default or a number'),
+      })
+      .strict()
+      .refine((t) => (t.id === undefined) !== (t.name === undefined), {
+        message: 'expected exactly one of id or name',
+      })
+      .optional(),
+    imageId: awsId('ami').optional(),
+    /** Tried in order when EC2 reports no capacity. */
+    instanceTypes: z.array(z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'expected an instance type')),
+    keyName: z.string().min(1).optional(),
+    securityGroupIds: z.array(awsId('sg')),
+    /** Tried in order when EC2 reports no capacity. */
+    subnetIds: z.array(awsId('subnet')),
+    iamInstanceProfileArn: z.string().startsWith('arn:').optional(),
+  })
+  .strict()
+  .refine((l) => l.launchTemplate !== undefined || l.imageId !== undefined, {
+    message: 'expected launchTemplate or imageId',
+    path: ['imageId'],
+  })
+  .refine((l) => l.launchTemplate !== undefined || l.instanceTypes.length > 0, {
+    message: 'expected at least one instance type when no launch template is given',
+    path: ['instanceTypes'],
+  });
+
+export const RoleSchema = z
+  .object({
+    min: count,
+    max: z.number().int().min(1).max(1000),
+    schedule: ScheduleSchema,
+    policy: PolicySchema.optional(),
+    queue: QueueProbeSchema.optional(),
+    health: HealthCheckSchema,
+    loadBalancer: LoadBalancerSchema,
+    lifecycle: LifecycleSchema,
+    launch: LaunchSchema,
+    dbHost: z
+      .string()
+      .min(1)
+      .regex(/^[A-Za-z0-9.:-]+$/, 'expected a host name or address'),
+    workersPerVcpu: z.number().int().min(1).max(64),
+  })
+  .strict()
+  .refine((r) => r.min <= r.max, { message: 'expected min <= max', path: ['min'] })
+  .refine((r) => (r.policy === undefined) === (r.queue === undefined), {
+    message: 'expected a queue probe exactly when a demand policy is set',
+    path: ['queue'],
+  });
+
+export const ConfigSchema = z
+  .object({
+    roles: z
+      .record(z.string().regex(/^[a-z][a-z0-9-]{0,19}$/, 'expected a lower-case role name'), RoleSchema)
+      .refine((roles) => Object.keys(roles).length > 0, { message: 'expected at least one role' }),
+  })
+  .strict();
+
+export type ScheduleWindow = z.infer<typeof ScheduleWindowSchema>;
+export type ScheduleConfig = z.infer<typeof ScheduleSchema>;
+export type ThresholdPolicy = z.infer<typeof ThresholdPolicySchema>;
+export type BacklogPolicy = z.infer<typeof BacklogPolicySchema>;
+export type PolicyConfig = z.infer<typeof PolicySchema>;
+export type QueueProbeConfig = z.infer<typeof QueueProbeSchema>;
+export type HealthCheckConfig = z.infer<typeof HealthCheckSchema>;
+export type LoadBalancerConfig = z.infer<typeof LoadBalancerSchema>;
+export type LifecycleConfig = z.infer<typeof LifecycleSchema>;
+export type LaunchConfig = z.infer<typeof LaunchSchema>;
+export type RoleConfig = z.infer<typeof RoleSchema>;
+export type Config = z.infer<typeof ConfigSchema>;
+
+const weekdays: Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri'];
+
+/** The 2010 setup's numbers. Launch settings and DB host have no sensible default. */
+export const DEFAULT_CONFIG = {
+  roles: {
+    app: {
+      min: 1,
+      max: 10,
+      schedule: {
+        timeZone: 'America/Toronto',
+        baseline: 2,
+        windows: [{ days: weekdays, start: '08:00', end: '21:00', servers: 3 }],
+      },
+      health: {
+        urlTemplate: 'http://{privateIp}:80/',
+        expectText: 'welcome',
+        timeoutMs: 5000,
+        bootDeadlineSeconds: 900,
+      },
+      loadBalancer: { type: 'classic', name: 'smallpayroll-http' },
+      lifecycle: {
+        minLifetimeMinutes: 0,
+        drainSeconds: 300,
+        retireOrder: 'newest-first',
+        billing: 'per-second',
+        retireInLastMinutesOfHour: 10,
+      },
+      launch: { instanceTypes: [], securityGroupIds: [], subnetIds: [] },
+      workersPerVcpu: 2,
+    },
+    job: {
+      min: 1,
+      max: 3,
+      schedule: { timeZone: 'America/Toronto', baseline: 1, windows: [] },
+      policy: {
+        type: 'threshold',
+        scaleOutAbove: 20,
+        scaleInBelow: 5,
+        maxExtra: 2,
+        step: 2,
+        stabilizationSeconds: 300,
+      },
+      queue: {
+        url: 'http://smallpayroll-http.internal/queue/length',
+        timeoutMs: 3000,
+        maxBodyBytes: 64,
+        maxSampleAgeSeconds: 180,
+        maxSaneLength: 1_000_000,
+        everyMinutes: 1,
+      },
+      health: {
+        urlTemplate: 'http://{privateIp}:80/',
+        expectText: 'welcome',
+        timeoutMs: 5000,
+        bootDeadlineSeconds: 900,
+      },
+      loadBalancer: { type: 'none' },
+      lifecycle: {
+        minLifetimeMinutes: 45,
+        drainSeconds: 600,
+        retireOrder: 'newest-first',
+        billing: 'hourly',
+        retireInLastMinutesOfHour: 10,
+      },
+      launch: { instanceTypes: [], securityGroupIds: [], subnetIds: [] },
+      workersPerVcpu: 2,
+    },
+  },
+} as const;
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Objects merge key by key; anything else in `over` replaces `base`. `null` removes a key. */
+export function deepMerge(base: unknown, over: unknown): unknown {
+  if (over === undefined) return base;
+  if (!isPlainObject(base) || !isPlainObject(over)) return over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    if (value === null) delete out[key];
+    else out[key] = deepMerge(base[key], value);
+  }
+  return out;
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((acc, key) => {
+    if (typeof key === 'number') return `${acc}[${key}]`;
+    return acc === '' ? String(key) : `${acc}.${String(key)}`;
+  }, '');
+}
+
+/** Turns zod issues into "path: what was expected" lines. */
+export function describeIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => `${formatPath(issue.path) || '(root)'}: ${issue.message}`);
+}
+
+/**
+ * Validates a config document merged over the defaults.
+ * Roles named in `raw` that are not in the defaults start from nothing; a role can be removed with
+ * `"roles": { "job": null }`.
+ * @throws ConfigError listing every bad key's path and what was expected.
+ */
+export function parseConfig(raw: unknown): Config {
+  if (raw !== undefined && !isPlainObject(raw)) throw new ConfigError(['(root): expected an object']);
+  const merged = deepMerge(DEFAULT_CONFIG as unknown as Json, raw);
+  const result = ConfigSchema.safeParse(merged);
+  if (!result.success) throw new ConfigError(describeIssues(result.error));
+  return deepFreeze(result.data);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** The role's config, or a ConfigError naming the unknown role. */
+export function roleConfig(config: Config, role: string): RoleConfig {
+  const found = config.roles[role];
+  if (found === undefined) {
+    throw new ConfigError([`roles.${role}: unknown role (known: ${Object.keys(config.roles).join(', ')})`]);
+  }
+  return found;
+}

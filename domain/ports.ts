@@ -1,0 +1,143 @@
+/**
+ * Ports: what the services need from the outside world, in domain terms only. Adapters in
+ * `adapters/` implement them over AWS and HTTP; `test/fakes/` implements them in memory.
+ * Every method documents its error contract; errors are those of `domain/errors.ts`.
+ */
+import type {
+  CloudInstance,
+  HealthResult,
+  JournalEntry,
+  LaunchRequest,
+  LoadBalancerMember,
+  QueueSample,
+  RoleOverride,
+  ServerRecord,
+} from './types.js';
+
+export interface Clock {
+  /** Epoch milliseconds. */
+  now(): number;
+}
+
+export interface Compute {
+  /**
+   * Launches one instance for an intent, tagged with stack, role and intent id, IMDSv2 required.
+   * Idempotent per `clientToken`: a retry returns the instance the first call created.
+   * @throws CapacityError (try the next instance type or subnet), ThrottlingError, TransientError,
+   *   InvalidRequestError (bad settings: do not retry unchanged).
+   */
+  launch(request: LaunchRequest): Promise<CloudInstance>;
+
+  /**
+   * Every instance tagged for this stack in any state but `terminated`, all pages.
+   * @throws ThrottlingError, TransientError.
+   */
+  list(): Promise<CloudInstance[]>;
+
+  /**
+   * Terminates instances. Already-terminated or unknown ids are not an error (idempotent).
+   * Callers must only pass instances the ledger owns.
+   * @throws ThrottlingError, TransientError.
+   */
+  terminate(instanceIds: readonly string[]): Promise<void>;
+
+  /**
+   * vCPUs of an instance type (cached).
+   * @throws NotFoundError for an unknown type, ThrottlingError, TransientError.
+   */
+  vcpus(instanceType: string): Promise<number>;
+}
+
+export interface LoadBalancer {
+  /**
+   * Registers instances. Registering a member again is not an error.
+   * @throws NotFoundError (the load balancer is gone), ThrottlingError, TransientError, InvalidRequestError.
+   */
+  register(instanceIds: readonly string[]): Promise<void>;
+
+  /**
+   * Deregisters instances. Deregistering a non-member is not an error.
+   * @throws NotFoundError (the load balancer is gone), ThrottlingError, TransientError.
+   */
+  deregister(instanceIds: readonly string[]): Promise<void>;
+
+  /**
+   * Current members and their load-balancer state.
+   * @throws NotFoundError, ThrottlingError, TransientError.
+   */
+  members(): Promise<LoadBalancerMember[]>;
+}
+
+/** Lease on a role: the holder alone may act on the role until `expiresAt`. */
+export interface Lease {
+  role: string;
+  owner: string;
+  expiresAt: number;
+}
+
+export interface Ledger {
+  /**
+   * Every record of a role, including terminated ones still kept (TTL).
+   * @throws ThrottlingError, TransientError.
+   */
+  listServers(role: string): Promise<ServerRecord[]>;
+
+  /**
+   * Writes a new launch intent (a record in state `launching`).
+   * @throws ConflictError when a record with this intent id exists (the intent is never recorded
+   *   twice), ThrottlingError, TransientError.
+   */
+  createIntent(record: ServerRecord): Promise<void>;
+
+  /**
+   * Applies `patch` if the stored version is `expectedVersion`; returns the new record (version + 1).
+   * @throws ConflictError when the version differs, NotFoundError when there is no such record,
+   *   ThrottlingError, TransientError.
+   */
+  updateServer(
+    role: string,
+    intentId: string,
+    expectedVersion: number,
+    patch: Partial<Omit<ServerRecord, 'role' | 'intentId' | 'version'>>,
+  ): Promise<ServerRecord>;
+
+  /**
+   * Takes the role's lease for `ttlMs` if it is free, expired or already ours.
+   * @throws LeaseHeldError when another owner holds an unexpired lease, ThrottlingError, TransientError.
+   */
+  acquireLease(role: string, owner: string, now: number, ttlMs: number): Promise<Lease>;
+
+  /** Releases the lease if we still hold it; otherwise does nothing. */
+  releaseLease(role: string, owner: string): Promise<void>;
+
+  /** Stores one queue sample (kept with a TTL). @throws ThrottlingError, TransientError. */
+  recordSample(role: string, sample: QueueSample): Promise<void>;
+
+  /** Samples at or after `since`, oldest first. @throws ThrottlingError, TransientError. */
+  samplesSince(role: string, since: number): Promise<QueueSample[]>;
+
+  /** Appends a decision-journal entry (kept with a TTL). @throws ThrottlingError, TransientError. */
+  journal(entry: JournalEntry): Promise<void>;
+
+  /** Newest journal entries of a role, newest first. @throws ThrottlingError, TransientError. */
+  recentJournal(role: string, limit: number): Promise<JournalEntry[]>;
+
+  /** The role's override, if any. @throws ThrottlingError, TransientError. */
+  getOverride(role: string): Promise<RoleOverride | undefined>;
+
+  /** Sets (or with `undefined`, clears) the role's override. @throws ThrottlingError, TransientError. */
+  setOverride(role: string, override: RoleOverride | undefined): Promise<void>;
+}
+
+export interface QueueProbe {
+  /**
+   * Reads the queue length once. Never throws: any failure (timeout, non-2xx, oversize body,
+   * anything but a plain non-negative integer) is a sample with `length: null` and the reason.
+   */
+  read(now: number): Promise<QueueSample>;
+}
+
+export interface HealthProbe {
+  /** Checks one server's content health. Never throws: failures are `{ healthy: false, reason }`. */
+  check(privateIp: string): Promise<HealthResult>;
+}

@@ -1,0 +1,144 @@
+/** Domain data shared by the planner, the ports and the services. Times are epoch milliseconds. */
+
+/** Ledger lifecycle of one server, from the launch intent to its end. */
+export const LIFECYCLE_STATES = [
+  'launching',
+  'pending',
+  'booting',
+  'in-service',
+  'draining',
+  'terminating',
+  'terminated',
+] as const;
+export type LifecycleState = (typeof LIFECYCLE_STATES)[number];
+
+/** States that count toward a role's capacity (a launch in flight is capacity on the way). */
+export const CAPACITY_STATES: ReadonlySet<LifecycleState> = new Set([
+  'launching',
+  'pending',
+  'booting',
+  'in-service',
+]);
+
+/**
+ * One server the system owns, keyed by its launch intent. The record exists before the instance
+ * (state `launching`, no `instanceId`); RunInstances' ClientToken is derived from `intentId`, so a
+ * retried launch can only ever produce this one instance.
+ */
+export interface ServerRecord {
+  role: string;
+  intentId: string;
+  instanceId?: string;
+  state: LifecycleState;
+  /** When the intent was written. */
+  createdAt: number;
+  /** EC2's launch time, once known. */
+  launchedAt?: number;
+  /** When `state` last changed. */
+  stateSince: number;
+  privateIp?: string;
+  instanceType?: string;
+  /** Whether the load balancer has it registered (as far as the ledger knows). */
+  registered: boolean;
+  /** Draining servers are terminated at this time. */
+  drainUntil?: number;
+  /** Why the record is in its current state (last action's reason). */
+  reason?: string;
+  /** Optimistic-concurrency version, incremented by every ledger update. */
+  version: number;
+}
+
+/** Outcome of a content health check of one server. */
+export type HealthResult = { healthy: true } | { healthy: false; reason: string };
+
+/** A server as the planner sees it: the ledger record plus this tick's health result, if probed. */
+export interface ObservedServer extends ServerRecord {
+  health?: HealthResult;
+}
+
+/** One queue-length probe result; `length: null` means unknown (the reason says why). */
+export interface QueueSample {
+  at: number;
+  length: number | null;
+  error?: string;
+}
+
+/** A manual override for one role. */
+export interface RoleOverride {
+  paused: boolean;
+  min?: number;
+  max?: number;
+  /** min/max stop applying at this time; pause has no expiry. */
+  expiresAt?: number;
+  reason?: string;
+  setBy?: string;
+}
+
+/** How many servers a role should have, and why. */
+export interface DesiredDecision {
+  count: number;
+  floor: number;
+  demand: number | null;
+  /** Set when the demand policy refused to lower capacity (unknown or unstable samples). */
+  hold?: string;
+  reasons: string[];
+}
+
+export type Action =
+  | { kind: 'launch'; count: number; reason: string }
+  | { kind: 'register'; serverId: string; reason: string }
+  | { kind: 'drain'; serverId: string; reason: string }
+  | { kind: 'terminate'; serverId: string; reason: string }
+  | { kind: 'replace'; serverId: string; reason: string };
+
+/** Something the planner wanted to do but a rule stopped. */
+export interface BlockedAction {
+  kind: 'retire' | 'launch' | 'terminate';
+  serverId?: string;
+  reason: string;
+}
+
+export interface Plan {
+  role: string;
+  at: number;
+  desired: DesiredDecision;
+  actions: Action[];
+  blocked: BlockedAction[];
+}
+
+/** An EC2 instance tagged for this stack, as EC2 reports it. */
+export interface CloudInstance {
+  instanceId: string;
+  role?: string;
+  intentId?: string;
+  state: 'pending' | 'running' | 'shutting-down' | 'terminated' | 'stopping' | 'stopped';
+  privateIp?: string;
+  launchedAt: number;
+  instanceType: string;
+}
+
+/** What one launch asks of the compute port. */
+export interface LaunchRequest {
+  role: string;
+  intentId: string;
+  /** Idempotency token for RunInstances, derived from the intent (and the attempt's fallback). */
+  clientToken: string;
+  userData: string;
+  instanceType?: string;
+  subnetId?: string;
+}
+
+/** Load-balancer view of one instance. */
+export interface LoadBalancerMember {
+  instanceId: string;
+  state: 'in-service' | 'out-of-service' | 'draining' | 'unknown';
+}
+
+/** One decision-journal entry: inputs, actions, reasons and what was blocked. */
+export interface JournalEntry {
+  role: string;
+  at: number;
+  kind: 'plan' | 'reconcile' | 'control' | 'event' | 'probe';
+  summary: string;
+  detail: Record<string, unknown>;
+}

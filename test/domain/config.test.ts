@@ -1,0 +1,158 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG, parseConfig, roleConfig } from '../../domain/config.js';
+import { ConfigError } from '../../domain/errors.js';
+import { TEST_CONFIG_INPUT, testConfig } from '../support/config.js';
+
+function issuesOf(raw: unknown): string[] {
+  try {
+    parseConfig(raw);
+  } catch (error) {
+    if (error instanceof ConfigError) return [...error.issues];
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('config defaults', () => {
+  const config = testConfig();
+
+  it('keeps the 2010 schedule: weekdays 08:00-21:00 three app servers, otherwise two', () => {
+    const app = roleConfig(config, 'app');
+    expect(app.schedule.timeZone).toBe('America/Toronto');
+    expect(app.schedule.baseline).toBe(2);
+    expect(app.schedule.windows).toEqual([
+      { days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '08:00', end: '21:00', servers: 3 },
+    ]);
+    expect(app.health.expectText).toBe('welcome');
+    expect(app.loadBalancer).toEqual({ type: 'classic', name: 'smallpayroll-http' });
+  });
+
+  it('keeps the 2010 job rule: one permanent server, +2 over 20, in under 5 after 45 minutes', () => {
+    const job = roleConfig(config, 'job');
+    expect(job.schedule.baseline).toBe(1);
+    expect(job.policy).toMatchObject({ type: 'threshold', scaleOutAbove: 20, scaleInBelow: 5, maxExtra: 2 });
+    expect(job.lifecycle.minLifetimeMinutes).toBe(45);
+    expect(job.lifecycle.billing).toBe('hourly');
+    expect(job.workersPerVcpu).toBe(2);
+    expect(job.queue?.url).toMatch(/\/queue\/length$/);
+  });
+
+  it('returns a frozen object', () => {
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(roleConfig(config, 'app').schedule.windows)).toBe(true);
+  });
+
+  it('names an unknown role', () => {
+    expect(() => roleConfig(config, 'db')).toThrow(/roles\.db: unknown role \(known: app, job\)/);
+  });
+
+  it('lets a role be removed with null', () => {
+    const only = parseConfig({
+      ...TEST_CONFIG_INPUT,
+      roles: { app: TEST_CONFIG_INPUT.roles.app, job: null },
+    });
+    expect(Object.keys(only.roles)).toEqual(['app']);
+  });
+});
+
+describe('bad config', () => {
+  it.each([
+    [
+      'a bad time zone',
+      { roles: { app: { schedule: { timeZone: 'Mars/Olympus' } } } },
+      'roles.app.schedule.timeZone: expected an IANA time zone',
+    ],
+    [
+      'a window time out of range',
+      {
+        roles: {
+          app: { schedule: { windows: [{ days: ['mon'], start: '25:00', end: '26:00', servers: 1 }] } },
+        },
+      },
+      'roles.app.schedule.windows[0].start: expected a time of day',
+    ],
+    [
+      'a window that ends before it starts',
+      {
+        roles: {
+          app: { schedule: { windows: [{ days: ['mon'], start: '21:00', end: '08:00', servers: 1 }] } },
+        },
+      },
+      'roles.app.schedule.windows[0].end: expected start before end',
+    ],
+    [
+      'an unknown weekday',
+      {
+        roles: {
+          app: { schedule: { windows: [{ days: ['funday'], start: '08:00', end: '09:00', servers: 1 }] } },
+        },
+      },
+      'roles.app.schedule.windows[0].days[0]',
+    ],
+    ['min above max', { roles: { job: { min: 5, max: 3 } } }, 'roles.job.min: expected min <= max'],
+    [
+      'thresholds crossed',
+      { roles: { job: { policy: { scaleInBelow: 30 } } } },
+      'roles.job.policy.scaleInBelow: expected scaleInBelow <= scaleOutAbove',
+    ],
+    ['an unknown policy', { roles: { job: { policy: { type: 'magic' } } } }, 'roles.job.policy.type'],
+    ['a negative count', { roles: { app: { schedule: { baseline: -1 } } } }, 'roles.app.schedule.baseline'],
+    [
+      'a queue URL that is not http',
+      { roles: { job: { queue: { url: 'ftp://x/queue/length' } } } },
+      'roles.job.queue.url: expected an http(s) URL',
+    ],
+    ['an unknown key', { roles: { app: { colour: 'blue' } } }, 'roles.app'],
+    [
+      'a bad security group id',
+      { roles: { app: { launch: { securityGroupIds: ['default'] } } } },
+      'roles.app.launch.securityGroupIds[0]: expected an id like "sg-0123abcd"',
+    ],
+    [
+      'a health URL without the address placeholder',
+      { roles: { app: { health: { urlTemplate: 'http://x/' } } } },
+      'roles.app.health.urlTemplate: expected the placeholder {privateIp}',
+    ],
+    [
+      'a load balancer of unknown type',
+      { roles: { app: { loadBalancer: { type: 'nlb' } } } },
+      'roles.app.loadBalancer.type',
+    ],
+    ['a root that is not an object', 'roles: app', '(root): expected an object'],
+  ])('fails on %s, naming the key', (_name, override, expected) => {
+    const raw = typeof override === 'string' ? override : mergeOver(override);
+    const issues = issuesOf(raw);
+    expect(issues.some((line) => line.startsWith(expected) || line.includes(expected))).toBe(true);
+  });
+
+  it('fails on missing launch settings, naming the key', () => {
+    const issues = issuesOf({ roles: { app: { dbHost: 'db' }, job: { dbHost: 'db' } } });
+    expect(issues).toContain('roles.app.launch.imageId: expected launchTemplate or imageId');
+  });
+
+  it('reports every bad key at once', () => {
+    const issues = issuesOf(
+      mergeOver({ roles: { app: { min: -1, dbHost: '' }, job: { workersPerVcpu: 0 } } }),
+    );
+    expect(issues.length).toBeGreaterThanOrEqual(3);
+    expect(issues.join('\n')).toMatch(/roles\.app\.min/);
+    expect(issues.join('\n')).toMatch(/roles\.app\.dbHost/);
+    expect(issues.join('\n')).toMatch(/roles\.job\.workersPerVcpu/);
+  });
+
+  it('has defaults that are only missing the site-specific launch settings and DB host', () => {
+    const issues = issuesOf({});
+    expect(issues.every((line) => /\.(launch\.\w+|dbHost): /.test(line))).toBe(true);
+    expect(DEFAULT_CONFIG.roles.app.schedule.baseline).toBe(2);
+  });
+});
+
+function mergeOver(over: Record<string, unknown>): unknown {
+  const base = structuredClone(TEST_CONFIG_INPUT) as Record<string, Record<string, Record<string, unknown>>>;
+  const roles = (over.roles ?? {}) as Record<string, Record<string, unknown>>;
+  for (const [role, value] of Object.entries(roles)) {
+    base.roles = base.roles ?? {};
+    base.roles[role] = { ...(base.roles[role] ?? {}), ...value };
+  }
+  return base;
+}

@@ -1,0 +1,30 @@
+/** A complete, valid config for tests: the defaults plus launch settings and DB hosts. */
+import { type Config, parseConfig } from '../../domain/config.js';
+
+export const TEST_LAUNCH = {
+  imageId: 'ami-0123456789abcdef0',
+  instanceTypes: ['c5.large', 'm5.large'],
+  keyName: 'payroll',
+  securityGroupIds: ['sg-0123abcd'],
+  subnetIds: ['subnet-0123abcd', 'subnet-4567cdef'],
+};
+
+export const TEST_CONFIG_INPUT = {
+  roles: {
+    app: { launch: TEST_LAUNCH, dbHost: 'db.internal' },
+    job: { launch: TEST_LAUNCH, dbHost: 'db.internal' },
+  },
+};
+
+/** The test config, with `overrides` deep-merged over it. */
+export function testConfig(overrides: unknown = {}): Config {
+  return parseConfig(mergeInput(TEST_CONFIG_INPUT, overrides));
+}
+
+function mergeInput(base: unknown, over: unknown): unknown {
+  if (typeof base !== 'object' || base === null || Array.isArray(base)) return over;
+  if (typeof over !== 'object' || over === null || Array.isArray(over)) return over;
+  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const [key, value] of Object.entries(over)) out[key] = mergeInput(out[key], value);
+  return out;
+}
