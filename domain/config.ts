@@ -180,6 +180,10 @@ export const RoleSchema = z
   })
   .strict()
   .refine((r) => r.min <= r.max, { message: 'expected min <= max', path: ['min'] })
+  .refine((r) => Math.max(r.schedule.baseline, ...r.schedule.windows.map((w) => w.servers)) <= r.max, {
+    message: 'expected every schedule floor (baseline and window servers) <= max',
+    path: ['schedule'],
+  })
   .refine((r) => (r.policy === undefined) === (r.queue === undefined), {
     message: 'expected a queue probe exactly when a demand policy is set',
     path: ['queue'],

@@ -1,0 +1,155 @@
+/**
+ * Demand policies: how many servers the queue asks for, from recent queue samples.
+ *
+ * Unknown is not zero. A missing, failed, stale or insane sample never lowers capacity: the policy
+ * answers `hold` with the reason, and the caller keeps what runs. Scale-out is immediate; scale-in
+ * needs a stabilization window in which every sample is known and agrees.
+ */
+import type { BacklogPolicy, PolicyConfig, QueueProbeConfig, ThresholdPolicy } from './config.js';
+import type { QueueSample } from './types.js';
+
+export interface DemandInput {
+  policy: PolicyConfig;
+  queue: Pick<QueueProbeConfig, 'maxSampleAgeSeconds'>;
+  /** Recent samples, any order; at least the stabilization window's worth when available. */
+  samples: readonly QueueSample[];
+  /** Servers counting toward capacity now (launching, pending, booting, in service). */
+  current: number;
+  /** The schedule floor: extra servers are counted above it. */
+  floor: number;
+  now: number;
+}
+
+export type DemandResult =
+  /** The queue asks for `servers` in total. */
+  | { kind: 'known'; servers: number; queueLength: number; reason: string }
+  /** Keep at least `servers` (the current capacity): the samples do not allow a decision to shrink. */
+  | { kind: 'hold'; servers: number; queueLength: number | null; reason: string };
+
+/** Demand of a queue-driven role. Pure: same input, same answer. */
+export function demand(input: DemandInput): DemandResult {
+  const samples = [...input.samples].filter((s) => s.at <= input.now).sort((a, b) => a.at - b.at);
+  const latest = samples.at(-1);
+  const maxAgeMs = input.queue.maxSampleAgeSeconds * 1000;
+  if (latest === undefined) {
+    return hold(input, null, 'no queue sample yet: holding, never scaling in on unknown');
+  }
+  if (latest.length === null) {
+    return hold(input, null, `queue length unknown (${latest.error ?? 'no reason given'}): holding`);
+  }
+  const ageMs = input.now - latest.at;
+  if (ageMs > maxAgeMs) {
+    return hold(
+      input,
+      null,
+      `newest queue sample is ${Math.round(ageMs / 1000)} s old (limit ${input.queue.maxSampleAgeSeconds} s): holding`,
+    );
+  }
+  const window = stabilizationWindow(samples, input.policy.stabilizationSeconds * 1000, maxAgeMs, input.now);
+  return input.policy.type === 'threshold'
+    ? thresholdDemand(input, input.policy, latest.length, window)
+    : backlogDemand(input, input.policy, latest.length, window);
+}
+
+type Window = { ok: true; lengths: number[] } | { ok: false; reason: string };
+
+/**
+ * The samples of the last `spanMs`, usable only when every one is known and they cover the whole
+ * span without a gap longer than a sample's useful age.
+ */
+function stabilizationWindow(samples: QueueSample[], spanMs: number, maxAgeMs: number, now: number): Window {
+  const start = now - spanMs;
+  const inWindow = samples.filter((s) => s.at >= start);
+  const unknown = inWindow.find((s) => s.length === null);
+  if (unknown !== undefined) {
+    return {
+      ok: false,
+      reason: `a sample in the last ${spanMs / 1000} s was unknown (${unknown.error ?? '?'})`,
+    };
+  }
+  const first = inWindow[0];
+  if (first === undefined || first.at - start > maxAgeMs) {
+    return { ok: false, reason: `samples do not yet cover the ${spanMs / 1000} s stabilization window` };
+  }
+  for (let i = 1; i < inWindow.length; i += 1) {
+    const gap = (inWindow[i]?.at ?? 0) - (inWindow[i - 1]?.at ?? 0);
+    if (gap > maxAgeMs) return { ok: false, reason: `a ${gap / 1000} s gap in the samples of the window` };
+  }
+  return { ok: true, lengths: inWindow.map((s) => s.length ?? 0) };
+}
+
+function thresholdDemand(
+  input: DemandInput,
+  policy: ThresholdPolicy,
+  length: number,
+  window: Window,
+): DemandResult {
+  const cap = input.floor + policy.maxExtra;
+  if (length > policy.scaleOutAbove) {
+    const servers = Math.max(input.current, Math.min(input.current + policy.step, cap));
+    return {
+      kind: 'known',
+      servers,
+      queueLength: length,
+      reason: `queue ${length} > ${policy.scaleOutAbove}: up to ${servers} (at most ${policy.maxExtra} extra)`,
+    };
+  }
+  if (length >= policy.scaleInBelow) {
+    return {
+      kind: 'known',
+      servers: input.current,
+      queueLength: length,
+      reason: `queue ${length} within [${policy.scaleInBelow}, ${policy.scaleOutAbove}]: keep ${input.current}`,
+    };
+  }
+  if (!window.ok) return hold(input, length, `queue ${length} < ${policy.scaleInBelow} but ${window.reason}`);
+  const high = Math.max(...window.lengths);
+  if (high >= policy.scaleInBelow) {
+    return hold(
+      input,
+      length,
+      `queue ${length} < ${policy.scaleInBelow} but reached ${high} within the last ${policy.stabilizationSeconds} s`,
+    );
+  }
+  const servers = Math.max(input.floor, input.current - 1);
+  return {
+    kind: 'known',
+    servers,
+    queueLength: length,
+    reason: `queue under ${policy.scaleInBelow} for ${policy.stabilizationSeconds} s: down to ${servers}`,
+  };
+}
+
+function backlogDemand(
+  input: DemandInput,
+  policy: BacklogPolicy,
+  length: number,
+  window: Window,
+): DemandResult {
+  const want = (queueLength: number) =>
+    input.floor + Math.min(policy.maxExtra, Math.ceil(queueLength / policy.targetPerServer));
+  const now = want(length);
+  const describe = `queue ${length} / ${policy.targetPerServer} per server`;
+  if (now >= input.current) {
+    return { kind: 'known', servers: now, queueLength: length, reason: `${describe}: ${now} servers` };
+  }
+  if (!window.ok) return hold(input, length, `${describe} asks for ${now} but ${window.reason}`);
+  const servers = Math.max(...window.lengths.map(want));
+  if (servers >= input.current) {
+    return hold(
+      input,
+      length,
+      `${describe} asks for ${now} but the last ${policy.stabilizationSeconds} s asked for ${servers}`,
+    );
+  }
+  return {
+    kind: 'known',
+    servers,
+    queueLength: length,
+    reason: `${describe}: ${servers} servers, stable for ${policy.stabilizationSeconds} s`,
+  };
+}
+
+function hold(input: DemandInput, queueLength: number | null, reason: string): DemandResult {
+  return { kind: 'hold', servers: input.current, queueLength, reason };
+}

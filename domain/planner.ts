@@ -1,0 +1,272 @@
+/**
+ * Decide, then act: `desiredCount` says how many servers a role should have, `plan` turns that and
+ * the observed servers into actions with reasons, and `applyPlan` shows what the ledger looks like
+ * once the actions are carried out (used to prove planning idempotent and by the simulator).
+ * Pure: no I/O, no clock; `now` is an input.
+ */
+import type { RoleConfig } from './config.js';
+import type { DemandResult } from './demand.js';
+import {
+  type Action,
+  type BlockedAction,
+  CAPACITY_STATES,
+  type DesiredDecision,
+  type ObservedServer,
+  type Plan,
+  type RoleOverride,
+  type ServerRecord,
+} from './types.js';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+export interface DesiredInput {
+  config: Pick<RoleConfig, 'min' | 'max'>;
+  floor: { servers: number; reason: string };
+  demand?: DemandResult;
+  override?: RoleOverride;
+  now: number;
+}
+
+/** Whether an override's min/max still apply (a pause has no expiry). */
+export function overrideActive(override: RoleOverride | undefined, now: number): boolean {
+  return override !== undefined && (override.expiresAt === undefined || override.expiresAt > now);
+}
+
+/** `clamp(max(floor, demand, override.min), min, max)`, capped by `override.max`. */
+export function desiredCount(input: DesiredInput): DesiredDecision {
+  const { config, floor, demand, now } = input;
+  const override = overrideActive(input.override, now) ? input.override : undefined;
+  const reasons = [`schedule: ${floor.reason}`];
+  if (demand !== undefined) reasons.push(`demand: ${demand.reason}`);
+  let want = Math.max(floor.servers, demand?.servers ?? 0);
+  if (override?.min !== undefined && override.min > want) {
+    want = override.min;
+    reasons.push(`override min ${override.min}${until(override)}`);
+  }
+  let count = Math.min(config.max, Math.max(config.min, want));
+  if (count !== want) reasons.push(`clamped to [${config.min}, ${config.max}]`);
+  if (override?.max !== undefined && override.max < count) {
+    count = override.max;
+    reasons.push(`override max ${override.max}${until(override)}`);
+  }
+  const decision: DesiredDecision = {
+    count,
+    floor: floor.servers,
+    demand: demand?.servers ?? null,
+    reasons,
+  };
+  if (demand?.kind === 'hold') decision.hold = demand.reason;
+  return decision;
+}
+
+function until(override: RoleOverride): string {
+  return override.expiresAt === undefined ? '' : ` until ${new Date(override.expiresAt).toISOString()}`;
+}
+
+export interface PlanInput {
+  role: string;
+  now: number;
+  config: Pick<RoleConfig, 'health' | 'lifecycle' | 'loadBalancer'>;
+  desired: DesiredDecision;
+  /** Every owned server of the role, as the ledger and this tick's health checks see it. */
+  servers: readonly ObservedServer[];
+  /** A paused role plans nothing. */
+  paused?: { reason: string };
+}
+
+/** Age of a server: from EC2's launch time, or from the intent while EC2 has not reported one. */
+export function serverAge(server: ServerRecord, now: number): number {
+  return now - (server.launchedAt ?? server.createdAt);
+}
+
+/** Minutes already used of the server's current paid hour. */
+function minutesIntoPaidHour(server: ServerRecord, now: number): number {
+  return Math.floor((serverAge(server, now) % HOUR) / MINUTE);
+}
+
+function label(server: ServerRecord): string {
+  return server.instanceId ?? `intent ${server.intentId}`;
+}
+
+/**
+ * The actions that move the role's servers toward `desired`, each with its reason, and the actions
+ * a rule blocked. Every action names only servers from `input.servers`.
+ */
+export function plan(input: PlanInput): Plan {
+  const { role, now, desired, config } = input;
+  const result: Plan = { role, at: now, desired, actions: [], blocked: [] };
+  if (input.paused !== undefined) {
+    result.blocked.push({ kind: 'launch', reason: `role ${role} is paused: ${input.paused.reason}` });
+    return result;
+  }
+  const actions: Action[] = result.actions;
+  const blocked: BlockedAction[] = result.blocked;
+  const capacity = input.servers.filter((s) => CAPACITY_STATES.has(s.state));
+  const bootDeadlineMs = config.health.bootDeadlineSeconds * 1000;
+
+  // Servers that booted: healthy ones go into service, ones past their deadline are replaced.
+  const failed: ObservedServer[] = [];
+  for (const server of capacity) {
+    if (server.state !== 'booting' && server.state !== 'pending') continue;
+    if (server.state === 'booting' && server.health?.healthy === true) {
+      actions.push({ kind: 'register', serverId: server.intentId, reason: 'content health check passed' });
+    } else if (serverAge(server, now) > bootDeadlineMs) {
+      failed.push(server);
+    }
+  }
+  // A failed server is replaced, unless capacity is above desired anyway: then it goes first.
+  let surplus = Math.max(0, capacity.length - desired.count);
+  for (const server of failed) {
+    const why = `not healthy ${Math.round(serverAge(server, now) / 1000)} s after launch (deadline ${config.health.bootDeadlineSeconds} s)${
+      server.health?.healthy === false ? `: ${server.health.reason}` : ''
+    }`;
+    if (surplus > 0) {
+      surplus -= 1;
+      actions.push({ kind: 'terminate', serverId: server.intentId, reason: `${why}; not needed` });
+    } else {
+      actions.push({ kind: 'replace', serverId: server.intentId, reason: why });
+    }
+  }
+
+  // Drained servers are terminated.
+  for (const server of input.servers) {
+    if (server.state === 'draining' && (server.drainUntil ?? 0) <= now) {
+      actions.push({ kind: 'terminate', serverId: server.intentId, reason: 'drain time over' });
+    }
+  }
+
+  if (capacity.length < desired.count) {
+    const count = desired.count - capacity.length;
+    actions.push({ kind: 'launch', count, reason: `${capacity.length} of ${desired.count} desired servers` });
+  } else if (surplus > 0) {
+    retire(input, capacity, failed, surplus, actions, blocked);
+  }
+  return result;
+}
+
+function retire(
+  input: PlanInput,
+  capacity: readonly ObservedServer[],
+  failed: readonly ObservedServer[],
+  count: number,
+  actions: Action[],
+  blocked: BlockedAction[],
+): void {
+  const { now, config, role } = input;
+  const { lifecycle } = config;
+  // A launch with no instance yet cannot be drained; it is retired once EC2 reports it.
+  const candidates = capacity
+    .filter((s) => !failed.includes(s) && s.state !== 'launching')
+    .sort(retireOrder(lifecycle.retireOrder, now));
+  const waits = config.loadBalancer.type !== 'none' && lifecycle.drainSeconds > 0;
+  let left = count;
+  for (const server of candidates) {
+    if (left === 0) break;
+    const ageMin = Math.floor(serverAge(server, now) / MINUTE);
+    if (ageMin < lifecycle.minLifetimeMinutes) {
+      blocked.push({
+        kind: 'retire',
+        serverId: server.intentId,
+        reason: `retire blocked: ${role} server ${label(server)} has run ${ageMin} of ${lifecycle.minLifetimeMinutes} minutes`,
+      });
+      continue;
+    }
+    if (lifecycle.billing === 'hourly') {
+      const used = minutesIntoPaidHour(server, now);
+      if (used < 60 - lifecycle.retireInLastMinutesOfHour) {
+        blocked.push({
+          kind: 'retire',
+          serverId: server.intentId,
+          reason: `retire blocked: ${role} server ${label(server)} is ${used} minutes into its paid hour; retiring only in the last ${lifecycle.retireInLastMinutesOfHour}`,
+        });
+        continue;
+      }
+    }
+    left -= 1;
+    const reason = `${capacity.length - failed.length} servers, ${input.desired.count} desired (${lifecycle.retireOrder})`;
+    actions.push({ kind: 'drain', serverId: server.intentId, reason });
+    if (!waits) actions.push({ kind: 'terminate', serverId: server.intentId, reason: 'nothing to drain' });
+  }
+  if (left > 0 && candidates.length < count) {
+    blocked.push({
+      kind: 'retire',
+      reason: `${count - candidates.length} surplus launch(es) not yet reported by EC2`,
+    });
+  }
+}
+
+function retireOrder(
+  order: RoleConfig['lifecycle']['retireOrder'],
+  now: number,
+): (a: ServerRecord, b: ServerRecord) => number {
+  const started = (s: ServerRecord) => s.launchedAt ?? s.createdAt;
+  const tie = (a: ServerRecord, b: ServerRecord) => a.intentId.localeCompare(b.intentId);
+  switch (order) {
+    case 'newest-first':
+      return (a, b) => started(b) - started(a) || tie(a, b);
+    case 'oldest-first':
+      return (a, b) => started(a) - started(b) || tie(a, b);
+    case 'closest-to-paid-hour-end': {
+      const left = (s: ServerRecord) => HOUR - (serverAge(s, now) % HOUR);
+      return (a, b) => left(a) - left(b) || tie(a, b);
+    }
+  }
+}
+
+/**
+ * The ledger as it will be once `plan` is carried out at `now` (launches get ids from `newId`).
+ * Planning again on the result yields no new actions: planning is idempotent.
+ */
+export function applyPlan(
+  servers: readonly ServerRecord[],
+  planned: Plan,
+  config: Pick<RoleConfig, 'lifecycle'>,
+  newId: () => string,
+): ServerRecord[] {
+  const now = planned.at;
+  const byId = new Map(servers.map((s) => [s.intentId, { ...s }]));
+  const launch = (): void => {
+    const intentId = newId();
+    byId.set(intentId, {
+      role: planned.role,
+      intentId,
+      state: 'launching',
+      createdAt: now,
+      stateSince: now,
+      registered: false,
+      version: 0,
+    });
+  };
+  const move = (id: string, patch: Partial<ServerRecord>): void => {
+    const server = byId.get(id);
+    if (server === undefined) throw new Error(`plan names unknown server ${id}`);
+    byId.set(id, { ...server, ...patch, stateSince: now, version: server.version + 1 });
+  };
+  for (const action of planned.actions) {
+    switch (action.kind) {
+      case 'launch':
+        for (let i = 0; i < action.count; i += 1) launch();
+        break;
+      case 'register':
+        move(action.serverId, { state: 'in-service', registered: true, reason: action.reason });
+        break;
+      case 'drain':
+        move(action.serverId, {
+          state: 'draining',
+          registered: false,
+          drainUntil: now + config.lifecycle.drainSeconds * 1000,
+          reason: action.reason,
+        });
+        break;
+      case 'terminate':
+        move(action.serverId, { state: 'terminating', registered: false, reason: action.reason });
+        break;
+      case 'replace':
+        move(action.serverId, { state: 'terminating', registered: false, reason: action.reason });
+        launch();
+        break;
+    }
+  }
+  return [...byId.values()];
+}
