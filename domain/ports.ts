@@ -141,3 +141,22 @@ export interface HealthProbe {
   /** Checks one server's content health. Never throws: failures are `{ healthy: false, reason }`. */
   check(privateIp: string): Promise<HealthResult>;
 }
+
+/**
+ * Where services report decisions and figures; the edge backs it with Powertools Logger and
+ * Metrics. Never throws.
+ */
+export interface Observer {
+  /** A decision or event worth a log line; `fields` are structured keys, not prose. */
+  info(message: string, fields: Record<string, unknown>): void;
+  warn(message: string, fields: Record<string, unknown>): void;
+  /** A figure for a role, e.g. `metric('job', 'QueueLength', 42)`. */
+  metric(role: string, name: string, value: number, unit?: 'Count' | 'Milliseconds'): void;
+}
+
+/** An observer that drops everything (tests, dry runs). */
+export const SILENT_OBSERVER: Observer = {
+  info: () => undefined,
+  warn: () => undefined,
+  metric: () => undefined,
+};

@@ -44,6 +44,10 @@ export interface ServerRecord {
   drainUntil?: number;
   /** Why the record is in its current state (last action's reason). */
   reason?: string;
+  /** Which launch fallback (instance type x subnet) the intent is on; its ClientToken depends on it. */
+  launchAttempt?: number;
+  /** Set on records the reconciler made for tagged instances that had no intent (orphans). */
+  orphan?: boolean;
   /** Optimistic-concurrency version, incremented by every ledger update. */
   version: number;
 }
@@ -72,6 +76,8 @@ export interface RoleOverride {
   expiresAt?: number;
   reason?: string;
   setBy?: string;
+  /** The control request that set it: repeating that request changes nothing. */
+  requestId?: string;
 }
 
 /** How many servers a role should have, and why. */

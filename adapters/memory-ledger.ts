@@ -1,0 +1,97 @@
+/**
+ * The ledger in memory, with the DynamoDB ledger's semantics (conditional writes, versions,
+ * leases). Used by the local sandbox when Java is missing, by the simulator and by fast tests.
+ */
+import { ConflictError, LeaseHeldError, NotFoundError } from '../domain/errors.js';
+import type { Lease, Ledger } from '../domain/ports.js';
+import type { JournalEntry, QueueSample, RoleOverride, ServerRecord } from '../domain/types.js';
+
+export class MemoryLedger implements Ledger {
+  private readonly servers = new Map<string, ServerRecord>();
+  private readonly leases = new Map<string, Lease>();
+  private readonly samples = new Map<string, QueueSample[]>();
+  private readonly journals = new Map<string, JournalEntry[]>();
+  private readonly overrides = new Map<string, RoleOverride>();
+
+  constructor(private readonly settings: { maxJournalPerRole?: number; maxSamplesPerRole?: number } = {}) {}
+
+  async listServers(role: string): Promise<ServerRecord[]> {
+    return [...this.servers.values()].filter((s) => s.role === role).map((s) => structuredClone(s));
+  }
+
+  async createIntent(record: ServerRecord): Promise<void> {
+    const key = `${record.role}#${record.intentId}`;
+    if (this.servers.has(key)) throw new ConflictError(`intent ${record.intentId} already exists`);
+    this.servers.set(key, structuredClone(record));
+  }
+
+  async updateServer(
+    role: string,
+    intentId: string,
+    expectedVersion: number,
+    patch: Partial<Omit<ServerRecord, 'role' | 'intentId' | 'version'>>,
+  ): Promise<ServerRecord> {
+    const key = `${role}#${intentId}`;
+    const current = this.servers.get(key);
+    if (current === undefined) throw new NotFoundError(`no record for intent ${intentId}`);
+    if (current.version !== expectedVersion) {
+      throw new ConflictError(`intent ${intentId} is at version ${current.version}, not ${expectedVersion}`);
+    }
+    const next: ServerRecord = { ...current, version: current.version + 1 };
+    for (const [field, value] of Object.entries(patch)) {
+      if (value === undefined) delete (next as unknown as Record<string, unknown>)[field];
+      else (next as unknown as Record<string, unknown>)[field] = value;
+    }
+    this.servers.set(key, next);
+    return structuredClone(next);
+  }
+
+  async acquireLease(role: string, owner: string, now: number, ttlMs: number): Promise<Lease> {
+    const held = this.leases.get(role);
+    if (held !== undefined && held.owner !== owner && held.expiresAt >= now) {
+      throw new LeaseHeldError(role, held.owner, held.expiresAt);
+    }
+    const lease = { role, owner, expiresAt: now + ttlMs };
+    this.leases.set(role, lease);
+    return { ...lease };
+  }
+
+  async releaseLease(role: string, owner: string): Promise<void> {
+    if (this.leases.get(role)?.owner === owner) this.leases.delete(role);
+  }
+
+  async recordSample(role: string, sample: QueueSample): Promise<void> {
+    const list = this.samples.get(role) ?? [];
+    list.push({ ...sample });
+    list.sort((a, b) => a.at - b.at);
+    const limit = this.settings.maxSamplesPerRole ?? 10_000;
+    if (list.length > limit) list.splice(0, list.length - limit);
+    this.samples.set(role, list);
+  }
+
+  async samplesSince(role: string, since: number): Promise<QueueSample[]> {
+    return (this.samples.get(role) ?? []).filter((s) => s.at >= since).map((s) => ({ ...s }));
+  }
+
+  async journal(entry: JournalEntry): Promise<void> {
+    const list = this.journals.get(entry.role) ?? [];
+    list.push(structuredClone(entry));
+    const limit = this.settings.maxJournalPerRole ?? 1000;
+    if (list.length > limit) list.splice(0, list.length - limit);
+    this.journals.set(entry.role, list);
+  }
+
+  async recentJournal(role: string, limit: number): Promise<JournalEntry[]> {
+    return [...(this.journals.get(role) ?? [])].reverse().slice(0, limit);
+  }
+
+  async getOverride(role: string): Promise<RoleOverride | undefined> {
+    const found = this.overrides.get(role);
+    return found === undefined ? undefined : { ...found };
+  }
+
+  async setOverride(role: string, override: RoleOverride | undefined): Promise<void> {
+    if (override === undefined) this.overrides.delete(role);
+    else this.overrides.set(role, { ...override });
+  }
+}
