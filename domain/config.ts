@@ -189,8 +189,17 @@ export const RoleSchema = z
     path: ['queue'],
   });
 
+/** Where the functions run: health and queue probes reach servers' private addresses. */
+export const LambdaVpcSchema = z
+  .object({
+    subnetIds: z.array(awsId('subnet')).min(1, 'expected at least one subnet'),
+    securityGroupIds: z.array(awsId('sg')).min(1, 'expected at least one security group'),
+  })
+  .strict();
+
 export const ConfigSchema = z
   .object({
+    lambdaVpc: LambdaVpcSchema.optional(),
     roles: z
       .record(z.string().regex(/^[a-z][a-z0-9-]{0,19}$/, 'expected a lower-case role name'), RoleSchema)
       .refine((roles) => Object.keys(roles).length > 0, { message: 'expected at least one role' }),

@@ -1,0 +1,129 @@
+/**
+ * The manual control commands (`sls invoke -f control --data '{...}'`) and the EC2 state-change
+ * event, as schemas. Anything else is refused with every bad field named, before anything changes.
+ */
+import { z } from 'zod';
+import { describeIssues } from './config.js';
+import { ValidationError } from './errors.js';
+
+const role = z.string().min(1, 'expected a role name');
+const dryRun = z.boolean().optional();
+const requestId = z
+  .string()
+  .regex(/^[A-Za-z0-9-]{1,40}$/, 'expected 1-40 letters, digits or dashes')
+  .optional();
+const minutes = (fallback?: number) => {
+  const base = z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60);
+  return fallback === undefined ? base : base.default(fallback);
+};
+
+export const ControlCommandSchema = z.discriminatedUnion(
+  'action',
+  [
+    z
+      .object({
+        action: z.literal('status'),
+        role: role.optional(),
+        journal: z.number().int().min(0).max(50).optional(),
+      })
+      .strict(),
+    z
+      .object({
+        action: z.literal('launch'),
+        role,
+        count: z.number().int().min(1).max(100),
+        /** How long the raised minimum keeps the new servers from being retired. */
+        holdMinutes: minutes(60),
+        reason: z.string().max(200).optional(),
+        requestId,
+        dryRun,
+      })
+      .strict(),
+    z
+      .object({
+        action: z.literal('retire'),
+        role,
+        instanceId: z
+          .string()
+          .regex(/^i-[0-9a-f]{8,17}$/, 'expected an instance id like "i-0123abcd"')
+          .optional(),
+        count: z.number().int().min(1).max(100).optional(),
+        holdMinutes: minutes(60),
+        reason: z.string().max(200).optional(),
+        requestId,
+        dryRun,
+      })
+      .strict()
+      .refine((c) => (c.instanceId === undefined) !== (c.count === undefined), {
+        message: 'expected exactly one of instanceId or count',
+        path: ['count'],
+      }),
+    z.object({ action: z.literal('pause'), role, reason: z.string().max(200).optional(), dryRun }).strict(),
+    z.object({ action: z.literal('resume'), role, dryRun }).strict(),
+    z
+      .object({
+        action: z.literal('override'),
+        role,
+        min: z.number().int().min(0).max(1000).optional(),
+        max: z.number().int().min(0).max(1000).optional(),
+        minutes: minutes(),
+        clear: z.boolean().optional(),
+        reason: z.string().max(200).optional(),
+        requestId,
+        dryRun,
+      })
+      .strict()
+      .refine((c) => c.clear === true || c.min !== undefined || c.max !== undefined, {
+        message: 'expected min, max or clear',
+        path: ['min'],
+      })
+      .refine((c) => c.min === undefined || c.max === undefined || c.min <= c.max, {
+        message: 'expected min <= max',
+        path: ['min'],
+      })
+      .refine((c) => c.clear !== true || (c.min === undefined && c.max === undefined), {
+        message: 'clear takes no min or max',
+        path: ['clear'],
+      }),
+  ],
+  {
+    error: (issue) =>
+      issue.code === 'invalid_union'
+        ? 'expected one of status, launch, retire, pause, resume, override'
+        : undefined,
+  },
+);
+
+export type ControlCommand = z.infer<typeof ControlCommandSchema>;
+
+/** Parses a control command. @throws ValidationError naming every bad field. */
+export function parseCommand(raw: unknown): ControlCommand {
+  const result = ControlCommandSchema.safeParse(raw);
+  if (!result.success) throw new ValidationError('command', describeIssues(result.error));
+  return result.data;
+}
+
+/** EventBridge "EC2 Instance State-change Notification". */
+export const InstanceStateEventSchema = z.object({
+  source: z.literal('aws.ec2'),
+  'detail-type': z.literal('EC2 Instance State-change Notification'),
+  id: z.string().optional(),
+  time: z.string().optional(),
+  detail: z.object({
+    'instance-id': z.string().regex(/^i-[0-9a-f]{8,17}$/, 'expected an instance id'),
+    state: z.enum(['pending', 'running', 'shutting-down', 'terminated', 'stopping', 'stopped']),
+  }),
+});
+
+export type InstanceStateEvent = z.infer<typeof InstanceStateEventSchema>;
+
+/** @throws ValidationError naming every bad field. */
+export function parseInstanceStateEvent(raw: unknown): InstanceStateEvent {
+  const result = InstanceStateEventSchema.safeParse(raw);
+  if (!result.success) throw new ValidationError('EC2 state-change event', describeIssues(result.error));
+  return result.data;
+}

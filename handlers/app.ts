@@ -1,0 +1,146 @@
+/**
+ * The composition root shared by every Lambda function: reads and validates the environment once,
+ * builds the AWS clients and adapters once per container, and wires the services.
+ *
+ * Environment (every function):
+ * - `FLEET_CONFIG`: the config document as JSON (serverless.yml fills it from config/<stage>.json).
+ * - `FLEET_STACK`: the stack name; instances are tagged `fleet-pilot:stack=<FLEET_STACK>`.
+ * - `FLEET_TABLE`: the DynamoDB ledger table.
+ * - `POWERTOOLS_SERVICE_NAME`, `POWERTOOLS_METRICS_NAMESPACE`, `POWERTOOLS_LOG_LEVEL`: logging and metrics.
+ * - `AWS_REGION`, `AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_<SERVICE>`: the standard SDK settings.
+ */
+import { randomUUID } from 'node:crypto';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { z } from 'zod';
+import { DynamoDbLedger, ledgerDocumentClient } from '../adapters/dynamodb-ledger.js';
+import { Ec2Compute } from '../adapters/ec2-compute.js';
+import { HttpHealthProbe } from '../adapters/http-health-probe.js';
+import { HttpQueueProbe } from '../adapters/http-queue-probe.js';
+import { loadBalancerFor } from '../adapters/load-balancer-factory.js';
+import { type Config, describeIssues, parseConfig } from '../domain/config.js';
+import { ConfigError } from '../domain/errors.js';
+import type {
+  Clock,
+  Compute,
+  HealthProbe,
+  Ledger,
+  LoadBalancer,
+  Observer,
+  QueueProbe,
+} from '../domain/ports.js';
+import { Control } from '../domain/services/control.js';
+import { Fleet } from '../domain/services/fleet.js';
+
+export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'fleet-pilot' });
+export const metrics = new Metrics({
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'FleetPilot',
+  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'fleet-pilot',
+});
+
+/** Logs decisions as structured keys and emits per-role metrics (EMF) through Powertools. */
+export const powertoolsObserver: Observer = {
+  info: (message, fields) => logger.info(message, fields),
+  warn: (message, fields) => logger.warn(message, fields),
+  metric: (role, name, value, unit = 'Count') => {
+    const single = metrics.singleMetric();
+    single.addDimension('role', role);
+    single.addMetric(name, unit === 'Milliseconds' ? MetricUnit.Milliseconds : MetricUnit.Count, value);
+  },
+};
+
+export interface App {
+  fleet: Fleet;
+  control: Control;
+  config: Config;
+}
+
+export interface AppParts {
+  config: Config;
+  stack: string;
+  ledger: Ledger;
+  compute: Compute;
+  loadBalancers: Record<string, LoadBalancer | undefined>;
+  healthProbes: Record<string, HealthProbe>;
+  queueProbes: Record<string, QueueProbe | undefined>;
+  clock?: Clock;
+  observer?: Observer;
+  newId?: () => string;
+}
+
+/** Wires the services from ports (the Lambda runtime, the sandbox and the tests all use this). */
+export function createApp(parts: AppParts): App {
+  const clock = parts.clock ?? { now: () => Date.now() };
+  const fleet = new Fleet({
+    config: parts.config,
+    stack: parts.stack,
+    ledger: parts.ledger,
+    compute: parts.compute,
+    loadBalancers: parts.loadBalancers,
+    healthProbes: parts.healthProbes,
+    queueProbes: parts.queueProbes,
+    clock,
+    newId: parts.newId ?? randomUUID,
+    observer: parts.observer ?? powertoolsObserver,
+  });
+  return {
+    fleet,
+    control: new Control(fleet, { ledger: parts.ledger, clock, compute: parts.compute }),
+    config: parts.config,
+  };
+}
+
+const EnvSchema = z.object({
+  FLEET_CONFIG: z.string().min(2, 'expected the config document as JSON'),
+  FLEET_STACK: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'expected the stack name'),
+  FLEET_TABLE: z.string().min(3, 'expected the ledger table name'),
+});
+
+/** Reads the environment once, failing with every missing or bad key named. */
+export function readEnvironment(env: NodeJS.ProcessEnv): { config: Config; stack: string; table: string } {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success)
+    throw new ConfigError(describeIssues(parsed.error).map((line) => `environment ${line}`));
+  let raw: unknown;
+  try {
+    raw = JSON.parse(parsed.data.FLEET_CONFIG);
+  } catch (error) {
+    throw new ConfigError([`environment FLEET_CONFIG: not JSON (${(error as Error).message})`]);
+  }
+  return { config: parseConfig(raw), stack: parsed.data.FLEET_STACK, table: parsed.data.FLEET_TABLE };
+}
+
+/** The real thing: AWS clients without hard-coded endpoints, so the standard SDK settings apply. */
+export function createAwsApp(env: NodeJS.ProcessEnv): App {
+  const { config, stack, table } = readEnvironment(env);
+  const ec2 = new EC2Client({});
+  const elb = new ElasticLoadBalancingClient({});
+  const elbv2 = new ElasticLoadBalancingV2Client({});
+  const documents = ledgerDocumentClient(new DynamoDBClient({}));
+  const roles = Object.entries(config.roles);
+  return createApp({
+    config,
+    stack,
+    ledger: new DynamoDbLedger(documents, { tableName: table }),
+    compute: new Ec2Compute(ec2, { stack, roles: config.roles }),
+    loadBalancers: Object.fromEntries(
+      roles.map(([role, c]) => [role, loadBalancerFor(c.loadBalancer, { elb, elbv2 })]),
+    ),
+    healthProbes: Object.fromEntries(roles.map(([role, c]) => [role, new HttpHealthProbe(c.health)])),
+    queueProbes: Object.fromEntries(
+      roles.map(([role, c]) => [role, c.queue === undefined ? undefined : new HttpQueueProbe(c.queue)]),
+    ),
+  });
+}
+
+let cached: App | undefined;
+
+/** The container's app, built on first use and kept for the container's life. */
+export function awsApp(): App {
+  cached ??= createAwsApp(process.env);
+  return cached;
+}

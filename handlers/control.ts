@@ -1,0 +1,33 @@
+/**
+ * Manual control: `sls invoke -f control --data '{"action":"status"}'`. A bad command answers
+ * `{ ok: false, error, issues }` naming each bad field, and changes nothing.
+ */
+import { createHash } from 'node:crypto';
+import { parseCommand } from '../domain/commands.js';
+import { ValidationError } from '../domain/errors.js';
+import type { ControlResult } from '../domain/services/control.js';
+import { type App, awsApp } from './app.js';
+import { wrap } from './middleware.js';
+
+export type ControlResponse = ControlResult | { ok: false; error: string; issues: string[] };
+
+/** The request's id: the operator's `requestId`, else a digest of the command itself. */
+export function requestIdOf(command: Record<string, unknown>): string {
+  if (typeof command.requestId === 'string') return command.requestId;
+  const { dryRun: _dryRun, ...rest } = command;
+  const canonical = JSON.stringify(rest, Object.keys(rest).sort());
+  return `cmd-${createHash('sha256').update(canonical).digest('hex').slice(0, 16)}`;
+}
+
+export async function runControl(event: unknown, app: App = awsApp()): Promise<ControlResponse> {
+  try {
+    const command = parseCommand(event);
+    return await app.control.run(command, requestIdOf(command as Record<string, unknown>));
+  } catch (error) {
+    if (error instanceof ValidationError)
+      return { ok: false, error: error.message, issues: [...error.issues] };
+    throw error;
+  }
+}
+
+export const handler = wrap(runControl);

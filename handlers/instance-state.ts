@@ -1,0 +1,24 @@
+/** EC2 Instance State-change Notification: converge the owning role now (fast path to health checks). */
+import { parseInstanceStateEvent } from '../domain/commands.js';
+import { ValidationError } from '../domain/errors.js';
+import { type App, awsApp, logger } from './app.js';
+import { wrap } from './middleware.js';
+
+export async function runInstanceState(event: unknown, app: App = awsApp()) {
+  let parsed: ReturnType<typeof parseInstanceStateEvent>;
+  try {
+    parsed = parseInstanceStateEvent(event);
+  } catch (error) {
+    // A malformed or foreign event is not retried: it would fail the same way. Logged and dropped.
+    if (error instanceof ValidationError) {
+      logger.warn('event refused', { issues: error.issues });
+      return { ignored: error.message };
+    }
+    throw error;
+  }
+  const result = await app.fleet.instanceChanged(parsed.detail['instance-id'], parsed.detail.state);
+  if ('ignored' in result) return result;
+  return { role: result.role, skipped: result.skipped ?? null, actions: result.plan?.actions ?? [] };
+}
+
+export const handler = wrap(runInstanceState);

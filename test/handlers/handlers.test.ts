@@ -1,0 +1,205 @@
+/**
+ * Handlers end to end: the exported plain functions on the fake cloud, with the ledger on DynamoDB
+ * Local. Every handler invoked twice with the same event changes nothing the second time.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DynamoDbLedger } from '../../adapters/dynamodb-ledger.js';
+import { runControl } from '../../handlers/control.js';
+import { runInstanceState } from '../../handlers/instance-state.js';
+import { runQueueProbe } from '../../handlers/queue-probe.js';
+import { runReconcile } from '../../handlers/reconcile.js';
+import { runSchedule } from '../../handlers/schedule.js';
+import { createTestTable, type LocalTable } from '../support/dynamodb.js';
+import { type Harness, harness } from '../support/harness.js';
+
+const MINUTE = 60_000;
+let table: LocalTable;
+let h: Harness;
+
+beforeEach(async () => {
+  table = await createTestTable();
+  h = harness({ ledger: new DynamoDbLedger(table.doc, { tableName: table.tableName }) });
+});
+afterEach(async () => {
+  await table.cleanup();
+});
+
+/** Ledger and cloud, as one comparable snapshot. */
+async function snapshot() {
+  const records = [];
+  for (const role of Object.keys(h.config.roles)) records.push(...(await h.ledger.listServers(role)));
+  const instances = [...h.cloud.instances.values()].map((i) => `${i.instanceId}:${i.state}`);
+  return JSON.stringify({
+    records,
+    instances,
+    members: [...(h.cloud.members.get('smallpayroll-http') ?? [])],
+  });
+}
+
+async function settle(minutes: number) {
+  for (let i = 0; i < minutes; i += 1) {
+    h.advance(MINUTE);
+    await runQueueProbe({}, h.app);
+  }
+}
+
+function stateEvent(instanceId: string, state: string) {
+  return {
+    id: `evt-${instanceId}-${state}`,
+    source: 'aws.ec2',
+    'detail-type': 'EC2 Instance State-change Notification',
+    detail: { 'instance-id': instanceId, state },
+  };
+}
+
+describe('handlers on the fake cloud and DynamoDB Local', () => {
+  it('queueProbe: probes, records the sample and converges; twice changes nothing', async () => {
+    h.cloud.queueLength = 7;
+    const first = await runQueueProbe({}, h.app);
+    expect(first.roles.map((r) => r.role)).toEqual(['app', 'job']);
+    expect(await h.ledger.samplesSince('job', 0)).toEqual([{ at: h.clock.now(), length: 7 }]);
+    const before = await snapshot();
+    await runQueueProbe({}, h.app);
+    expect(await snapshot()).toBe(before);
+  });
+
+  it('schedule: converges the role named by the schedule; twice changes nothing', async () => {
+    await runSchedule({ role: 'app', edge: 'start' }, h.app);
+    expect(h.cloud.alive('app')).toHaveLength(3);
+    const before = await snapshot();
+    await runSchedule({ role: 'app', edge: 'start' }, h.app);
+    expect(await snapshot()).toBe(before);
+  });
+
+  it('schedule: refuses an event without a known role, naming the field', async () => {
+    await expect(runSchedule({ role: 'db' }, h.app)).rejects.toThrow(/role: unknown role "db"/);
+    await expect(runSchedule({ edge: 'start' }, h.app)).rejects.toThrow(/role/);
+    expect(h.cloud.callCount('launch')).toBe(0);
+  });
+
+  it('instanceState: "running" leads to a health check and registration without waiting for a tick', async () => {
+    await runSchedule({ role: 'app', edge: 'start' }, h.app);
+    h.advance(2 * MINUTE); // running and booted
+    const [server] = h.cloud.alive('app');
+    if (server === undefined) throw new Error('no server');
+    const event = stateEvent(server.instanceId, 'running');
+    await runInstanceState(event, h.app);
+    expect(h.cloud.members.get('smallpayroll-http')?.has(server.instanceId)).toBe(true);
+    const before = await snapshot();
+    await runInstanceState(event, h.app);
+    expect(await snapshot()).toBe(before);
+  });
+
+  it('instanceState: a malformed or foreign event is refused and changes nothing', async () => {
+    const refused = await runInstanceState({ source: 'aws.ec2', detail: { state: 'running' } }, h.app);
+    expect(refused).toMatchObject({ ignored: expect.stringMatching(/detail\.instance-id/) });
+    const foreign = await runInstanceState(stateEvent('i-0123456789abcdef0', 'running'), h.app);
+    expect(foreign).toMatchObject({ ignored: expect.stringMatching(/not in the ledger/) });
+    expect(h.cloud.callCount()).toBe(0);
+  });
+
+  it('reconcile: adopts a launch whose record was lost; twice changes nothing', async () => {
+    h.cloud.after('launch', () => {
+      throw new Error('process died after RunInstances');
+    });
+    await runSchedule({ role: 'app', edge: 'start' }, h.app).catch(() => undefined);
+    h.advance(MINUTE);
+    const first = await runReconcile({}, h.app);
+    expect(first.roles.find((r) => r.role === 'app')?.fixes.some((f) => f.reason.includes('adopted'))).toBe(
+      true,
+    );
+    h.advance(MINUTE);
+    await runReconcile({}, h.app);
+    const before = await snapshot();
+    await runReconcile({}, h.app);
+    expect(await snapshot()).toBe(before);
+    expect(h.cloud.alive('app')).toHaveLength(3);
+  });
+
+  it('control status: every owned server per role with state, age, address and in-service flag', async () => {
+    await settle(3);
+    const status = await runControl({ action: 'status' }, h.app);
+    if (!status.ok) throw new Error(status.error);
+    const app = status.roles?.find((r) => r.role === 'app');
+    expect(app?.servers).toHaveLength(3);
+    expect(app?.servers[0]).toMatchObject({
+      state: 'in-service',
+      inService: true,
+      address: expect.stringMatching(/^127\./),
+    });
+    expect(app?.servers[0]?.ageMinutes).toBeGreaterThanOrEqual(2);
+    expect(status.messages[0]).toMatch(/^app: 3 in service, 3 counted, desired 3/);
+  });
+
+  it('control launch: raises the minimum and launches; the same command again changes nothing', async () => {
+    await settle(3);
+    const command = { action: 'launch', role: 'app', count: 2 };
+    const first = await runControl(command, h.app);
+    expect(first).toMatchObject({ ok: true, action: 'launch' });
+    expect(h.cloud.alive('app')).toHaveLength(5);
+    const before = await snapshot();
+    const second = await runControl(command, h.app);
+    expect(second).toMatchObject({ ok: true, messages: [expect.stringMatching(/already applied/)] });
+    expect(await snapshot()).toBe(before);
+  });
+
+  it('control dry run: reports what would happen and changes nothing', async () => {
+    await settle(3);
+    const before = await snapshot();
+    const result = await runControl({ action: 'launch', role: 'app', count: 1, dryRun: true }, h.app);
+    expect(result).toMatchObject({
+      ok: true,
+      dryRun: true,
+      converge: { actions: [expect.stringMatching(/^launch 1/)] },
+    });
+    expect(await snapshot()).toBe(before);
+  });
+
+  it('control retire by instance: deregisters, drains, terminates; again changes nothing', async () => {
+    await settle(3);
+    const [victim] = h.cloud.alive('app');
+    if (victim === undefined) throw new Error('no server');
+    const command = { action: 'retire', role: 'app', instanceId: victim.instanceId };
+    await runControl(command, h.app);
+    expect(h.cloud.members.get('smallpayroll-http')?.has(victim.instanceId)).toBe(false);
+    const before = await snapshot();
+    const again = await runControl(command, h.app);
+    expect(again).toMatchObject({ ok: true, messages: [expect.stringMatching(/already draining/)] });
+    expect(await snapshot()).toBe(before);
+  });
+
+  it('control pause/resume: a paused role plans nothing', async () => {
+    await runControl({ action: 'pause', role: 'app', reason: 'incident 42' }, h.app);
+    await runQueueProbe({}, h.app);
+    expect(h.cloud.alive('app')).toHaveLength(0);
+    const again = await runControl({ action: 'pause', role: 'app', reason: 'incident 42' }, h.app);
+    expect(again).toMatchObject({ ok: true, messages: ['app is already paused: nothing changed'] });
+    await runControl({ action: 'resume', role: 'app' }, h.app);
+    await runQueueProbe({}, h.app);
+    expect(h.cloud.alive('app')).toHaveLength(3);
+  });
+
+  it.each([
+    [{ action: 'explode', role: 'app' }, /action/],
+    [{ action: 'launch', role: 'app', count: '2' }, /count: .*expected number/i],
+    [{ action: 'launch', count: 2 }, /role/],
+    [{ action: 'launch', role: 'db', count: 1 }, /role: unknown role "db"/],
+    [{ action: 'launch', role: 'app', count: 0 }, /count/],
+    [{ action: 'launch', role: 'app', count: 50 }, /count: .*exceed the role's max 10/],
+    [{ action: 'status', verbose: true }, /verbose/],
+    [{ action: 'retire', role: 'app' }, /count: expected exactly one of instanceId or count/],
+    [
+      { action: 'retire', role: 'app', instanceId: 'i-0123456789abcdef0' },
+      /instanceId: .*not a app server owned/,
+    ],
+    [{ action: 'override', role: 'app', minutes: 30 }, /min: expected min, max or clear/],
+    ['status', /expected object/],
+  ])('control refuses %j naming the field, and changes nothing', async (command, message) => {
+    const result = await runControl(command, h.app);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.issues.join('\n')).toMatch(message);
+    expect(h.cloud.callCount('launch') + h.cloud.callCount('terminate')).toBe(0);
+    expect(await h.ledger.getOverride('app')).toBeUndefined();
+  });
+});

@@ -1,0 +1,205 @@
+import { describe, expect, it } from 'vitest';
+import { CapacityError, ThrottlingError } from '../../domain/errors.js';
+import { testConfig } from '../support/config.js';
+import { harness, MONDAY_10AM, runFor } from '../support/harness.js';
+
+const MINUTE = 60_000;
+
+async function states(h: ReturnType<typeof harness>, role: string) {
+  return (await h.ledger.listServers(role)).map((s) => s.state).sort();
+}
+
+describe('converge on the fake cloud', () => {
+  it('brings up the business-hours floor: 3 app servers registered with the load balancer, 1 job server', async () => {
+    const h = harness();
+    await h.app.fleet.tick();
+    expect(h.cloud.alive('app')).toHaveLength(3);
+    expect(h.cloud.alive('job')).toHaveLength(1);
+    expect(await states(h, 'app')).toEqual(['pending', 'pending', 'pending']);
+
+    await runFor(h, 3 * MINUTE);
+    expect(await states(h, 'app')).toEqual(['in-service', 'in-service', 'in-service']);
+    expect(h.cloud.members.get('smallpayroll-http')?.size).toBe(3);
+    expect(await states(h, 'job')).toEqual(['in-service']);
+    expect(h.cloud.callCount('launch')).toBe(4);
+  });
+
+  it('writes the intent before RunInstances and tags the instance with it', async () => {
+    const h = harness();
+    h.cloud.failNext('launch', new ThrottlingError('slow down'));
+    await h.app.fleet.tick();
+    const records = await h.ledger.listServers('app');
+    const failed = records.find((r) => r.instanceId === undefined);
+    expect(failed?.state).toBe('launching');
+    for (const instance of h.cloud.alive('app')) {
+      expect(
+        records.some((r) => r.intentId === instance.intentId && r.instanceId === instance.instanceId),
+      ).toBe(true);
+    }
+    // The next tick resumes that intent with the same ClientToken instead of launching another.
+    h.advance(MINUTE);
+    await h.app.fleet.tick();
+    expect(h.cloud.alive('app')).toHaveLength(3);
+    const tokens = h.cloud.calls
+      .filter((c) => c.op === 'launch')
+      .map((c) => (c.args as { clientToken: string }).clientToken);
+    expect(tokens.filter((t) => t === `${failed?.intentId}-0`)).toHaveLength(2);
+  });
+
+  it('adopts an instance whose launch was never recorded (crash after RunInstances)', async () => {
+    const h = harness();
+    const real = h.app.fleet.launchIntent.bind(h.app.fleet);
+    let crashed = false;
+    h.cloud.after('launch', () => {
+      if (!crashed) {
+        crashed = true;
+        throw new Error('process died after RunInstances');
+      }
+    });
+    await h.app.fleet.tick();
+    expect(crashed).toBe(true);
+    const launchingWithoutId = (await h.ledger.listServers('app')).filter((r) => r.instanceId === undefined);
+    expect(launchingWithoutId).toHaveLength(1);
+    h.advance(MINUTE);
+    await h.app.fleet.tick();
+    expect(h.cloud.alive('app')).toHaveLength(3);
+    expect((await h.ledger.listServers('app')).every((r) => r.instanceId !== undefined)).toBe(true);
+    expect(real).toBeTypeOf('function');
+  });
+
+  it('is idempotent: a second tick at the same instant changes nothing', async () => {
+    const h = harness();
+    await runFor(h, 5 * MINUTE);
+    const before = JSON.stringify(await h.ledger.listServers('app'));
+    const calls =
+      h.cloud.callCount('launch') + h.cloud.callCount('terminate') + h.cloud.callCount('register');
+    await h.app.fleet.tick();
+    expect(JSON.stringify(await h.ledger.listServers('app'))).toBe(before);
+    expect(h.cloud.callCount('launch') + h.cloud.callCount('terminate') + h.cloud.callCount('register')).toBe(
+      calls,
+    );
+  });
+
+  it('scales job servers out at once on a long queue and never above 2 extra', async () => {
+    const h = harness();
+    await runFor(h, 3 * MINUTE);
+    h.cloud.queueLength = 500;
+    await runFor(h, 10 * MINUTE);
+    expect(h.cloud.alive('job')).toHaveLength(3);
+  });
+
+  it('holds on an unknown queue length instead of scaling in', async () => {
+    const h = harness();
+    h.cloud.queueLength = 500;
+    await runFor(h, 5 * MINUTE);
+    expect(h.cloud.alive('job')).toHaveLength(3);
+    h.cloud.queueLength = null;
+    await runFor(h, 120 * MINUTE);
+    expect(h.cloud.alive('job')).toHaveLength(3);
+    const journal = await h.ledger.recentJournal('job', 1);
+    expect(journal[0]?.summary).toMatch(/hold: queue length unknown/);
+  });
+
+  it('retires extra job servers after the queue drains, only past 45 minutes and near the paid hour end', async () => {
+    const h = harness();
+    h.cloud.queueLength = 500;
+    await runFor(h, 3 * MINUTE);
+    expect(h.cloud.alive('job')).toHaveLength(3);
+    h.cloud.queueLength = 0;
+    await runFor(h, 30 * MINUTE);
+    expect(h.cloud.alive('job')).toHaveLength(3);
+    const blocked = await h.ledger.recentJournal('job', 1);
+    expect(blocked[0]?.summary).toMatch(/retire blocked: job server i-\w+ has run \d+ of 45 minutes/);
+    await runFor(h, 40 * MINUTE);
+    expect(h.cloud.alive('job')).toHaveLength(1);
+    const terminated = h.cloud.calls.filter((c) => c.op === 'terminate').flatMap((c) => c.args as string[]);
+    for (const id of terminated) {
+      const instance = h.cloud.instances.get(id);
+      const minutes = ((instance?.terminatedAt ?? 0) - (instance?.launchedAt ?? 0)) / MINUTE;
+      expect(minutes % 60).toBeGreaterThanOrEqual(50);
+    }
+  });
+
+  it('drains an app server from the load balancer before terminating it at the end of the window', async () => {
+    const h = harness({ start: Date.parse('2026-03-03T01:50:00Z') }); // Monday 20:50 in Toronto
+    await runFor(h, 5 * MINUTE);
+    expect(h.cloud.members.get('smallpayroll-http')?.size).toBe(3);
+    await runFor(h, 6 * MINUTE); // past 21:00 Toronto
+    const draining = (await h.ledger.listServers('app')).filter((s) => s.state === 'draining');
+    expect(draining).toHaveLength(1);
+    expect(h.cloud.members.get('smallpayroll-http')?.size).toBe(2);
+    expect(h.cloud.alive('app')).toHaveLength(3);
+    await runFor(h, 6 * MINUTE); // drain time (300 s) over
+    expect(h.cloud.alive('app')).toHaveLength(2);
+  });
+
+  it('replaces a server that never passes the content health check', async () => {
+    const h = harness();
+    await h.app.fleet.tick();
+    const [first] = h.cloud.alive('app');
+    if (first === undefined) throw new Error('no app server');
+    first.broken = true;
+    await runFor(h, 16 * MINUTE);
+    expect(first.state === 'shutting-down' || first.state === 'terminated').toBe(true);
+    expect(h.cloud.alive('app')).toHaveLength(3);
+    expect(h.cloud.members.get('smallpayroll-http')?.has(first.instanceId)).toBe(false);
+  });
+
+  it('falls back to the next instance type or subnet when EC2 has no capacity', async () => {
+    const h = harness({ config: testConfig({ roles: { app: { schedule: { baseline: 1, windows: [] } } } }) });
+    h.cloud.failNext('launch', new CapacityError('no c5.large here', 'c5.large', 'subnet-0123abcd'));
+    await h.app.fleet.converge('app', { trigger: 'test' });
+    const launches = h.cloud.calls
+      .filter((c) => c.op === 'launch')
+      .map((c) => c.args as Record<string, string>);
+    expect(launches.map((l) => [l.instanceType, l.subnetId, l.clientToken?.slice(-2)])).toEqual([
+      ['c5.large', 'subnet-0123abcd', '-0'],
+      ['c5.large', 'subnet-4567cdef', '-1'],
+    ]);
+    expect(h.cloud.alive('app')).toHaveLength(1);
+  });
+
+  it('marks an orphan first and terminates it only after the grace period', async () => {
+    const h = harness();
+    await runFor(h, 3 * MINUTE);
+    const orphan = h.cloud.addForeignTagged('app');
+    await runFor(h, 2 * MINUTE);
+    expect(orphan.state).toBe('running');
+    const mark = (await h.ledger.listServers('app')).find((s) => s.instanceId === orphan.instanceId);
+    expect(mark).toMatchObject({ orphan: true, state: 'draining' });
+    await runFor(h, 30 * MINUTE);
+    expect(orphan.state === 'shutting-down' || orphan.state === 'terminated').toBe(true);
+    expect(h.cloud.alive('app')).toHaveLength(3);
+  });
+
+  it('never touches an instance of another stack', async () => {
+    const h = harness();
+    const foreign = h.cloud.addForeignTagged('app');
+    foreign.stack = 'someone-else';
+    await runFor(h, 60 * MINUTE);
+    expect(foreign.state).toBe('running');
+    expect(
+      h.cloud.calls.filter((c) => c.op === 'terminate').flatMap((c) => c.args as string[]),
+    ).not.toContain(foreign.instanceId);
+  });
+
+  it('skips a role whose lease another invocation holds', async () => {
+    const h = harness();
+    await h.ledger.acquireLease('app', 'someone', MONDAY_10AM, 60_000);
+    const result = await h.app.fleet.converge('app', { trigger: 'test' });
+    expect(result.skipped).toMatch(/being converged by someone/);
+    expect(h.cloud.callCount('launch')).toBe(0);
+  });
+
+  it('marks a ghost terminated when its instance disappeared', async () => {
+    const h = harness();
+    await runFor(h, 3 * MINUTE);
+    const [victim] = h.cloud.alive('app');
+    if (victim === undefined) throw new Error('no app server');
+    h.cloud.instances.delete(victim.instanceId);
+    await runFor(h, 7 * MINUTE);
+    const record = (await h.ledger.listServers('app')).find((s) => s.instanceId === victim.instanceId);
+    expect(record?.state).toBe('terminated');
+    expect(h.cloud.alive('app')).toHaveLength(3);
+  });
+});

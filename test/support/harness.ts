@@ -1,0 +1,76 @@
+/** A whole fleet-pilot on the fake cloud: services wired exactly as the Lambda handlers wire them. */
+import { MemoryLedger } from '../../adapters/memory-ledger.js';
+import type { Config } from '../../domain/config.js';
+import { type Ledger, SILENT_OBSERVER } from '../../domain/ports.js';
+import { type App, createApp } from '../../handlers/app.js';
+import { FakeCloud, type FakeCloudOptions, ManualClock } from '../fakes/fake-cloud.js';
+import { testConfig } from './config.js';
+
+/** Monday 2026-03-02 10:00 in Toronto (EST, UTC-5): inside the app's business-hours window. */
+export const MONDAY_10AM = Date.parse('2026-03-02T15:00:00Z');
+
+export interface Harness {
+  app: App;
+  cloud: FakeCloud;
+  clock: ManualClock;
+  ledger: Ledger;
+  config: Config;
+  /** Moves the clock and lets the fake cloud catch up. */
+  advance(ms: number): void;
+}
+
+export function harness(
+  options: { config?: Config; ledger?: Ledger; start?: number; cloud?: Partial<FakeCloudOptions> } = {},
+): Harness {
+  const clock = new ManualClock(options.start ?? MONDAY_10AM);
+  const config = options.config ?? testConfig();
+  const cloud = new FakeCloud({ clock, stack: 'fleet-pilot-test', ...options.cloud });
+  const ledger = options.ledger ?? new MemoryLedger();
+  let next = 0;
+  const roles = Object.entries(config.roles);
+  const app = createApp({
+    config,
+    stack: cloud.stack,
+    ledger,
+    compute: cloud.compute,
+    loadBalancers: Object.fromEntries(
+      roles.map(([role, c]) => [
+        role,
+        c.loadBalancer.type === 'none'
+          ? undefined
+          : cloud.loadBalancer(
+              c.loadBalancer.type === 'classic' ? c.loadBalancer.name : c.loadBalancer.targetGroupArn,
+            ),
+      ]),
+    ),
+    healthProbes: Object.fromEntries(roles.map(([role]) => [role, cloud.healthProbe])),
+    queueProbes: Object.fromEntries(
+      roles.map(([role, c]) => [role, c.queue === undefined ? undefined : cloud.queueProbe]),
+    ),
+    clock,
+    observer: SILENT_OBSERVER,
+    newId: () => {
+      next += 1;
+      return `00000000-0000-4000-8000-${next.toString(16).padStart(12, '0')}`;
+    },
+  });
+  return {
+    app,
+    cloud,
+    clock,
+    ledger,
+    config,
+    advance(ms: number) {
+      clock.advance(ms);
+      cloud.advance();
+    },
+  };
+}
+
+/** Runs ticks every `stepMs` for `totalMs`. */
+export async function runFor(h: Harness, totalMs: number, stepMs = 60_000): Promise<void> {
+  for (let t = 0; t < totalMs; t += stepMs) {
+    h.advance(stepMs);
+    await h.app.fleet.tick();
+  }
+}
