@@ -1,0 +1,251 @@
+/**
+ * Values serverless.yml takes from the validated config (`${file(./scripts/serverless-vars.cjs):NAME}`),
+ * so packaging fails on a bad config with every bad key named, and nothing needs AWS to resolve.
+ * The config file is config/<stage>.json.
+ */
+const { readFileSync, existsSync } = require('node:fs');
+const { join } = require('node:path');
+const tsx = require('tsx/cjs/api');
+
+const root = join(__dirname, '..');
+
+async function stageOf(resolveVariable) {
+  return resolveVariable('sls:stage');
+}
+
+function load(stage) {
+  const file = join(root, 'config', `${stage}.json`);
+  if (!existsSync(file)) {
+    throw new Error(
+      `no config for stage "${stage}": create config/${stage}.json (see README "Configuration")`,
+    );
+  }
+  const { parseConfig } = tsx.require('../domain/config.ts', __filename);
+  let raw;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`config/${stage}.json is not JSON: ${error.message}`);
+  }
+  try {
+    return parseConfig(raw);
+  } catch (error) {
+    throw new Error(`config/${stage}.json: ${error.message}`);
+  }
+}
+
+async function config({ resolveVariable }) {
+  return load(await stageOf(resolveVariable));
+}
+
+/** The config as compact JSON for the FLEET_CONFIG environment variable (Lambda allows 4 KB in all). */
+module.exports.configJson = async (ctx) => {
+  const json = JSON.stringify(await config(ctx));
+  if (json.length > 3500)
+    throw new Error(`config is ${json.length} bytes as JSON; the Lambda environment allows 4 KB`);
+  return json;
+};
+
+/** One EventBridge Scheduler event per distinct schedule window edge, in the schedule's time zone. */
+module.exports.scheduleEvents = async (ctx) => {
+  const { scheduleEdges } = tsx.require('../domain/schedule.ts', __filename);
+  const cfg = await config(ctx);
+  const events = [];
+  for (const [role, roleConfig] of Object.entries(cfg.roles)) {
+    for (const edge of scheduleEdges(roleConfig.schedule)) {
+      events.push({
+        schedule: {
+          method: 'scheduler',
+          rate: [edge.expression],
+          timezone: edge.timeZone,
+          input: { role, edge: edge.edge },
+        },
+      });
+    }
+  }
+  return events;
+};
+
+/** The tick's rate: the most frequent queue probe of any role (1 minute by default). */
+module.exports.tickRate = async (ctx) => {
+  const cfg = await config(ctx);
+  const minutes = Math.min(...Object.values(cfg.roles).map((r) => r.queue?.everyMinutes ?? 1));
+  return minutes === 1 ? 'rate(1 minute)' : `rate(${minutes} minutes)`;
+};
+
+/** RunInstances may only use the configured AMIs and launch templates. */
+module.exports.launchResources = async (ctx) => {
+  const cfg = await config(ctx);
+  const resources = new Set();
+  for (const role of Object.values(cfg.roles)) {
+    const { launch } = role;
+    if (launch.imageId)
+      resources.add({ 'Fn::Sub': `arn:\${AWS::Partition}:ec2:\${AWS::Region}::image/${launch.imageId}` });
+    if (launch.launchTemplate?.id) {
+      resources.add({
+        'Fn::Sub': `arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:launch-template/${launch.launchTemplate.id}`,
+      });
+    }
+    if (launch.launchTemplate?.name) {
+      // Launch templates are authorised by id; a name-only template allows any template of the account.
+      resources.add({
+        'Fn::Sub': 'arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:launch-template/*',
+      });
+    }
+    if (launch.launchTemplate) {
+      // A launch template may name its own AMI.
+      resources.add({ 'Fn::Sub': 'arn:${AWS::Partition}:ec2:${AWS::Region}::image/*' });
+    }
+  }
+  return dedupe([...resources]);
+};
+
+/** The configured classic load balancers and target groups (register/deregister only these). */
+module.exports.loadBalancerResources = async (ctx) => {
+  const cfg = await config(ctx);
+  const resources = [];
+  for (const role of Object.values(cfg.roles)) {
+    const lb = role.loadBalancer;
+    if (lb.type === 'classic') {
+      resources.push({
+        'Fn::Sub': `arn:\${AWS::Partition}:elasticloadbalancing:\${AWS::Region}:\${AWS::AccountId}:loadbalancer/${lb.name}`,
+      });
+    }
+    if (lb.type === 'target-group') resources.push(lb.targetGroupArn);
+  }
+  return resources.length > 0
+    ? dedupe(resources)
+    : ['arn:aws:elasticloadbalancing:none:000000000000:loadbalancer/none'];
+};
+
+/** Roles, for the dashboard and alarms. */
+module.exports.roles = async (ctx) => Object.keys((await config(ctx)).roles);
+
+function dedupe(list) {
+  const seen = new Set();
+  return list.filter((item) => {
+    const key = JSON.stringify(item);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** The functions' VPC settings: health and queue probes reach servers' private addresses. */
+module.exports.vpc = async (ctx) => {
+  const cfg = await config(ctx);
+  if (cfg.lambdaVpc === undefined) {
+    throw new Error('config: lambdaVpc (subnetIds, securityGroupIds) is required to deploy the functions');
+  }
+  return cfg.lambdaVpc;
+};
+
+/** A CloudWatch dashboard: queue length, desired vs in-service servers per role, failures. */
+module.exports.dashboardBody = async (ctx) => {
+  const cfg = await config(ctx);
+  const stage = await stageOf(ctx.resolveVariable);
+  const namespace = 'FleetPilot';
+  const service = `fleet-pilot-${stage}`;
+  const widgets = [];
+  let y = 0;
+  for (const [role, roleConfig] of Object.entries(cfg.roles)) {
+    const metric = (name, label) => [
+      namespace,
+      name,
+      'role',
+      role,
+      'service',
+      service,
+      { label, stat: 'Maximum' },
+    ];
+    widgets.push({
+      type: 'metric',
+      x: 0,
+      y,
+      width: 12,
+      height: 6,
+      properties: {
+        title: `${role}: desired vs in-service servers`,
+        region: '${AWS::Region}',
+        view: 'timeSeries',
+        period: 60,
+        metrics: [metric('Desired', 'desired'), metric('InService', 'in service')],
+      },
+    });
+    widgets.push({
+      type: 'metric',
+      x: 12,
+      y,
+      width: 12,
+      height: 6,
+      properties: {
+        title: roleConfig.queue
+          ? `${role}: queue length and probe failures`
+          : `${role}: launches and retirements`,
+        region: '${AWS::Region}',
+        view: 'timeSeries',
+        period: 60,
+        metrics: roleConfig.queue
+          ? [metric('QueueLength', 'queue length'), metric('QueueProbeFailures', 'probe failures')]
+          : [metric('Launches', 'launches'), metric('Retirements', 'retirements')],
+      },
+    });
+    y += 6;
+  }
+  return { 'Fn::Sub': JSON.stringify({ widgets }) };
+};
+
+/**
+ * Alarms that need the role list: consecutive queue-probe failures and servers that never became
+ * healthy (replaced after their boot deadline). They notify the stack's alarm topic.
+ */
+module.exports.roleAlarms = async (ctx) => {
+  const cfg = await config(ctx);
+  const stage = await stageOf(ctx.resolveVariable);
+  const service = `fleet-pilot-${stage}`;
+  const resources = {};
+  const name = (role, what) =>
+    `${role.replace(/[^A-Za-z0-9]/g, '').replace(/^./, (c) => c.toUpperCase())}${what}Alarm`;
+  for (const [role, roleConfig] of Object.entries(cfg.roles)) {
+    const dimensions = [
+      { Name: 'role', Value: role },
+      { Name: 'service', Value: service },
+    ];
+    if (roleConfig.queue) {
+      resources[name(role, 'QueueProbeFailing')] = {
+        Type: 'AWS::CloudWatch::Alarm',
+        Properties: {
+          AlarmDescription: `${service}: the ${role} queue probe failed 5 minutes in a row; scale-in is on hold`,
+          Namespace: 'FleetPilot',
+          MetricName: 'QueueProbeFailures',
+          Dimensions: dimensions,
+          Statistic: 'Sum',
+          Period: 60,
+          EvaluationPeriods: 5,
+          DatapointsToAlarm: 5,
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          TreatMissingData: 'notBreaching',
+          AlarmActions: [{ Ref: 'AlarmTopic' }],
+        },
+      };
+    }
+    resources[name(role, 'NeverHealthy')] = {
+      Type: 'AWS::CloudWatch::Alarm',
+      Properties: {
+        AlarmDescription: `${service}: a ${role} server never passed its content health check and was replaced`,
+        Namespace: 'FleetPilot',
+        MetricName: 'UnhealthyReplacements',
+        Dimensions: dimensions,
+        Statistic: 'Sum',
+        Period: 300,
+        EvaluationPeriods: 1,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [{ Ref: 'AlarmTopic' }],
+      },
+    };
+  }
+  return { Resources: resources };
+};

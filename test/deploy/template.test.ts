@@ -1,0 +1,149 @@
+/**
+ * The packaged CloudFormation template (`npm run package` writes it; `npm test` packages first):
+ * least-privilege IAM, the ledger table's safety settings, failure handling and alarms.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+interface Statement {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+type Resource = { Type: string; Properties: Record<string, unknown> };
+
+const TEMPLATE = join(__dirname, '../../.serverless/cloudformation-template-update-stack.json');
+let resources: Record<string, Resource>;
+let statements: Statement[];
+
+beforeAll(() => {
+  if (!existsSync(TEMPLATE))
+    throw new Error('no packaged template: run `npm run package` first (npm test does)');
+  resources = JSON.parse(readFileSync(TEMPLATE, 'utf8')).Resources;
+  const role = resources.IamRoleLambdaExecution?.Properties as {
+    Policies: { PolicyDocument: { Statement: Statement[] } }[];
+  };
+  statements = role.Policies.flatMap((p) => p.PolicyDocument.Statement);
+});
+
+const actions = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+const withAction = (action: string) => statements.filter((s) => actions(s).includes(action));
+const STACK = 'fleet-pilot-dev';
+
+describe('IAM', () => {
+  it('grants no wildcard actions', () => {
+    for (const s of statements) for (const a of actions(s)) expect(a).not.toMatch(/\*/);
+  });
+
+  it('lets RunInstances create instances and volumes only with the stack tag in the request', () => {
+    const onInstances = withAction('ec2:RunInstances').filter((s) =>
+      JSON.stringify(s.Resource).includes('instance/*'),
+    );
+    expect(onInstances).toHaveLength(1);
+    expect(onInstances[0]?.Condition?.StringEquals?.['aws:RequestTag/fleet-pilot:stack']).toBe(STACK);
+    expect(JSON.stringify(onInstances[0]?.Resource)).toContain('volume/*');
+  });
+
+  it('lets RunInstances use only the configured AMIs', () => {
+    const images = withAction('ec2:RunInstances').filter((s) =>
+      JSON.stringify(s.Resource).includes('image/'),
+    );
+    expect(JSON.stringify(images)).toContain('image/ami-0123456789abcdef0');
+    expect(JSON.stringify(images)).not.toContain('image/*');
+  });
+
+  it('conditions TerminateInstances on the stack tag', () => {
+    const terminate = withAction('ec2:TerminateInstances');
+    expect(terminate).toHaveLength(1);
+    expect(terminate[0]?.Condition?.StringEquals?.['ec2:ResourceTag/fleet-pilot:stack']).toBe(STACK);
+  });
+
+  it('allows CreateTags only as part of RunInstances', () => {
+    const tags = withAction('ec2:CreateTags');
+    expect(tags).toHaveLength(1);
+    expect(tags[0]?.Condition?.StringEquals?.['ec2:CreateAction']).toBe('RunInstances');
+  });
+
+  it('scopes load-balancer mutations to the configured load balancer and the stack tag', () => {
+    for (const action of [
+      'elasticloadbalancing:RegisterInstancesWithLoadBalancer',
+      'elasticloadbalancing:DeregisterInstancesFromLoadBalancer',
+    ]) {
+      const found = withAction(action);
+      expect(found).toHaveLength(1);
+      expect(JSON.stringify(found[0]?.Resource)).toContain('loadbalancer/smallpayroll-http');
+      expect(found[0]?.Condition?.StringEquals?.['aws:ResourceTag/fleet-pilot:stack']).toBe(STACK);
+    }
+  });
+
+  it('allows only the reads that cannot be scoped on every resource', () => {
+    const unscoped = statements.filter(
+      (s) => s.Resource === '*' || (Array.isArray(s.Resource) && s.Resource.includes('*')),
+    );
+    const allowed = new Set([
+      'ec2:DescribeInstances',
+      'ec2:DescribeInstanceTypes',
+      'elasticloadbalancing:DescribeInstanceHealth',
+      'elasticloadbalancing:DescribeTargetHealth',
+    ]);
+    for (const s of unscoped) for (const a of actions(s)) expect(allowed.has(a), a).toBe(true);
+  });
+
+  it('limits DynamoDB to item reads and writes on the ledger table', () => {
+    const dynamo = statements.filter((s) => actions(s).some((a) => a.startsWith('dynamodb:')));
+    expect(dynamo).toHaveLength(1);
+    expect(dynamo[0]?.Resource).toEqual({ 'Fn::GetAtt': ['LedgerTable', 'Arn'] });
+    expect(actions(dynamo[0] as Statement)).not.toContain('dynamodb:Scan');
+  });
+});
+
+describe('resources', () => {
+  it('keeps the ledger on demand, with TTL and point-in-time recovery, retained on delete', () => {
+    const table = resources.LedgerTable as Resource & { DeletionPolicy?: string };
+    expect(table.Properties.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(table.Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+    expect(table.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+    expect(table.DeletionPolicy).toBe('Retain');
+  });
+
+  it('sends failed asynchronous invocations of every triggered function to the dead-letter queue', () => {
+    for (const fn of ['Schedule', 'QueueProbe', 'InstanceState', 'Reconcile']) {
+      const config = resources[`${fn}LambdaEvConf`];
+      expect(JSON.stringify(config?.Properties.DestinationConfig)).toContain('DeadLetterQueue');
+    }
+  });
+
+  it('schedules the window edges with EventBridge Scheduler in the configured time zone', () => {
+    const schedules = Object.values(resources).filter((r) => r.Type === 'AWS::Scheduler::Schedule');
+    expect(
+      schedules.map((s) => [s.Properties.ScheduleExpression, s.Properties.ScheduleExpressionTimezone]),
+    ).toEqual([
+      ['cron(0 8 ? * MON-FRI *)', 'America/Toronto'],
+      ['cron(0 21 ? * MON-FRI *)', 'America/Toronto'],
+    ]);
+  });
+
+  it('has alarms for probe failures, never-healthy servers, the dead-letter queue and function errors', () => {
+    const alarms = Object.entries(resources)
+      .filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm')
+      .map(([k]) => k);
+    expect(alarms).toEqual(
+      expect.arrayContaining([
+        'JobQueueProbeFailingAlarm',
+        'AppNeverHealthyAlarm',
+        'DeadLetterQueueAlarm',
+        'FunctionErrorsAlarm',
+      ]),
+    );
+    expect(Object.values(resources).some((r) => r.Type === 'AWS::CloudWatch::Dashboard')).toBe(true);
+  });
+
+  it('sets log retention on every function log group', () => {
+    const groups = Object.values(resources).filter((r) => r.Type === 'AWS::Logs::LogGroup');
+    expect(groups.length).toBe(5);
+    for (const g of groups) expect(g.Properties.RetentionInDays).toBe(7);
+  });
+});
