@@ -37,6 +37,9 @@ export function demand(input: DemandInput): DemandResult {
   if (latest.length === null) {
     return hold(input, null, `queue length unknown (${latest.error ?? 'no reason given'}): holding`);
   }
+  if (!isSane(latest.length)) {
+    return hold(input, null, `queue length ${latest.length} is not a sane queue length: holding`);
+  }
   const ageMs = input.now - latest.at;
   if (ageMs > maxAgeMs) {
     return hold(
@@ -51,20 +54,27 @@ export function demand(input: DemandInput): DemandResult {
     : backlogDemand(input, input.policy, latest.length, window);
 }
 
+/** A queue length is a non-negative integer; anything else (NaN, -1, 2.5) is as unknown as a failure. */
+function isSane(length: number | null): length is number {
+  return length !== null && Number.isSafeInteger(length) && length >= 0;
+}
+
 type Window = { ok: true; lengths: number[] } | { ok: false; reason: string };
 
 /**
  * The samples of the last `spanMs`, usable only when every one is known and they cover the whole
- * span without a gap longer than a sample's useful age.
+ * span without a gap longer than a sample's useful age. `samples` are sorted and the newest is
+ * known and fresh; it always belongs to the window, so a window shorter than the probe interval
+ * (or zero) is judged by the newest sample instead of never being covered.
  */
 function stabilizationWindow(samples: QueueSample[], spanMs: number, maxAgeMs: number, now: number): Window {
   const start = now - spanMs;
-  const inWindow = samples.filter((s) => s.at >= start);
-  const unknown = inWindow.find((s) => s.length === null);
+  const inWindow = samples.filter((s, i) => s.at >= start || i === samples.length - 1);
+  const unknown = inWindow.find((s) => !isSane(s.length));
   if (unknown !== undefined) {
     return {
       ok: false,
-      reason: `a sample in the last ${spanMs / 1000} s was unknown (${unknown.error ?? '?'})`,
+      reason: `a sample in the last ${spanMs / 1000} s was unknown (${unknown.error ?? `reading ${unknown.length}`})`,
     };
   }
   const first = inWindow[0];
@@ -86,7 +96,11 @@ function thresholdDemand(
 ): DemandResult {
   const cap = input.floor + policy.maxExtra;
   if (length > policy.scaleOutAbove) {
-    const servers = Math.max(input.current, Math.min(input.current + policy.step, cap));
+    // Extra servers are counted above the floor: below it, the floor's launches are not the queue's.
+    const servers = Math.max(
+      input.current,
+      Math.min(Math.max(input.current, input.floor) + policy.step, cap),
+    );
     return {
       kind: 'known',
       servers,
