@@ -141,6 +141,9 @@ export function plan(input: PlanInput): Plan {
     actions.push({ kind: 'launch', count, reason: `${capacity.length} of ${desired.count} desired servers` });
   } else if (surplus > 0) {
     retire(input, capacity, failed, surplus, actions, blocked);
+    // A server drained in this plan is not registered first, only to be drained again at once.
+    const drained = new Set(actions.flatMap((a) => (a.kind === 'drain' ? [a.serverId] : [])));
+    result.actions = actions.filter((a) => a.kind !== 'register' || !drained.has(a.serverId));
   }
   return result;
 }
