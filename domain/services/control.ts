@@ -33,7 +33,7 @@ export interface RoleStatus {
   /** What the next converge would do now. */
   nextActions: string[];
   blocked: string[];
-  journal: Pick<JournalEntry, 'at' | 'kind' | 'summary'>[];
+  journal: (Pick<JournalEntry, 'kind' | 'summary'> & { at: string })[];
 }
 
 export interface ControlResult {
@@ -116,7 +116,7 @@ export class Control {
           })),
         nextActions: (result.plan?.actions ?? []).map(describeAction),
         blocked: (result.plan?.blocked ?? []).map((b) => b.reason),
-        journal: journal.map(({ at, kind, summary }) => ({ at, kind, summary })),
+        journal: journal.map(({ at, kind, summary }) => ({ at: new Date(at).toISOString(), kind, summary })),
       });
     }
     const messages = roles.map(

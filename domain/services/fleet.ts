@@ -255,7 +255,8 @@ export class Fleet {
         outcomes.push(await this.attempt(action, () => this.applyAction(role, config, action, byId, owned)));
       }
     }
-    const after = options.dryRun ? records : await ledger.listServers(role);
+    // Re-read only when something was written: a quiet tick costs no extra ledger query.
+    const after = options.dryRun || outcomes.length === 0 ? records : await ledger.listServers(role);
     this.report(role, planned, outcomes, after, members, options);
     if (!options.dryRun && (planned.actions.length > 0 || planned.blocked.length > 0 || desired.hold)) {
       await ledger.journal({
