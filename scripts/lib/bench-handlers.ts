@@ -31,10 +31,14 @@ const ROOT = resolve(__dirname, '../..');
 
 /** The environment a deployed function gets (values from config/dev.json; no AWS call is made). */
 function lambdaEnv(): NodeJS.ProcessEnv {
-  const config = spawnSync(process.execPath, ['-e', 'process.stdout.write(require("fs").readFileSync("config/dev.json","utf8"))'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  }).stdout;
+  const config = spawnSync(
+    process.execPath,
+    ['-e', 'process.stdout.write(require("fs").readFileSync("config/dev.json","utf8"))'],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+    },
+  ).stdout;
   return {
     PATH: process.env.PATH,
     FLEET_CONFIG: JSON.stringify(JSON.parse(config)),

@@ -87,7 +87,8 @@ export async function benchTick(sizes = [10, 100, 1000], repeats = 7): Promise<T
     const inService = (await app.fleet.converge('app', { trigger: 'bench', dryRun: true })).servers.filter(
       (s) => s.state === 'in-service',
     ).length;
-    if (inService !== instances) throw new Error(`fleet of ${instances} did not settle (${inService} in service)`);
+    if (inService !== instances)
+      throw new Error(`fleet of ${instances} did not settle (${inService} in service)`);
     const times: number[] = [];
     let byService: Record<string, number> = {};
     for (let r = 0; r < repeats; r += 1) {
