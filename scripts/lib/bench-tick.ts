@@ -69,7 +69,10 @@ async function steadyFleet(instances: number) {
     queueProbes: {},
     clock,
     observer: SILENT_OBSERVER,
-    newId: () => `intent-${(id += 1)}`,
+    newId: () => {
+      id += 1;
+      return `intent-${id}`;
+    },
   });
   // Bring the fleet up and let it settle: every server in service.
   for (let i = 0; i < 6; i += 1) {
