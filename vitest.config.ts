@@ -8,5 +8,6 @@ export default defineConfig({
     hookTimeout: 30_000,
     pool: 'forks',
     allowOnly: false,
+    reporters: ['default', './test/setup/summary-reporter.ts'],
   },
 });
