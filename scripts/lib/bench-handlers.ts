@@ -82,6 +82,7 @@ export async function benchHandlers(outDir: string, runs = 7): Promise<HandlerBe
       platform: 'node',
       target: 'node22',
       format: 'cjs',
+      mainFields: ['module', 'main'],
       outfile,
       logLevel: 'silent',
     });
@@ -118,6 +119,7 @@ export async function buildAppProbe(outDir: string): Promise<void> {
     platform: 'node',
     target: 'node22',
     format: 'cjs',
+    mainFields: ['module', 'main'],
     outfile: join(dir, 'app-probe.js'),
     logLevel: 'silent',
   });
