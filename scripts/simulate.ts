@@ -1,0 +1,177 @@
+/**
+ * What would this policy have done with my queue?
+ *
+ *   npm run simulate -- --trace FILE.csv --policy NAME [--config FILE] [--seed N]
+ *                       [--launch-delay MIN-MAX|S] --out DIR
+ *
+ * Replays the trace through the real planner (or the 2010 script, `seed-2010`), prints a short
+ * summary and writes DIR/summary.json and DIR/timeline.svg. Bad input exits 2 with a message that
+ * names the flag, the config key or the trace line. Offline and in-process.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../domain/errors.js';
+import {
+  DEFAULT_LAUNCH_DELAY,
+  DEFAULT_SEED,
+  isPolicyName,
+  type LaunchDelay,
+  POLICY_NAMES,
+  type PolicyName,
+  type SimulationSummary,
+  simulate,
+  simulationRole,
+  timelineSvg,
+} from './lib/simulator.js';
+import { readTrace, TraceError } from './lib/trace.js';
+
+class UsageError extends Error {}
+
+const USAGE =
+  'usage: npm run simulate -- --trace FILE.csv --policy NAME [--config FILE] [--seed N] [--launch-delay MIN-MAX] --out DIR';
+
+interface Args {
+  trace: string;
+  policy: PolicyName;
+  config?: string;
+  seed: number;
+  launchDelay: LaunchDelay;
+  out: string;
+}
+
+function parseCliArgs(argv: string[]): Args {
+  let values: Record<string, string | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        trace: { type: 'string' },
+        policy: { type: 'string' },
+        config: { type: 'string' },
+        seed: { type: 'string' },
+        'launch-delay': { type: 'string' },
+        out: { type: 'string' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }) as { values: Record<string, string | undefined> });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const required = (flag: string): string => {
+    const value = values[flag];
+    if (value === undefined || value === '') throw new UsageError(`--${flag} is required`);
+    return value;
+  };
+  const trace = required('trace');
+  const policy = required('policy');
+  if (!isPolicyName(policy)) {
+    throw new UsageError(`--policy "${policy}" is not a known policy (known: ${POLICY_NAMES.join(', ')})`);
+  }
+  const out = required('out');
+  const args: Args = {
+    trace,
+    policy,
+    seed: parseSeed(values.seed),
+    launchDelay: parseLaunchDelay(values['launch-delay']),
+    out,
+  };
+  if (values.config !== undefined) args.config = values.config;
+  return args;
+}
+
+function parseSeed(raw: string | undefined): number {
+  if (raw === undefined) return DEFAULT_SEED;
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(Number(raw)) || Number(raw) > 0xffff_ffff) {
+    throw new UsageError(`--seed "${raw}" is not a whole number between 0 and 4294967295`);
+  }
+  return Number(raw);
+}
+
+/** `MIN-MAX` seconds (uniform) or `S` seconds (fixed). */
+function parseLaunchDelay(raw: string | undefined): LaunchDelay {
+  if (raw === undefined) return DEFAULT_LAUNCH_DELAY;
+  const fixed = /^(\d+(?:\.\d+)?)$/.exec(raw);
+  if (fixed !== null) return { kind: 'fixed', seconds: Number(fixed[1]) };
+  const range = /^(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)$/.exec(raw);
+  if (range === null) {
+    throw new UsageError(`--launch-delay "${raw}" is not MIN-MAX or S in seconds (e.g. 60-180 or 90)`);
+  }
+  const minS = Number(range[1]);
+  const maxS = Number(range[2]);
+  if (minS > maxS) throw new UsageError(`--launch-delay "${raw}": MIN is greater than MAX`);
+  return { kind: 'uniform', minS, maxS };
+}
+
+async function loadConfigDocument(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--config ${file}: cannot read (${describe(error)})`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(
+      `--config ${file}: not valid JSON (${error instanceof Error ? error.message : error})`,
+    );
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function describeDelay(delay: LaunchDelay): string {
+  return delay.kind === 'fixed' ? `${delay.seconds} s` : `${delay.minS}-${delay.maxS} s uniform`;
+}
+
+function formatSummary(trace: string, s: SimulationSummary): string {
+  const minutes = (seconds: number) => `${(seconds / 60).toFixed(1)} min`;
+  return [
+    `${trace} with policy ${s.policy} (seed ${s.seed}, launch delay ${describeDelay(s.launchDelay)})`,
+    `  jobs ${s.jobs} over ${s.simulatedHours.toFixed(1)} h; ${s.permanentServers} permanent server(s), at most ${s.maxServers}, ${s.workersPerServer} workers each`,
+    `  wait p50 ${minutes(s.waitP50S)}, p95 ${minutes(s.waitP95S)}, max ${minutes(s.waitMaxS)}`,
+    `  instance-hours ${s.instanceHours.toFixed(2)} per-second (${s.instanceHoursHourly} hourly)`,
+    `  launches ${s.launches}, retirements ${s.retirements}${s.requeuedJobs > 0 ? `, jobs cut off and re-run ${s.requeuedJobs}` : ''}${s.failedBoots > 0 ? `, failed boots ${s.failedBoots}` : ''}`,
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<void> {
+  const args = parseCliArgs(argv);
+  const document = args.config === undefined ? {} : await loadConfigDocument(args.config);
+  let role: ReturnType<typeof simulationRole>;
+  try {
+    role = simulationRole(document);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(`--config ${args.config}: ${error.message}`);
+    throw new UsageError(`--config ${args.config ?? '(defaults)'}: ${describe(error)}`);
+  }
+  const jobs = await readTrace(args.trace);
+  const result = simulate({
+    jobs,
+    policy: args.policy,
+    role,
+    seed: args.seed,
+    launchDelay: args.launchDelay,
+  });
+  const name = basename(args.trace);
+  await mkdir(args.out, { recursive: true });
+  const summary = { trace: name, ...result.summary };
+  await writeFile(join(args.out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  await writeFile(join(args.out, 'timeline.svg'), timelineSvg(result, `${name} — policy ${args.policy}`));
+  console.log(formatSummary(name, result.summary));
+  console.log(`  wrote ${join(args.out, 'summary.json')} and ${join(args.out, 'timeline.svg')}`);
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof UsageError || error instanceof TraceError) {
+    console.error(`simulate: ${error.message}`);
+    if (error instanceof UsageError) console.error(USAGE);
+    process.exit(2);
+  }
+  console.error(error);
+  process.exit(1);
+});
