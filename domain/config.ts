@@ -280,7 +280,8 @@ export const DEFAULT_CONFIG = {
         minLifetimeMinutes: 45,
         drainSeconds: 600,
         retireOrder: 'newest-first',
-        billing: 'hourly',
+        // EC2 bills Linux on-demand instances per second (60 s minimum); set 'hourly' for hourly-billed AMIs.
+        billing: 'per-second',
         retireInLastMinutesOfHour: 10,
       },
       launch: { instanceTypes: [], securityGroupIds: [], subnetIds: [] },

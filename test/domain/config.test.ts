@@ -33,6 +33,7 @@ describe('config defaults', () => {
     expect(job.policy).toMatchObject({ type: 'threshold', scaleOutAbove: 20, scaleInBelow: 5, maxExtra: 2 });
     expect(job.lifecycle.minLifetimeMinutes).toBe(45);
     expect(job.lifecycle.billing).toBe('hourly');
+    expect(DEFAULT_CONFIG.roles.job.lifecycle.billing).toBe('per-second');
     expect(job.workersPerVcpu).toBe(2);
     expect(job.queue?.url).toMatch(/\/queue\/length$/);
   });

@@ -12,7 +12,8 @@ export const TEST_LAUNCH = {
 export const TEST_CONFIG_INPUT = {
   roles: {
     app: { launch: TEST_LAUNCH, dbHost: 'db.internal' },
-    job: { launch: TEST_LAUNCH, dbHost: 'db.internal' },
+    // Hourly billing, as in 2010: the tests exercise the paid-hour rule on the job role.
+    job: { launch: TEST_LAUNCH, dbHost: 'db.internal', lifecycle: { billing: 'hourly' } },
   },
 };
 
