@@ -228,3 +228,30 @@ export function mapAwsError(error: unknown, context: string, attempt: CapacityAt
 export function isUnknownInstanceError(error: unknown): boolean {
   return namesOf(error).some((name) => UNKNOWN_INSTANCE.has(name));
 }
+
+/**
+ * Deregisters `ids` with one call; when the service refuses the whole batch because some instance
+ * is unknown (and then deregisters none of them), retries one id at a time and counts an unknown id
+ * as already deregistered. Other errors are mapped with `context` naming the ids concerned.
+ */
+export async function deregisterEach(
+  instanceIds: readonly string[],
+  send: (ids: readonly string[]) => Promise<unknown>,
+  context: (ids: readonly string[]) => string,
+): Promise<void> {
+  const ids = [...new Set(instanceIds)];
+  if (ids.length === 0) return;
+  try {
+    await send(ids);
+  } catch (error) {
+    if (!isUnknownInstanceError(error)) throw mapAwsError(error, context(ids));
+    if (ids.length === 1) return;
+    for (const id of ids) {
+      try {
+        await send([id]);
+      } catch (single) {
+        if (!isUnknownInstanceError(single)) throw mapAwsError(single, context([id]));
+      }
+    }
+  }
+}

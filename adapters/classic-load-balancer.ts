@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing';
 import type { LoadBalancer } from '../domain/ports.js';
 import type { LoadBalancerMember } from '../domain/types.js';
-import { isUnknownInstanceError, mapAwsError } from './aws-errors.js';
+import { deregisterEach, mapAwsError } from './aws-errors.js';
 
 /** The classic ELB commands this adapter uses; an `ElasticLoadBalancingClient` satisfies it. */
 export interface ClassicElbApi {
@@ -60,21 +60,11 @@ export class ClassicLoadBalancer implements LoadBalancer {
    * unknown id counts as deregistered.
    */
   async deregister(instanceIds: readonly string[]): Promise<void> {
-    const ids = [...new Set(instanceIds)];
-    if (ids.length === 0) return;
-    try {
-      await this.deregisterBatch(ids);
-    } catch (error) {
-      if (!isUnknownInstanceError(error)) throw this.deregisterError(error, ids);
-      if (ids.length === 1) return;
-      for (const id of ids) {
-        try {
-          await this.deregisterBatch([id]);
-        } catch (single) {
-          if (!isUnknownInstanceError(single)) throw this.deregisterError(single, [id]);
-        }
-      }
-    }
+    await deregisterEach(
+      instanceIds,
+      (ids) => this.deregisterBatch(ids),
+      (batch) => `DeregisterInstancesFromLoadBalancer ${this.settings.name} (${batch.join(', ')})`,
+    );
   }
 
   private async deregisterBatch(ids: readonly string[]): Promise<void> {
@@ -83,13 +73,6 @@ export class ClassicLoadBalancer implements LoadBalancer {
         LoadBalancerName: this.settings.name,
         Instances: ids.map((id) => ({ InstanceId: id })),
       }),
-    );
-  }
-
-  private deregisterError(error: unknown, ids: readonly string[]) {
-    return mapAwsError(
-      error,
-      `DeregisterInstancesFromLoadBalancer ${this.settings.name} (${ids.join(', ')})`,
     );
   }
 

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { LoadBalancer } from '../domain/ports.js';
 import type { LoadBalancerMember } from '../domain/types.js';
-import { isUnknownInstanceError, mapAwsError } from './aws-errors.js';
+import { deregisterEach, mapAwsError } from './aws-errors.js';
 
 /** The ELBv2 commands this adapter uses; an `ElasticLoadBalancingV2Client` satisfies it. */
 export interface TargetGroupApi {
@@ -61,21 +61,11 @@ export class TargetGroupLoadBalancer implements LoadBalancer {
    * an unknown id counts as deregistered.
    */
   async deregister(instanceIds: readonly string[]): Promise<void> {
-    const ids = [...new Set(instanceIds)];
-    if (ids.length === 0) return;
-    try {
-      await this.deregisterBatch(ids);
-    } catch (error) {
-      if (!isUnknownInstanceError(error)) throw this.deregisterError(error, ids);
-      if (ids.length === 1) return;
-      for (const id of ids) {
-        try {
-          await this.deregisterBatch([id]);
-        } catch (single) {
-          if (!isUnknownInstanceError(single)) throw this.deregisterError(single, [id]);
-        }
-      }
-    }
+    await deregisterEach(
+      instanceIds,
+      (ids) => this.deregisterBatch(ids),
+      (batch) => `DeregisterTargets ${this.settings.targetGroupArn} (${batch.join(', ')})`,
+    );
   }
 
   private async deregisterBatch(ids: readonly string[]): Promise<void> {
@@ -85,10 +75,6 @@ export class TargetGroupLoadBalancer implements LoadBalancer {
         Targets: this.targets(ids),
       }),
     );
-  }
-
-  private deregisterError(error: unknown, ids: readonly string[]) {
-    return mapAwsError(error, `DeregisterTargets ${this.settings.targetGroupArn} (${ids.join(', ')})`);
   }
 
   /** With a configured port, only targets on that port count: the same instance may sit on others. */
