@@ -161,16 +161,13 @@ export class Control {
     requestId: string,
   ): Promise<ControlResult> {
     const { role } = command;
-    const now = this.deps.clock.now();
-    const current = await this.deps.ledger.getOverride(role);
-    if (current?.requestId === requestId && overrideActive(current, now)) {
-      return {
-        ok: true,
-        action: 'override',
-        dryRun: command.dryRun === true,
-        messages: [`request ${requestId} already applied: nothing changed`],
-      };
-    }
+    const { now, current, done } = await this.unlessApplied(
+      role,
+      requestId,
+      'override',
+      command.dryRun === true,
+    );
+    if (done !== undefined) return done;
     const config = this.fleet.roleConfig(role);
     for (const [field, value] of [
       ['min', command.min],
@@ -206,20 +203,15 @@ export class Control {
     requestId: string,
   ): Promise<ControlResult> {
     const { role } = command;
-    const now = this.deps.clock.now();
-    const current = await this.deps.ledger.getOverride(role);
-    if (current?.requestId === requestId && overrideActive(current, now)) {
-      return {
-        ok: true,
-        action: 'launch',
-        dryRun: command.dryRun === true,
-        messages: [`request ${requestId} already applied: nothing changed`],
-      };
-    }
+    const { now, current, done } = await this.unlessApplied(
+      role,
+      requestId,
+      'launch',
+      command.dryRun === true,
+    );
+    if (done !== undefined) return done;
     const config = this.fleet.roleConfig(role);
-    const capacity = (await this.deps.ledger.listServers(role)).filter((s) =>
-      CAPACITY_STATES.has(s.state),
-    ).length;
+    const capacity = await this.capacity(role);
     const min = capacity + command.count;
     if (min > config.max) {
       throw new ValidationError('command', [
@@ -278,20 +270,10 @@ export class Control {
       }
       return { ok: true, action: 'retire', dryRun, messages };
     }
-    const now = this.deps.clock.now();
-    const current = await this.deps.ledger.getOverride(role);
-    if (current?.requestId === requestId && overrideActive(current, now)) {
-      return {
-        ok: true,
-        action: 'retire',
-        dryRun,
-        messages: [`request ${requestId} already applied: nothing changed`],
-      };
-    }
+    const { now, current, done } = await this.unlessApplied(role, requestId, 'retire', dryRun);
+    if (done !== undefined) return done;
     const count = command.count ?? 0;
-    const capacity = (await this.deps.ledger.listServers(role)).filter((s) =>
-      CAPACITY_STATES.has(s.state),
-    ).length;
+    const capacity = await this.capacity(role);
     if (count > capacity) {
       throw new ValidationError('command', [
         `count: ${count} is more than the ${capacity} ${role} servers counted`,
@@ -309,6 +291,35 @@ export class Control {
     return this.applyOverride(role, 'retire', next, dryRun, [
       `${role}: retiring ${count} (maximum ${max} held until ${new Date(next.expiresAt ?? now).toISOString()}; lifetime and billing rules still apply)`,
     ]);
+  }
+
+  /** The role's override now, or the answer to a request already applied (repeats change nothing). */
+  private async unlessApplied(
+    role: string,
+    requestId: string,
+    action: ControlCommand['action'],
+    dryRun: boolean,
+  ): Promise<{ now: number; current?: RoleOverride; done?: ControlResult }> {
+    const now = this.deps.clock.now();
+    const current = await this.deps.ledger.getOverride(role);
+    if (current?.requestId === requestId && overrideActive(current, now)) {
+      return {
+        now,
+        current,
+        done: {
+          ok: true,
+          action,
+          dryRun,
+          messages: [`request ${requestId} already applied: nothing changed`],
+        },
+      };
+    }
+    return current === undefined ? { now } : { now, current };
+  }
+
+  /** Servers counting toward the role's capacity, as the ledger has them. */
+  private async capacity(role: string): Promise<number> {
+    return (await this.deps.ledger.listServers(role)).filter((s) => CAPACITY_STATES.has(s.state)).length;
   }
 
   private async applyOverride(
