@@ -152,6 +152,8 @@ function reconcileRecord(
     };
   }
   if (instance.state === 'stopping' || instance.state === 'stopped') {
+    // An orphan is not ours to replace: it stays marked until its grace ends, stopped or not.
+    if (record.orphan === true && record.state === 'draining') return undefined;
     if (record.state === 'terminating') {
       return { kind: 'terminate', serverId, instanceId: instance.instanceId, reason: 'retrying termination' };
     }

@@ -1,0 +1,333 @@
+/**
+ * The pure reconcile function, table by table: each row is a ledger record and what EC2 (and the
+ * load balancer) report, and the one fix expected, or none.
+ */
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_RECONCILE_SETTINGS, type Fix, reconcile } from '../../domain/reconcile.js';
+import type { CloudInstance, LoadBalancerMember, ServerRecord } from '../../domain/types.js';
+
+const T0 = Date.parse('2026-03-02T15:00:00Z');
+const MINUTE = 60_000;
+const { launchDeadlineMs, ghostGraceMs, orphanGraceMs } = DEFAULT_RECONCILE_SETTINGS;
+
+function aRecord(overrides: Partial<ServerRecord> = {}): ServerRecord {
+  return {
+    role: 'app',
+    intentId: 'intent-a',
+    instanceId: 'i-0000000000000000a',
+    state: 'in-service',
+    createdAt: T0 - 60 * MINUTE,
+    launchedAt: T0 - 59 * MINUTE,
+    stateSince: T0 - 55 * MINUTE,
+    privateIp: '127.0.0.2',
+    instanceType: 'c5.large',
+    registered: true,
+    version: 3,
+    ...overrides,
+  };
+}
+
+/** A launch intent with no instance recorded yet. */
+function anIntent(overrides: Partial<ServerRecord> = {}): ServerRecord {
+  const {
+    instanceId: _i,
+    launchedAt: _l,
+    privateIp: _p,
+    instanceType: _t,
+    ...rest
+  } = aRecord({
+    state: 'launching',
+    registered: false,
+    createdAt: T0 - MINUTE,
+    stateSince: T0 - MINUTE,
+    ...overrides,
+  });
+  return { ...rest, ...overrides };
+}
+
+function anInstance(overrides: Partial<CloudInstance> = {}): CloudInstance {
+  return {
+    instanceId: 'i-0000000000000000a',
+    role: 'app',
+    intentId: 'intent-a',
+    state: 'running',
+    privateIp: '127.0.0.2',
+    launchedAt: T0 - 59 * MINUTE,
+    instanceType: 'c5.large',
+    ...overrides,
+  };
+}
+
+function fixesFor(
+  records: ServerRecord[],
+  instances: CloudInstance[],
+  members?: LoadBalancerMember[],
+): Fix[] {
+  return reconcile({
+    role: 'app',
+    records,
+    instances,
+    ...(members === undefined ? {} : { members }),
+    now: T0,
+    settings: DEFAULT_RECONCILE_SETTINGS,
+  });
+}
+
+/** A fix as `kind serverId: patch state` for compact tables. */
+function short(fix: Fix): string {
+  switch (fix.kind) {
+    case 'update':
+      return `update ${fix.serverId} -> ${fix.patch.state ?? '(facts)'}`;
+    case 'mark-orphan':
+      return `mark-orphan ${fix.instance.instanceId}`;
+    case 'resume-launch':
+      return `resume-launch ${fix.serverId}`;
+    default:
+      return `${fix.kind} ${fix.serverId} ${fix.instanceId}`;
+  }
+}
+
+const member = (state: LoadBalancerMember['state'] = 'in-service'): LoadBalancerMember => ({
+  instanceId: 'i-0000000000000000a',
+  state,
+});
+
+describe('reconcile: launch intents', () => {
+  it.each<[string, ServerRecord, CloudInstance[], string[]]>([
+    [
+      'adopts a running instance launched for the intent but never recorded (booting)',
+      anIntent(),
+      [anInstance()],
+      ['update intent-a -> booting'],
+    ],
+    [
+      'adopts a pending instance launched for the intent (pending)',
+      anIntent(),
+      [anInstance({ state: 'pending' })],
+      ['update intent-a -> pending'],
+    ],
+    [
+      'adopts a late instance even past the launch deadline',
+      anIntent({ createdAt: T0 - launchDeadlineMs - MINUTE }),
+      [anInstance()],
+      ['update intent-a -> booting'],
+    ],
+    ['retries the launch of an intent with no instance yet', anIntent(), [], ['resume-launch intent-a']],
+    [
+      'expires an intent stuck in launching past its deadline with no instance',
+      anIntent({ createdAt: T0 - launchDeadlineMs - 1 }),
+      [],
+      ['update intent-a -> terminated'],
+    ],
+    [
+      'does not adopt an instance launched for another role',
+      anIntent(),
+      [anInstance({ role: 'job' })],
+      ['resume-launch intent-a'],
+    ],
+  ])('%s', (_name, record, instances, expected) => {
+    expect(fixesFor([record], instances).map(short)).toEqual(expected);
+  });
+
+  it('adopts with the instance facts: id, address, type and launch time', () => {
+    const [fix] = fixesFor([anIntent()], [anInstance({ privateIp: '127.0.0.9' })]);
+    expect(fix).toMatchObject({
+      kind: 'update',
+      patch: {
+        instanceId: 'i-0000000000000000a',
+        privateIp: '127.0.0.9',
+        instanceType: 'c5.large',
+        launchedAt: T0 - 59 * MINUTE,
+      },
+      reason: expect.stringMatching(/adopted/),
+    });
+  });
+});
+
+describe('reconcile: orphans', () => {
+  it('marks a tagged instance with no intent and no record, terminating only after the grace', () => {
+    const fixes = fixesFor([], [anInstance({ intentId: undefined })]);
+    expect(fixes).toEqual([
+      expect.objectContaining({ kind: 'mark-orphan', terminateAfter: T0 + orphanGraceMs }),
+    ]);
+  });
+
+  it('marks a tagged instance whose intent has no record', () => {
+    expect(fixesFor([], [anInstance({ intentId: 'intent-lost' })]).map(short)).toEqual([
+      'mark-orphan i-0000000000000000a',
+    ]);
+  });
+
+  it.each<CloudInstance['state']>(['shutting-down', 'terminated'])(
+    'leaves an unclaimed instance that is already %s alone',
+    (state) => {
+      expect(fixesFor([], [anInstance({ intentId: undefined, state })])).toEqual([]);
+    },
+  );
+
+  it("leaves another role's instances to that role", () => {
+    expect(fixesFor([], [anInstance({ intentId: undefined, role: 'job' })])).toEqual([]);
+  });
+
+  it.each<CloudInstance['state']>(['stopping', 'stopped'])(
+    'keeps a marked orphan that is %s marked until its grace ends (never terminated early)',
+    (state) => {
+      const orphan = aRecord({
+        intentId: 'orphan-i-0000000000000000a',
+        state: 'draining',
+        orphan: true,
+        registered: false,
+        drainUntil: T0 + 10 * MINUTE,
+      });
+      expect(fixesFor([orphan], [anInstance({ intentId: undefined, state })])).toEqual([]);
+    },
+  );
+
+  it('does not mark an instance a record already names', () => {
+    const orphan = aRecord({ intentId: 'orphan-i-0000000000000000a', state: 'draining', orphan: true });
+    expect(fixesFor([orphan], [anInstance({ intentId: undefined })])).toEqual([]);
+  });
+});
+
+describe('reconcile: records whose instance changed or vanished', () => {
+  it.each<[string, ServerRecord, CloudInstance[], string[]]>([
+    [
+      'a ghost (instance gone past the grace) is marked terminated',
+      aRecord({ stateSince: T0 - ghostGraceMs - 1 }),
+      [],
+      ['update intent-a -> terminated'],
+    ],
+    [
+      'a missing instance within the grace is left alone (EC2 lists lag)',
+      aRecord({ state: 'pending', stateSince: T0 - MINUTE }),
+      [],
+      [],
+    ],
+    [
+      'a terminating record whose instance is gone is terminated at once',
+      aRecord({ state: 'terminating', stateSince: T0 - MINUTE }),
+      [],
+      ['update intent-a -> terminated'],
+    ],
+    [
+      'an in-service server terminated by someone else becomes terminating',
+      aRecord(),
+      [anInstance({ state: 'shutting-down' })],
+      ['update intent-a -> terminating'],
+    ],
+    [
+      'a terminating record whose instance is shutting down needs nothing',
+      aRecord({ state: 'terminating' }),
+      [anInstance({ state: 'shutting-down' })],
+      [],
+    ],
+    [
+      'a stopped server is replaced (terminating)',
+      aRecord(),
+      [anInstance({ state: 'stopped' })],
+      ['update intent-a -> terminating'],
+    ],
+    [
+      'a pending record whose instance runs moves to booting',
+      aRecord({ state: 'pending', registered: false }),
+      [anInstance()],
+      ['update intent-a -> booting'],
+    ],
+    [
+      'a record missing its private address learns it',
+      aRecord({ state: 'booting', privateIp: undefined, registered: false }),
+      [anInstance({ privateIp: '127.0.0.7' })],
+      ['update intent-a -> (facts)'],
+    ],
+    ['a steady in-service server needs nothing', aRecord(), [anInstance()], []],
+  ])('%s', (_name, record, instances, expected) => {
+    expect(fixesFor([record], instances).map(short)).toEqual(expected);
+  });
+});
+
+describe('reconcile: termination retries', () => {
+  it.each<[string, ServerRecord, CloudInstance]>([
+    [
+      'terminating, instance still running (TerminateInstances failed or never ran)',
+      aRecord({ state: 'terminating', registered: false }),
+      anInstance(),
+    ],
+    [
+      'terminating, instance stopped',
+      aRecord({ state: 'terminating', registered: false }),
+      anInstance({ state: 'stopped' }),
+    ],
+    [
+      'terminated in the ledger but the instance is alive',
+      aRecord({ state: 'terminated', registered: false }),
+      anInstance(),
+    ],
+    [
+      'an expired intent whose instance showed up late (found by its intent tag)',
+      anIntent({ state: 'terminated' }),
+      anInstance(),
+    ],
+  ])('%s: terminate it again', (_name, record, instance) => {
+    expect(fixesFor([record], [instance]).map(short)).toEqual([`terminate intent-a ${instance.instanceId}`]);
+  });
+
+  it('a terminated record whose instance is gone or shutting down needs nothing', () => {
+    const record = aRecord({ state: 'terminated', registered: false });
+    expect(fixesFor([record], [])).toEqual([]);
+    expect(fixesFor([record], [anInstance({ state: 'shutting-down' })])).toEqual([]);
+  });
+});
+
+describe('reconcile: load-balancer registration', () => {
+  it.each<[string, ServerRecord, CloudInstance, LoadBalancerMember[], string[]]>([
+    [
+      'in service but not registered: registered',
+      aRecord(),
+      anInstance(),
+      [],
+      ['register intent-a i-0000000000000000a'],
+    ],
+    [
+      'in service, not registered, instance not running: left alone',
+      aRecord(),
+      anInstance({ state: 'pending' }),
+      [],
+      [],
+    ],
+    [
+      'registered while draining: deregistered',
+      aRecord({ state: 'draining', registered: false }),
+      anInstance(),
+      [member()],
+      ['deregister intent-a i-0000000000000000a'],
+    ],
+    [
+      'registered before passing the health check (pending): deregistered',
+      aRecord({ state: 'pending', registered: false }),
+      anInstance({ state: 'pending' }),
+      [member('out-of-service')],
+      ['deregister intent-a i-0000000000000000a'],
+    ],
+    [
+      'registered and booting (register in flight): left alone',
+      aRecord({ state: 'booting', registered: false }),
+      anInstance(),
+      [member()],
+      [],
+    ],
+    ['registered and in service: nothing', aRecord(), anInstance(), [member()], []],
+  ])('%s', (_name, record, instance, members, expected) => {
+    expect(fixesFor([record], [instance], members).map(short)).toEqual(expected);
+  });
+
+  it('a ghost still registered is marked terminated and deregistered', () => {
+    const record = aRecord({ stateSince: T0 - ghostGraceMs - 1 });
+    expect(fixesFor([record], [], [member('out-of-service')]).map(short)).toEqual([
+      'update intent-a -> terminated',
+    ]);
+  });
+
+  it('without a load balancer, membership is not checked', () => {
+    expect(fixesFor([aRecord({ registered: false })], [anInstance()])).toEqual([]);
+  });
+});
