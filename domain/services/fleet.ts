@@ -98,10 +98,23 @@ export class Fleet {
     trigger = 'tick',
     options: { probe?: boolean } = {},
   ): Promise<{ results: ConvergeResult[]; errors: { role: string; error: string }[] }> {
-    if (options.probe !== false) await Promise.all(this.roles.map((role) => this.probe(role)));
+    const errors: { role: string; error: string }[] = [];
+    if (options.probe !== false) {
+      // A sample that could not be read or stored must not stop any role converging: the demand
+      // policy already holds on missing or stale samples.
+      await Promise.all(
+        this.roles.map(async (role) => {
+          try {
+            await this.probe(role);
+          } catch (error) {
+            errors.push({ role, error: `queue probe: ${describe(error)}` });
+            this.deps.observer.warn('queue sample not recorded', { role, trigger, error: describe(error) });
+          }
+        }),
+      );
+    }
     const instances = await this.deps.compute.list();
     const results: ConvergeResult[] = [];
-    const errors: { role: string; error: string }[] = [];
     for (const role of this.roles) {
       try {
         results.push(await this.converge(role, { trigger, instances }));
@@ -589,7 +602,15 @@ export class Fleet {
       }
       case 'terminate': {
         const record = this.server(records, fix.serverId);
-        this.assertOwned(record, owned);
+        // An expired intent whose instance EC2 listed late: the record never learned the instance.
+        // It is ours when tagged with this record's role and intent; the ledger names it first.
+        this.assertOwned({ ...record, instanceId: fix.instanceId }, owned);
+        if (record.instanceId === undefined) {
+          await ledger.updateServer(role, record.intentId, record.version, {
+            instanceId: fix.instanceId,
+            reason: `${fix.instanceId} was launched for this expired intent and listed late: terminating it`,
+          });
+        }
         await this.deps.compute.terminate([fix.instanceId]);
         return;
       }
