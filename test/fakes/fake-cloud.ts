@@ -4,9 +4,13 @@
  *
  * Instances get loopback addresses (127.0.0.2, 127.0.0.3, ...), move pending → running after
  * `pendingMs` and answer health checks `bootMs` after launch. Every call is recorded; faults are
- * injected one-shot (`failNext`) or with a probability (`failRate`); `reset()` clears everything.
+ * injected one-shot (`failNext`), with a probability (`failRate`), while a call's arguments match
+ * (`failWhen`, e.g. no capacity for one instance type) or right after a call took effect (`after`,
+ * e.g. the process dying after RunInstances). `watch` sees every call before any fault (the chaos
+ * test's ownership check and its "dead process" gate); `clearFaults()` stops every fault and keeps
+ * the world; `reset()` clears everything.
  */
-import { InvalidRequestError, NotFoundError } from '../../domain/errors.js';
+import { InvalidRequestError, NotFoundError, ThrottlingError, TransientError } from '../../domain/errors.js';
 import type { Clock, Compute, HealthProbe, LoadBalancer, QueueProbe } from '../../domain/ports.js';
 import type {
   CloudInstance,
@@ -54,6 +58,14 @@ interface RateFault {
   make: () => Error;
 }
 
+interface ConditionalFault {
+  when: (args: unknown) => boolean;
+  make: () => Error;
+}
+
+/** Sees a call before any injected fault; throwing fails the call with that error. */
+export type CallWatcher = (op: CloudOp, args: unknown) => void;
+
 export class FakeCloud {
   readonly instances = new Map<string, FakeInstance>();
   readonly calls: { op: CloudOp; args: unknown }[] = [];
@@ -64,6 +76,16 @@ export class FakeCloud {
   private readonly oneShot = new Map<CloudOp, Error[]>();
   private readonly rates = new Map<CloudOp, RateFault>();
   private readonly afterHooks = new Map<CloudOp, (() => void)[]>();
+  private readonly conditional = new Map<CloudOp, ConditionalFault[]>();
+  private readonly watchers: { op: CloudOp | '*'; watcher: CallWatcher }[] = [];
+  /** How many calls an injected fault (one-shot, rate or conditional) failed. */
+  faultsFired = 0;
+  /**
+   * EC2's eventual consistency: an instance launched less than this long ago is missing from
+   * `list()` (DescribeInstances lags RunInstances) until a listing has shown it once.
+   */
+  listLagMs = 0;
+  private readonly listed = new Set<string>();
   private nextInstance = 1;
   private nextAddress = 2;
   readonly stack: string;
@@ -95,6 +117,38 @@ export class FakeCloud {
     return this;
   }
 
+  /** Every `op` whose arguments satisfy `when` fails with `make()` until `clearFaults()`. */
+  failWhen(op: CloudOp, when: (args: unknown) => boolean, make: () => Error): this {
+    const list = this.conditional.get(op) ?? [];
+    list.push({ when, make });
+    this.conditional.set(op, list);
+    return this;
+  }
+
+  /**
+   * Calls `watcher` on every `op` (or every op with `'*'`) before any injected fault, in the order
+   * watchers were added; a watcher that throws fails the call. Survives `clearFaults()`.
+   * @returns a function that removes the watcher.
+   */
+  watch(op: CloudOp | '*', watcher: CallWatcher): () => void {
+    const entry = { op, watcher };
+    this.watchers.push(entry);
+    return () => {
+      const at = this.watchers.indexOf(entry);
+      if (at >= 0) this.watchers.splice(at, 1);
+    };
+  }
+
+  /** Stops every injected fault (one-shot, rate, conditional, after-hooks, list lag); the world stays. */
+  clearFaults(): this {
+    this.oneShot.clear();
+    this.rates.clear();
+    this.conditional.clear();
+    this.afterHooks.clear();
+    this.listLagMs = 0;
+    return this;
+  }
+
   reset(): void {
     this.instances.clear();
     this.calls.length = 0;
@@ -102,6 +156,11 @@ export class FakeCloud {
     this.oneShot.clear();
     this.rates.clear();
     this.afterHooks.clear();
+    this.conditional.clear();
+    this.watchers.length = 0;
+    this.listLagMs = 0;
+    this.listed.clear();
+    this.faultsFired = 0;
     this.queueLength = 0;
   }
 
@@ -110,13 +169,38 @@ export class FakeCloud {
     return op === undefined ? this.calls.length : this.calls.filter((c) => c.op === op).length;
   }
 
-  private enter(op: CloudOp, args: unknown): void {
+  /**
+   * Records the call, runs the watchers, then throws the first injected fault that applies.
+   * `applies` narrows which faults can hit this call; one that cannot stays queued.
+   */
+  private enter(op: CloudOp, args: unknown, applies: (error: Error) => boolean = () => true): void {
     this.calls.push({ op, args });
+    for (const { op: watched, watcher } of [...this.watchers]) {
+      if (watched === '*' || watched === op) watcher(op, args);
+    }
     const queued = this.oneShot.get(op);
-    const next = queued?.shift();
-    if (next !== undefined) throw next;
+    const next = queued?.[0];
+    if (next !== undefined && applies(next)) {
+      queued?.shift();
+      this.faultsFired += 1;
+      throw next;
+    }
     const rate = this.rates.get(op);
-    if (rate !== undefined && (this.options.random ?? Math.random)() < rate.probability) throw rate.make();
+    if (rate !== undefined && (this.options.random ?? Math.random)() < rate.probability) {
+      const error = rate.make();
+      if (applies(error)) {
+        this.faultsFired += 1;
+        throw error;
+      }
+    }
+    const matching = this.conditional.get(op)?.find((fault) => fault.when(args));
+    if (matching !== undefined) {
+      const error = matching.make();
+      if (applies(error)) {
+        this.faultsFired += 1;
+        throw error;
+      }
+    }
   }
 
   private leave(op: CloudOp): void {
@@ -147,6 +231,27 @@ export class FakeCloud {
       { role, intentId: undefined, clientToken: `manual-${this.nextInstance}`, userData: '' },
       state,
     );
+  }
+
+  /**
+   * An instance this stack does not own: tagged for `stack` (another stack by default), optionally
+   * with a role and an intent id of its own. `list()` shows it only when `stack` is this stack.
+   */
+  addForeign(
+    options: { stack?: string; role?: string; intentId?: string; state?: CloudInstance['state'] } = {},
+  ): FakeInstance {
+    const instance = this.create(
+      {
+        role: options.role ?? 'app',
+        intentId: options.intentId,
+        clientToken: `foreign-${this.nextInstance}`,
+        userData: '',
+      },
+      options.state ?? 'running',
+    );
+    instance.stack = options.stack ?? 'someone-else';
+    if (options.role === undefined) delete instance.role;
+    return instance;
   }
 
   private create(
@@ -189,9 +294,13 @@ export class FakeCloud {
 
   readonly compute: Compute = {
     launch: async (req: LaunchRequest): Promise<CloudInstance> => {
-      this.enter('launch', req);
-      if (req.clientToken.length > 64) throw new InvalidRequestError('ClientToken longer than 64 characters');
       const existing = [...this.instances.values()].find((i) => i.clientToken === req.clientToken);
+      // EC2 answers a replayed ClientToken with the instance it already launched: only throttling
+      // and transient faults can hit the replay, never "no capacity" or "invalid parameter".
+      this.enter('launch', req, (error) =>
+        existing === undefined ? true : error instanceof ThrottlingError || error instanceof TransientError,
+      );
+      if (req.clientToken.length > 64) throw new InvalidRequestError('ClientToken longer than 64 characters');
       if (existing !== undefined) return publicView(existing);
       const instance = this.create(req);
       this.leave('launch');
@@ -200,9 +309,15 @@ export class FakeCloud {
     list: async (): Promise<CloudInstance[]> => {
       this.enter('list', undefined);
       this.advance();
-      return [...this.instances.values()]
-        .filter((i) => i.stack === this.stack && i.state !== 'terminated')
-        .map(publicView);
+      const now = this.options.clock.now();
+      const shown = [...this.instances.values()].filter(
+        (i) =>
+          i.stack === this.stack &&
+          i.state !== 'terminated' &&
+          (this.listed.has(i.instanceId) || now - i.launchedAt >= this.listLagMs),
+      );
+      for (const instance of shown) this.listed.add(instance.instanceId);
+      return shown.map(publicView);
     },
     terminate: async (ids: readonly string[]): Promise<void> => {
       if (ids.length === 0) return;
