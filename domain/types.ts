@@ -148,3 +148,6 @@ export interface JournalEntry {
   summary: string;
   detail: Record<string, unknown>;
 }
+
+/** Journal partition for entries that belong to no role (refused commands, foreign events). */
+export const STACK_JOURNAL = '_stack';

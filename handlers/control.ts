@@ -19,13 +19,29 @@ export function requestIdOf(command: Record<string, unknown>): string {
   return `cmd-${createHash('sha256').update(canonical).digest('hex').slice(0, 16)}`;
 }
 
+/** What of a refused command is worth keeping: its role and a bounded copy. */
+function summarizeInput(event: unknown): Record<string, unknown> {
+  const text = JSON.stringify(event) ?? String(event);
+  const role =
+    typeof event === 'object' && event !== null ? (event as Record<string, unknown>).role : undefined;
+  return {
+    role: typeof role === 'string' ? role : null,
+    command: text.length > 2000 ? `${text.slice(0, 2000)}…` : text,
+  };
+}
+
 export async function runControl(event: unknown, app: App = awsApp()): Promise<ControlResponse> {
   try {
     const command = parseCommand(event);
     return await app.control.run(command, requestIdOf(command as Record<string, unknown>));
   } catch (error) {
-    if (error instanceof ValidationError)
+    if (error instanceof ValidationError) {
+      await app.fleet.journalRefusal('control', `refused: ${error.issues.join('; ')}`, {
+        ...summarizeInput(event),
+        issues: [...error.issues],
+      });
       return { ok: false, error: error.message, issues: [...error.issues] };
+    }
     throw error;
   }
 }

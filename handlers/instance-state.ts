@@ -12,6 +12,11 @@ export async function runInstanceState(event: unknown, app: App = awsApp()) {
     // A malformed or foreign event is not retried: it would fail the same way. Logged and dropped.
     if (error instanceof ValidationError) {
       logger.warn('event refused', { issues: error.issues });
+      const text = JSON.stringify(event) ?? String(event);
+      await app.fleet.journalRefusal('event', error.message, {
+        issues: [...error.issues],
+        event: text.slice(0, 2000),
+      });
       return { ignored: error.message };
     }
     throw error;

@@ -21,6 +21,7 @@ import type {
   RoleOverride,
   ServerRecord,
 } from '../types.js';
+import { STACK_JOURNAL } from '../types.js';
 import { renderUserData } from '../user-data.js';
 
 export interface FleetDeps {
@@ -141,7 +142,26 @@ export class Fleet {
     // Not recorded yet (launch in flight) or foreign: the tick's reconcile decides which.
     const ignored = `${instanceId} (${state}) is not in the ledger: left to the next reconcile`;
     this.deps.observer.info('event for an unrecorded instance', { instanceId, state });
+    await this.journalRefusal('event', ignored, { instanceId, state });
     return { ignored };
+  }
+
+  /**
+   * Journals input that was refused or ignored (nothing was changed), under its role when it names
+   * a known one, else under the stack's own partition. Never throws: the refusal is the answer.
+   */
+  async journalRefusal(
+    kind: 'control' | 'event',
+    summary: string,
+    detail: Record<string, unknown>,
+  ): Promise<void> {
+    const named =
+      typeof detail.role === 'string' && this.roles.includes(detail.role) ? detail.role : STACK_JOURNAL;
+    try {
+      await this.deps.ledger.journal({ role: named, at: this.deps.clock.now(), kind, summary, detail });
+    } catch (error) {
+      this.deps.observer.warn('refusal not journaled', { summary, error: describe(error) });
+    }
   }
 
   /** Reads the role's queue once and records the sample (unknown samples too). */
@@ -519,7 +539,7 @@ export class Fleet {
     Object.assign(server, updated);
   }
 
-  /** Deregisters first, then marks draining (the scripts terminated first). */
+  /** Marks draining, then deregisters; terminating waits for the drain (the scripts terminated first). */
   private async drain(
     role: string,
     config: RoleConfig,
@@ -527,8 +547,7 @@ export class Fleet {
     reason: string,
     byId: Map<string, ServerRecord>,
   ): Promise<void> {
-    const lb = this.deps.loadBalancers[role];
-    if (lb !== undefined && server.instanceId !== undefined) await lb.deregister([server.instanceId]);
+    // Intent first: a crash after this write leaves a draining member, which reconcile deregisters.
     const now = this.deps.clock.now();
     const updated = await this.deps.ledger.updateServer(role, server.intentId, server.version, {
       state: 'draining',
@@ -538,6 +557,8 @@ export class Fleet {
       reason,
     });
     byId.set(server.intentId, updated);
+    const lb = this.deps.loadBalancers[role];
+    if (lb !== undefined && server.instanceId !== undefined) await lb.deregister([server.instanceId]);
   }
 
   /**
@@ -552,7 +573,9 @@ export class Fleet {
   ): Promise<void> {
     const current = byId.get(server.intentId) ?? server;
     const lb = this.deps.loadBalancers[current.role];
-    if (current.registered && lb !== undefined && current.instanceId !== undefined) {
+    // Deregistering a non-member is harmless; a drain whose deregister failed must not leave a
+    // terminated instance behind the load balancer.
+    if (lb !== undefined && current.instanceId !== undefined) {
       await lb.deregister([current.instanceId]);
     }
     const updated = await this.deps.ledger.updateServer(current.role, current.intentId, current.version, {

@@ -4,6 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbLedger } from '../../adapters/dynamodb-ledger.js';
+import { STACK_JOURNAL } from '../../domain/types.js';
 import { runControl } from '../../handlers/control.js';
 import { runInstanceState } from '../../handlers/instance-state.js';
 import { runQueueProbe } from '../../handlers/queue-probe.js';
@@ -177,6 +178,28 @@ describe('handlers on the fake cloud and DynamoDB Local', () => {
     await runControl({ action: 'resume', role: 'app' }, h.app);
     await runQueueProbe({}, h.app);
     expect(h.cloud.alive('app')).toHaveLength(3);
+  });
+
+  it('journals a refused command under its role, or under the stack when the role is unknown', async () => {
+    await runControl({ action: 'launch', role: 'app', count: 0 }, h.app);
+    await runControl({ action: 'launch', role: 'db', count: 1 }, h.app);
+    const [app] = await h.ledger.recentJournal('app', 1);
+    expect(app).toMatchObject({ kind: 'control', summary: expect.stringMatching(/^refused: count/) });
+    const [stack] = await h.ledger.recentJournal(STACK_JOURNAL, 1);
+    expect(stack).toMatchObject({
+      kind: 'control',
+      summary: expect.stringMatching(/^refused: role: unknown role "db"/),
+    });
+  });
+
+  it('journals a refused or foreign EC2 event under the stack', async () => {
+    await runInstanceState({ source: 'aws.ec2', detail: { state: 'running' } }, h.app);
+    await runInstanceState(stateEvent('i-0123456789abcdef0', 'running'), h.app);
+    const entries = await h.ledger.recentJournal(STACK_JOURNAL, 2);
+    expect(entries.map((e) => [e.kind, e.summary])).toEqual([
+      ['event', expect.stringMatching(/i-0123456789abcdef0 \(running\) is not in the ledger/)],
+      ['event', expect.stringMatching(/detail\.instance-id/)],
+    ]);
   });
 
   it.each([
