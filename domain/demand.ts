@@ -125,7 +125,9 @@ function thresholdDemand(
       `queue ${length} < ${policy.scaleInBelow} but reached ${high} within the last ${policy.stabilizationSeconds} s`,
     );
   }
-  const servers = Math.max(input.floor, input.current - 1);
+  // Down to the floor, not one at a time: the answer must not depend on how often a converge runs
+  // (ticks, schedule edges and EC2 events all converge). Lifetime and billing rules pace retirements.
+  const servers = input.floor;
   return {
     kind: 'known',
     servers,

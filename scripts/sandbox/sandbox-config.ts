@@ -12,7 +12,8 @@ export type PolicyName = (typeof POLICY_NAMES)[number];
 /** What each policy changes over the defaults (`null` removes a default key). */
 const POLICY_OVERRIDES: Record<PolicyName, { summary: string; roles: Record<string, unknown> }> = {
   default: {
-    summary: 'shipped default: threshold (queue > 20 → +2, < 5 for 5 min → -1), probe every minute',
+    summary:
+      'shipped default: threshold (queue > 20 → +2, < 5 for 5 min → back to the floor), probe every minute',
     roles: {},
   },
   'backlog-per-server': {

@@ -79,9 +79,16 @@ describe('threshold policy: between the thresholds', () => {
 
 describe('threshold policy: scale-in', () => {
   it.each<[string, QueueSample[], number, number, 'known' | 'hold', RegExp]>([
-    ['retires one after 10 minutes under 5', steady(2, 10), 3, 2, 'known', /under 5 for 300 s: down to 2/],
-    ['retires one after exactly 300 s under 5', steady(4, 5), 3, 2, 'known', /down to 2/],
-    ['retires only one at a time', steady(0, 30), 3, 2, 'known', /down to 2/],
+    [
+      'retires the extras after 10 minutes under 5',
+      steady(2, 10),
+      3,
+      1,
+      'known',
+      /under 5 for 300 s: down to 1/,
+    ],
+    ['retires the extras after exactly 300 s under 5', steady(4, 5), 3, 1, 'known', /down to 1/],
+    ['goes down to the floor, however often it is asked', steady(0, 30), 3, 1, 'known', /down to 1/],
     ['never goes below the floor', steady(0, 10), 1, 1, 'known', /down to 1/],
     [
       'holds while any sample of the window reached 5',
@@ -127,17 +134,17 @@ describe('threshold policy: scale-in', () => {
       'ignores an unknown sample older than the window',
       [...series([null], { endAt: minutesAgo(6) }), ...steady(1, 5)],
       3,
-      2,
+      1,
       'known',
-      /down to 2/,
+      /down to 1/,
     ],
     [
       'ignores a high sample older than the window',
       [...series([80], { endAt: minutesAgo(6) }), ...steady(1, 5)],
       3,
-      2,
+      1,
       'known',
-      /down to 2/,
+      /down to 1/,
     ],
   ])('%s', (_name, samples, current, servers, kind, reason) => {
     const result = demand(input({ samples, current }));
@@ -185,7 +192,7 @@ describe('unknown is not zero', () => {
 
   it('accepts a sample exactly at the age limit', () => {
     const result = demand(input({ samples: steady(2, 10, secondsAgo(180)), current: 3 }));
-    expect(result).toMatchObject({ kind: 'known', servers: 2 });
+    expect(result).toMatchObject({ kind: 'known', servers: 1 });
   });
 
   it('holds even below the floor: the floor is the caller’s business', () => {
