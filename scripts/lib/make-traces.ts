@@ -19,12 +19,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { seededRandom } from './simulator.js';
+import { poisson, type Random, seededRandom } from './random.js';
 import { formatTrace, type TraceJob } from './trace.js';
 
 const HOUR = 3600;
-
-type Random = () => number;
 
 /** Lognormal with the given median and shape, clipped to [min, max], in whole seconds. */
 function serviceTime(random: Random, median: number, sigma: number, min: number, max: number): number {
@@ -32,18 +30,6 @@ function serviceTime(random: Random, median: number, sigma: number, min: number,
   const v = random();
   const normal = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
   return Math.round(Math.min(max, Math.max(min, median * Math.exp(sigma * normal))));
-}
-
-function poisson(random: Random, mean: number): number {
-  // Knuth's method; the means here are small (jobs per minute).
-  const limit = Math.exp(-mean);
-  let k = 0;
-  let p = random();
-  while (p > limit) {
-    k += 1;
-    p *= random();
-  }
-  return k;
 }
 
 interface Service {

@@ -26,6 +26,7 @@
  *
  * Deterministic: same trace, policy, role, delays and seed → same result.
  */
+
 import { type Config, DEFAULT_CONFIG, parseConfig, type RoleConfig } from '../../domain/config.js';
 import { demand } from '../../domain/demand.js';
 import { desiredCount, plan } from '../../domain/planner.js';
@@ -36,6 +37,7 @@ import {
   type ObservedServer,
   type QueueSample,
 } from '../../domain/types.js';
+import { seededRandom } from './random.js';
 import { renderTimeline } from './timeline-svg.js';
 import type { TraceJob } from './trace.js';
 
@@ -235,18 +237,6 @@ export function policyRole(policy: Exclude<PolicyName, 'seed-2010'>, role: SimRo
       maxExtra: base.maxExtra,
       stabilizationSeconds: base.stabilizationSeconds,
     },
-  };
-}
-
-/** mulberry32: a small, well-mixed 32-bit generator; enough for reproducible delays. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
   };
 }
 
@@ -861,3 +851,5 @@ export function timelineSvg(result: SimulationResult, title: string): string {
     ],
   });
 }
+
+export { seededRandom } from './random.js';

@@ -18,6 +18,7 @@ import type { Clock, Ledger } from '../../domain/ports.js';
 import { createApp } from '../../handlers/app.js';
 import { runInstanceState } from '../../handlers/instance-state.js';
 import { freePort, javaAvailable, localDynamoClient, startDynamoDbLocal } from '../lib/dynamodb-local.js';
+import { seededRandom } from '../lib/random.js';
 import { DecisionLog } from './decision-log.js';
 import { JobQueue } from './job-queue.js';
 import { InstanceServer, type QueueEndpoint, readRoleEnv, startQueueEndpoint } from './loopback-servers.js';
@@ -26,7 +27,7 @@ import { PacedClock } from './paced-clock.js';
 import { buildSummary, type SandboxSummary, type Timeline, writeOutputs } from './report.js';
 import { type InstanceTransition, SandboxCloud } from './sandbox-cloud.js';
 import { type PolicyName, sandboxConfig } from './sandbox-config.js';
-import { payrollWorkload, seededRandom } from './workload.js';
+import { payrollWorkload } from './workload.js';
 
 export interface SandboxOptions {
   /** Simulated days (fractions allowed). */

@@ -3,7 +3,9 @@
  * business hours, lighter evenings and nights, quiet weekends, and report bursts on weekdays at
  * 09:00 (morning reports), 12:00 (payroll preview) and 16:30 (end-of-day payroll run).
  */
+
 import { DateTime } from 'luxon';
+import { poisson, seededRandom } from '../lib/random.js';
 
 export interface JobSpec {
   /** Epoch ms (simulated) the job is enqueued. */
@@ -27,18 +29,6 @@ export const BURSTS: readonly { at: string; jobs: number; minutes: number; name:
   { at: '16:30', jobs: 70, minutes: 5, name: 'end-of-day payroll run' },
 ];
 
-/** mulberry32: small, fast and good enough for a workload. Returns numbers in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 /**
  * Every job arriving in `[start, end)`, sorted by arrival. Local times are in `timeZone`.
  * @example payrollWorkload({ start, end: start + 86_400_000, timeZone: 'America/Toronto', seed: 1 })
@@ -56,7 +46,7 @@ export function payrollWorkload(input: {
     const local = DateTime.fromMillis(t, { zone: input.timeZone });
     const weekday = local.weekday <= 5;
     const rate = weekday ? (WEEKDAY_RATE[local.hour] ?? 0) : WEEKEND_RATE;
-    for (let n = poisson(rate, random); n > 0; n -= 1) {
+    for (let n = poisson(random, rate); n > 0; n -= 1) {
       jobs.push({
         arrival: t + Math.floor(random() * minute),
         serviceMs: trickleMs(random),
@@ -80,17 +70,6 @@ export function payrollWorkload(input: {
   return jobs
     .filter((j) => j.arrival >= input.start && j.arrival < input.end)
     .sort((a, b) => a.arrival - b.arrival);
-}
-
-function poisson(mean: number, random: () => number): number {
-  const limit = Math.exp(-mean);
-  let k = 0;
-  let p = random();
-  while (p > limit) {
-    k += 1;
-    p *= random();
-  }
-  return k;
 }
 
 /** Trickle jobs: exponential, mean 45 s, between 5 s and 10 min. */
