@@ -17,6 +17,8 @@ export interface HandlerBenchRow {
   appBuildMedianMs: number;
   baselineMedianMs: number;
   initOverBaselineMs: number;
+  /** Init divided by the empty-bundle baseline of the same run. */
+  initRatioToBaseline: number;
 }
 
 export const FUNCTIONS: Record<string, string> = {
@@ -103,6 +105,7 @@ export async function benchHandlers(outDir: string, runs = 7): Promise<HandlerBe
       appBuildMedianMs: median(firstUse),
       baselineMedianMs: median(baseline),
       initOverBaselineMs: Math.round((median(init) - median(baseline)) * 10) / 10,
+      initRatioToBaseline: Math.round((median(init) / Math.max(median(baseline), 0.1)) * 10) / 10,
     });
   }
   return rows;
