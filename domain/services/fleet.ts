@@ -223,8 +223,12 @@ export class Fleet {
     });
     const fixOutcomes: ActionOutcome[] = options.dryRun ? fixes.map((action) => ({ action, ok: true })) : [];
     if (!options.dryRun && fixes.length > 0) {
+      // One read serves every fix; each fix keeps the map current, so a second fix of the same
+      // record sees the version the first one wrote.
+      const byIntent = new Map(records.map((r) => [r.intentId, r]));
+      const owned = new Map(instances.map((i) => [i.instanceId, i]));
       for (const fix of fixes)
-        fixOutcomes.push(await this.attempt(fix, () => this.applyFix(role, fix, instances)));
+        fixOutcomes.push(await this.attempt(fix, () => this.applyFix(role, fix, byIntent, owned)));
       records = await ledger.listServers(role);
       await ledger.journal({
         role,
@@ -599,18 +603,27 @@ export class Fleet {
     }
   }
 
-  private async applyFix(role: string, fix: Fix, instances: readonly CloudInstance[]): Promise<void> {
-    const { ledger, clock } = this.deps;
-    const owned = new Map(instances.map((i) => [i.instanceId, i]));
-    const records = new Map((await ledger.listServers(role)).map((r) => [r.intentId, r]));
+  private async applyFix(
+    role: string,
+    fix: Fix,
+    records: Map<string, ServerRecord>,
+    owned: ReadonlyMap<string, CloudInstance>,
+  ): Promise<void> {
+    const { clock } = this.deps;
     const lb = this.deps.loadBalancers[role];
+    const update = async (record: ServerRecord, patch: Parameters<Ledger['updateServer']>[3]) => {
+      records.set(
+        record.intentId,
+        await this.deps.ledger.updateServer(role, record.intentId, record.version, patch),
+      );
+    };
     switch (fix.kind) {
       case 'update': {
         const record = this.server(records, fix.serverId);
         if (fix.patch.state === 'terminated' && record.registered && lb !== undefined && record.instanceId) {
           await lb.deregister([record.instanceId]);
         }
-        await ledger.updateServer(role, record.intentId, record.version, {
+        await update(record, {
           ...fix.patch,
           stateSince:
             fix.patch.state !== undefined && fix.patch.state !== record.state
@@ -620,7 +633,8 @@ export class Fleet {
         return;
       }
       case 'resume-launch': {
-        await this.launchIntent(this.roleConfig(role), this.server(records, fix.serverId));
+        const launched = await this.launchIntent(this.roleConfig(role), this.server(records, fix.serverId));
+        records.set(launched.intentId, launched);
         return;
       }
       case 'terminate': {
@@ -629,7 +643,7 @@ export class Fleet {
         // It is ours when tagged with this record's role and intent; the ledger names it first.
         this.assertOwned({ ...record, instanceId: fix.instanceId }, owned);
         if (record.instanceId === undefined) {
-          await ledger.updateServer(role, record.intentId, record.version, {
+          await update(record, {
             instanceId: fix.instanceId,
             reason: `${fix.instanceId} was launched for this expired intent and listed late: terminating it`,
           });
@@ -641,19 +655,19 @@ export class Fleet {
         if (lb === undefined) return;
         await lb.register([fix.instanceId]);
         const record = this.server(records, fix.serverId);
-        await ledger.updateServer(role, record.intentId, record.version, { registered: true });
+        await update(record, { registered: true });
         return;
       }
       case 'deregister': {
         if (lb === undefined) return;
         await lb.deregister([fix.instanceId]);
         const record = this.server(records, fix.serverId);
-        await ledger.updateServer(role, record.intentId, record.version, { registered: false });
+        await update(record, { registered: false });
         return;
       }
       case 'mark-orphan': {
         const now = clock.now();
-        await ledger
+        await this.deps.ledger
           .createIntent({
             role,
             intentId: `orphan-${fix.instance.instanceId}`,
