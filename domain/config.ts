@@ -150,8 +150,18 @@ export const LaunchSchema = z
     /** Tried in order when EC2 reports no capacity. */
     subnetIds: z.array(awsId('subnet')),
     iamInstanceProfileArn: z.string().startsWith('arn:').optional(),
+    /** The IAM role behind the instance profile (here or in the launch template): IAM lets the
+     * functions pass only this role to EC2. */
+    instanceRoleArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'expected an IAM role ARN')
+      .optional(),
   })
   .strict()
+  .refine((l) => l.iamInstanceProfileArn === undefined || l.instanceRoleArn !== undefined, {
+    message: 'expected the role behind iamInstanceProfileArn, so IAM can allow passing it',
+    path: ['instanceRoleArn'],
+  })
   .refine((l) => l.launchTemplate !== undefined || l.imageId !== undefined, {
     message: 'expected launchTemplate or imageId',
     path: ['imageId'],

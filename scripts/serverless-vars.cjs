@@ -100,6 +100,17 @@ module.exports.launchResources = async (ctx) => {
   return dedupe([...resources]);
 };
 
+/** The instance roles RunInstances may pass to EC2 (none configured: a role that cannot exist). */
+module.exports.passRoleResources = async (ctx) => {
+  const cfg = await config(ctx);
+  const roles = Object.values(cfg.roles)
+    .map((r) => r.launch.instanceRoleArn)
+    .filter((arn) => arn !== undefined);
+  return roles.length > 0
+    ? [...new Set(roles)]
+    : ['arn:aws:iam::000000000000:role/fleet-pilot-no-instance-role'];
+};
+
 /** The configured classic load balancers and target groups (register/deregister only these). */
 module.exports.loadBalancerResources = async (ctx) => {
   const cfg = await config(ctx);
@@ -230,6 +241,61 @@ module.exports.roleAlarms = async (ctx) => {
         },
       };
     }
+    resources[name(role, 'ActionsFailing')] = {
+      Type: 'AWS::CloudWatch::Alarm',
+      Properties: {
+        AlarmDescription: `${service}: ${role} launches, registrations or retirements kept failing for 10 minutes (see the journal)`,
+        Namespace: 'FleetPilot',
+        MetricName: 'ActionFailures',
+        Dimensions: dimensions,
+        Statistic: 'Sum',
+        Period: 60,
+        EvaluationPeriods: 10,
+        DatapointsToAlarm: 8,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [{ Ref: 'AlarmTopic' }],
+      },
+    };
+    resources[name(role, 'BelowDesired')] = {
+      Type: 'AWS::CloudWatch::Alarm',
+      Properties: {
+        AlarmDescription: `${service}: fewer ${role} servers in service than desired for 20 minutes`,
+        Metrics: [
+          {
+            Id: 'gap',
+            Expression: 'desired - inService',
+            ReturnData: true,
+            Label: 'desired minus in service',
+          },
+          {
+            Id: 'desired',
+            ReturnData: false,
+            MetricStat: {
+              Metric: { Namespace: 'FleetPilot', MetricName: 'Desired', Dimensions: dimensions },
+              Period: 60,
+              Stat: 'Minimum',
+            },
+          },
+          {
+            Id: 'inService',
+            ReturnData: false,
+            MetricStat: {
+              Metric: { Namespace: 'FleetPilot', MetricName: 'InService', Dimensions: dimensions },
+              Period: 60,
+              Stat: 'Maximum',
+            },
+          },
+        ],
+        EvaluationPeriods: 20,
+        DatapointsToAlarm: 20,
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'breaching',
+        AlarmActions: [{ Ref: 'AlarmTopic' }],
+      },
+    };
     resources[name(role, 'NeverHealthy')] = {
       Type: 'AWS::CloudWatch::Alarm',
       Properties: {

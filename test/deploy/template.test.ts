@@ -55,6 +55,15 @@ describe('IAM', () => {
     expect(JSON.stringify(images)).not.toContain('image/*');
   });
 
+  it('lets the functions pass only the configured instance role, and only to EC2', () => {
+    const pass = withAction('iam:PassRole');
+    expect(pass).toHaveLength(1);
+    expect([pass[0]?.Resource].flat()).toEqual([
+      'arn:aws:iam::000000000000:role/fleet-pilot-no-instance-role',
+    ]);
+    expect(pass[0]?.Condition?.StringEquals?.['iam:PassedToService']).toBe('ec2.amazonaws.com');
+  });
+
   it('conditions TerminateInstances on the stack tag', () => {
     const terminate = withAction('ec2:TerminateInstances');
     expect(terminate).toHaveLength(1);
@@ -134,6 +143,8 @@ describe('resources', () => {
       expect.arrayContaining([
         'JobQueueProbeFailingAlarm',
         'AppNeverHealthyAlarm',
+        'AppActionsFailingAlarm',
+        'JobBelowDesiredAlarm',
         'DeadLetterQueueAlarm',
         'FunctionErrorsAlarm',
       ]),
