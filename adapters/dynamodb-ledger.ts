@@ -149,6 +149,7 @@ const PATCHABLE: { readonly [K in keyof Required<ServerPatch>]: { required: bool
   reason: { required: false },
   launchAttempt: { required: false },
   orphan: { required: false },
+  missingSince: { required: false },
 };
 const PATCH_FIELDS = Object.keys(PATCHABLE) as (keyof ServerPatch)[];
 

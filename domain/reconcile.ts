@@ -36,7 +36,14 @@ export interface ReconcileInput {
 export type RecordPatch = Partial<
   Pick<
     ServerRecord,
-    'state' | 'instanceId' | 'privateIp' | 'launchedAt' | 'instanceType' | 'registered' | 'reason'
+    | 'state'
+    | 'instanceId'
+    | 'privateIp'
+    | 'launchedAt'
+    | 'instanceType'
+    | 'registered'
+    | 'reason'
+    | 'missingSince'
   >
 >;
 
@@ -115,7 +122,15 @@ function reconcileRecord(
       }
       return { kind: 'resume-launch', serverId, reason: 'intent has no instance yet: retrying its launch' };
     }
-    if (record.state === 'terminating' || now - record.stateSince > settings.ghostGraceMs) {
+    if (record.state !== 'terminating' && record.missingSince === undefined) {
+      return {
+        kind: 'update',
+        serverId,
+        patch: { missingSince: now },
+        reason: `${record.instanceId} is not listed by EC2: a ghost if still missing after ${settings.ghostGraceMs / 1000} s`,
+      };
+    }
+    if (record.state === 'terminating' || now - (record.missingSince ?? now) > settings.ghostGraceMs) {
       return {
         kind: 'update',
         serverId,
@@ -131,6 +146,14 @@ function reconcileRecord(
     return undefined;
   }
 
+  if (record.missingSince !== undefined) {
+    return {
+      kind: 'update',
+      serverId,
+      patch: { missingSince: undefined },
+      reason: `${instance.instanceId} is listed again`,
+    };
+  }
   if (record.instanceId === undefined) {
     return {
       kind: 'update',

@@ -46,6 +46,8 @@ export interface ServerRecord {
   reason?: string;
   /** Which launch fallback (instance type x subnet) the intent is on; its ClientToken depends on it. */
   launchAttempt?: number;
+  /** When EC2 first stopped listing this record's instance; cleared when it is listed again. */
+  missingSince?: number;
   /** Set on records the reconciler made for tagged instances that had no intent (orphans). */
   orphan?: boolean;
   /** Optimistic-concurrency version, incremented by every ledger update. */

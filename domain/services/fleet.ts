@@ -620,9 +620,8 @@ export class Fleet {
     switch (fix.kind) {
       case 'update': {
         const record = this.server(records, fix.serverId);
-        if (fix.patch.state === 'terminated' && record.registered && lb !== undefined && record.instanceId) {
-          await lb.deregister([record.instanceId]);
-        }
+        // A record marked terminated here names an instance EC2 no longer lists as this stack's:
+        // it is not deregistered (the load balancer drops terminated instances by itself).
         await update(record, {
           ...fix.patch,
           stateSince:

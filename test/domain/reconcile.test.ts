@@ -192,16 +192,28 @@ describe('reconcile: orphans', () => {
 describe('reconcile: records whose instance changed or vanished', () => {
   it.each<[string, ServerRecord, CloudInstance[], string[]]>([
     [
-      'a ghost (instance gone past the grace) is marked terminated',
-      aRecord({ stateSince: T0 - ghostGraceMs - 1 }),
+      'a ghost (missing past the grace) is marked terminated',
+      aRecord({ missingSince: T0 - ghostGraceMs - 1 }),
       [],
       ['update intent-a -> terminated'],
     ],
     [
-      'a missing instance within the grace is left alone (EC2 lists lag)',
-      aRecord({ state: 'pending', stateSince: T0 - MINUTE }),
+      'an instance missing for the first time is only noted, however old the record (EC2 lists lag)',
+      aRecord({ stateSince: T0 - 10 * ghostGraceMs }),
+      [],
+      ['update intent-a -> (facts)'],
+    ],
+    [
+      'a missing instance within the grace is left alone',
+      aRecord({ state: 'pending', missingSince: T0 - MINUTE }),
       [],
       [],
+    ],
+    [
+      'an instance listed again clears its missing mark',
+      aRecord({ missingSince: T0 - MINUTE }),
+      [anInstance()],
+      ['update intent-a -> (facts)'],
     ],
     [
       'a terminating record whose instance is gone is terminated at once',
@@ -320,8 +332,8 @@ describe('reconcile: load-balancer registration', () => {
     expect(fixesFor([record], [instance], members).map(short)).toEqual(expected);
   });
 
-  it('a ghost still registered is marked terminated and deregistered', () => {
-    const record = aRecord({ stateSince: T0 - ghostGraceMs - 1 });
+  it('a ghost still registered is marked terminated (the load balancer drops it by itself)', () => {
+    const record = aRecord({ missingSince: T0 - ghostGraceMs - 1 });
     expect(fixesFor([record], [], [member('out-of-service')]).map(short)).toEqual([
       'update intent-a -> terminated',
     ]);

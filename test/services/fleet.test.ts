@@ -191,6 +191,22 @@ describe('converge on the fake cloud', () => {
     expect(h.cloud.callCount('launch')).toBe(0);
   });
 
+  it('keeps a server that one EC2 listing missed: no deregistration, no termination', async () => {
+    const h = harness();
+    await runFor(h, 5 * MINUTE);
+    const [server] = h.cloud.alive('app');
+    if (server === undefined) throw new Error('no app server');
+    server.stack = 'hidden-for-one-listing';
+    await runFor(h, MINUTE);
+    server.stack = h.cloud.stack;
+    await runFor(h, 3 * MINUTE);
+    expect(server.state).toBe('running');
+    expect(h.cloud.members.get('smallpayroll-http')?.has(server.instanceId)).toBe(true);
+    const record = (await h.ledger.listServers('app')).find((s) => s.instanceId === server.instanceId);
+    expect(record).toMatchObject({ state: 'in-service' });
+    expect(record?.missingSince).toBeUndefined();
+  });
+
   it('marks a ghost terminated when its instance disappeared', async () => {
     const h = harness();
     await runFor(h, 3 * MINUTE);
