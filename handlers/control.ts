@@ -11,12 +11,15 @@ import { wrap } from './middleware.js';
 
 export type ControlResponse = ControlResult | { ok: false; error: string; issues: string[] };
 
-/** The request's id: the operator's `requestId`, else a digest of the command itself. */
+/**
+ * The request's id: a digest of the command, behind the operator's `requestId` when given. The
+ * same request repeated changes nothing; a `requestId` reused for another command is another request.
+ */
 export function requestIdOf(command: Record<string, unknown>): string {
-  if (typeof command.requestId === 'string') return command.requestId;
-  const { dryRun: _dryRun, ...rest } = command;
+  const { dryRun: _dryRun, requestId, ...rest } = command;
   const canonical = JSON.stringify(rest, Object.keys(rest).sort());
-  return `cmd-${createHash('sha256').update(canonical).digest('hex').slice(0, 16)}`;
+  const digest = createHash('sha256').update(canonical).digest('hex');
+  return typeof requestId === 'string' ? `${requestId}-${digest.slice(0, 12)}` : `cmd-${digest.slice(0, 16)}`;
 }
 
 /** What of a refused command is worth keeping: its role and a bounded copy. */

@@ -255,8 +255,11 @@ export class Control {
           messages: [`${command.instanceId} is already ${server.state}: nothing changed`],
         };
       }
+      const paused = (await this.deps.ledger.getOverride(role))?.paused === true;
       const messages = [
-        `${role}: retiring ${command.instanceId} (deregister, drain, terminate); the planner replaces it if needed`,
+        paused
+          ? `${role}: retiring ${command.instanceId} (deregister, then terminate at once: the role is paused, so nothing replaces it until resumed)`
+          : `${role}: retiring ${command.instanceId} (deregister, drain, terminate); the planner replaces it if needed`,
       ];
       if (!dryRun) {
         const instances = await this.deps.compute.list();

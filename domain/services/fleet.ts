@@ -72,7 +72,8 @@ export interface ConvergeOptions {
   override?: RoleOverride;
 }
 
-const DEFAULT_LEASE_TTL_MS = 5 * 60_000;
+/** Longer than the slowest function's timeout (control: 120 s), so a killed invocation blocks briefly. */
+const DEFAULT_LEASE_TTL_MS = 150_000;
 
 export class Fleet {
   private readonly reconcileSettings: ReconcileSettings;
@@ -346,8 +347,11 @@ export class Fleet {
       this.assertOwned(server, owned);
       const byId = new Map([[server.intentId, server]]);
       await this.drain(role, config, server, reason, byId);
-      if (config.loadBalancer.type === 'none' || config.lifecycle.drainSeconds === 0) {
-        await this.terminate(this.server(byId, server.intentId), 'nothing to drain', owned, byId);
+      // A paused role plans nothing, so no later converge would finish the drain: finish it now.
+      const paused = (await ledger.getOverride(role))?.paused === true;
+      if (paused || config.loadBalancer.type === 'none' || config.lifecycle.drainSeconds === 0) {
+        const why = paused ? 'role paused: terminated right after deregistering' : 'nothing to drain';
+        await this.terminate(this.server(byId, server.intentId), why, owned, byId);
       }
     } finally {
       await ledger.releaseLease(role, owner).catch(() => undefined);
@@ -497,7 +501,7 @@ export class Fleet {
         });
         const patch: Partial<ServerRecord> = {
           instanceId: instance.instanceId,
-          state: instance.state === 'running' ? 'booting' : 'pending',
+          state: launchedState(instance.state),
           launchedAt: instance.launchedAt,
           instanceType: instance.instanceType,
         };
@@ -690,6 +694,16 @@ export class Fleet {
       }
     }
   }
+}
+
+/**
+ * The ledger state of a just-launched instance. A replayed ClientToken can answer with an instance
+ * that has already ended: that launch is over, not capacity on the way.
+ */
+function launchedState(state: CloudInstance['state']): ServerRecord['state'] {
+  if (state === 'running') return 'booting';
+  if (state === 'pending') return 'pending';
+  return state === 'terminated' ? 'terminated' : 'terminating';
 }
 
 /** The launch options in fallback order: each instance type across each subnet. */

@@ -144,6 +144,28 @@ describe('handlers on the fake cloud and DynamoDB Local', () => {
     expect(await snapshot()).toBe(before);
   });
 
+  it('control: a requestId reused for another command is another request, not a silent no-op', async () => {
+    await settle(3);
+    await runControl({ action: 'launch', role: 'app', count: 1, requestId: 'inc-4711' }, h.app);
+    const other = await runControl(
+      { action: 'override', role: 'app', max: 2, minutes: 30, requestId: 'inc-4711' },
+      h.app,
+    );
+    expect(other).toMatchObject({ ok: true, messages: [expect.stringMatching(/^app: max 2 until/)] });
+    expect(await h.ledger.getOverride('app')).toMatchObject({ max: 2 });
+  });
+
+  it('control retire by instance while paused: terminates at once, since nothing would finish the drain', async () => {
+    await settle(3);
+    await runControl({ action: 'pause', role: 'app' }, h.app);
+    const [victim] = h.cloud.alive('app');
+    if (victim === undefined) throw new Error('no server');
+    const result = await runControl({ action: 'retire', role: 'app', instanceId: victim.instanceId }, h.app);
+    expect(result).toMatchObject({ ok: true, messages: [expect.stringMatching(/the role is paused/)] });
+    expect(victim.state).toBe('shutting-down');
+    expect(h.cloud.members.get('smallpayroll-http')?.has(victim.instanceId)).toBe(false);
+  });
+
   it('control dry run: reports what would happen and changes nothing', async () => {
     await settle(3);
     const before = await snapshot();

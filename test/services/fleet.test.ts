@@ -67,6 +67,27 @@ describe('converge on the fake cloud', () => {
     expect(real).toBeTypeOf('function');
   });
 
+  it('does not count a replayed launch whose instance already ended', async () => {
+    const h = harness();
+    let crashed = false;
+    h.cloud.after('launch', () => {
+      if (!crashed) {
+        crashed = true;
+        throw new Error('process died after RunInstances');
+      }
+    });
+    await h.app.fleet.tick();
+    const lost = (await h.ledger.listServers('app')).find((r) => r.instanceId === undefined);
+    const instance = [...h.cloud.instances.values()].find((i) => i.intentId === lost?.intentId);
+    if (instance === undefined) throw new Error('no lost launch');
+    instance.state = 'terminated';
+    h.advance(MINUTE);
+    await h.app.fleet.tick();
+    const record = (await h.ledger.listServers('app')).find((r) => r.intentId === lost?.intentId);
+    expect(record).toMatchObject({ state: 'terminated', instanceId: instance.instanceId });
+    expect(h.cloud.alive('app')).toHaveLength(3);
+  });
+
   it('is idempotent: a second tick at the same instant changes nothing', async () => {
     const h = harness();
     await runFor(h, 5 * MINUTE);
