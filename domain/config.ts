@@ -166,8 +166,9 @@ export const LaunchSchema = z
     message: 'expected launchTemplate or imageId',
     path: ['imageId'],
   })
-  .refine((l) => l.launchTemplate !== undefined || l.instanceTypes.length > 0, {
-    message: 'expected at least one instance type when no launch template is given',
+  .refine((l) => l.instanceTypes.length > 0, {
+    // Also with a launch template: the type sets the workers' count (vCPUs) and overrides the template's.
+    message: 'expected at least one instance type',
     path: ['instanceTypes'],
   });
 

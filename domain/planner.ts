@@ -177,11 +177,21 @@ function retire(
     }
     if (lifecycle.billing === 'hourly') {
       const used = minutesIntoPaidHour(server, now);
-      if (used < 60 - lifecycle.retireInLastMinutesOfHour) {
+      // The drain and the tick that terminates after it must also end inside the paid hour.
+      const tail = waits ? Math.ceil(lifecycle.drainSeconds / 60) + 1 : 0;
+      if (used < 60 - lifecycle.retireInLastMinutesOfHour - tail) {
         blocked.push({
           kind: 'retire',
           serverId: server.intentId,
-          reason: `retire blocked: ${role} server ${label(server)} is ${used} minutes into its paid hour; retiring only in the last ${lifecycle.retireInLastMinutesOfHour}`,
+          reason: `retire blocked: ${role} server ${label(server)} is ${used} minutes into its paid hour; retiring only in the last ${lifecycle.retireInLastMinutesOfHour}${tail > 0 ? ` before its ${tail}-minute drain` : ''}`,
+        });
+        continue;
+      }
+      if (used + tail > 59) {
+        blocked.push({
+          kind: 'retire',
+          serverId: server.intentId,
+          reason: `retire blocked: ${role} server ${label(server)} is ${used} minutes into its paid hour; its ${tail}-minute drain would run into the next hour`,
         });
         continue;
       }

@@ -367,6 +367,35 @@ describe('plan: drain, then terminate', () => {
   });
 });
 
+describe('plan: hourly billing with a load-balancer drain', () => {
+  // Drain 300 s + one tick = 6 minutes, which must end inside the paid hour too.
+  const hourlyApp = appRole({ lifecycle: { billing: 'hourly', drainSeconds: 300 } });
+  it.each<[string, number, string[], RegExp | null]>([
+    [
+      'too early in the hour',
+      40,
+      [],
+      /40 minutes into its paid hour; retiring only in the last 10 before its 6-minute drain/,
+    ],
+    ['early enough for the drain to end in the hour', 50, ['drain b'], null],
+    ['the last minute the drain still fits', 53, ['drain b'], null],
+    [
+      'too late: the drain would spill into the next hour',
+      55,
+      [],
+      /its 6-minute drain would run into the next hour/,
+    ],
+  ])('%s (%i minutes in)', (_name, minutes, expected, blockedReason) => {
+    const servers = [
+      aServer({ intentId: 'a', launchedAt: minutesAgo(180 + 20) }),
+      aServer({ intentId: 'b', launchedAt: minutesAgo(60 + minutes) }),
+    ];
+    const result = planFor(servers, 1, hourlyApp);
+    expect(summary(result).filter((a) => a !== 'drain a')).toEqual(expected);
+    if (blockedReason) expect(result.blocked.map((b) => b.reason).join('\n')).toMatch(blockedReason);
+  });
+});
+
 describe('plan: what blocks a retire', () => {
   it('the 2010 job rule: the newest extra server at 38 minutes is not retired after 10 quiet minutes', () => {
     const permanent = aServer({
