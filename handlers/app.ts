@@ -117,10 +117,12 @@ export function readEnvironment(env: NodeJS.ProcessEnv): { config: Config; stack
 /** The real thing: AWS clients without hard-coded endpoints, so the standard SDK settings apply. */
 export function createAwsApp(env: NodeJS.ProcessEnv): App {
   const { config, stack, table } = readEnvironment(env);
-  const ec2 = new EC2Client({});
-  const elb = new ElasticLoadBalancingClient({});
-  const elbv2 = new ElasticLoadBalancingV2Client({});
-  const documents = ledgerDocumentClient(new DynamoDBClient({}));
+  // Bounded calls: a hung request must fail inside the function's timeout, not hold the lease.
+  const http = { requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000 } };
+  const ec2 = new EC2Client(http);
+  const elb = new ElasticLoadBalancingClient(http);
+  const elbv2 = new ElasticLoadBalancingV2Client(http);
+  const documents = ledgerDocumentClient(new DynamoDBClient(http));
   const roles = Object.entries(config.roles);
   return createApp({
     config,
