@@ -116,6 +116,7 @@ export class Fleet {
       );
     }
     const instances = await this.deps.compute.list();
+    this.reportUnmanaged(instances);
     const results: ConvergeResult[] = [];
     for (const role of this.roles) {
       try {
@@ -162,6 +163,23 @@ export class Fleet {
       await this.deps.ledger.journal({ role: named, at: this.deps.clock.now(), kind, summary, detail });
     } catch (error) {
       this.deps.observer.warn('refusal not journaled', { summary, error: describe(error) });
+    }
+  }
+
+  /**
+   * Instances tagged for this stack whose role is not in the config (a role removed from it) are
+   * never converged or reconciled: say so every tick, per role, so they are not left running unseen.
+   */
+  private reportUnmanaged(instances: readonly CloudInstance[]): void {
+    const unmanaged = new Map<string, string[]>();
+    for (const instance of instances) {
+      const role = instance.role ?? '(no role tag)';
+      if (this.roles.includes(role) || instance.state === 'terminated') continue;
+      unmanaged.set(role, [...(unmanaged.get(role) ?? []), instance.instanceId]);
+    }
+    for (const [role, ids] of unmanaged) {
+      this.deps.observer.warn('instances of an unconfigured role', { role, instanceIds: ids });
+      this.deps.observer.metric(role, 'UnmanagedInstances', ids.length);
     }
   }
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CapacityError, ThrottlingError } from '../../domain/errors.js';
+import { SILENT_OBSERVER } from '../../domain/ports.js';
+import { createApp } from '../../handlers/app.js';
 import { testConfig } from '../support/config.js';
 import { harness, MONDAY_10AM, runFor } from '../support/harness.js';
 
@@ -191,6 +193,29 @@ describe('converge on the fake cloud', () => {
     await runFor(h, 30 * MINUTE);
     expect(orphan.state === 'shutting-down' || orphan.state === 'terminated').toBe(true);
     expect(h.cloud.alive('app')).toHaveLength(3);
+  });
+
+  it('reports, and leaves alone, instances of a role that is no longer configured', async () => {
+    const warnings: { message: string; fields: Record<string, unknown> }[] = [];
+    const h = harness();
+    const leftover = h.cloud.addForeignTagged('reports');
+    const observed = createApp({
+      config: h.config,
+      stack: h.cloud.stack,
+      ledger: h.ledger,
+      compute: h.cloud.compute,
+      loadBalancers: {},
+      healthProbes: {},
+      queueProbes: {},
+      clock: h.clock,
+      observer: { ...SILENT_OBSERVER, warn: (message, fields) => warnings.push({ message, fields }) },
+    });
+    await observed.fleet.tick();
+    expect(warnings).toContainEqual({
+      message: 'instances of an unconfigured role',
+      fields: { role: 'reports', instanceIds: [leftover.instanceId] },
+    });
+    expect(leftover.state).toBe('running');
   });
 
   it('never touches an instance of another stack', async () => {
