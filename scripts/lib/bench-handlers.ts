@@ -54,6 +54,21 @@ function lambdaEnv(): NodeJS.ProcessEnv {
   };
 }
 
+/** The esbuild settings of serverless.yml's `custom.esbuild`. */
+async function bundle(entry: string, outfile: string): Promise<void> {
+  await build({
+    entryPoints: [join(ROOT, entry)],
+    bundle: true,
+    minify: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'cjs',
+    mainFields: ['module', 'main'],
+    outfile,
+    logLevel: 'silent',
+  });
+}
+
 function timeOnce(script: string, env: NodeJS.ProcessEnv): number {
   const result = spawnSync(process.execPath, ['-e', script], { env, encoding: 'utf8', cwd: ROOT });
   if (result.status !== 0) throw new Error(`bench process failed: ${result.stderr}`);
@@ -77,17 +92,7 @@ export async function benchHandlers(outDir: string, runs = 7): Promise<HandlerBe
   const rows: HandlerBenchRow[] = [];
   for (const [name, entry] of Object.entries(FUNCTIONS)) {
     const outfile = join(dir, `${name}.js`);
-    await build({
-      entryPoints: [join(ROOT, entry)],
-      bundle: true,
-      minify: true,
-      platform: 'node',
-      target: 'node22',
-      format: 'cjs',
-      mainFields: ['module', 'main'],
-      outfile,
-      logLevel: 'silent',
-    });
+    await bundle(entry, outfile);
     const baseline: number[] = [];
     const init: number[] = [];
     const firstUse: number[] = [];
@@ -115,15 +120,5 @@ export async function benchHandlers(outDir: string, runs = 7): Promise<HandlerBe
 export async function buildAppProbe(outDir: string): Promise<void> {
   const dir = resolve(outDir, 'bundles');
   mkdirSync(dir, { recursive: true });
-  await build({
-    entryPoints: [join(ROOT, 'handlers/app.ts')],
-    bundle: true,
-    minify: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'cjs',
-    mainFields: ['module', 'main'],
-    outfile: join(dir, 'app-probe.js'),
-    logLevel: 'silent',
-  });
+  await bundle('handlers/app.ts', join(dir, 'app-probe.js'));
 }
