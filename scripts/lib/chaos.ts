@@ -16,6 +16,7 @@
  * Each run's scenario comes from its own seed (`runSeed(seed, index)`), so a failing run replays
  * alone, and `replayChaos` shrinks it to a smaller failing scenario.
  */
+
 import fc from 'fast-check';
 import { MemoryLedger } from '../../adapters/memory-ledger.js';
 import type { Config } from '../../domain/config.js';
@@ -37,6 +38,7 @@ import { runReconcile } from '../../handlers/reconcile.js';
 import { runSchedule } from '../../handlers/schedule.js';
 import type { CloudOp, FakeInstance } from '../../test/fakes/fake-cloud.js';
 import { FaultyLedger, type LedgerMethod, Lifeline, ProcessDied } from '../../test/fakes/faulty-ledger.js';
+import { stateEvent } from '../../test/support/builders.js';
 import { testConfig } from '../../test/support/config.js';
 import { type Harness, harness } from '../../test/support/harness.js';
 
@@ -612,15 +614,6 @@ async function runTrigger(world: ChaosWorld, t: Trigger): Promise<void> {
     case 'control':
       return invoke(world, () => runControl(resolvePick(world, t.command, t.pick), app));
   }
-}
-
-function stateEvent(instanceId: string, state: string) {
-  return {
-    id: `evt-${instanceId}-${state}`,
-    source: 'aws.ec2',
-    'detail-type': 'EC2 Instance State-change Notification',
-    detail: { 'instance-id': instanceId, state },
-  };
 }
 
 /**

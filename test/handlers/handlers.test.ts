@@ -2,6 +2,7 @@
  * Handlers end to end: the exported plain functions on the fake cloud, with the ledger on DynamoDB
  * Local. Every handler invoked twice with the same event changes nothing the second time.
  */
+
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbLedger } from '../../adapters/dynamodb-ledger.js';
 import { STACK_JOURNAL } from '../../domain/types.js';
@@ -10,6 +11,7 @@ import { runInstanceState } from '../../handlers/instance-state.js';
 import { runQueueProbe } from '../../handlers/queue-probe.js';
 import { runReconcile } from '../../handlers/reconcile.js';
 import { runSchedule } from '../../handlers/schedule.js';
+import { stateEvent } from '../support/builders.js';
 import { createTestTable, type LocalTable } from '../support/dynamodb.js';
 import { type Harness, harness } from '../support/harness.js';
 
@@ -42,15 +44,6 @@ async function settle(minutes: number) {
     h.advance(MINUTE);
     await runQueueProbe({}, h.app);
   }
-}
-
-function stateEvent(instanceId: string, state: string) {
-  return {
-    id: `evt-${instanceId}-${state}`,
-    source: 'aws.ec2',
-    'detail-type': 'EC2 Instance State-change Notification',
-    detail: { 'instance-id': instanceId, state },
-  };
 }
 
 describe('handlers on the fake cloud and DynamoDB Local', () => {

@@ -96,3 +96,13 @@ export function jobRole(overrides: Record<string, unknown> = {}): RoleConfig {
 export function appRole(overrides: Record<string, unknown> = {}): RoleConfig {
   return roleConfig(testConfig({ roles: { app: overrides } }), 'app');
 }
+
+/** An EventBridge "EC2 Instance State-change Notification" for one instance. */
+export function stateEvent(instanceId: string, state: string) {
+  return {
+    id: `evt-${instanceId}-${state}`,
+    source: 'aws.ec2',
+    'detail-type': 'EC2 Instance State-change Notification',
+    detail: { 'instance-id': instanceId, state },
+  };
+}
