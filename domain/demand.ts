@@ -18,6 +18,11 @@ export interface DemandInput {
   /** The schedule floor: extra servers are counted above it. */
   floor: number;
   now: number;
+  /**
+   * What the previous converge held at, if it held recently. A hold keeps at least this many, so a
+   * server lost while the queue is unknown is replaced instead of shrinking the fleet.
+   */
+  previousHold?: number;
 }
 
 export type DemandResult =
@@ -167,5 +172,5 @@ function backlogDemand(
 }
 
 function hold(input: DemandInput, queueLength: number | null, reason: string): DemandResult {
-  return { kind: 'hold', servers: input.current, queueLength, reason };
+  return { kind: 'hold', servers: Math.max(input.current, input.previousHold ?? 0), queueLength, reason };
 }

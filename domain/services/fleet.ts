@@ -14,6 +14,7 @@ import { scheduleFloor } from '../schedule.js';
 import type {
   Action,
   CloudInstance,
+  DesiredDecision,
   LoadBalancerMember,
   ObservedServer,
   Plan,
@@ -275,7 +276,7 @@ export class Fleet {
               Math.max(config.policy.stabilizationSeconds, config.queue?.maxSampleAgeSeconds ?? 0) * 1000 -
               60_000,
           );
-    const demandResult =
+    let demandResult =
       config.policy === undefined || config.queue === undefined
         ? undefined
         : demand({
@@ -286,6 +287,21 @@ export class Fleet {
             floor: floor.servers,
             now,
           });
+    if (demandResult?.kind === 'hold' && config.policy !== undefined && config.queue !== undefined) {
+      // Holding: keep what the last hold kept, so losing a server during an outage is repaired.
+      const previousHold = await this.previousHold(role, now - config.queue.maxSampleAgeSeconds * 1000);
+      if (previousHold !== undefined) {
+        demandResult = demand({
+          policy: config.policy,
+          queue: config.queue,
+          samples,
+          current: capacityNow.length,
+          floor: floor.servers,
+          now,
+          previousHold,
+        });
+      }
+    }
     const override = options.override ?? (await ledger.getOverride(role));
     const desired = desiredCount({
       config,
@@ -344,6 +360,14 @@ export class Fleet {
       failed: outcomes.filter((o) => !o.ok),
     });
     return { role, plan: planned, fixes: fixOutcomes, outcomes, servers: after };
+  }
+
+  /** The demand the newest plan held at, if it was a hold journaled at or after `since`. */
+  private async previousHold(role: string, since: number): Promise<number | undefined> {
+    const [last] = (await this.deps.ledger.recentJournal(role, 5)).filter((e) => e.kind === 'plan');
+    if (last === undefined || last.at < since) return undefined;
+    const desired = last.detail.desired as Partial<DesiredDecision> | undefined;
+    return desired?.hold !== undefined && typeof desired.demand === 'number' ? desired.demand : undefined;
   }
 
   /**

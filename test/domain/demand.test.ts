@@ -195,6 +195,17 @@ describe('unknown is not zero', () => {
     expect(result).toMatchObject({ kind: 'known', servers: 1 });
   });
 
+  it('a hold keeps what the previous hold kept, so a server lost meanwhile is replaced', () => {
+    expect(demand(input({ samples: [], current: 2, previousHold: 3 }))).toMatchObject({
+      kind: 'hold',
+      servers: 3,
+    });
+    expect(demand(input({ samples: [], current: 3, previousHold: 2 }))).toMatchObject({
+      kind: 'hold',
+      servers: 3,
+    });
+  });
+
   it('holds even below the floor: the floor is the caller’s business', () => {
     expect(demand(input({ samples: [], current: 0, floor: 2 }))).toMatchObject({ kind: 'hold', servers: 0 });
   });

@@ -115,6 +115,20 @@ describe('converge on the fake cloud', () => {
     expect(journal[0]?.summary).toMatch(/hold: queue length unknown/);
   });
 
+  it('replaces a job server lost while the queue is unknown, instead of holding at what is left', async () => {
+    const h = harness();
+    h.cloud.queueLength = 500;
+    await runFor(h, 5 * MINUTE);
+    expect(h.cloud.alive('job')).toHaveLength(3);
+    h.cloud.queueLength = null;
+    await runFor(h, 3 * MINUTE);
+    const [lost] = h.cloud.alive('job');
+    if (lost === undefined) throw new Error('no job server');
+    lost.state = 'terminated';
+    await runFor(h, 8 * MINUTE); // the ghost grace (5 min), then a replacement
+    expect(h.cloud.alive('job')).toHaveLength(3);
+  });
+
   it('retires extra job servers after the queue drains, only past 45 minutes and near the paid hour end', async () => {
     const h = harness();
     h.cloud.queueLength = 500;
