@@ -46,24 +46,75 @@ module.exports.configJson = async (ctx) => {
   return json;
 };
 
-/** One EventBridge Scheduler event per distinct schedule window edge, in the schedule's time zone. */
-module.exports.scheduleEvents = async (ctx) => {
+/**
+ * One EventBridge Scheduler schedule per distinct window edge, in the schedule's time zone, each
+ * invoking the `schedule` function with `{ role, edge }` through a role that can do nothing else.
+ */
+module.exports.scheduleResources = async (ctx) => {
   const { scheduleEdges } = tsx.require('../domain/schedule.ts', __filename);
   const cfg = await config(ctx);
-  const events = [];
+  const resources = {
+    SchedulerRole: {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        AssumeRolePolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { Service: 'scheduler.amazonaws.com' },
+              Action: 'sts:AssumeRole',
+              Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+            },
+          ],
+        },
+        Policies: [
+          {
+            PolicyName: 'invoke-schedule-function',
+            PolicyDocument: {
+              Version: '2012-10-17',
+              Statement: [
+                {
+                  Effect: 'Allow',
+                  Action: 'lambda:InvokeFunction',
+                  Resource: { 'Fn::GetAtt': ['ScheduleLambdaFunction', 'Arn'] },
+                },
+                {
+                  Effect: 'Allow',
+                  Action: 'sqs:SendMessage',
+                  Resource: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  };
+  let n = 0;
   for (const [role, roleConfig] of Object.entries(cfg.roles)) {
     for (const edge of scheduleEdges(roleConfig.schedule)) {
-      events.push({
-        schedule: {
-          method: 'scheduler',
-          rate: [edge.expression],
-          timezone: edge.timeZone,
-          input: { role, edge: edge.edge },
+      n += 1;
+      resources[`WindowEdgeSchedule${n}`] = {
+        Type: 'AWS::Scheduler::Schedule',
+        Properties: {
+          Description: `${role}: window ${edge.edge} (${edge.expression} ${edge.timeZone})`,
+          ScheduleExpression: edge.expression,
+          ScheduleExpressionTimezone: edge.timeZone,
+          FlexibleTimeWindow: { Mode: 'OFF' },
+          State: 'ENABLED',
+          Target: {
+            Arn: { 'Fn::GetAtt': ['ScheduleLambdaFunction', 'Arn'] },
+            RoleArn: { 'Fn::GetAtt': ['SchedulerRole', 'Arn'] },
+            Input: JSON.stringify({ role, edge: edge.edge }),
+            RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 600 },
+            DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] } },
+          },
         },
-      });
+      };
     }
   }
-  return events;
+  return { Resources: resources };
 };
 
 /** The tick's rate: the most frequent queue probe of any role (1 minute by default). */

@@ -133,6 +133,23 @@ describe('resources', () => {
       ['cron(0 8 ? * MON-FRI *)', 'America/Toronto'],
       ['cron(0 21 ? * MON-FRI *)', 'America/Toronto'],
     ]);
+    for (const schedule of schedules) {
+      expect(schedule.Properties.Target).toMatchObject({
+        Arn: { 'Fn::GetAtt': ['ScheduleLambdaFunction', 'Arn'] },
+        RoleArn: { 'Fn::GetAtt': ['SchedulerRole', 'Arn'] },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] } },
+      });
+    }
+  });
+
+  it("lets the scheduler only invoke the schedule function, never assume the functions' role", () => {
+    const scheduler = resources.SchedulerRole?.Properties as {
+      Policies: { PolicyDocument: { Statement: Statement[] } }[];
+    };
+    const allowed = scheduler.Policies.flatMap((p) => p.PolicyDocument.Statement).flatMap(actions);
+    expect(allowed.sort()).toEqual(['lambda:InvokeFunction', 'sqs:SendMessage']);
+    const trust = JSON.stringify(resources.IamRoleLambdaExecution?.Properties.AssumeRolePolicyDocument);
+    expect(trust).not.toContain('scheduler.amazonaws.com');
   });
 
   it('has alarms for probe failures, never-healthy servers, the dead-letter queue and function errors', () => {
