@@ -2,6 +2,7 @@
  * The Compute port over EC2: launches one tagged instance per intent (idempotent by ClientToken),
  * lists the stack's instances by tag, terminates idempotently and looks up vCPUs.
  */
+
 import {
   type _InstanceType,
   DescribeInstancesCommand,
@@ -20,6 +21,7 @@ import type { LaunchConfig } from '../domain/config.js';
 import { InvalidRequestError, NotFoundError, TransientError } from '../domain/errors.js';
 import type { Compute } from '../domain/ports.js';
 import type { CloudInstance, LaunchRequest } from '../domain/types.js';
+import { encodeUserData } from '../domain/user-data.js';
 import { isUnknownInstanceError, mapAwsError } from './aws-errors.js';
 
 export const TAG_STACK = 'fleet-pilot:stack';
@@ -131,7 +133,7 @@ export class Ec2Compute implements Compute {
       ...(launch.iamInstanceProfileArn !== undefined
         ? { IamInstanceProfile: { Arn: launch.iamInstanceProfileArn } }
         : {}),
-      UserData: Buffer.from(request.userData, 'utf8').toString('base64'),
+      UserData: encodeUserData(request.userData),
       MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 1 },
       TagSpecifications: [
         { ResourceType: 'instance', Tags: tags },

@@ -3,9 +3,11 @@
  * dry run. Commands arrive validated (domain/commands.ts); every mutating command is idempotent:
  * repeating the same request while its effect lasts changes nothing.
  */
+
 import type { ControlCommand } from '../commands.js';
 import { NotOwnedError, ValidationError } from '../errors.js';
 import { overrideActive, serverAge } from '../planner.js';
+import { nextScheduleEdge } from '../schedule.js';
 import { CAPACITY_STATES, type JournalEntry, type RoleOverride, type ServerRecord } from '../types.js';
 import { type ConvergeResult, describeAction, type Fleet, type FleetDeps } from './fleet.js';
 
@@ -27,6 +29,8 @@ export interface RoleStatus {
   demand: number | null;
   hold: string | null;
   reasons: string[];
+  /** When the schedule floor next changes (a window starts or ends), if ever. */
+  nextScheduleChange: string | null;
   paused: boolean;
   override: RoleOverride | null;
   servers: ServerStatus[];
@@ -99,6 +103,7 @@ export class Control {
         demand: desired?.demand ?? null,
         hold: desired?.hold ?? null,
         reasons: desired?.reasons ?? [],
+        nextScheduleChange: iso(nextScheduleEdge(this.fleet.roleConfig(role).schedule, now)),
         paused: override?.paused === true,
         override: override !== null && (override.paused || overrideActive(override, now)) ? override : null,
         servers: result.servers
@@ -350,6 +355,10 @@ export class Control {
   private async journal(role: string, summary: string, detail: Record<string, unknown>): Promise<void> {
     await this.deps.ledger.journal({ role, at: this.deps.clock.now(), kind: 'control', summary, detail });
   }
+}
+
+function iso(at: number | undefined): string | null {
+  return at === undefined ? null : new Date(at).toISOString();
 }
 
 function summarize(result: ConvergeResult): ControlResult['converge'] {

@@ -122,6 +122,8 @@ describe('handlers on the fake cloud and DynamoDB Local', () => {
       address: expect.stringMatching(/^127\./),
     });
     expect(app?.servers[0]?.ageMinutes).toBeGreaterThanOrEqual(2);
+    // Monday 10:00 in Toronto: the business-hours window ends at 21:00 EST.
+    expect(app?.nextScheduleChange).toBe('2026-03-03T02:00:00.000Z');
     expect(status.messages[0]).toMatch(/^app: 3 in service, 3 counted, desired 3/);
   });
 
