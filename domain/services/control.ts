@@ -5,7 +5,7 @@
  */
 
 import type { ControlCommand } from '../commands.js';
-import { NotOwnedError, ValidationError } from '../errors.js';
+import { ValidationError } from '../errors.js';
 import { overrideActive, serverAge } from '../planner.js';
 import { nextScheduleEdge } from '../schedule.js';
 import { CAPACITY_STATES, type JournalEntry, type RoleOverride, type ServerRecord } from '../types.js';
@@ -166,12 +166,7 @@ export class Control {
     requestId: string,
   ): Promise<ControlResult> {
     const { role } = command;
-    const { now, current, done } = await this.unlessApplied(
-      role,
-      requestId,
-      'override',
-      command.dryRun === true,
-    );
+    const { now, current, done } = await this.unlessApplied(command, requestId);
     if (done !== undefined) return done;
     const config = this.fleet.roleConfig(role);
     for (const [field, value] of [
@@ -208,12 +203,7 @@ export class Control {
     requestId: string,
   ): Promise<ControlResult> {
     const { role } = command;
-    const { now, current, done } = await this.unlessApplied(
-      role,
-      requestId,
-      'launch',
-      command.dryRun === true,
-    );
+    const { now, current, done } = await this.unlessApplied(command, requestId);
     if (done !== undefined) return done;
     const config = this.fleet.roleConfig(role);
     const capacity = await this.capacity(role);
@@ -268,9 +258,9 @@ export class Control {
       ];
       if (!dryRun) {
         const instances = await this.deps.compute.list();
-        if (!instances.some((i) => i.instanceId === command.instanceId))
-          throw new NotOwnedError(command.instanceId);
-        await this.fleet.retireServer(role, server, command.reason ?? 'retired by an operator', instances);
+        await this.fleet.retireServer(role, server, command.reason ?? 'retired by an operator', instances, {
+          paused,
+        });
         await this.journal(role, messages[0] ?? 'retire', {
           command: 'retire',
           instanceId: command.instanceId,
@@ -278,7 +268,7 @@ export class Control {
       }
       return { ok: true, action: 'retire', dryRun, messages };
     }
-    const { now, current, done } = await this.unlessApplied(role, requestId, 'retire', dryRun);
+    const { now, current, done } = await this.unlessApplied(command, requestId);
     if (done !== undefined) return done;
     const count = command.count ?? 0;
     const capacity = await this.capacity(role);
@@ -303,11 +293,11 @@ export class Control {
 
   /** The role's override now, or the answer to a request already applied (repeats change nothing). */
   private async unlessApplied(
-    role: string,
+    command: Extract<ControlCommand, { role: string; dryRun?: boolean }>,
     requestId: string,
-    action: ControlCommand['action'],
-    dryRun: boolean,
   ): Promise<{ now: number; current?: RoleOverride; done?: ControlResult }> {
+    const { role, action } = command;
+    const dryRun = command.dryRun === true;
     const now = this.deps.clock.now();
     const current = await this.deps.ledger.getOverride(role);
     if (current?.requestId === requestId && overrideActive(current, now)) {

@@ -379,6 +379,7 @@ export class Fleet {
     server: ServerRecord,
     reason: string,
     instances: readonly CloudInstance[],
+    options: { paused: boolean },
   ): Promise<void> {
     const config = this.roleConfig(role);
     const owner = `control:${this.deps.newId()}`;
@@ -390,7 +391,7 @@ export class Fleet {
       const byId = new Map([[server.intentId, server]]);
       await this.drain(role, config, server, reason, byId);
       // A paused role plans nothing, so no later converge would finish the drain: finish it now.
-      const paused = (await ledger.getOverride(role))?.paused === true;
+      const { paused } = options;
       if (paused || config.loadBalancer.type === 'none' || config.lifecycle.drainSeconds === 0) {
         const why = paused ? 'role paused: terminated right after deregistering' : 'nothing to drain';
         await this.terminate(this.server(byId, server.intentId), why, owned, byId);
@@ -696,18 +697,12 @@ export class Fleet {
         await this.deps.compute.terminate([fix.instanceId]);
         return;
       }
-      case 'register': {
-        if (lb === undefined) return;
-        await lb.register([fix.instanceId]);
-        const record = this.server(records, fix.serverId);
-        await update(record, { registered: true });
-        return;
-      }
+      case 'register':
       case 'deregister': {
         if (lb === undefined) return;
-        await lb.deregister([fix.instanceId]);
-        const record = this.server(records, fix.serverId);
-        await update(record, { registered: false });
+        const registered = fix.kind === 'register';
+        await (registered ? lb.register([fix.instanceId]) : lb.deregister([fix.instanceId]));
+        await update(this.server(records, fix.serverId), { registered });
         return;
       }
       case 'mark-orphan': {
