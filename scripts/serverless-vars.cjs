@@ -273,42 +273,36 @@ module.exports.roleAlarms = async (ctx) => {
       { Name: 'role', Value: role },
       { Name: 'service', Value: service },
     ];
-    if (roleConfig.queue) {
-      resources[name(role, 'QueueProbeFailing')] = {
-        Type: 'AWS::CloudWatch::Alarm',
-        Properties: {
-          AlarmDescription: `${service}: the ${role} queue probe failed 5 minutes in a row; scale-in is on hold`,
-          Namespace: 'FleetPilot',
-          MetricName: 'QueueProbeFailures',
-          Dimensions: dimensions,
-          Statistic: 'Sum',
-          Period: 60,
-          EvaluationPeriods: 5,
-          DatapointsToAlarm: 5,
-          Threshold: 1,
-          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-          TreatMissingData: 'notBreaching',
-          AlarmActions: [{ Ref: 'AlarmTopic' }],
-        },
-      };
-    }
-    resources[name(role, 'ActionsFailing')] = {
+    /** "Sum of this role's `metric` >= 1 in `datapoints` of `periods` periods", to the alarm topic. */
+    const countAlarm = (description, metric, { period = 60, periods, datapoints = periods }) => ({
       Type: 'AWS::CloudWatch::Alarm',
       Properties: {
-        AlarmDescription: `${service}: ${role} launches, registrations or retirements kept failing for 10 minutes (see the journal)`,
+        AlarmDescription: `${service}: ${description}`,
         Namespace: 'FleetPilot',
-        MetricName: 'ActionFailures',
+        MetricName: metric,
         Dimensions: dimensions,
         Statistic: 'Sum',
-        Period: 60,
-        EvaluationPeriods: 10,
-        DatapointsToAlarm: 8,
+        Period: period,
+        EvaluationPeriods: periods,
+        DatapointsToAlarm: datapoints,
         Threshold: 1,
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
         TreatMissingData: 'notBreaching',
         AlarmActions: [{ Ref: 'AlarmTopic' }],
       },
-    };
+    });
+    if (roleConfig.queue) {
+      resources[name(role, 'QueueProbeFailing')] = countAlarm(
+        `the ${role} queue probe failed 5 minutes in a row; scale-in is on hold`,
+        'QueueProbeFailures',
+        { periods: 5 },
+      );
+    }
+    resources[name(role, 'ActionsFailing')] = countAlarm(
+      `${role} launches, registrations or retirements kept failing for 10 minutes (see the journal)`,
+      'ActionFailures',
+      { periods: 10, datapoints: 8 },
+    );
     resources[name(role, 'BelowDesired')] = {
       Type: 'AWS::CloudWatch::Alarm',
       Properties: {
@@ -347,22 +341,11 @@ module.exports.roleAlarms = async (ctx) => {
         AlarmActions: [{ Ref: 'AlarmTopic' }],
       },
     };
-    resources[name(role, 'NeverHealthy')] = {
-      Type: 'AWS::CloudWatch::Alarm',
-      Properties: {
-        AlarmDescription: `${service}: a ${role} server never passed its content health check and was replaced`,
-        Namespace: 'FleetPilot',
-        MetricName: 'UnhealthyReplacements',
-        Dimensions: dimensions,
-        Statistic: 'Sum',
-        Period: 300,
-        EvaluationPeriods: 1,
-        Threshold: 1,
-        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-        TreatMissingData: 'notBreaching',
-        AlarmActions: [{ Ref: 'AlarmTopic' }],
-      },
-    };
+    resources[name(role, 'NeverHealthy')] = countAlarm(
+      `a ${role} server never passed its content health check and was replaced`,
+      'UnhealthyReplacements',
+      { period: 300, periods: 1 },
+    );
   }
   return { Resources: resources };
 };
