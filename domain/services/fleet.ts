@@ -5,7 +5,7 @@
  * the same state and launches nothing twice.
  */
 import type { Config, RoleConfig } from '../config.js';
-import { demand } from '../demand.js';
+import { type DemandInput, type DemandResult, demand } from '../demand.js';
 import { CapacityError, ConflictError, FleetError, LeaseHeldError, NotOwnedError } from '../errors.js';
 import { desiredCount, overrideActive, plan } from '../planner.js';
 import type { Clock, Compute, HealthProbe, Ledger, LoadBalancer, Observer, QueueProbe } from '../ports.js';
@@ -276,30 +276,21 @@ export class Fleet {
               Math.max(config.policy.stabilizationSeconds, config.queue?.maxSampleAgeSeconds ?? 0) * 1000 -
               60_000,
           );
-    let demandResult =
-      config.policy === undefined || config.queue === undefined
-        ? undefined
-        : demand({
-            policy: config.policy,
-            queue: config.queue,
-            samples,
-            current: capacityNow.length,
-            floor: floor.servers,
-            now,
-          });
-    if (demandResult?.kind === 'hold' && config.policy !== undefined && config.queue !== undefined) {
-      // Holding: keep what the last hold kept, so losing a server during an outage is repaired.
-      const previousHold = await this.previousHold(role, now - config.queue.maxSampleAgeSeconds * 1000);
-      if (previousHold !== undefined) {
-        demandResult = demand({
-          policy: config.policy,
-          queue: config.queue,
-          samples,
-          current: capacityNow.length,
-          floor: floor.servers,
-          now,
-          previousHold,
-        });
+    let demandResult: DemandResult | undefined;
+    if (config.policy !== undefined && config.queue !== undefined) {
+      const input: DemandInput = {
+        policy: config.policy,
+        queue: config.queue,
+        samples,
+        current: capacityNow.length,
+        floor: floor.servers,
+        now,
+      };
+      demandResult = demand(input);
+      if (demandResult.kind === 'hold') {
+        // Holding: keep what the last hold kept, so losing a server during an outage is repaired.
+        const previousHold = await this.previousHold(role, now - config.queue.maxSampleAgeSeconds * 1000);
+        if (previousHold !== undefined) demandResult = demand({ ...input, previousHold });
       }
     }
     const override = options.override ?? (await ledger.getOverride(role));
