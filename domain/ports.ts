@@ -1,6 +1,6 @@
 /**
  * Ports: what the services need from the outside world, in domain terms only. Adapters in
- * `adapters/` implement them over AWS and HTTP; `test/fakes/` implements them in memory.
+ * `adapters/` implement them over AWS and HTTP; `fakes/` implements them in memory.
  * Every method documents its error contract; errors are those of `domain/errors.ts`.
  */
 import type {

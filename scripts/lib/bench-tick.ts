@@ -7,8 +7,8 @@ import { performance } from 'node:perf_hooks';
 import { MemoryLedger } from '../../adapters/memory-ledger.js';
 import { parseConfig } from '../../domain/config.js';
 import { type Ledger, SILENT_OBSERVER } from '../../domain/ports.js';
+import { FakeCloud, ManualClock } from '../../fakes/fake-cloud.js';
 import { createApp } from '../../handlers/app.js';
-import { FakeCloud, ManualClock } from '../../test/fakes/fake-cloud.js';
 
 export interface TickBenchRow {
   instances: number;

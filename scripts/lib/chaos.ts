@@ -31,16 +31,16 @@ import {
 } from '../../domain/errors.js';
 import { DEFAULT_RECONCILE_SETTINGS } from '../../domain/reconcile.js';
 import type { CloudInstance } from '../../domain/types.js';
+import { testConfig } from '../../fakes/config.js';
+import { stateEvent } from '../../fakes/events.js';
+import type { CloudOp, FakeInstance } from '../../fakes/fake-cloud.js';
+import { FaultyLedger, type LedgerMethod, Lifeline, ProcessDied } from '../../fakes/faulty-ledger.js';
+import { type Harness, harness } from '../../fakes/harness.js';
 import { runControl } from '../../handlers/control.js';
 import { runInstanceState } from '../../handlers/instance-state.js';
 import { runQueueProbe } from '../../handlers/queue-probe.js';
 import { runReconcile } from '../../handlers/reconcile.js';
 import { runSchedule } from '../../handlers/schedule.js';
-import type { CloudOp, FakeInstance } from '../../test/fakes/fake-cloud.js';
-import { FaultyLedger, type LedgerMethod, Lifeline, ProcessDied } from '../../test/fakes/faulty-ledger.js';
-import { stateEvent } from '../../test/support/builders.js';
-import { testConfig } from '../../test/support/config.js';
-import { type Harness, harness } from '../../test/support/harness.js';
 
 const MINUTE = 60_000;
 /** Longest the fleet may take to settle once faults stop (orphan grace, hourly billing, leases). */

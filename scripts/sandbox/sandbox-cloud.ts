@@ -3,7 +3,7 @@
  * state change so the sandbox can start and stop each instance's real server.
  */
 import type { CloudInstance } from '../../domain/types.js';
-import { FakeCloud, type FakeCloudOptions, type FakeInstance } from '../../test/fakes/fake-cloud.js';
+import { FakeCloud, type FakeCloudOptions, type FakeInstance } from '../../fakes/fake-cloud.js';
 
 export type InstanceState = CloudInstance['state'];
 

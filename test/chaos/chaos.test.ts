@@ -14,6 +14,7 @@ import {
   ThrottlingError,
 } from '../../domain/errors.js';
 import type { LaunchRequest } from '../../domain/types.js';
+import { testConfig } from '../../fakes/config.js';
 import { runControl } from '../../handlers/control.js';
 import { runInstanceState } from '../../handlers/instance-state.js';
 import { runQueueProbe } from '../../handlers/queue-probe.js';
@@ -27,7 +28,6 @@ import {
   runChaos,
   settle,
 } from '../../scripts/lib/chaos.js';
-import { testConfig } from '../support/config.js';
 
 const MINUTE = 60_000;
 /** Monday 20:50 in Toronto: the app's business-hours window ends in ten minutes. */

@@ -14,13 +14,13 @@ import { MemoryLedger } from '../../adapters/memory-ledger.js';
 import { parseConfig } from '../../domain/config.js';
 import { ConfigError } from '../../domain/errors.js';
 import { type QueueProbe, SILENT_OBSERVER } from '../../domain/ports.js';
+import { testConfig } from '../../fakes/config.js';
+import { FakeCloud, ManualClock } from '../../fakes/fake-cloud.js';
+import { type Harness, harness, MONDAY_10AM, runFor } from '../../fakes/harness.js';
 import { createApp, logger, readEnvironment } from '../../handlers/app.js';
 import { runControl } from '../../handlers/control.js';
 import { runInstanceState } from '../../handlers/instance-state.js';
 import { runQueueProbe } from '../../handlers/queue-probe.js';
-import { FakeCloud, ManualClock } from '../fakes/fake-cloud.js';
-import { testConfig } from '../support/config.js';
-import { type Harness, harness, MONDAY_10AM, runFor } from '../support/harness.js';
 import { later, startHttpServer, type TestHttpServer, trickle, unusedPort } from '../support/http-server.js';
 
 const MINUTE = 60_000;

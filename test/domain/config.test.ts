@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, parseConfig, roleConfig } from '../../domain/config.js';
 import { ConfigError } from '../../domain/errors.js';
-import { TEST_CONFIG_INPUT, testConfig } from '../support/config.js';
+import { TEST_CONFIG_INPUT, testConfig } from '../../fakes/config.js';
 
 function issuesOf(raw: unknown): string[] {
   try {

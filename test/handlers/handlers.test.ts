@@ -6,14 +6,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbLedger } from '../../adapters/dynamodb-ledger.js';
 import { STACK_JOURNAL } from '../../domain/types.js';
+import { stateEvent } from '../../fakes/events.js';
+import { type Harness, harness } from '../../fakes/harness.js';
 import { runControl } from '../../handlers/control.js';
 import { runInstanceState } from '../../handlers/instance-state.js';
 import { runQueueProbe } from '../../handlers/queue-probe.js';
 import { runReconcile } from '../../handlers/reconcile.js';
 import { runSchedule } from '../../handlers/schedule.js';
-import { stateEvent } from '../support/builders.js';
 import { createTestTable, type LocalTable } from '../support/dynamodb.js';
-import { type Harness, harness } from '../support/harness.js';
 
 const MINUTE = 60_000;
 let table: LocalTable;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { CapacityError, ThrottlingError } from '../../domain/errors.js';
 import { SILENT_OBSERVER } from '../../domain/ports.js';
+import { testConfig } from '../../fakes/config.js';
+import { harness, MONDAY_10AM, runFor } from '../../fakes/harness.js';
 import { createApp } from '../../handlers/app.js';
-import { testConfig } from '../support/config.js';
-import { harness, MONDAY_10AM, runFor } from '../support/harness.js';
 
 const MINUTE = 60_000;
 

@@ -4,7 +4,7 @@
  */
 import { type RoleConfig, roleConfig } from '../../domain/config.js';
 import type { ObservedServer, QueueSample, RoleOverride } from '../../domain/types.js';
-import { testConfig } from './config.js';
+import { testConfig } from '../../fakes/config.js';
 
 /** A Monday, 09:00 in Toronto (inside the app role's business-hours window). */
 export const T0 = Date.parse('2026-03-02T14:00:00Z');
@@ -95,14 +95,4 @@ export function jobRole(overrides: Record<string, unknown> = {}): RoleConfig {
 /** The test config's `app` role with `overrides` deep-merged over it (validated). */
 export function appRole(overrides: Record<string, unknown> = {}): RoleConfig {
   return roleConfig(testConfig({ roles: { app: overrides } }), 'app');
-}
-
-/** An EventBridge "EC2 Instance State-change Notification" for one instance. */
-export function stateEvent(instanceId: string, state: string) {
-  return {
-    id: `evt-${instanceId}-${state}`,
-    source: 'aws.ec2',
-    'detail-type': 'EC2 Instance State-change Notification',
-    detail: { 'instance-id': instanceId, state },
-  };
 }

@@ -1,10 +1,10 @@
 /** A whole fleet-pilot on the fake cloud: services wired exactly as the Lambda handlers wire them. */
-import { MemoryLedger } from '../../adapters/memory-ledger.js';
-import type { Config } from '../../domain/config.js';
-import { type Ledger, SILENT_OBSERVER } from '../../domain/ports.js';
-import { type App, createApp } from '../../handlers/app.js';
-import { FakeCloud, type FakeCloudOptions, ManualClock } from '../fakes/fake-cloud.js';
+import { MemoryLedger } from '../adapters/memory-ledger.js';
+import type { Config } from '../domain/config.js';
+import { type Ledger, SILENT_OBSERVER } from '../domain/ports.js';
+import { type App, createApp } from '../handlers/app.js';
 import { testConfig } from './config.js';
+import { FakeCloud, type FakeCloudOptions, ManualClock } from './fake-cloud.js';
 
 /** Monday 2026-03-02 10:00 in Toronto (EST, UTC-5): inside the app's business-hours window. */
 export const MONDAY_10AM = Date.parse('2026-03-02T15:00:00Z');

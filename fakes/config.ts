@@ -1,5 +1,5 @@
 /** A complete, valid config for tests: the defaults plus launch settings and DB hosts. */
-import { type Config, parseConfig } from '../../domain/config.js';
+import { type Config, parseConfig } from '../domain/config.js';
 
 export const TEST_LAUNCH = {
   imageId: 'ami-0123456789abcdef0',

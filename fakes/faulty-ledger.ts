@@ -13,8 +13,8 @@
  * that runs inside another port call (the chaos test's "does the ledger own the instance this
  * TerminateInstances names?") can see the ledger at that instant.
  */
-import type { Lease, Ledger } from '../../domain/ports.js';
-import type { JournalEntry, QueueSample, RoleOverride, ServerRecord } from '../../domain/types.js';
+import type { Lease, Ledger } from '../domain/ports.js';
+import type { JournalEntry, QueueSample, RoleOverride, ServerRecord } from '../domain/types.js';
 
 export type LedgerMethod = Exclude<keyof Ledger, 'releaseLease'>;
 

@@ -10,15 +10,15 @@
  * test's ownership check and its "dead process" gate); `clearFaults()` stops every fault and keeps
  * the world; `reset()` clears everything.
  */
-import { InvalidRequestError, NotFoundError, ThrottlingError, TransientError } from '../../domain/errors.js';
-import type { Clock, Compute, HealthProbe, LoadBalancer, QueueProbe } from '../../domain/ports.js';
+import { InvalidRequestError, NotFoundError, ThrottlingError, TransientError } from '../domain/errors.js';
+import type { Clock, Compute, HealthProbe, LoadBalancer, QueueProbe } from '../domain/ports.js';
 import type {
   CloudInstance,
   HealthResult,
   LaunchRequest,
   LoadBalancerMember,
   QueueSample,
-} from '../../domain/types.js';
+} from '../domain/types.js';
 
 export type CloudOp =
   | 'launch'
