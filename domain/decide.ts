@@ -1,0 +1,90 @@
+/**
+ * The decide step of a converge, as one pure function: the schedule floor, the queue's demand
+ * (with the hold rule), the operator's override and pause turn into how many servers a role
+ * should have and the plan that gets there. The converge service, the simulator and the sandbox
+ * all decide through it. Pure: no I/O, no clock; `now` is an input.
+ */
+import type { RoleConfig } from './config.js';
+import { type DemandResult, demand } from './demand.js';
+import { desiredCount, plan } from './planner.js';
+import { scheduleFloor } from './schedule.js';
+import {
+  CAPACITY_STATES,
+  type DesiredDecision,
+  type ObservedServer,
+  type Plan,
+  type QueueSample,
+  type RoleOverride,
+} from './types.js';
+
+/** Everything one role's decision depends on; a plain object, so callers can build it anywhere. */
+export interface DecideInput {
+  /** The role's name (it names the plan and its actions). */
+  role: string;
+  /** The role's validated config: schedule, demand policy and queue, min/max, lifecycle. */
+  config: RoleConfig;
+  /** The instant decided for (epoch ms). */
+  now: number;
+  /**
+   * Recent queue samples, any order; at least the stabilization window's worth when available.
+   * Ignored by a role without a demand policy.
+   */
+  samples: readonly QueueSample[];
+  /** Every owned server of the role, as the ledger has it plus this tick's health checks. */
+  servers: readonly ObservedServer[];
+  /**
+   * What the previous converge held at, if it held recently. Only read when the demand answers
+   * `hold`, so a caller may leave it out, decide, and fetch it only when `demand.kind` is `hold`.
+   */
+  previousHold?: number;
+  /** The operator's override, if any: min/max while active, and `paused`, which plans nothing. */
+  override?: RoleOverride;
+}
+
+export interface Decision {
+  /** The queue's answer; absent for a role without a demand policy and queue. */
+  demand?: DemandResult;
+  desired: DesiredDecision;
+  plan: Plan;
+}
+
+/**
+ * Decides one role: floor, demand, hold, override → desired count → plan.
+ *
+ * @example
+ * let decision = decide(input);
+ * if (decision.demand?.kind === 'hold') decision = decide({ ...input, previousHold: await lastHold() });
+ */
+export function decide(input: DecideInput): Decision {
+  const { role, config, now, override } = input;
+  const floor = scheduleFloor(config.schedule, now);
+  let demandResult: DemandResult | undefined;
+  if (config.policy !== undefined && config.queue !== undefined) {
+    demandResult = demand({
+      policy: config.policy,
+      queue: config.queue,
+      samples: input.samples,
+      current: input.servers.filter((s) => CAPACITY_STATES.has(s.state)).length,
+      floor: floor.servers,
+      now,
+      // Holding: keep what the last hold kept, so losing a server during an outage is repaired.
+      ...(input.previousHold === undefined ? {} : { previousHold: input.previousHold }),
+    });
+  }
+  const desired = desiredCount({
+    config,
+    floor,
+    ...(demandResult === undefined ? {} : { demand: demandResult }),
+    ...(override === undefined ? {} : { override }),
+    now,
+  });
+  const planned = plan({
+    role,
+    now,
+    config,
+    desired,
+    servers: input.servers,
+    ...(override?.paused ? { paused: { reason: override.reason ?? 'paused by an operator' } } : {}),
+  });
+  return { ...(demandResult === undefined ? {} : { demand: demandResult }), desired, plan: planned };
+}

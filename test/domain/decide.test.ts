@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { type DecideInput, decide } from '../../domain/decide.js';
+import type { Plan } from '../../domain/types.js';
+import { anOverride, appRole, aServer, jobRole, series, steady, T0 } from '../support/builders.js';
+
+const oneJobServer = [aServer({ role: 'job' })];
+const oneAppServer = [aServer({ role: 'app' })];
+
+function launches(plan: Plan): number {
+  return plan.actions.reduce((n, a) => n + (a.kind === 'launch' ? a.count : 0), 0);
+}
+
+describe('decide', () => {
+  it.each<[string, DecideInput, { demand: 'known' | 'hold' | undefined; desired: number; launched: number }]>(
+    [
+      [
+        'a role without a queue follows its schedule floor (business hours: 3)',
+        { role: 'app', config: appRole(), now: T0, samples: [], servers: oneAppServer },
+        { demand: undefined, desired: 3, launched: 2 },
+      ],
+      [
+        'a long queue adds the extra job servers',
+        { role: 'job', config: jobRole(), now: T0, samples: steady(50, 5), servers: oneJobServer },
+        { demand: 'known', desired: 3, launched: 2 },
+      ],
+      [
+        'an unknown queue holds what runs',
+        { role: 'job', config: jobRole(), now: T0, samples: series([null]), servers: oneJobServer },
+        { demand: 'hold', desired: 1, launched: 0 },
+      ],
+      [
+        'an unknown queue holds at the previous hold, replacing a server lost meanwhile',
+        {
+          role: 'job',
+          config: jobRole(),
+          now: T0,
+          samples: series([null]),
+          servers: oneJobServer,
+          previousHold: 3,
+        },
+        { demand: 'hold', desired: 3, launched: 2 },
+      ],
+      [
+        'an override max caps what the queue asks for',
+        {
+          role: 'job',
+          config: jobRole(),
+          now: T0,
+          samples: steady(50, 5),
+          servers: oneJobServer,
+          override: anOverride({ max: 2 }),
+        },
+        { demand: 'known', desired: 2, launched: 1 },
+      ],
+      [
+        'a paused role launches nothing, whatever the floor asks',
+        {
+          role: 'app',
+          config: appRole(),
+          now: T0,
+          samples: [],
+          servers: oneAppServer,
+          override: anOverride({ paused: true }),
+        },
+        { demand: undefined, desired: 3, launched: 0 },
+      ],
+    ],
+  )('%s', (_name, input, expected) => {
+    const decision = decide(input);
+    expect(decision.demand?.kind).toBe(expected.demand);
+    expect(decision.desired.count).toBe(expected.desired);
+    expect(decision.plan.desired).toEqual(decision.desired);
+    expect(launches(decision.plan)).toBe(expected.launched);
+  });
+
+  it('a paused role plans no action at all and says why', () => {
+    const decision = decide({
+      role: 'job',
+      config: jobRole(),
+      now: T0,
+      samples: steady(50, 5),
+      servers: oneJobServer,
+      override: anOverride({ paused: true, reason: 'maintenance' }),
+    });
+    expect(decision.plan.actions).toEqual([]);
+    expect(decision.plan.blocked.map((b) => b.reason).join(' ')).toMatch(/maintenance/);
+  });
+});
