@@ -9,7 +9,8 @@ import { ValidationError } from '../errors.js';
 import { overrideActive, serverAge } from '../planner.js';
 import { nextScheduleEdge } from '../schedule.js';
 import { CAPACITY_STATES, type JournalEntry, type RoleOverride, type ServerRecord } from '../types.js';
-import { type ConvergeResult, describeAction, type Fleet, type FleetDeps } from './fleet.js';
+import type { ConvergeResult, Fleet, FleetDeps } from './fleet.js';
+import { describeAction } from './reporting.js';
 
 export interface ServerStatus {
   intentId: string;

@@ -1,0 +1,250 @@
+/**
+ * Acting on servers through the ports: apply a plan's actions and reconcile's fixes, register,
+ * drain and terminate, and retire a server on an operator's command. Every write names its intent
+ * before the call it stands for, and nothing is terminated unless the ledger and EC2 agree it is
+ * this stack's.
+ */
+import type { RoleConfig } from '../config.js';
+import { ConflictError, FleetError, NotOwnedError } from '../errors.js';
+import type { Ledger } from '../ports.js';
+import type { Fix } from '../reconcile.js';
+import type { Action, CloudInstance, ServerRecord } from '../types.js';
+import { type ActionOutcome, DEFAULT_LEASE_TTL_MS, type FleetDeps, roleConfigOf } from './fleet-deps.js';
+import type { Launcher } from './launcher.js';
+import { describe } from './reporting.js';
+
+export class Actuator {
+  constructor(
+    private readonly deps: FleetDeps,
+    private readonly launcher: Launcher,
+  ) {}
+
+  /** Runs one action or fix; a failure is logged and answered as an outcome, never thrown. */
+  async attempt(action: Action | Fix, run: () => Promise<void>): Promise<ActionOutcome> {
+    try {
+      await run();
+      return { action, ok: true };
+    } catch (error) {
+      this.deps.observer.warn('action failed', { action, error: describe(error) });
+      return { action, ok: false, error: describe(error) };
+    }
+  }
+
+  /**
+   * Retires one named server now (an operator's command): deregister, drain, then terminate, under
+   * the role's lease. Lifetime and billing rules do not apply; ownership rules do.
+   */
+  async retireServer(
+    role: string,
+    server: ServerRecord,
+    reason: string,
+    instances: readonly CloudInstance[],
+    options: { paused: boolean },
+  ): Promise<void> {
+    const config = roleConfigOf(this.deps.config, role);
+    const owner = `control:${this.deps.newId()}`;
+    const { ledger, clock } = this.deps;
+    await ledger.acquireLease(role, owner, clock.now(), this.deps.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS);
+    try {
+      const owned = new Map(instances.map((i) => [i.instanceId, i]));
+      this.assertOwned(server, owned);
+      const byId = new Map([[server.intentId, server]]);
+      await this.drain(role, config, server, reason, byId);
+      // A paused role plans nothing, so no later converge would finish the drain: finish it now.
+      const { paused } = options;
+      if (paused || config.loadBalancer.type === 'none' || config.lifecycle.drainSeconds === 0) {
+        const why = paused ? 'role paused: terminated right after deregistering' : 'nothing to drain';
+        await this.terminate(this.server(byId, server.intentId), why, owned, byId);
+      }
+    } finally {
+      await ledger.releaseLease(role, owner).catch(() => undefined);
+    }
+  }
+
+  async applyAction(
+    role: string,
+    config: RoleConfig,
+    action: Action,
+    byId: Map<string, ServerRecord>,
+    owned: ReadonlyMap<string, CloudInstance>,
+  ): Promise<void> {
+    switch (action.kind) {
+      case 'launch':
+        for (let i = 0; i < action.count; i += 1) await this.launcher.launchNew(role, config, action.reason);
+        return;
+      case 'register':
+        return this.register(role, this.server(byId, action.serverId), action.reason);
+      case 'drain':
+        return this.drain(role, config, this.server(byId, action.serverId), action.reason, byId);
+      case 'terminate':
+        return this.terminate(this.server(byId, action.serverId), action.reason, owned, byId);
+      case 'replace':
+        await this.terminate(this.server(byId, action.serverId), action.reason, owned, byId);
+        await this.launcher.launchNew(role, config, `replacing ${action.serverId}: ${action.reason}`);
+        return;
+    }
+  }
+
+  private server(byId: Map<string, ServerRecord>, id: string): ServerRecord {
+    const found = byId.get(id);
+    if (found === undefined) throw new FleetError(`no ledger record ${id}`);
+    return found;
+  }
+
+  private async register(role: string, server: ServerRecord, reason: string): Promise<void> {
+    const lb = this.deps.loadBalancers[role];
+    if (lb !== undefined && server.instanceId !== undefined) await lb.register([server.instanceId]);
+    const updated = await this.deps.ledger.updateServer(role, server.intentId, server.version, {
+      state: 'in-service',
+      registered: lb !== undefined,
+      stateSince: this.deps.clock.now(),
+      reason,
+    });
+    Object.assign(server, updated);
+  }
+
+  /** Marks draining, then deregisters; terminating waits for the drain (the scripts terminated first). */
+  private async drain(
+    role: string,
+    config: RoleConfig,
+    server: ServerRecord,
+    reason: string,
+    byId: Map<string, ServerRecord>,
+  ): Promise<void> {
+    // Intent first: a crash after this write leaves a draining member, which reconcile deregisters.
+    const now = this.deps.clock.now();
+    const updated = await this.deps.ledger.updateServer(role, server.intentId, server.version, {
+      state: 'draining',
+      registered: false,
+      drainUntil: now + config.lifecycle.drainSeconds * 1000,
+      stateSince: now,
+      reason,
+    });
+    byId.set(server.intentId, updated);
+    const lb = this.deps.loadBalancers[role];
+    if (lb !== undefined && server.instanceId !== undefined) await lb.deregister([server.instanceId]);
+  }
+
+  /**
+   * Marks the record terminating (intent first), then terminates, only an instance that is both in
+   * the ledger and tagged for this stack in EC2's listing.
+   */
+  private async terminate(
+    server: ServerRecord,
+    reason: string,
+    owned: ReadonlyMap<string, CloudInstance>,
+    byId: Map<string, ServerRecord>,
+  ): Promise<void> {
+    const current = byId.get(server.intentId) ?? server;
+    const lb = this.deps.loadBalancers[current.role];
+    // Deregistering a non-member is harmless; a drain whose deregister failed must not leave a
+    // terminated instance behind the load balancer.
+    if (lb !== undefined && current.instanceId !== undefined) {
+      await lb.deregister([current.instanceId]);
+    }
+    const updated = await this.deps.ledger.updateServer(current.role, current.intentId, current.version, {
+      state: 'terminating',
+      registered: false,
+      stateSince: this.deps.clock.now(),
+      reason,
+    });
+    byId.set(current.intentId, updated);
+    if (current.instanceId === undefined) return;
+    this.assertOwned(current, owned);
+    await this.deps.compute.terminate([current.instanceId]);
+  }
+
+  private assertOwned(server: ServerRecord, owned: ReadonlyMap<string, CloudInstance>): void {
+    const instanceId = server.instanceId ?? '';
+    const instance = owned.get(instanceId);
+    if (instance === undefined || instance.role !== server.role) throw new NotOwnedError(instanceId);
+    if (instance.intentId !== undefined && instance.intentId !== server.intentId && !server.orphan) {
+      throw new NotOwnedError(instanceId);
+    }
+  }
+
+  async applyFix(
+    role: string,
+    fix: Fix,
+    records: Map<string, ServerRecord>,
+    owned: ReadonlyMap<string, CloudInstance>,
+  ): Promise<void> {
+    const { clock } = this.deps;
+    const lb = this.deps.loadBalancers[role];
+    const update = async (record: ServerRecord, patch: Parameters<Ledger['updateServer']>[3]) => {
+      records.set(
+        record.intentId,
+        await this.deps.ledger.updateServer(role, record.intentId, record.version, patch),
+      );
+    };
+    switch (fix.kind) {
+      case 'update': {
+        const record = this.server(records, fix.serverId);
+        // A record marked terminated here names an instance EC2 no longer lists as this stack's:
+        // it is not deregistered (the load balancer drops terminated instances by itself).
+        await update(record, {
+          ...fix.patch,
+          stateSince:
+            fix.patch.state !== undefined && fix.patch.state !== record.state
+              ? clock.now()
+              : record.stateSince,
+        });
+        return;
+      }
+      case 'resume-launch': {
+        const launched = await this.launcher.launchIntent(
+          roleConfigOf(this.deps.config, role),
+          this.server(records, fix.serverId),
+        );
+        records.set(launched.intentId, launched);
+        return;
+      }
+      case 'terminate': {
+        const record = this.server(records, fix.serverId);
+        // An expired intent whose instance EC2 listed late: the record never learned the instance.
+        // It is ours when tagged with this record's role and intent; the ledger names it first.
+        this.assertOwned({ ...record, instanceId: fix.instanceId }, owned);
+        if (record.instanceId === undefined) {
+          await update(record, {
+            instanceId: fix.instanceId,
+            reason: `${fix.instanceId} was launched for this expired intent and listed late: terminating it`,
+          });
+        }
+        await this.deps.compute.terminate([fix.instanceId]);
+        return;
+      }
+      case 'register':
+      case 'deregister': {
+        if (lb === undefined) return;
+        const registered = fix.kind === 'register';
+        await (registered ? lb.register([fix.instanceId]) : lb.deregister([fix.instanceId]));
+        await update(this.server(records, fix.serverId), { registered });
+        return;
+      }
+      case 'mark-orphan': {
+        const now = clock.now();
+        await this.deps.ledger
+          .createIntent({
+            role,
+            intentId: `orphan-${fix.instance.instanceId}`,
+            instanceId: fix.instance.instanceId,
+            state: 'draining',
+            createdAt: now,
+            launchedAt: fix.instance.launchedAt,
+            stateSince: now,
+            instanceType: fix.instance.instanceType,
+            ...(fix.instance.privateIp === undefined ? {} : { privateIp: fix.instance.privateIp }),
+            registered: false,
+            drainUntil: fix.terminateAfter,
+            orphan: true,
+            reason: `${fix.reason}; terminated after ${new Date(fix.terminateAfter).toISOString()} unless claimed`,
+            version: 0,
+          })
+          .catch((error: unknown) => {
+            if (!(error instanceof ConflictError)) throw error;
+          });
+        return;
+      }
+    }
+  }
+}

@@ -1,0 +1,198 @@
+/**
+ * The converge pipeline of one role, under the role's lease: observe (ledger + EC2 + load
+ * balancer), reconcile, health-check booting servers, decide (domain/decide.ts), act through the
+ * actuator, and journal the decision. Every step is safe to repeat: a retried or duplicated
+ * trigger converges to the same state and launches nothing twice.
+ */
+import type { RoleConfig } from '../config.js';
+import { type DecideInput, decide } from '../decide.js';
+import { LeaseHeldError } from '../errors.js';
+import { overrideActive } from '../planner.js';
+import { DEFAULT_RECONCILE_SETTINGS, type ReconcileSettings, reconcile } from '../reconcile.js';
+import type { DesiredDecision, ObservedServer, ServerRecord } from '../types.js';
+import type { Actuator } from './actuator.js';
+import {
+  type ActionOutcome,
+  type ConvergeOptions,
+  type ConvergeResult,
+  DEFAULT_LEASE_TTL_MS,
+  type FleetDeps,
+  roleConfigOf,
+} from './fleet-deps.js';
+import { report, summarize } from './reporting.js';
+
+export class Converger {
+  private readonly reconcileSettings: ReconcileSettings;
+
+  constructor(
+    private readonly deps: FleetDeps,
+    private readonly actuator: Actuator,
+  ) {
+    this.reconcileSettings = deps.reconcile ?? DEFAULT_RECONCILE_SETTINGS;
+  }
+
+  /** Converges one role under its lease. Another holder → `skipped`, nothing done. */
+  /** Converges one role under its lease. Another holder → `skipped`, nothing done. */
+  async converge(role: string, options: ConvergeOptions): Promise<ConvergeResult> {
+    const config = roleConfigOf(this.deps.config, role);
+    const { ledger, clock } = this.deps;
+    const owner = `${options.trigger}:${this.deps.newId()}`;
+    if (!options.dryRun) {
+      try {
+        await ledger.acquireLease(role, owner, clock.now(), this.deps.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS);
+      } catch (error) {
+        if (error instanceof LeaseHeldError) {
+          this.deps.observer.info('role busy, skipped', { role, holder: error.holder });
+          return { role, skipped: error.message, fixes: [], outcomes: [], servers: [] };
+        }
+        throw error;
+      }
+    }
+    try {
+      return await this.convergeHeld(role, config, options);
+    } finally {
+      if (!options.dryRun) await ledger.releaseLease(role, owner).catch(() => undefined);
+    }
+  }
+
+  private async convergeHeld(
+    role: string,
+    config: RoleConfig,
+    options: ConvergeOptions,
+  ): Promise<ConvergeResult> {
+    const { ledger, clock, observer } = this.deps;
+    const lb = this.deps.loadBalancers[role];
+    const instances = options.instances ?? (await this.deps.compute.list());
+    const members = lb === undefined ? undefined : await lb.members();
+    let records = await ledger.listServers(role);
+
+    const fixes = reconcile({
+      role,
+      records,
+      instances,
+      ...(members === undefined ? {} : { members }),
+      now: clock.now(),
+      settings: this.reconcileSettings,
+    });
+    const fixOutcomes: ActionOutcome[] = options.dryRun ? fixes.map((action) => ({ action, ok: true })) : [];
+    if (!options.dryRun && fixes.length > 0) {
+      // One read serves every fix; each fix keeps the map current, so a second fix of the same
+      // record sees the version the first one wrote.
+      const byIntent = new Map(records.map((r) => [r.intentId, r]));
+      const owned = new Map(instances.map((i) => [i.instanceId, i]));
+      for (const fix of fixes)
+        fixOutcomes.push(
+          await this.actuator.attempt(fix, () => this.actuator.applyFix(role, fix, byIntent, owned)),
+        );
+      records = await ledger.listServers(role);
+      await ledger.journal({
+        role,
+        at: clock.now(),
+        kind: 'reconcile',
+        summary: fixOutcomes
+          .map((o) => `${o.action.kind}${o.ok ? '' : ' (failed)'}: ${o.action.reason}`)
+          .join('; '),
+        detail: { trigger: options.trigger, fixes: fixOutcomes },
+      });
+    }
+
+    const now = clock.now();
+    const observed = await this.healthCheck(role, records);
+    const samples =
+      config.policy === undefined
+        ? []
+        : await ledger.samplesSince(
+            role,
+            now -
+              Math.max(config.policy.stabilizationSeconds, config.queue?.maxSampleAgeSeconds ?? 0) * 1000 -
+              60_000,
+          );
+    const override = options.override ?? (await ledger.getOverride(role));
+    const input: DecideInput = {
+      role,
+      config,
+      now,
+      samples,
+      servers: observed,
+      ...(override === undefined ? {} : { override }),
+    };
+    let decision = decide(input);
+    if (decision.demand?.kind === 'hold' && config.queue !== undefined) {
+      // Only a hold reads the journal: a quiet tick costs no extra ledger query.
+      const previousHold = await this.previousHold(role, now - config.queue.maxSampleAgeSeconds * 1000);
+      if (previousHold !== undefined) decision = decide({ ...input, previousHold });
+    }
+    const { desired, plan: planned } = decision;
+
+    const outcomes: ActionOutcome[] = [];
+    if (!options.dryRun) {
+      const owned = new Map(instances.map((i) => [i.instanceId, i]));
+      const byId = new Map(observed.map((s) => [s.intentId, s as ServerRecord]));
+      for (const action of planned.actions) {
+        outcomes.push(
+          await this.actuator.attempt(action, () =>
+            this.actuator.applyAction(role, config, action, byId, owned),
+          ),
+        );
+      }
+    }
+    // Re-read only when something was written: a quiet tick costs no extra ledger query.
+    const after = options.dryRun || outcomes.length === 0 ? records : await ledger.listServers(role);
+    report(observer, role, planned, outcomes, after, members, options);
+    if (!options.dryRun && (planned.actions.length > 0 || planned.blocked.length > 0 || desired.hold)) {
+      await ledger.journal({
+        role,
+        at: now,
+        kind: 'plan',
+        summary: summarize(planned, outcomes),
+        detail: {
+          trigger: options.trigger,
+          desired,
+          actions: outcomes,
+          blocked: planned.blocked,
+          override: override ?? null,
+          overrideActive: overrideActive(override, now),
+        },
+      });
+    }
+    observer.info('converged', {
+      role,
+      trigger: options.trigger,
+      dryRun: options.dryRun === true,
+      desired: desired.count,
+      floor: desired.floor,
+      demand: desired.demand,
+      hold: desired.hold,
+      reasons: desired.reasons,
+      actions: planned.actions,
+      blocked: planned.blocked,
+      failed: outcomes.filter((o) => !o.ok),
+    });
+    return { role, plan: planned, fixes: fixOutcomes, outcomes, servers: after };
+  }
+
+  /** The demand the newest plan held at, if it was a hold journaled at or after `since`. */
+  private async previousHold(role: string, since: number): Promise<number | undefined> {
+    const [last] = (await this.deps.ledger.recentJournal(role, 5)).filter((e) => e.kind === 'plan');
+    if (last === undefined || last.at < since) return undefined;
+    const desired = last.detail.desired as Partial<DesiredDecision> | undefined;
+    return desired?.hold !== undefined && typeof desired.demand === 'number' ? desired.demand : undefined;
+  }
+
+  /** Health-checks booting servers (bounded concurrency); the result rides on the observed server. */
+  private async healthCheck(role: string, records: ServerRecord[]): Promise<ObservedServer[]> {
+    const probe = this.deps.healthProbes[role];
+    const observed: ObservedServer[] = records.map((r) => ({ ...r }));
+    if (probe === undefined) return observed;
+    const due = observed.filter((s) => s.state === 'booting' && s.privateIp !== undefined);
+    const limit = this.deps.healthConcurrency ?? 10;
+    for (let i = 0; i < due.length; i += limit) {
+      await Promise.all(
+        due.slice(i, i + limit).map(async (server) => {
+          server.health = await probe.check(server.privateIp ?? '');
+        }),
+      );
+    }
+    return observed;
+  }
+}

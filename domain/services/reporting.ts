@@ -1,0 +1,60 @@
+/**
+ * What a converge tells the outside: its metrics, the one-line summary of a plan for the journal,
+ * and the readable forms of an action and of an error.
+ */
+import type { Observer } from '../ports.js';
+import type { Fix } from '../reconcile.js';
+import type { Action, LoadBalancerMember, Plan, ServerRecord } from '../types.js';
+import type { ActionOutcome, ConvergeOptions } from './fleet-deps.js';
+
+/** The converge's metrics for one role (none for a dry run). */
+export function report(
+  observer: Observer,
+  role: string,
+  planned: Plan,
+  outcomes: ActionOutcome[],
+  servers: ServerRecord[],
+  members: readonly LoadBalancerMember[] | undefined,
+  options: ConvergeOptions,
+): void {
+  if (options.dryRun) return;
+  observer.metric(role, 'Desired', planned.desired.count);
+  observer.metric(role, 'InService', servers.filter((s) => s.state === 'in-service').length);
+  const launches = outcomes
+    .filter((o) => o.ok && (o.action.kind === 'launch' || o.action.kind === 'replace'))
+    .reduce((n, o) => n + (o.action.kind === 'launch' ? o.action.count : 1), 0);
+  const retirements = outcomes.filter((o) => o.ok && o.action.kind === 'drain').length;
+  observer.metric(role, 'Launches', launches);
+  observer.metric(role, 'Retirements', retirements);
+  observer.metric(role, 'ActionFailures', outcomes.filter((o) => !o.ok).length);
+  const unhealthy = planned.actions.filter(
+    (a) => a.kind === 'replace' || (a.kind === 'terminate' && a.reason.startsWith('not healthy')),
+  ).length;
+  observer.metric(role, 'UnhealthyReplacements', unhealthy);
+  if (members !== undefined) observer.metric(role, 'LoadBalancerMembers', members.length);
+}
+
+/** The journal's one-line summary of a plan and how its actions went. */
+export function summarize(planned: Plan, outcomes: ActionOutcome[]): string {
+  const parts = [`desired ${planned.desired.count}`];
+  for (const o of outcomes) parts.push(`${describeAction(o.action)}${o.ok ? '' : ` FAILED (${o.error})`}`);
+  for (const b of planned.blocked) parts.push(b.reason);
+  if (planned.desired.hold) parts.push(`hold: ${planned.desired.hold}`);
+  return parts.join('; ');
+}
+
+export function describeAction(action: Action | Fix): string {
+  switch (action.kind) {
+    case 'launch':
+      return `launch ${action.count}: ${action.reason}`;
+    case 'mark-orphan':
+      return `mark orphan ${action.instance.instanceId}: ${action.reason}`;
+    default:
+      return `${action.kind} ${action.serverId}: ${action.reason}`;
+  }
+}
+
+export function describe(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}

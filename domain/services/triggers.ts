@@ -1,0 +1,127 @@
+/**
+ * What starts a converge: the periodic tick (queue probes, one EC2 listing, every role), an EC2
+ * instance event, and a queue probe on its own; plus the warnings about instances of roles no
+ * longer configured, and the journal entry for input that was refused or ignored.
+ */
+import type { CloudInstance, QueueSample } from '../types.js';
+import { STACK_JOURNAL } from '../types.js';
+import type { Converger } from './converge.js';
+import type { ConvergeResult, FleetDeps } from './fleet-deps.js';
+import { describe } from './reporting.js';
+
+export class Triggers {
+  constructor(
+    private readonly deps: FleetDeps,
+    private readonly converger: Converger,
+  ) {}
+
+  get roles(): string[] {
+    return Object.keys(this.deps.config.roles);
+  }
+
+  /**
+   * The periodic tick: probe every queue-driven role, then converge every role (one EC2 listing
+   * for all). A role that fails does not stop the others; its error is in the result.
+   */
+  async tick(
+    trigger = 'tick',
+    options: { probe?: boolean } = {},
+  ): Promise<{ results: ConvergeResult[]; errors: { role: string; error: string }[] }> {
+    const errors: { role: string; error: string }[] = [];
+    if (options.probe !== false) {
+      // A sample that could not be read or stored must not stop any role converging: the demand
+      // policy already holds on missing or stale samples.
+      await Promise.all(
+        this.roles.map(async (role) => {
+          try {
+            await this.probe(role);
+          } catch (error) {
+            errors.push({ role, error: `queue probe: ${describe(error)}` });
+            this.deps.observer.warn('queue sample not recorded', { role, trigger, error: describe(error) });
+          }
+        }),
+      );
+    }
+    const instances = await this.deps.compute.list();
+    this.reportUnmanaged(instances);
+    const results: ConvergeResult[] = [];
+    for (const role of this.roles) {
+      try {
+        results.push(await this.converger.converge(role, { trigger, instances }));
+      } catch (error) {
+        errors.push({ role, error: describe(error) });
+        this.deps.observer.warn('converge failed', { role, trigger, error: describe(error) });
+      }
+    }
+    return { results, errors };
+  }
+
+  /**
+   * An EC2 state change: find the owning role and converge it now (the fast path to health checks
+   * and registration). Level-triggered, so duplicated or out-of-order events change nothing.
+   * An instance the ledger does not know is not ours: it is journaled and left alone.
+   */
+  async instanceChanged(instanceId: string, state: string): Promise<ConvergeResult | { ignored: string }> {
+    for (const role of this.roles) {
+      const records = await this.deps.ledger.listServers(role);
+      if (records.some((r) => r.instanceId === instanceId)) {
+        return this.converger.converge(role, { trigger: `event:${state}:${instanceId}` });
+      }
+    }
+    // Not recorded yet (launch in flight) or foreign: the tick's reconcile decides which.
+    const ignored = `${instanceId} (${state}) is not in the ledger: left to the next reconcile`;
+    this.deps.observer.info('event for an unrecorded instance', { instanceId, state });
+    await this.journalRefusal('event', ignored, { instanceId, state });
+    return { ignored };
+  }
+
+  /**
+   * Journals input that was refused or ignored (nothing was changed), under its role when it names
+   * a known one, else under the stack's own partition. Never throws: the refusal is the answer.
+   */
+  async journalRefusal(
+    kind: 'control' | 'event',
+    summary: string,
+    detail: Record<string, unknown>,
+  ): Promise<void> {
+    const named =
+      typeof detail.role === 'string' && this.roles.includes(detail.role) ? detail.role : STACK_JOURNAL;
+    try {
+      await this.deps.ledger.journal({ role: named, at: this.deps.clock.now(), kind, summary, detail });
+    } catch (error) {
+      this.deps.observer.warn('refusal not journaled', { summary, error: describe(error) });
+    }
+  }
+
+  /**
+   * Instances tagged for this stack whose role is not in the config (a role removed from it) are
+   * never converged or reconciled: say so every tick, per role, so they are not left running unseen.
+   */
+  private reportUnmanaged(instances: readonly CloudInstance[]): void {
+    const unmanaged = new Map<string, string[]>();
+    for (const instance of instances) {
+      const role = instance.role ?? '(no role tag)';
+      if (this.roles.includes(role) || instance.state === 'terminated') continue;
+      unmanaged.set(role, [...(unmanaged.get(role) ?? []), instance.instanceId]);
+    }
+    for (const [role, ids] of unmanaged) {
+      this.deps.observer.warn('instances of an unconfigured role', { role, instanceIds: ids });
+      this.deps.observer.metric(role, 'UnmanagedInstances', ids.length);
+    }
+  }
+
+  /** Reads the role's queue once and records the sample (unknown samples too). */
+  async probe(role: string): Promise<QueueSample | undefined> {
+    const probe = this.deps.queueProbes[role];
+    if (probe === undefined) return undefined;
+    const sample = await probe.read(this.deps.clock.now());
+    await this.deps.ledger.recordSample(role, sample);
+    if (sample.length === null) {
+      this.deps.observer.metric(role, 'QueueProbeFailures', 1, 'Count');
+      this.deps.observer.warn('queue probe failed', { role, error: sample.error });
+    } else {
+      this.deps.observer.metric(role, 'QueueLength', sample.length, 'Count');
+    }
+    return sample;
+  }
+}
