@@ -4,7 +4,7 @@
  * (launcher.ts) and the triggers (triggers.ts) over one set of dependencies, and delegates.
  */
 import type { RoleConfig } from '../config.js';
-import type { CloudInstance, QueueSample, ServerRecord } from '../types.js';
+import type { QueueSample, ServerRecord } from '../types.js';
 import { Actuator } from './actuator.js';
 import { Converger } from './converge.js';
 import { type ConvergeOptions, type ConvergeResult, type FleetDeps, roleConfigOf } from './fleet-deps.js';
@@ -63,14 +63,8 @@ export class Fleet {
   }
 
   /** See {@link Actuator.retireServer}. */
-  retireServer(
-    role: string,
-    server: ServerRecord,
-    reason: string,
-    instances: readonly CloudInstance[],
-    options: { paused: boolean },
-  ): Promise<void> {
-    return this.actuator.retireServer(role, server, reason, instances, options);
+  retireServer(...args: Parameters<Actuator['retireServer']>): Promise<void> {
+    return this.actuator.retireServer(...args);
   }
 
   /** See {@link Launcher.launchNew}. */
