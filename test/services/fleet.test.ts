@@ -129,6 +129,23 @@ describe('converge on the fake cloud', () => {
     expect(h.cloud.alive('job')).toHaveLength(3);
   });
 
+  it('reads the journal for the previous hold only on a tick whose demand holds', async () => {
+    const h = harness();
+    await runFor(h, 3 * MINUTE);
+    const reads: string[] = [];
+    const recentJournal = h.ledger.recentJournal.bind(h.ledger);
+    h.ledger.recentJournal = (role, limit) => {
+      reads.push(role);
+      return recentJournal(role, limit);
+    };
+    await h.app.fleet.tick();
+    expect(reads).toEqual([]);
+    h.cloud.queueLength = null;
+    h.advance(MINUTE);
+    await h.app.fleet.tick();
+    expect(reads).toEqual(['job']);
+  });
+
   it('retires extra job servers after the queue drains, only past 45 minutes and near the paid hour end', async () => {
     const h = harness();
     h.cloud.queueLength = 500;
