@@ -1,0 +1,201 @@
+/**
+ * The server kit attaching a server to its role: role.env parsed strictly (hostile values rejected,
+ * not run), dbhost in /etc/hosts, exactly the role's processes started, and fleet-pilot-status.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { APP, DEPLOY, JOB, ROLE_ENV, RUN, roleEnv, START, STATUS, useInstalledKit } from './kit-root.js';
+
+const kit = useInstalledKit();
+
+const HOSTS =
+  '127.0.0.1 localhost\n# the DB replica, kept by hand\n127.0.0.9 replica\n::1 localhost ip6-localhost\n';
+const startCalls = () => kit.calls().filter((call) => /^systemctl (start|stop)/.test(call));
+
+describe('fleet-pilot-start for role job', () => {
+  beforeEach(() => kit.write(ROLE_ENV, roleEnv(JOB)));
+
+  it('starts exactly FLEET_WORKERS workers and stops any beyond them and the app server', () => {
+    kit.activate('fleet-pilot-worker@2.service');
+    kit.activate('fleet-pilot-worker@5.service');
+    kit.activate('fleet-pilot-worker@12.service');
+    kit.activate('fleet-pilot-app.service');
+    const result = kit.runKit(START);
+    expect(result.status).toBe(0);
+    expect(kit.activeUnits()).toEqual([1, 2, 3, 4].map((n) => `fleet-pilot-worker@${n}.service`));
+    expect(result.stderr).toContain('role job: started 4 workers');
+  });
+
+  it('fails naming the setting when the image has no worker command', () => {
+    expect(kit.install(['--worker-start', '']).status).toBe(0);
+    const result = kit.runKit(START);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('role job needs WORKER_START');
+    expect(startCalls()).toEqual([]);
+  });
+});
+
+describe('fleet-pilot-start for role app', () => {
+  it('starts the app server and stops the workers', () => {
+    kit.write(ROLE_ENV, roleEnv(APP));
+    kit.activate('fleet-pilot-worker@1.service');
+    expect(kit.runKit(START).status).toBe(0);
+    expect(kit.activeUnits()).toEqual(['fleet-pilot-app.service']);
+  });
+});
+
+describe('dbhost in /etc/hosts', () => {
+  beforeEach(() => kit.write('etc/hosts', HOSTS));
+
+  it('maps dbhost to an IP address with one marked line, the same file on a second run', () => {
+    kit.write(ROLE_ENV, roleEnv(JOB));
+    expect(kit.runKit(START).status).toBe(0);
+    const once = kit.read('etc/hosts');
+    expect(once).toBe(`${HOSTS}127.0.0.5 dbhost # fleet-pilot dbhost\n`);
+    expect(kit.runKit(START).status).toBe(0);
+    expect(kit.read('etc/hosts')).toBe(once);
+  });
+
+  it('replaces only its own line when the DB host changes, and accepts IPv6', () => {
+    kit.write(ROLE_ENV, roleEnv(JOB));
+    expect(kit.runKit(START).status).toBe(0);
+    kit.write(ROLE_ENV, roleEnv({ ...JOB, FLEET_DB_HOST: 'fd00::25' }));
+    expect(kit.runKit(START).status).toBe(0);
+    expect(kit.read('etc/hosts')).toBe(`${HOSTS}fd00::25 dbhost # fleet-pilot dbhost\n`);
+  });
+
+  it('leaves a DNS name to DNS: removes its own earlier line, keeps every other line', () => {
+    kit.write('etc/hosts', `${HOSTS}127.0.0.5 dbhost # fleet-pilot dbhost\n`);
+    kit.write(ROLE_ENV, roleEnv(APP));
+    const result = kit.runKit(START);
+    expect(result.status).toBe(0);
+    expect(kit.read('etc/hosts')).toBe(HOSTS);
+    expect(result.stderr).toContain(
+      'DB host db.internal is a DNS name: left to DNS, exported as FLEET_DB_HOST',
+    );
+  });
+
+  it('never edits a dbhost line it did not write, and says so', () => {
+    kit.write('etc/hosts', `${HOSTS}127.0.0.7 dbhost\n`);
+    kit.write(ROLE_ENV, roleEnv(JOB));
+    const result = kit.runKit(START);
+    expect(kit.read('etc/hosts')).toBe(`${HOSTS}127.0.0.7 dbhost\n127.0.0.5 dbhost # fleet-pilot dbhost\n`);
+    expect(result.stderr).toContain("has a dbhost line that is not fleet-pilot's");
+  });
+
+  it.each([['999.0.0.1'], ['db-1.internal'], ['1.2.3']])(
+    'treats %s as a DNS name, not an address',
+    (host) => {
+      kit.write(ROLE_ENV, roleEnv({ ...JOB, FLEET_DB_HOST: host }));
+      expect(kit.runKit(START).status).toBe(0);
+      expect(kit.read('etc/hosts')).toBe(HOSTS);
+    },
+  );
+});
+
+describe('role.env', () => {
+  const canary = () => join(kit.root, 'pwned');
+
+  // Each payload would create the canary if role.env were sourced by a shell.
+  const hostile: [string, (canary: string) => string][] = [
+    ['command substitution', (c) => `FLEET_ROLE=job\nFLEET_DB_HOST=$(touch ${c})\nFLEET_WORKERS=4\n`],
+    ['backticks', (c) => `FLEET_ROLE=job\nFLEET_DB_HOST=\`touch ${c}\`\nFLEET_WORKERS=4\n`],
+    ['a quoted value', (c) => `FLEET_ROLE="job";touch ${c}\nFLEET_DB_HOST=db\nFLEET_WORKERS=4\n`],
+    ['a command after a space', (c) => `FLEET_ROLE=job touch ${c}\nFLEET_DB_HOST=db\nFLEET_WORKERS=4\n`],
+    ['a line that is a command', (c) => `FLEET_ROLE=job\ntouch ${c}\nFLEET_DB_HOST=db\nFLEET_WORKERS=4\n`],
+    [
+      'a value continued on the next line',
+      (c) => `FLEET_ROLE=job\\\n;touch ${c}\nFLEET_DB_HOST=db\nFLEET_WORKERS=4\n`,
+    ],
+    [
+      'an arithmetic expansion in the worker count',
+      (c) => `FLEET_ROLE=job\nFLEET_DB_HOST=db\nFLEET_WORKERS=a[$(touch ${c})]\n`,
+    ],
+  ];
+
+  it.each(hostile)('rejects %s without running it', (_name, payload) => {
+    kit.write(ROLE_ENV, payload(canary()));
+    // The payload is live: a script that sourced role.env and counted its workers would run it.
+    kit.run('bash', ['-c', 'source "$1" 2>/dev/null; ((FLEET_WORKERS > 0))', '-', join(kit.root, ROLE_ENV)]);
+    expect(existsSync(canary())).toBe(true);
+    kit.run('rm', ['-f', canary()]);
+
+    for (const script of [START, DEPLOY, RUN, STATUS]) {
+      const result = kit.runKit(script, script === RUN ? ['worker', '1'] : []);
+      expect(result.status).toBe(1);
+      expect(result.stderr).toMatch(/role\.env line \d+/);
+    }
+    expect(existsSync(canary())).toBe(false);
+    expect(startCalls()).toEqual([]);
+    expect(kit.calls().filter((call) => call.startsWith('aws'))).toEqual([]);
+  });
+
+  it('fails for a role outside app and job, naming the role', () => {
+    kit.write(ROLE_ENV, roleEnv({ ...JOB, FLEET_ROLE: 'web' }));
+    const result = kit.runKit(START);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('FLEET_ROLE=web is not a role this server runs (expected app or job)');
+    expect(startCalls()).toEqual([]);
+  });
+
+  it.each([
+    ['a missing worker count', { FLEET_ROLE: 'job', FLEET_DB_HOST: 'db' }, 'FLEET_WORKERS is missing'],
+    ['zero workers', { ...JOB, FLEET_WORKERS: '0' }, 'line 3: FLEET_WORKERS has a value outside its pattern'],
+    [
+      'a DB host starting with -',
+      { ...JOB, FLEET_DB_HOST: '-db' },
+      'line 2: FLEET_DB_HOST has a value outside',
+    ],
+  ])('rejects %s, naming the key', (_name, env, message) => {
+    kit.write(ROLE_ENV, roleEnv(env));
+    const result = kit.runKit(START);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(message);
+  });
+
+  it('rejects a key given twice', () => {
+    kit.write(ROLE_ENV, `${roleEnv(JOB)}FLEET_ROLE=app\n`);
+    expect(kit.runKit(START).stderr).toContain('line 4: FLEET_ROLE is set twice');
+  });
+
+  it('fails naming the file when the user data has not written it yet', () => {
+    expect(kit.runKit(START).stderr).toContain('role.env is missing: the launch');
+  });
+});
+
+describe('fleet-pilot-run', () => {
+  beforeEach(() => {
+    kit.write(ROLE_ENV, roleEnv(JOB));
+    expect(kit.runKit(DEPLOY).status).toBe(0);
+  });
+
+  it("runs the worker command in the current release with the role's values", () => {
+    const result = kit.runKit(RUN, ['worker', '3']);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^worker 3 in .*\/srv\/app\/current for 127\.0\.0\.5\n$/);
+  });
+
+  it('refuses to run a process of the other role', () => {
+    const result = kit.runKit(RUN, ['app']);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("this server's role is job: it runs no app server");
+  });
+});
+
+describe('fleet-pilot-status', () => {
+  it('prints role, release, workers running and draining state', () => {
+    kit.write(ROLE_ENV, roleEnv({ ...JOB, FLEET_STACK: 'fleet-pilot-prod', FLEET_INTENT_ID: '01JAB' }));
+    expect(kit.runKit(DEPLOY).status).toBe(0);
+    expect(kit.runKit(START).status).toBe(0);
+    const running = kit.runKit(STATUS);
+    expect(running.status).toBe(0);
+    expect(running.stdout).toMatch(/^role: +job \(stack fleet-pilot-prod, intent 01JAB\)$/m);
+    expect(running.stdout).toMatch(/^release: +\d{14} \(1 kept in \/srv\/app\/releases\)$/m);
+    expect(running.stdout).toMatch(/^workers: +4 running of 4$/m);
+    expect(running.stdout).toMatch(/^draining: +no$/m);
+
+    kit.write('etc/fleet-pilot/draining', '');
+    expect(kit.runKit(STATUS).stdout).toMatch(/^draining: +yes$/m);
+  });
+});

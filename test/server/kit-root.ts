@@ -1,0 +1,204 @@
+/**
+ * A temporary root for the server kit's scripts: the kit installed into it with DESTDIR, stand-ins
+ * for systemctl, aws and git first on PATH (they record their calls and keep the set of active
+ * units), and helpers to run a script there and read what it left.
+ */
+import { spawnSync } from 'node:child_process';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+
+export const REPO = join(__dirname, '../..');
+export const KIT = join(REPO, 'server');
+const STUBS = join(__dirname, 'stubs');
+
+/** Where the kit installs, inside a root. */
+export const SBIN = 'usr/local/sbin';
+export const DEPLOY = `${SBIN}/fleet-pilot-deploy`;
+export const START = `${SBIN}/fleet-pilot-start`;
+export const STATUS = `${SBIN}/fleet-pilot-status`;
+export const RUN = 'usr/local/lib/fleet-pilot/fleet-pilot-run';
+export const ROLE_ENV = 'etc/fleet-pilot/role.env';
+export const UNITS = [
+  'fleet-pilot-role.target',
+  'fleet-pilot-deploy.service',
+  'fleet-pilot-start.service',
+  'fleet-pilot-app.service',
+  'fleet-pilot-worker@1.service',
+];
+
+export const roleEnv = (lines: Record<string, string>) =>
+  `${Object.entries(lines)
+    .map(([key, value]) => `${key}=${value}`)
+    .join('\n')}\n`;
+export const JOB = { FLEET_ROLE: 'job', FLEET_DB_HOST: '127.0.0.5', FLEET_WORKERS: '4' };
+export const APP = { FLEET_ROLE: 'app', FLEET_DB_HOST: 'db.internal', FLEET_WORKERS: '2' };
+
+export interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface KitRoot {
+  /** The directory standing in for `/` on the server. */
+  root: string;
+  /** Runs a command with the stand-ins on PATH and FLEET_KIT_ROOT set. */
+  run(command: string, args?: string[], options?: { env?: Record<string, string>; input?: string }): Run;
+  /** Runs the installed kit's script `relative` (e.g. `usr/local/sbin/fleet-pilot-deploy`). */
+  runKit(relative: string, args?: string[]): Run;
+  /** Runs install.sh into the root with the test settings plus `extra` flags. */
+  install(extra?: string[]): Run;
+  /** Writes a file under the root. */
+  write(path: string, content: string): void;
+  read(path: string): string;
+  /** The stand-ins' calls so far, one line each (`systemctl start …`, `aws s3 cp …`). */
+  calls(): string[];
+  /** Units the systemctl stand-in holds active, sorted. */
+  activeUnits(): string[];
+  /** Marks a unit active, as if it had been running before. */
+  activate(unit: string): void;
+  /** Makes every fetch (aws, git) fail until called with false. */
+  failFetches(fail: boolean): void;
+  cleanup(): void;
+}
+
+/** Settings for install.sh: fast retries, two releases kept, commands that print what they see. */
+export const TEST_SETTINGS = [
+  '--release-source',
+  's3://releases-bucket/app/app.tar.gz',
+  '--app-start',
+  'echo "app in $PWD for $FLEET_DB_HOST"',
+  '--worker-start',
+  'echo "worker $FLEET_WORKER_INDEX in $PWD for $FLEET_DB_HOST"',
+  '--keep-releases',
+  '2',
+  '--fetch-attempts',
+  '3',
+  '--fetch-backoff',
+  '0',
+];
+
+/** A fresh root; with `from`, a copy of that root (one installed in beforeAll), not an empty one. */
+export function makeKitRoot(from?: string): KitRoot {
+  const base = mkdtempSync(join(tmpdir(), 'fleet-pilot-kit-'));
+  const root = join(base, 'root');
+  const bin = join(base, 'bin');
+  const state = join(base, 'state');
+  const log = join(base, 'calls.log');
+  const fetchFails = join(base, 'fetch-fails');
+  if (from) spawnSync('cp', ['-a', from, root]);
+  mkdirSync(join(root, 'etc'), { recursive: true });
+  mkdirSync(bin);
+  for (const stub of readdirSync(STUBS)) copyFileSync(join(STUBS, stub), join(bin, stub));
+  writeFileSync(join(root, 'etc/hosts'), '127.0.0.1 localhost\n');
+  writeFileSync(log, '');
+
+  const env = {
+    ...process.env,
+    PATH: `${bin}:${process.env.PATH}`,
+    FLEET_KIT_ROOT: root,
+    STUB_LOG: log,
+    STUB_STATE: state,
+    STUB_FETCH_FAILS: fetchFails,
+  };
+  const run: KitRoot['run'] = (command, args = [], options = {}) => {
+    const result = spawnSync(command, args, {
+      cwd: base,
+      env: { ...env, ...options.env },
+      input: options.input,
+      encoding: 'utf8',
+      timeout: 15_000,
+    });
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  };
+
+  return {
+    root,
+    run,
+    runKit: (relative, args = []) => run(join(root, relative), args),
+    install: (extra = []) => run(join(KIT, 'install.sh'), ['--destdir', root, ...TEST_SETTINGS, ...extra]),
+    write: (path, content) => {
+      mkdirSync(join(root, path, '..'), { recursive: true });
+      writeFileSync(join(root, path), content);
+    },
+    read: (path) => readFileSync(join(root, path), 'utf8'),
+    calls: () => readFileSync(log, 'utf8').split('\n').filter(Boolean),
+    activeUnits: () => {
+      try {
+        return readdirSync(state).sort();
+      } catch {
+        return [];
+      }
+    },
+    activate: (unit) => {
+      mkdirSync(state, { recursive: true });
+      writeFileSync(join(state, unit), '');
+    },
+    failFetches: (fail) => (fail ? writeFileSync(fetchFails, '') : rmSync(fetchFails, { force: true })),
+    cleanup: () => rmSync(base, { recursive: true, force: true }),
+  };
+}
+
+/**
+ * `systemd-analyze verify` of units inside `root`. systemd resolves the units they depend on
+ * (multi-user.target, network-online.target, ...) inside the root too, so the host's unit
+ * directory is copied in; the commands in ExecStart= must exist in the root.
+ */
+export function verifyUnits(kit: KitRoot, units: string[]): Run {
+  const systemUnits = join(kit.root, 'usr/lib/systemd/system');
+  mkdirSync(join(kit.root, 'usr/lib/systemd'), { recursive: true });
+  rmSync(systemUnits, { recursive: true, force: true });
+  kit.run('cp', ['-a', '/usr/lib/systemd/system', systemUnits]);
+  kit.run('ln', ['-sfn', 'usr/lib', join(kit.root, 'lib')]);
+  kit.run('ln', ['-sfn', 'usr/bin', join(kit.root, 'bin')]);
+  mkdirSync(join(kit.root, 'usr/bin'), { recursive: true });
+  copyFileSync('/usr/bin/true', join(kit.root, 'usr/bin/true'));
+  return kit.run('systemd-analyze', ['verify', `--root=${kit.root}`, ...units], {
+    env: { SYSTEMD_LOG_COLOR: '0' },
+  });
+}
+
+/** Lists every file under `dir`: path, kind, mode and content (or link target), for comparing trees. */
+export function treeListing(dir: string): string[] {
+  const result = spawnSync('find', [dir, '-printf', '%P %y %m %l\\n'], { encoding: 'utf8' });
+  const entries = result.stdout.split('\n').filter(Boolean).sort();
+  return entries.map((entry) => {
+    const [path = '', kind] = entry.split(' ');
+    return kind === 'f' ? `${entry} ${readFileSync(join(dir, path), 'utf8')}` : entry;
+  });
+}
+
+/**
+ * Registers hooks giving each test its own root with the kit installed (installed once per file,
+ * then copied), and returns the current test's root.
+ */
+export function useInstalledKit(): KitRoot {
+  let installed: KitRoot | undefined;
+  let kit: KitRoot | undefined;
+  beforeAll(() => {
+    installed = makeKitRoot();
+    const result = installed.install();
+    if (result.status !== 0) throw new Error(`install.sh failed: ${result.stderr}`);
+  });
+  afterAll(() => installed?.cleanup());
+  beforeEach(() => {
+    kit = makeKitRoot(installed?.root);
+  });
+  afterEach(() => kit?.cleanup());
+  return new Proxy({} as KitRoot, {
+    get: (_target, key: keyof KitRoot) => {
+      if (!kit) throw new Error('useInstalledKit: no root outside a test');
+      return kit[key];
+    },
+  });
+}

@@ -1,0 +1,198 @@
+/**
+ * The server kit (server/): install.sh, the systemd units and the scripts the units run, exercised
+ * in a temporary root with systemctl, aws and git replaced by recording stand-ins.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import {
+  DEPLOY,
+  JOB,
+  REPO,
+  ROLE_ENV,
+  roleEnv,
+  treeListing,
+  UNITS,
+  useInstalledKit,
+  verifyUnits,
+} from './kit-root.js';
+
+const kit = useInstalledKit();
+
+const releases = () =>
+  readdirSync(join(kit.root, 'srv/app/releases'))
+    .filter((name) => !name.startsWith('.'))
+    .sort();
+const current = () => readlinkSync(join(kit.root, 'srv/app/current'));
+
+describe('kit scripts', () => {
+  const scripts = [
+    'server/install.sh',
+    'server/sbin/fleet-pilot-deploy',
+    'server/sbin/fleet-pilot-start',
+    'server/sbin/fleet-pilot-status',
+    'server/lib/fleet-pilot/common.sh',
+    'server/lib/fleet-pilot/fleet-pilot-run',
+    '.ci/run',
+    ...readdirSync(join(__dirname, 'stubs')).map((stub) => `test/server/stubs/${stub}`),
+  ];
+
+  it('are shellcheck clean (shellcheck must be installed: .ci/run installs it)', () => {
+    const result = spawnSync('shellcheck', ['-x', ...scripts], { cwd: REPO, encoding: 'utf8' });
+    if (result.error)
+      throw new Error(`shellcheck is not installed: apt-get install -y shellcheck (${result.error.message})`);
+    expect(result.stdout + result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+
+  it('would have shellcheck report an unquoted expansion, so the check above can fail', () => {
+    const result = spawnSync('shellcheck', ['-'], { input: '#!/bin/bash\nrm $1\n', encoding: 'utf8' });
+    expect(result.status).not.toBe(0);
+  });
+
+  it.each([
+    ['server/install.sh'],
+    ['server/sbin/fleet-pilot-deploy'],
+    ['server/sbin/fleet-pilot-start'],
+    ['server/sbin/fleet-pilot-status'],
+    ['server/lib/fleet-pilot/fleet-pilot-run'],
+  ])('%s answers --help with its usage', (script) => {
+    const result = kit.run(join(REPO, script), ['--help']);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^Usage: /);
+  });
+});
+
+describe('install.sh', () => {
+  it('gives the same tree when run twice', () => {
+    const first = treeListing(kit.root);
+    expect(kit.install().status).toBe(0);
+    expect(treeListing(kit.root)).toEqual(first);
+    expect(first).toContain(
+      'etc/systemd/system/multi-user.target.wants/fleet-pilot-role.target l 777 /etc/systemd/system/fleet-pilot-role.target',
+    );
+  });
+
+  it('records the app settings in kit.env and fills the units with the app user and paths', () => {
+    expect(kit.read('etc/fleet-pilot/kit.env')).toContain(
+      'RELEASE_SOURCE=s3://releases-bucket/app/app.tar.gz\n',
+    );
+    const worker = kit.read('etc/systemd/system/fleet-pilot-worker@.service');
+    expect(worker).toMatch(/^User=fleetapp$/m);
+    expect(worker).toMatch(/^ExecStart=\/usr\/local\/lib\/fleet-pilot\/fleet-pilot-run worker %i$/m);
+    expect(worker).toMatch(/^EnvironmentFile=\/etc\/fleet-pilot\/role\.env$/m);
+    expect(worker).not.toContain('@');
+  });
+
+  it.each([
+    [['--app-user', 'root'], /--app-user \(APP_USER\): the app must not run as root/],
+    [['--app-dir', 'srv/app'], /--app-dir \(APP_DIR\): 'srv\/app' does not match/],
+    [['--app-dir', '/srv/../etc'], /--app-dir \(APP_DIR\): no '\.' or '\.\.' components/],
+    [['--release-source', 'ftp://x'], /--release-source \(RELEASE_SOURCE\): 'ftp:\/\/x' does not match/],
+    [['--app-start', 'run\nrm -rf /'], /--app-start \(APP_START\): must be one line/],
+    [['--keep-releases', '0'], /--keep-releases \(KEEP_RELEASES\)/],
+    [['--colour', 'blue'], /unknown option --colour/],
+  ])('rejects %j, naming the flag', (flags, message) => {
+    const result = kit.install(flags);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(message);
+  });
+
+  it('reads settings from a file, naming a line it does not understand', () => {
+    kit.write('settings.env', 'APP_USER=web\nAPP_COLOUR=blue\n');
+    const result = kit.install(['--settings', join(kit.root, 'settings.env')]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('settings.env line 2: expected one of APP_USER');
+    kit.write('settings.env', 'APP_USER=web\n');
+    expect(kit.install(['--settings', join(kit.root, 'settings.env')]).status).toBe(0);
+    expect(kit.read('etc/systemd/system/fleet-pilot-app.service')).toMatch(/^User=web$/m);
+  });
+
+  it('installs units that systemd-analyze verify accepts', () => {
+    const result = verifyUnits(kit, UNITS);
+    expect(result.stdout + result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+
+  it('would have verify report a unit whose command is missing, so the check above can fail', () => {
+    kit.run('rm', [join(kit.root, DEPLOY)]);
+    const result = verifyUnits(kit, ['fleet-pilot-deploy.service']);
+    expect(result.stderr).toContain('/usr/local/sbin/fleet-pilot-deploy is not executable');
+  });
+});
+
+describe('fleet-pilot-deploy', () => {
+  beforeEach(() => kit.write(ROLE_ENV, roleEnv(JOB)));
+
+  it('fetches the release, switches current to it and keeps the newest KEEP_RELEASES', () => {
+    for (let deploy = 1; deploy <= 4; deploy += 1) expect(kit.runKit(DEPLOY).status).toBe(0);
+    const kept = releases();
+    expect(kept).toHaveLength(2);
+    expect(current()).toBe(`releases/${kept[1]}`);
+    expect(kit.read('srv/app/current/RELEASE')).toBe('s3://releases-bucket/app/app.tar.gz\n');
+    expect(kit.calls().filter((call) => call.startsWith('aws s3 cp'))).toHaveLength(4);
+    expect(readdirSync(join(kit.root, 'srv/app')).sort()).toEqual(['current', 'releases', 'shared']);
+  });
+
+  it('replaces current by a rename: a reader never finds it missing during deploys', () => {
+    expect(kit.runKit(DEPLOY).status).toBe(0);
+    const link = join(kit.root, 'srv/app/current');
+    const script = `
+      ( while :; do [[ -L ${link} ]] || echo missing; done ) > watch.log &
+      watcher=$!
+      for i in 1 2 3; do ${join(kit.root, DEPLOY)} 2>/dev/null || echo failed; done
+      kill "$watcher"; wait "$watcher" 2>/dev/null; cat watch.log`;
+    const result = kit.run('bash', ['-c', script]);
+    expect(result.stdout).toBe('');
+  });
+
+  it('leaves current untouched and fails after its retries when the fetch fails', () => {
+    expect(kit.runKit(DEPLOY).status).toBe(0);
+    const before = { current: current(), releases: releases() };
+    kit.failFetches(true);
+    const result = kit.runKit(DEPLOY);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('could not fetch s3://releases-bucket/app/app.tar.gz after 3 attempts');
+    expect(result.stderr).toContain(`current release left at '${before.releases[0]}'`);
+    expect({ current: current(), releases: releases() }).toEqual(before);
+    expect(readdirSync(join(kit.root, 'srv/app/releases'))).toEqual(before.releases);
+    expect(kit.calls().filter((call) => call.startsWith('aws s3 cp'))).toHaveLength(1 + 3);
+  });
+
+  it('fails without a current release when the first fetch fails', () => {
+    kit.failFetches(true);
+    expect(kit.runKit(DEPLOY).status).toBe(1);
+    expect(existsSync(join(kit.root, 'srv/app/current'))).toBe(false);
+  });
+
+  it('clones a git ref', () => {
+    expect(
+      kit.install(['--release-source', 'https://git.example/app.git', '--release-ref', 'v1.4.2']).status,
+    ).toBe(0);
+    expect(kit.runKit(DEPLOY).status).toBe(0);
+    expect(kit.read('srv/app/current/RELEASE')).toBe('https://git.example/app.git v1.4.2\n');
+    expect(kit.calls()).toContain(
+      'git clone --quiet --depth 1 --branch v1.4.2 -- https://git.example/app.git ' +
+        join(kit.root, 'srv/app/releases', `.incoming-${releases()[0]}`),
+    );
+  });
+
+  it('runs the build hook in the new release before switching to it', () => {
+    expect(kit.install(['--build-hook', 'test ! -e ../../current/built && pwd > built']).status).toBe(0);
+    expect(kit.runKit(DEPLOY).status).toBe(0);
+    expect(kit.read('srv/app/current/built')).toBe(
+      `${join(kit.root, 'srv/app/releases', releases()[0] ?? '')}\n`,
+    );
+  });
+
+  it('drops the release and keeps current when the build hook fails', () => {
+    expect(kit.runKit(DEPLOY).status).toBe(0);
+    const before = { current: current(), releases: releases() };
+    expect(kit.install(['--build-hook', 'exit 3']).status).toBe(0);
+    const result = kit.runKit(DEPLOY);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/build hook failed for release \d{14}/);
+    expect({ current: current(), releases: releases() }).toEqual(before);
+  });
+});
