@@ -1,5 +1,5 @@
 /**
- * `npm run test:chaos -- --runs N [--seed S]`: N randomized fault-injection runs (scripts/lib/chaos.ts),
+ * `npm run test:chaos -- --runs N [--seed S]`: N randomized fault-injection runs (scripts/lib/chaos/),
  * ending with one summary line:
  *
  *   chaos: runs=N faults=F leaked=L doubleLaunch=D unownedTerminations=U converged=C
@@ -20,7 +20,7 @@ async function main(): Promise<number> {
       replay: { type: 'string' },
     },
   });
-  const chaos = await import('./lib/chaos.js');
+  const chaos = await import('./lib/chaos/runner.js');
 
   if (values.replay !== undefined) {
     const seed = integer('replay', values.replay);

@@ -1,5 +1,5 @@
 /**
- * Faults, one at a time and all at once. The randomized run (scripts/lib/chaos.ts) under `npm test`
+ * Faults, one at a time and all at once. The randomized run (scripts/lib/chaos/) under `npm test`
  * with a small count, then one deterministic test per fault kind on the same world: the fake cloud,
  * a fault-injecting ledger, a process that can die mid-invocation (its lease kept until it
  * expires), and checks watching every RunInstances (intent first) and TerminateInstances (owned).
@@ -19,15 +19,9 @@ import { runControl } from '../../handlers/control.js';
 import { runInstanceState } from '../../handlers/instance-state.js';
 import { runQueueProbe } from '../../handlers/queue-probe.js';
 import { runSchedule } from '../../handlers/schedule.js';
-import {
-  type ChaosWorld,
-  chaosWorld,
-  doubleLaunches,
-  invoke,
-  leakedInstances,
-  runChaos,
-  settle,
-} from '../../scripts/lib/chaos.js';
+import { doubleLaunches, leakedInstances } from '../../scripts/lib/chaos/invariants.js';
+import { runChaos, settle } from '../../scripts/lib/chaos/runner.js';
+import { type ChaosWorld, chaosWorld, invoke } from '../../scripts/lib/chaos/world.js';
 
 const MINUTE = 60_000;
 /** Monday 20:50 in Toronto: the app's business-hours window ends in ten minutes. */
