@@ -1,5 +1,5 @@
 /** The sandbox's command line: flags, defaults and the errors a bad flag gets. */
-import { parseArgs } from 'node:util';
+import { choiceFlag, numberFlag, parseFlags, UsageError } from '../lib/cli-flags.js';
 import { POLICY_NAMES, type PolicyName } from './sandbox-config.js';
 
 export type LedgerChoice = 'auto' | 'memory' | 'dynamodb';
@@ -32,10 +32,7 @@ export const USAGE = `usage: npm start -- [--days N] [--speed X] [--out DIR] [--
   --seed N       seed of the synthetic workload, a non-negative integer (default ${DEFAULT_OPTIONS.seed})
   --ledger KIND  ${LEDGER_CHOICES.join(' | ')} (default auto: DynamoDB Local when Java is available)`;
 
-/** A bad flag: the message names it; the CLI prints it with the usage and exits 2. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+export { UsageError };
 
 /**
  * Parses and validates the flags.
@@ -43,79 +40,24 @@ export class UsageError extends Error {
  * @throws UsageError naming the flag and what was expected.
  */
 export function parseCliOptions(argv: readonly string[]): CliOptions | 'help' {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        days: { type: 'string' },
-        speed: { type: 'string' },
-        out: { type: 'string' },
-        policy: { type: 'string' },
-        seed: { type: 'string' },
-        ledger: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  if (values.help === true) return 'help';
-  const text = (name: string): string | undefined => {
-    const value = values[name];
-    return typeof value === 'string' ? value : undefined;
-  };
+  const flags = parseFlags(argv, ['days', 'speed', 'out', 'policy', 'seed', 'ledger']);
+  if (flags === 'help') return 'help';
   return {
-    days: numberFlag('--days', text('days'), DEFAULT_OPTIONS.days, { min: 1 / 24, max: 31 }),
-    speed: numberFlag('--speed', text('speed'), DEFAULT_OPTIONS.speed, { min: 1, max: 100_000 }),
-    out: outFlag(text('out')),
-    policy: choiceFlag('--policy', text('policy'), POLICY_NAMES, DEFAULT_OPTIONS.policy),
-    seed: numberFlag('--seed', text('seed'), DEFAULT_OPTIONS.seed, {
+    days: numberFlag('--days', flags.days, DEFAULT_OPTIONS.days, { min: 1 / 24, max: 31 }),
+    speed: numberFlag('--speed', flags.speed, DEFAULT_OPTIONS.speed, { min: 1, max: 100_000 }),
+    out: outFlag(flags.out),
+    policy: choiceFlag('--policy', flags.policy, POLICY_NAMES, DEFAULT_OPTIONS.policy),
+    seed: numberFlag('--seed', flags.seed, DEFAULT_OPTIONS.seed, {
       min: 0,
       max: 2 ** 32 - 1,
       integer: true,
     }),
-    ledger: choiceFlag('--ledger', text('ledger'), LEDGER_CHOICES, DEFAULT_OPTIONS.ledger),
+    ledger: choiceFlag('--ledger', flags.ledger, LEDGER_CHOICES, DEFAULT_OPTIONS.ledger),
   };
-}
-
-function numberFlag(
-  flag: string,
-  raw: string | undefined,
-  fallback: number,
-  range: { min: number; max: number; integer?: boolean },
-): number {
-  if (raw === undefined) return fallback;
-  const value = raw.trim() === '' ? Number.NaN : Number(raw);
-  const kind = range.integer ? 'an integer' : 'a number';
-  if (!Number.isFinite(value) || (range.integer && !Number.isInteger(value))) {
-    throw new UsageError(`${flag}: expected ${kind}, got ${JSON.stringify(raw)}`);
-  }
-  if (value < range.min || value > range.max) {
-    throw new UsageError(`${flag}: expected ${kind} from ${round(range.min)} to ${range.max}, got ${raw}`);
-  }
-  return value;
-}
-
-function choiceFlag<T extends string>(
-  flag: string,
-  raw: string | undefined,
-  known: readonly T[],
-  fallback: T,
-): T {
-  if (raw === undefined) return fallback;
-  if ((known as readonly string[]).includes(raw)) return raw as T;
-  throw new UsageError(`${flag}: unknown ${JSON.stringify(raw)}; expected one of ${known.join(', ')}`);
 }
 
 function outFlag(raw: string | undefined): string {
   if (raw === undefined) return DEFAULT_OPTIONS.out;
   if (raw.trim() === '') throw new UsageError('--out: expected a directory path, got an empty string');
   return raw;
-}
-
-function round(value: number): string {
-  return Number.isInteger(value) ? String(value) : value.toFixed(3);
 }

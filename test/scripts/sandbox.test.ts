@@ -135,4 +135,12 @@ describe('sandbox flags', () => {
   it('refuses an unknown flag', () => {
     expect(() => parseCliOptions(['--dyas', '2'])).toThrow(/Unknown option '--dyas'/);
   });
+
+  it.each([[['--help']], [['-h']], [['--days', '2', '--help']]])('answers %j with its usage', (argv) => {
+    expect(parseCliOptions(argv)).toBe('help');
+  });
+
+  it('refuses a stray argument', () => {
+    expect(() => parseCliOptions(['2'])).toThrow(/Unexpected argument '2'/);
+  });
 });

@@ -1,0 +1,78 @@
+/**
+ * Command-line flags shared by the scripts: parsing with node:util, and checks of one flag's value
+ * that fail with a UsageError naming the flag and what was expected. Each script prints the error
+ * with its usage and exits 2; `--help` prints the usage and exits 0.
+ */
+import { parseArgs } from 'node:util';
+
+/** A bad flag: the message names it. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/**
+ * The flags' raw values, every flag taking a string, plus `--help`/`-h`.
+ * @returns the values, or `'help'` when `--help` was given.
+ * @throws UsageError on an unknown flag, a missing value or a stray argument, naming it.
+ */
+export function parseFlags<const Name extends string>(
+  argv: readonly string[],
+  names: readonly Name[],
+): Partial<Record<Name, string>> | 'help' {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        ...Object.fromEntries(names.map((name) => [name, { type: 'string' as const }])),
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  if (values.help === true) return 'help';
+  const flags: Partial<Record<Name, string>> = {};
+  for (const name of names) {
+    const value = values[name];
+    if (typeof value === 'string') flags[name] = value;
+  }
+  return flags;
+}
+
+/** A number flag within a range; `fallback` when it is not given. */
+export function numberFlag(
+  flag: string,
+  raw: string | undefined,
+  fallback: number,
+  range: { min: number; max: number; integer?: boolean },
+): number {
+  if (raw === undefined) return fallback;
+  const value = raw.trim() === '' ? Number.NaN : Number(raw);
+  const kind = range.integer ? 'an integer' : 'a number';
+  if (!Number.isFinite(value) || (range.integer && !Number.isInteger(value))) {
+    throw new UsageError(`${flag}: expected ${kind}, got ${JSON.stringify(raw)}`);
+  }
+  if (value < range.min || value > range.max) {
+    throw new UsageError(`${flag}: expected ${kind} from ${round(range.min)} to ${range.max}, got ${raw}`);
+  }
+  return value;
+}
+
+/** One of the known values; `fallback` when the flag is not given. */
+export function choiceFlag<T extends string>(
+  flag: string,
+  raw: string | undefined,
+  known: readonly T[],
+  fallback: T,
+): T {
+  if (raw === undefined) return fallback;
+  if ((known as readonly string[]).includes(raw)) return raw as T;
+  throw new UsageError(`${flag}: unknown ${JSON.stringify(raw)}; expected one of ${known.join(', ')}`);
+}
+
+function round(value: number): string {
+  return Number.isInteger(value) ? String(value) : value.toFixed(3);
+}
