@@ -1,29 +1,38 @@
 /**
  * `npm run test:chaos -- --runs N [--seed S]`: N randomized fault-injection runs (scripts/lib/chaos/),
- * ending with one summary line:
+ * ending with one summary line (`--help` for the flags):
  *
  *   chaos: runs=N faults=F leaked=L doubleLaunch=D unownedTerminations=U converged=C
  *
  * Exits 1 when any run broke an invariant, after printing each failing run's seed; replay one with
  * `npm run test:chaos -- --replay SEED`, which shrinks it and prints the smaller failing scenario.
+ * Exits 2 on a bad flag (named, with the usage) or a crash.
  */
-import { parseArgs } from 'node:util';
+import { parseChaosOptions, USAGE, UsageError } from './lib/chaos/options.js';
 
 // The handlers' Powertools logger would print every refused event; the chaos run reports by itself.
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      runs: { type: 'string', default: '200' },
-      seed: { type: 'string' },
-      replay: { type: 'string' },
-    },
-  });
+  let options: ReturnType<typeof parseChaosOptions>;
+  try {
+    options = parseChaosOptions(process.argv.slice(2));
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`chaos: ${error.message}\n\n${USAGE}`);
+      return 2;
+    }
+    throw error;
+  }
+  if (options === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
+  // Loaded after the flags are checked: a bad flag answers at once.
   const chaos = await import('./lib/chaos/runner.js');
 
-  if (values.replay !== undefined) {
-    const seed = integer('replay', values.replay);
+  if (options.mode === 'replay') {
+    const { seed } = options;
     console.log(`chaos: replaying run seed ${seed} (shrinking if it fails)`);
     const found = await chaos.replayChaos(seed);
     if (found === undefined) {
@@ -35,8 +44,8 @@ async function main(): Promise<number> {
     return 1;
   }
 
-  const runs = integer('runs', values.runs);
-  const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : integer('seed', values.seed);
+  const { runs } = options;
+  const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
   const every = Math.max(1, Math.round(runs / 10));
   const started = performance.now();
   console.log(`chaos: ${runs} runs, seed ${seed}`);
@@ -66,12 +75,6 @@ async function main(): Promise<number> {
   if (summary.failures.length > 10) console.log(`... and ${summary.failures.length - 10} more failing runs`);
   console.log(chaos.summaryLine(summary));
   return summary.failures.length === 0 ? 0 : 1;
-}
-
-function integer(name: string, raw: string): number {
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value)) throw new Error(`--${name}: expected an integer, got "${raw}"`);
-  return value;
 }
 
 main().then(
