@@ -8,26 +8,16 @@
  * `npm run test:chaos -- --replay SEED`, which shrinks it and prints the smaller failing scenario.
  * Exits 2 on a bad flag (named, with the usage) or a crash.
  */
-import { parseChaosOptions, USAGE, UsageError } from './lib/chaos/options.js';
+import { parseChaosOptions, USAGE } from './lib/chaos/options.js';
+import { readCommandLine } from './lib/cli-flags.js';
 
 // The handlers' Powertools logger would print every refused event; the chaos run reports by itself.
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 
 async function main(): Promise<number> {
-  let options: ReturnType<typeof parseChaosOptions>;
-  try {
-    options = parseChaosOptions(process.argv.slice(2));
-  } catch (error) {
-    if (error instanceof UsageError) {
-      console.error(`chaos: ${error.message}\n\n${USAGE}`);
-      return 2;
-    }
-    throw error;
-  }
-  if (options === 'help') {
-    console.log(USAGE);
-    return 0;
-  }
+  const cli = readCommandLine('chaos', USAGE, parseChaosOptions);
+  if (!cli.ok) return cli.exitCode;
+  const { options } = cli;
   // Loaded after the flags are checked: a bad flag answers at once.
   const chaos = await import('./lib/chaos/runner.js');
 

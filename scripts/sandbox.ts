@@ -6,7 +6,8 @@
  * are still written for the part that ran).
  */
 import { join } from 'node:path';
-import { parseCliOptions, USAGE, UsageError } from './sandbox/options.js';
+import { readCommandLine } from './lib/cli-flags.js';
+import { parseCliOptions, USAGE } from './sandbox/options.js';
 import type { SandboxSummary } from './sandbox/report.js';
 
 // The AWS SDK's Node 20 notice says nothing about the sandbox (Node 20 is supported here).
@@ -16,20 +17,9 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const HARD_STOP_MS = 15_000;
 
 async function main(): Promise<number> {
-  let options: ReturnType<typeof parseCliOptions>;
-  try {
-    options = parseCliOptions(process.argv.slice(2));
-  } catch (error) {
-    if (error instanceof UsageError) {
-      console.error(`sandbox: ${error.message}\n\n${USAGE}`);
-      return 2;
-    }
-    throw error;
-  }
-  if (options === 'help') {
-    console.log(USAGE);
-    return 0;
-  }
+  const cli = readCommandLine('sandbox', USAGE, parseCliOptions);
+  if (!cli.ok) return cli.exitCode;
+  const { options } = cli;
 
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {

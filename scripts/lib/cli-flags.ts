@@ -76,3 +76,30 @@ export function choiceFlag<T extends string>(
 function round(value: number): string {
   return Number.isInteger(value) ? String(value) : value.toFixed(3);
 }
+
+/**
+ * A script's command line, read once: its options, or the exit code once the usage (for `--help`,
+ * 0) or the bad flag with the usage (2) is printed.
+ */
+export function readCommandLine<T>(
+  script: string,
+  usage: string,
+  parse: (argv: readonly string[]) => T | 'help',
+  argv: readonly string[] = process.argv.slice(2),
+): { ok: true; options: T } | { ok: false; exitCode: 0 | 2 } {
+  let options: T | 'help';
+  try {
+    options = parse(argv);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`${script}: ${error.message}\n\n${usage}`);
+      return { ok: false, exitCode: 2 };
+    }
+    throw error;
+  }
+  if (options === 'help') {
+    console.log(usage);
+    return { ok: false, exitCode: 0 };
+  }
+  return { ok: true, options };
+}
