@@ -7,6 +7,7 @@
  */
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
+import { CdnSchema } from './cdn.js';
 import { ConfigError } from './errors.js';
 
 const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
@@ -211,6 +212,8 @@ export const LambdaVpcSchema = z
 export const ConfigSchema = z
   .object({
     lambdaVpc: LambdaVpcSchema.optional(),
+    /** Static assets on CloudFront (domain/cdn.ts); absent, nothing is created. */
+    cdn: CdnSchema.optional(),
     roles: z
       .record(z.string().regex(/^[a-z][a-z0-9-]{0,19}$/, 'expected a lower-case role name'), RoleSchema)
       .refine((roles) => Object.keys(roles).length > 0, { message: 'expected at least one role' }),
