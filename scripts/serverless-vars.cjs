@@ -180,6 +180,13 @@ module.exports.loadBalancerResources = async (ctx) => {
     : ['arn:aws:elasticloadbalancing:none:000000000000:loadbalancer/none'];
 };
 
+/** The CDN's bucket, distribution and DNS records (scripts/serverless/cdn.cjs); none without `cdn`. */
+module.exports.cdnResources = async (ctx) =>
+  require('./serverless/cdn.cjs').cdnResources(
+    await config(ctx),
+    `fleet-pilot-${await stageOf(ctx.resolveVariable)}`,
+  );
+
 /** Roles, for the dashboard and alarms. */
 module.exports.roles = async (ctx) => Object.keys((await config(ctx)).roles);
 
