@@ -1,0 +1,118 @@
+/** The asset CLI's command line: `sync` and its flags, defaults and the errors a bad flag gets. */
+import { parseArgs } from 'node:util';
+
+export interface SyncCliOptions {
+  stage: string | undefined;
+  dir: string;
+  delete: boolean;
+  dryRun: boolean;
+  bucket: string | undefined;
+  distribution: string | undefined;
+  concurrency: number;
+  region: string;
+  pathStyle: boolean;
+}
+
+export const DEFAULT_CONCURRENCY = 8;
+/** The stack's region when neither --region nor AWS_REGION says (serverless.yml's default). */
+export const DEFAULT_REGION = 'us-east-1';
+
+export const USAGE = `usage: npm run assets -- sync --stage STAGE --dir DIR [options]
+
+Uploads the files of DIR that changed to the stage's CDN bucket, then invalidates the changed
+plain (not fingerprinted) names on its CloudFront distribution. The bucket and the distribution
+come from the outputs of the stack fleet-pilot-STAGE.
+
+  --stage STAGE        the deployed stage (stack fleet-pilot-STAGE), e.g. prod
+  --dir DIR            the app's public directory, e.g. ../app/public
+  --delete             delete objects no longer in DIR (after the uploads); without it they are listed
+  --dry-run            show what would be uploaded, deleted and invalidated; change nothing
+  --bucket NAME        the bucket, instead of the stack's CdnBucketName output
+  --distribution ID    the distribution, instead of the stack's CdnDistributionId output
+  --concurrency N      uploads at once, 1-64 (default ${DEFAULT_CONCURRENCY})
+  --region REGION      the stack's region (default: AWS_REGION, else ${DEFAULT_REGION})
+  --path-style         path-style S3 URLs (for S3-compatible servers; also ASSETS_S3_PATH_STYLE=1)
+  -h, --help           this text
+
+Credentials and endpoints come from the usual AWS settings (AWS_PROFILE, AWS_ENDPOINT_URL_S3, ...).
+Exit codes: 0 done, 1 failed (a rerun completes the work), 2 bad flags.`;
+
+/** A bad flag: the message names it; the CLI prints it with the usage and exits 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/**
+ * Parses `sync` and its flags. `env` supplies AWS_REGION and ASSETS_S3_PATH_STYLE.
+ * @returns the options, or `'help'`.
+ * @throws UsageError naming the flag and what was expected.
+ */
+export function parseSyncOptions(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): SyncCliOptions | 'help' {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const { values, positionals } = parsed;
+  if (values.help === true) return 'help';
+  const [command, ...extra] = positionals;
+  if (command === undefined) throw new UsageError('expected a command: sync');
+  if (command !== 'sync') throw new UsageError(`unknown command "${command}" (expected: sync)`);
+  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
+  if (values.dir === undefined || values.dir === '') throw new UsageError('--dir is required');
+  if (values.stage !== undefined && !/^[A-Za-z0-9-]{1,32}$/.test(values.stage)) {
+    throw new UsageError(`--stage "${values.stage}": expected letters, digits and dashes`);
+  }
+  if (values.stage === undefined && values.bucket === undefined) {
+    throw new UsageError('--stage is required (or give --bucket, and --distribution to invalidate)');
+  }
+  return {
+    stage: values.stage,
+    dir: values.dir,
+    delete: values.delete === true,
+    dryRun: values['dry-run'] === true,
+    bucket: nonEmpty('--bucket', values.bucket),
+    distribution: nonEmpty('--distribution', values.distribution),
+    concurrency: concurrencyFlag(values.concurrency),
+    region: values.region ?? env.AWS_REGION ?? DEFAULT_REGION,
+    pathStyle: values['path-style'] === true || env.ASSETS_S3_PATH_STYLE === '1',
+  };
+}
+
+function parse(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    strict: true,
+    allowPositionals: true,
+    options: {
+      stage: { type: 'string' },
+      dir: { type: 'string' },
+      delete: { type: 'boolean' },
+      'dry-run': { type: 'boolean' },
+      bucket: { type: 'string' },
+      distribution: { type: 'string' },
+      concurrency: { type: 'string' },
+      region: { type: 'string' },
+      'path-style': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+
+function nonEmpty(flag: string, value: string | undefined): string | undefined {
+  if (value === '') throw new UsageError(`${flag}: expected a value`);
+  return value;
+}
+
+function concurrencyFlag(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_CONCURRENCY;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 64) {
+    throw new UsageError(`--concurrency "${value}": expected a whole number from 1 to 64`);
+  }
+  return n;
+}
