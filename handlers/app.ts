@@ -89,7 +89,12 @@ export function createApp(parts: AppParts): App {
   });
   return {
     fleet,
-    control: new Control(fleet, { ledger: parts.ledger, clock, compute: parts.compute }),
+    control: new Control(fleet, {
+      ledger: parts.ledger,
+      clock,
+      compute: parts.compute,
+      cdn: parts.config.cdn,
+    }),
     config: parts.config,
   };
 }

@@ -4,6 +4,7 @@
  * repeating the same request while its effect lasts changes nothing.
  */
 
+import { type CdnConfig, cdnAliases } from '../cdn.js';
 import type { ControlCommand } from '../commands.js';
 import { ValidationError } from '../errors.js';
 import { overrideActive, serverAge } from '../planner.js';
@@ -48,13 +49,15 @@ export interface ControlResult {
   /** Human-readable lines: what was done (or would be) and why. */
   messages: string[];
   roles?: RoleStatus[];
+  /** The static-asset CDN, when configured (status only). */
+  cdn?: { domain: string; aliases: string[] };
   converge?: { actions: string[]; blocked: string[]; failed: string[] };
 }
 
 export class Control {
   constructor(
     private readonly fleet: Fleet,
-    private readonly deps: Pick<FleetDeps, 'ledger' | 'clock' | 'compute'>,
+    private readonly deps: Pick<FleetDeps, 'ledger' | 'clock' | 'compute'> & { cdn?: CdnConfig },
   ) {}
 
   /**
@@ -131,7 +134,9 @@ export class Control {
           r.servers.filter((s) => CAPACITY_STATES.has(s.state)).length
         } counted, desired ${r.desired}${r.paused ? ' (PAUSED)' : ''}${r.hold ? ` (hold: ${r.hold})` : ''}`,
     );
-    return { ok: true, action: 'status', dryRun: true, messages, roles };
+    const cdn = this.deps.cdn && { domain: this.deps.cdn.domain, aliases: cdnAliases(this.deps.cdn) };
+    if (cdn) messages.push(`cdn: ${cdn.domain} assets on ${cdn.aliases.join(', ')}`);
+    return { ok: true, action: 'status', dryRun: true, messages, roles, ...(cdn && { cdn }) };
   }
 
   private async setPaused(
