@@ -1,5 +1,8 @@
 /** The asset CLI's command line: `sync` and its flags, defaults and the errors a bad flag gets. */
 import { parseArgs } from 'node:util';
+import { numberFlag, UsageError } from '../lib/cli-flags.js';
+
+export { UsageError };
 
 export interface SyncCliOptions {
   stage: string | undefined;
@@ -37,11 +40,6 @@ come from the outputs of the stack fleet-pilot-STAGE.
 Credentials and endpoints come from the usual AWS settings (AWS_PROFILE, AWS_ENDPOINT_URL_S3, ...).
 Exit codes: 0 done, 1 failed (a rerun completes the work), 2 bad flags.`;
 
-/** A bad flag: the message names it; the CLI prints it with the usage and exits 2. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
-
 /**
  * Parses `sync` and its flags. `env` supplies AWS_REGION and ASSETS_S3_PATH_STYLE.
  * @returns the options, or `'help'`.
@@ -77,7 +75,11 @@ export function parseSyncOptions(
     dryRun: values['dry-run'] === true,
     bucket: nonEmpty('--bucket', values.bucket),
     distribution: nonEmpty('--distribution', values.distribution),
-    concurrency: concurrencyFlag(values.concurrency),
+    concurrency: numberFlag('--concurrency', values.concurrency, DEFAULT_CONCURRENCY, {
+      min: 1,
+      max: 64,
+      integer: true,
+    }),
     region: values.region ?? env.AWS_REGION ?? DEFAULT_REGION,
     pathStyle: values['path-style'] === true || env.ASSETS_S3_PATH_STYLE === '1',
   };
@@ -106,13 +108,4 @@ function parse(argv: readonly string[]) {
 function nonEmpty(flag: string, value: string | undefined): string | undefined {
   if (value === '') throw new UsageError(`${flag}: expected a value`);
   return value;
-}
-
-function concurrencyFlag(value: string | undefined): number {
-  if (value === undefined) return DEFAULT_CONCURRENCY;
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1 || n > 64) {
-    throw new UsageError(`--concurrency "${value}": expected a whole number from 1 to 64`);
-  }
-  return n;
 }

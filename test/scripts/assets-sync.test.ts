@@ -299,7 +299,7 @@ describe('npm run assets -- sync', () => {
     expect(await runAssetsCli(['sync', '--stage', 'prod', '--dir', dir, '--concurrency', '0'], {}, io)).toBe(
       2,
     );
-    expect(out[0]).toContain('--concurrency "0": expected a whole number from 1 to 64');
+    expect(out[0]).toContain('--concurrency: expected an integer from 1 to 64, got 0');
     out.length = 0;
     expect(await runAssetsCli(['push', '--stage', 'prod'], {}, io)).toBe(2);
     expect(out[0]).toContain('unknown command "push"');
