@@ -124,60 +124,11 @@ module.exports.tickRate = async (ctx) => {
   return minutes === 1 ? 'rate(1 minute)' : `rate(${minutes} minutes)`;
 };
 
-/** RunInstances may only use the configured AMIs and launch templates. */
-module.exports.launchResources = async (ctx) => {
-  const cfg = await config(ctx);
-  const resources = new Set();
-  for (const role of Object.values(cfg.roles)) {
-    const { launch } = role;
-    if (launch.imageId)
-      resources.add({ 'Fn::Sub': `arn:\${AWS::Partition}:ec2:\${AWS::Region}::image/${launch.imageId}` });
-    if (launch.launchTemplate?.id) {
-      resources.add({
-        'Fn::Sub': `arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:launch-template/${launch.launchTemplate.id}`,
-      });
-    }
-    if (launch.launchTemplate?.name) {
-      // Launch templates are authorised by id; a name-only template allows any template of the account.
-      resources.add({
-        'Fn::Sub': 'arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:launch-template/*',
-      });
-    }
-    if (launch.launchTemplate) {
-      // A launch template may name its own AMI.
-      resources.add({ 'Fn::Sub': 'arn:${AWS::Partition}:ec2:${AWS::Region}::image/*' });
-    }
-  }
-  return dedupe([...resources]);
-};
-
-/** The instance roles RunInstances may pass to EC2 (none configured: a role that cannot exist). */
-module.exports.passRoleResources = async (ctx) => {
-  const cfg = await config(ctx);
-  const roles = Object.values(cfg.roles)
-    .map((r) => r.launch.instanceRoleArn)
-    .filter((arn) => arn !== undefined);
-  return roles.length > 0
-    ? [...new Set(roles)]
-    : ['arn:aws:iam::000000000000:role/fleet-pilot-no-instance-role'];
-};
-
-/** The configured classic load balancers and target groups (register/deregister only these). */
-module.exports.loadBalancerResources = async (ctx) => {
-  const cfg = await config(ctx);
-  const resources = [];
-  for (const role of Object.values(cfg.roles)) {
-    const lb = role.loadBalancer;
-    if (lb.type === 'classic') {
-      resources.push({
-        'Fn::Sub': `arn:\${AWS::Partition}:elasticloadbalancing:\${AWS::Region}:\${AWS::AccountId}:loadbalancer/${lb.name}`,
-      });
-    }
-    if (lb.type === 'target-group') resources.push(lb.targetGroupArn);
-  }
-  return resources.length > 0
-    ? dedupe(resources)
-    : ['arn:aws:elasticloadbalancing:none:000000000000:loadbalancer/none'];
+/** The functions' IAM statements: EC2 and load-balancer access only to what the config names. */
+module.exports.iamStatements = async (ctx) => {
+  const { iamStatements } = tsx.require('./serverless/iam.ts', __filename);
+  const stack = `${await ctx.resolveVariable('self:service')}-${await stageOf(ctx.resolveVariable)}`;
+  return iamStatements(await config(ctx), stack);
 };
 
 /** The CDN's bucket, distribution and DNS records (scripts/serverless/cdn.cjs); none without `cdn`. */
@@ -189,16 +140,6 @@ module.exports.cdnResources = async (ctx) =>
 
 /** Roles, for the dashboard and alarms. */
 module.exports.roles = async (ctx) => Object.keys((await config(ctx)).roles);
-
-function dedupe(list) {
-  const seen = new Set();
-  return list.filter((item) => {
-    const key = JSON.stringify(item);
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}
 
 /** The functions' VPC settings: health and queue probes reach servers' private addresses. */
 module.exports.vpc = async (ctx) => {

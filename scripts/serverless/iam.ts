@@ -1,0 +1,181 @@
+/**
+ * The functions' IAM statements, built from the validated config: every EC2 and load-balancer
+ * resource the functions may use is one the config names. serverless.yml takes them through
+ * scripts/serverless-vars.cjs (`iamStatements`); test/deploy/iam.test.ts checks them per config.
+ */
+import type { Config } from '../../domain/config.js';
+
+export interface Statement {
+  Sid: string;
+  Effect: 'Allow';
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
+type Sub = { 'Fn::Sub': string };
+const sub = (text: string): Sub => ({ 'Fn::Sub': text });
+const REGION = `arn:\${AWS::Partition}:ec2:\${AWS::Region}`;
+/** An EC2 resource of this account and region; `id` may be `*`. */
+export const ec2Arn = (type: string, id: string): Sub => sub(`${REGION}:\${AWS::AccountId}:${type}/${id}`);
+const imageArn = (id: string): Sub => sub(`${REGION}::image/${id}`);
+
+/** Each value once, in first-seen order (values compared as JSON). */
+export function dedupe<T>(list: readonly T[]): T[] {
+  const seen = new Set<string>();
+  return list.filter((item) => {
+    const key = JSON.stringify(item);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** The statements of the functions' role for the config, in the stack `stack`. */
+export function iamStatements(cfg: Config, stack: string): Statement[] {
+  return [
+    {
+      // Reads cannot be scoped by resource in EC2 and ELB.
+      Sid: 'DescribeFleet',
+      Effect: 'Allow',
+      Action: [
+        'ec2:DescribeInstances',
+        'ec2:DescribeInstanceTypes',
+        'elasticloadbalancing:DescribeInstanceHealth',
+        'elasticloadbalancing:DescribeTargetHealth',
+      ],
+      Resource: '*',
+    },
+    ...runInstances(cfg, stack),
+    {
+      // Instances get only the configured instance roles (config: launch.instanceRoleArn).
+      Sid: 'PassInstanceRole',
+      Effect: 'Allow',
+      Action: 'iam:PassRole',
+      Resource: passRoleResources(cfg),
+      Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
+    },
+    {
+      Sid: 'TagOnlyAtLaunch',
+      Effect: 'Allow',
+      Action: 'ec2:CreateTags',
+      Resource: [ec2Arn('instance', '*'), ec2Arn('volume', '*')],
+      Condition: { StringEquals: { 'ec2:CreateAction': 'RunInstances' } },
+    },
+    {
+      Sid: 'TerminateOwnInstances',
+      Effect: 'Allow',
+      Action: 'ec2:TerminateInstances',
+      Resource: ec2Arn('instance', '*'),
+      Condition: { StringEquals: { 'ec2:ResourceTag/fleet-pilot:stack': stack } },
+    },
+    {
+      // Register/deregister only with the configured load balancers, tagged for this stack.
+      Sid: 'RegisterWithConfiguredLoadBalancers',
+      Effect: 'Allow',
+      Action: [
+        'elasticloadbalancing:RegisterInstancesWithLoadBalancer',
+        'elasticloadbalancing:DeregisterInstancesFromLoadBalancer',
+        'elasticloadbalancing:RegisterTargets',
+        'elasticloadbalancing:DeregisterTargets',
+      ],
+      Resource: loadBalancerResources(cfg),
+      Condition: { StringEquals: { 'aws:ResourceTag/fleet-pilot:stack': stack } },
+    },
+    {
+      Sid: 'Ledger',
+      Effect: 'Allow',
+      Action: [
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:Query',
+      ],
+      Resource: { 'Fn::GetAtt': ['LedgerTable', 'Arn'] },
+    },
+    {
+      Sid: 'FailedInvocations',
+      Effect: 'Allow',
+      Action: 'sqs:SendMessage',
+      Resource: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] },
+    },
+  ];
+}
+
+function runInstances(cfg: Config, stack: string): Statement[] {
+  return [
+    {
+      // New instances and volumes must carry the stack's tag in the request itself.
+      Sid: 'RunTaggedInstances',
+      Effect: 'Allow',
+      Action: 'ec2:RunInstances',
+      Resource: [ec2Arn('instance', '*'), ec2Arn('volume', '*')],
+      Condition: {
+        StringEquals: { 'aws:RequestTag/fleet-pilot:stack': stack },
+        'ForAllValues:StringEquals': {
+          'aws:TagKeys': ['fleet-pilot:stack', 'fleet-pilot:role', 'fleet-pilot:intent', 'Name'],
+        },
+      },
+    },
+    {
+      // Only the configured AMIs / launch templates.
+      Sid: 'RunFromConfiguredImages',
+      Effect: 'Allow',
+      Action: 'ec2:RunInstances',
+      Resource: launchResources(cfg),
+    },
+    {
+      // Network pieces of the account's region.
+      Sid: 'RunInConfiguredNetwork',
+      Effect: 'Allow',
+      Action: 'ec2:RunInstances',
+      Resource: [
+        ec2Arn('subnet', '*'),
+        ec2Arn('security-group', '*'),
+        ec2Arn('network-interface', '*'),
+        ec2Arn('key-pair', '*'),
+      ],
+    },
+  ];
+}
+
+/** RunInstances may only use the configured AMIs and launch templates. */
+function launchResources(cfg: Config): Sub[] {
+  const resources: Sub[] = [];
+  for (const { launch } of Object.values(cfg.roles)) {
+    if (launch.imageId) resources.push(imageArn(launch.imageId));
+    if (launch.launchTemplate?.id) resources.push(ec2Arn('launch-template', launch.launchTemplate.id));
+    // Launch templates are authorised by id; a name-only template allows any template of the account.
+    if (launch.launchTemplate?.name) resources.push(ec2Arn('launch-template', '*'));
+    // A launch template may name its own AMI.
+    if (launch.launchTemplate) resources.push(imageArn('*'));
+  }
+  return dedupe(resources);
+}
+
+/** The instance roles RunInstances may pass to EC2 (none configured: a role that cannot exist). */
+function passRoleResources(cfg: Config): string[] {
+  const roles = Object.values(cfg.roles)
+    .map((r) => r.launch.instanceRoleArn)
+    .filter((arn) => arn !== undefined);
+  return roles.length > 0 ? dedupe(roles) : ['arn:aws:iam::000000000000:role/fleet-pilot-no-instance-role'];
+}
+
+/** The configured classic load balancers and target groups (register/deregister only these). */
+function loadBalancerResources(cfg: Config): (Sub | string)[] {
+  const resources: (Sub | string)[] = [];
+  for (const { loadBalancer: lb } of Object.values(cfg.roles)) {
+    if (lb.type === 'classic') {
+      resources.push(
+        sub(
+          `arn:\${AWS::Partition}:elasticloadbalancing:\${AWS::Region}:\${AWS::AccountId}:loadbalancer/${lb.name}`,
+        ),
+      );
+    }
+    if (lb.type === 'target-group') resources.push(lb.targetGroupArn);
+  }
+  return resources.length > 0
+    ? dedupe(resources)
+    : ['arn:aws:elasticloadbalancing:none:000000000000:loadbalancer/none'];
+}
