@@ -8,7 +8,10 @@
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { CdnSchema } from './cdn.js';
+import { LambdaVpcSchema, LaunchSchema, LoadBalancerSchema } from './config-aws.js';
 import { ConfigError } from './errors.js';
+
+export { LambdaVpcSchema, LaunchSchema, LoadBalancerSchema };
 
 const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
@@ -100,20 +103,6 @@ export const HealthCheckSchema = z
   })
   .strict();
 
-export const LoadBalancerSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('none') }).strict(),
-  z.object({ type: z.literal('classic'), name: z.string().min(1).max(32) }).strict(),
-  z
-    .object({
-      type: z.literal('target-group'),
-      targetGroupArn: z
-        .string()
-        .regex(/^arn:aws[a-z-]*:elasticloadbalancing:/, 'expected a target group ARN'),
-      port: z.number().int().min(1).max(65_535).optional(),
-    })
-    .strict(),
-]);
-
 export const LifecycleSchema = z
   .object({
     /** A server younger than this is never retired. */
@@ -126,52 +115,6 @@ export const LifecycleSchema = z
     retireInLastMinutesOfHour: z.number().int().min(1).max(60),
   })
   .strict();
-
-const awsId = (prefix: string) =>
-  z.string().regex(new RegExp(`^${prefix}-[0-9a-f]{8,17}$`), `expected an id like "${prefix}-0123abcd"`);
-
-export const LaunchSchema = z
-  .object({
-    launchTemplate: z
-      .object({
-        id: awsId('lt').optional(),
-        name: z.string().min(3).max(128).optional(),
-        version: z.string().regex(/^(\$Latest|\$Default|\d+)$/, 'expected $Latest, $Default or a number'),
-      })
-      .strict()
-      .refine((t) => (t.id === undefined) !== (t.name === undefined), {
-        message: 'expected exactly one of id or name',
-      })
-      .optional(),
-    imageId: awsId('ami').optional(),
-    /** Tried in order when EC2 reports no capacity. */
-    instanceTypes: z.array(z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'expected an instance type')),
-    keyName: z.string().min(1).optional(),
-    securityGroupIds: z.array(awsId('sg')),
-    /** Tried in order when EC2 reports no capacity. */
-    subnetIds: z.array(awsId('subnet')),
-    iamInstanceProfileArn: z.string().startsWith('arn:').optional(),
-    /** The IAM role behind the instance profile (here or in the launch template): IAM lets the
-     * functions pass only this role to EC2. */
-    instanceRoleArn: z
-      .string()
-      .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'expected an IAM role ARN')
-      .optional(),
-  })
-  .strict()
-  .refine((l) => l.iamInstanceProfileArn === undefined || l.instanceRoleArn !== undefined, {
-    message: 'expected the role behind iamInstanceProfileArn, so IAM can allow passing it',
-    path: ['instanceRoleArn'],
-  })
-  .refine((l) => l.launchTemplate !== undefined || l.imageId !== undefined, {
-    message: 'expected launchTemplate or imageId',
-    path: ['imageId'],
-  })
-  .refine((l) => l.instanceTypes.length > 0, {
-    // Also with a launch template: the type sets the workers' count (vCPUs) and overrides the template's.
-    message: 'expected at least one instance type',
-    path: ['instanceTypes'],
-  });
 
 export const RoleSchema = z
   .object({
@@ -200,14 +143,6 @@ export const RoleSchema = z
     message: 'expected a queue probe exactly when a demand policy is set',
     path: ['queue'],
   });
-
-/** Where the functions run: health and queue probes reach servers' private addresses. */
-export const LambdaVpcSchema = z
-  .object({
-    subnetIds: z.array(awsId('subnet')).min(1, 'expected at least one subnet'),
-    securityGroupIds: z.array(awsId('sg')).min(1, 'expected at least one security group'),
-  })
-  .strict();
 
 export const ConfigSchema = z
   .object({

@@ -1,0 +1,116 @@
+/**
+ * The config's AWS pieces: launch settings, load balancer and the functions' VPC, with the id, name
+ * and ARN formats AWS accepts. These values become IAM resources, conditions and CloudFormation
+ * `Fn::Sub` strings (scripts/serverless/iam.ts), so each is checked in full: no wildcard, no `${`,
+ * nothing AWS itself would refuse. Part of the config schema in ./config.ts.
+ */
+import { z } from 'zod';
+
+const PARTITION = 'aws(?:-[a-z]+)*';
+const REGION = '[a-z]{2}(?:-[a-z]+)+-\\d+';
+const ACCOUNT = '\\d{12}';
+/** Classic load balancer and target group names: 1–32 alphanumerics and hyphens, no hyphen at either end. */
+const LB_NAME = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?';
+/** IAM role and instance profile names with their optional path. */
+const IAM_PATH_NAME = '[\\w+=,.@/-]{1,512}';
+
+const exactly = (pattern: string) => new RegExp(`^${pattern}$`);
+
+const awsId = (prefix: string) =>
+  z.string().regex(new RegExp(`^${prefix}-[0-9a-f]{8,17}$`), `expected an id like "${prefix}-0123abcd"`);
+
+const classicLoadBalancerName = z
+  .string()
+  .regex(
+    exactly(LB_NAME),
+    'expected a classic load balancer name: 1-32 letters, digits and hyphens, no hyphen first or last',
+  );
+
+const targetGroupArn = z
+  .string()
+  .regex(
+    exactly(`arn:${PARTITION}:elasticloadbalancing:${REGION}:${ACCOUNT}:targetgroup/${LB_NAME}/[0-9a-f]{16}`),
+    'expected a target group ARN like arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<16 hex digits>',
+  );
+
+/** EC2 key pair names are ASCII; IAM names them in the key pair's ARN, where `*`, `?` and `${` would be patterns. */
+const keyPairName = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9 ._+=,@:()-]{1,255}$/,
+    'expected a key pair name: 1-255 letters, digits, spaces and ._+=,@:()-',
+  );
+
+const instanceProfileArn = z
+  .string()
+  .regex(
+    exactly(`arn:${PARTITION}:iam::${ACCOUNT}:instance-profile/${IAM_PATH_NAME}`),
+    'expected an instance profile ARN',
+  );
+
+const roleArn = z
+  .string()
+  .regex(exactly(`arn:${PARTITION}:iam::${ACCOUNT}:role/${IAM_PATH_NAME}`), 'expected an IAM role ARN');
+
+export const LoadBalancerSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('none') }).strict(),
+  z.object({ type: z.literal('classic'), name: classicLoadBalancerName }).strict(),
+  z
+    .object({
+      type: z.literal('target-group'),
+      targetGroupArn,
+      port: z.number().int().min(1).max(65_535).optional(),
+    })
+    .strict(),
+]);
+
+export const LaunchSchema = z
+  .object({
+    launchTemplate: z
+      .object({
+        id: awsId('lt').optional(),
+        name: z
+          .string()
+          .regex(/^[A-Za-z0-9().\-/_]{3,128}$/, 'expected a launch template name')
+          .optional(),
+        version: z.string().regex(/^(\$Latest|\$Default|\d+)$/, 'expected $Latest, $Default or a number'),
+      })
+      .strict()
+      .refine((t) => (t.id === undefined) !== (t.name === undefined), {
+        message: 'expected exactly one of id or name',
+      })
+      .optional(),
+    imageId: awsId('ami').optional(),
+    /** Tried in order when EC2 reports no capacity. */
+    instanceTypes: z.array(z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'expected an instance type')),
+    keyName: keyPairName.optional(),
+    securityGroupIds: z.array(awsId('sg')),
+    /** Tried in order when EC2 reports no capacity. */
+    subnetIds: z.array(awsId('subnet')),
+    iamInstanceProfileArn: instanceProfileArn.optional(),
+    /** The IAM role behind the instance profile (here or in the launch template): IAM lets the
+     * functions pass only this role to EC2. */
+    instanceRoleArn: roleArn.optional(),
+  })
+  .strict()
+  .refine((l) => l.iamInstanceProfileArn === undefined || l.instanceRoleArn !== undefined, {
+    message: 'expected the role behind iamInstanceProfileArn, so IAM can allow passing it',
+    path: ['instanceRoleArn'],
+  })
+  .refine((l) => l.launchTemplate !== undefined || l.imageId !== undefined, {
+    message: 'expected launchTemplate or imageId',
+    path: ['imageId'],
+  })
+  .refine((l) => l.instanceTypes.length > 0, {
+    // Also with a launch template: the type sets the workers' count (vCPUs) and overrides the template's.
+    message: 'expected at least one instance type',
+    path: ['instanceTypes'],
+  });
+
+/** Where the functions run: health and queue probes reach servers' private addresses. */
+export const LambdaVpcSchema = z
+  .object({
+    subnetIds: z.array(awsId('subnet')).min(1, 'expected at least one subnet'),
+    securityGroupIds: z.array(awsId('sg')).min(1, 'expected at least one security group'),
+  })
+  .strict();
