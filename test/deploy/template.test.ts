@@ -169,6 +169,14 @@ describe('resources', () => {
     expect(Object.values(resources).some((r) => r.Type === 'AWS::CloudWatch::Dashboard')).toBe(true);
   });
 
+  it('reserves no concurrency, which accounts with a concurrency quota of 100 or less refuse', () => {
+    const functions = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
+    expect(functions.length).toBe(5);
+    for (const [name, fn] of functions) {
+      expect(fn.Properties.ReservedConcurrentExecutions, name).toBeUndefined();
+    }
+  });
+
   it('sets log retention on every function log group', () => {
     const groups = Object.values(resources).filter((r) => r.Type === 'AWS::Logs::LogGroup');
     expect(groups.length).toBe(5);
