@@ -48,9 +48,13 @@ const instanceProfileArn = z
     'expected an instance profile ARN',
   );
 
-const roleArn = z
+/** `none`: the instances get no role (no instance profile here or in the launch template). */
+const roleArnOrNone = z
   .string()
-  .regex(exactly(`arn:${PARTITION}:iam::${ACCOUNT}:role/${IAM_PATH_NAME}`), 'expected an IAM role ARN');
+  .regex(
+    exactly(`none|arn:${PARTITION}:iam::${ACCOUNT}:role/${IAM_PATH_NAME}`),
+    'expected an IAM role ARN or "none"',
+  );
 
 export const LoadBalancerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('none') }).strict(),
@@ -88,15 +92,24 @@ export const LaunchSchema = z
     /** Tried in order when EC2 reports no capacity. */
     subnetIds: z.array(awsId('subnet')),
     iamInstanceProfileArn: instanceProfileArn.optional(),
-    /** The IAM role behind the instance profile (here or in the launch template): IAM lets the
-     * functions pass only this role to EC2. */
-    instanceRoleArn: roleArn.optional(),
+    /** The IAM role behind the instance profile (here or in the launch template), or `none`: IAM
+     * lets the functions pass only this role to EC2. */
+    instanceRoleArn: roleArnOrNone.optional(),
   })
   .strict()
-  .refine((l) => l.iamInstanceProfileArn === undefined || l.instanceRoleArn !== undefined, {
-    message: 'expected the role behind iamInstanceProfileArn, so IAM can allow passing it',
-    path: ['instanceRoleArn'],
-  })
+  .refine(
+    // A launch template may bring its own instance profile; without its role every launch is refused.
+    (l) =>
+      l.launchTemplate === undefined && l.iamInstanceProfileArn === undefined
+        ? true
+        : l.instanceRoleArn !== undefined &&
+          !(l.iamInstanceProfileArn !== undefined && l.instanceRoleArn === 'none'),
+    {
+      message:
+        'expected the IAM role behind the instance profile (of the launch template or iamInstanceProfileArn), or "none" when the instances get no role',
+      path: ['instanceRoleArn'],
+    },
+  )
   .refine((l) => l.launchTemplate !== undefined || l.imageId !== undefined, {
     message: 'expected launchTemplate or imageId',
     path: ['imageId'],

@@ -158,7 +158,7 @@ function launchResources(cfg: Config): Sub[] {
 function passRoleResources(cfg: Config): string[] {
   const roles = Object.values(cfg.roles)
     .map((r) => r.launch.instanceRoleArn)
-    .filter((arn) => arn !== undefined);
+    .filter((arn): arn is string => arn !== undefined && arn !== 'none');
   return roles.length > 0 ? dedupe(roles) : ['arn:aws:iam::000000000000:role/fleet-pilot-no-instance-role'];
 }
 

@@ -112,6 +112,27 @@ describe('AWS names and ARNs in the config', () => {
     ).toEqual([]);
   });
 
+  it('requires the instance role (or "none") with a launch template, which may bring an instance profile', () => {
+    const launchTemplate = { id: 'lt-0123456789abcdef0', version: '$Latest' };
+    expect(issuesWith({ launch: { launchTemplate } })).toEqual([
+      'roles.app.launch.instanceRoleArn: expected the IAM role behind the instance profile (of the launch template or iamInstanceProfileArn), or "none" when the instances get no role',
+    ]);
+    expect(issuesWith({ launch: { launchTemplate, instanceRoleArn: 'none' } })).toEqual([]);
+    expect(
+      issuesWith({ launch: { launchTemplate, instanceRoleArn: 'arn:aws:iam::123456789012:role/web' } }),
+    ).toEqual([]);
+  });
+
+  it('refuses "none" as the role behind a configured instance profile', () => {
+    const launch = {
+      iamInstanceProfileArn: 'arn:aws:iam::123456789012:instance-profile/web',
+      instanceRoleArn: 'none',
+    };
+    expect(issuesWith({ launch })).toContain(
+      'roles.app.launch.instanceRoleArn: expected the IAM role behind the instance profile (of the launch template or iamInstanceProfileArn), or "none" when the instances get no role',
+    );
+  });
+
   it('never accepts a value that would reach Fn::Sub with a ${ in it', () => {
     const withSubstitution = fc.tuple(fc.string(), fc.string()).map(([a, b]) => `${a}\u0024{${b}`);
     fc.assert(
