@@ -119,11 +119,7 @@ export class Ec2Compute implements Compute {
       // With a template, the template's AMI is the one IAM allows; imageId is not sent alongside it.
       ...(template !== undefined
         ? {
-            LaunchTemplate: {
-              ...(template.id !== undefined ? { LaunchTemplateId: template.id } : {}),
-              ...(template.name !== undefined ? { LaunchTemplateName: template.name } : {}),
-              Version: template.version,
-            },
+            LaunchTemplate: { LaunchTemplateId: template.id, Version: template.version },
           }
         : { ImageId: launch.imageId }),
       ...(instanceType !== undefined ? { InstanceType: instanceType as _InstanceType } : {}),

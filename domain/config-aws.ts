@@ -70,19 +70,20 @@ export const LoadBalancerSchema = z.discriminatedUnion('type', [
 
 export const LaunchSchema = z
   .object({
+    /** Given by id: IAM authorizes launch templates by id, so only the configured ones are allowed. */
     launchTemplate: z
       .object({
-        id: awsId('lt').optional(),
+        id: awsId('lt'),
         name: z
-          .string()
-          .regex(/^[A-Za-z0-9().\-/_]{3,128}$/, 'expected a launch template name')
+          .never({
+            error:
+              "expected the launch template's id instead (IAM allows launch templates by id): " +
+              'aws ec2 describe-launch-templates --launch-template-names <name> shows it',
+          })
           .optional(),
         version: z.string().regex(/^(\$Latest|\$Default|\d+)$/, 'expected $Latest, $Default or a number'),
       })
       .strict()
-      .refine((t) => (t.id === undefined) !== (t.name === undefined), {
-        message: 'expected exactly one of id or name',
-      })
       .optional(),
     imageId: awsId('ami').optional(),
     /** Tried in order when EC2 reports no capacity. */

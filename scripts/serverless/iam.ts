@@ -104,6 +104,12 @@ export function iamStatements(cfg: Config, stack: string): Statement[] {
 }
 
 function runInstances(cfg: Config, stack: string): Statement[] {
+  const launches = Object.values(cfg.roles).map((r) => r.launch);
+  const templates = dedupe(
+    launches.flatMap((l) =>
+      l.launchTemplate !== undefined ? [ec2Arn('launch-template', l.launchTemplate.id)] : [],
+    ),
+  );
   return [
     {
       // New instances and volumes must carry the stack's tag in the request itself.
@@ -119,12 +125,30 @@ function runInstances(cfg: Config, stack: string): Statement[] {
       },
     },
     {
-      // Only the configured AMIs / launch templates.
+      // Only the configured AMIs and launch templates.
       Sid: 'RunFromConfiguredImages',
       Effect: 'Allow',
       Action: 'ec2:RunInstances',
-      Resource: launchResources(cfg),
+      Resource: dedupe([
+        ...launches.flatMap((l) => (l.imageId !== undefined ? [imageArn(l.imageId)] : [])),
+        ...templates,
+      ]),
     },
+    ...(templates.length === 0
+      ? []
+      : [
+          {
+            // What a configured launch template itself names: any AMI, only through that template.
+            Sid: 'RunWithLaunchTemplateResources',
+            Effect: 'Allow' as const,
+            Action: 'ec2:RunInstances',
+            Resource: [imageArn('*')],
+            Condition: {
+              ArnEquals: { 'ec2:LaunchTemplate': templates },
+              Bool: { 'ec2:IsLaunchTemplateResource': 'true' },
+            },
+          },
+        ]),
     {
       // Network pieces of the account's region.
       Sid: 'RunInConfiguredNetwork',
@@ -138,20 +162,6 @@ function runInstances(cfg: Config, stack: string): Statement[] {
       ],
     },
   ];
-}
-
-/** RunInstances may only use the configured AMIs and launch templates. */
-function launchResources(cfg: Config): Sub[] {
-  const resources: Sub[] = [];
-  for (const { launch } of Object.values(cfg.roles)) {
-    if (launch.imageId) resources.push(imageArn(launch.imageId));
-    if (launch.launchTemplate?.id) resources.push(ec2Arn('launch-template', launch.launchTemplate.id));
-    // Launch templates are authorised by id; a name-only template allows any template of the account.
-    if (launch.launchTemplate?.name) resources.push(ec2Arn('launch-template', '*'));
-    // A launch template may name its own AMI.
-    if (launch.launchTemplate) resources.push(imageArn('*'));
-  }
-  return dedupe(resources);
 }
 
 /** The instance roles RunInstances may pass to EC2 (none configured: a role that cannot exist). */

@@ -170,17 +170,6 @@ describe('Ec2Compute.launch', () => {
     }
   });
 
-  it('names the template by name when configured so', async () => {
-    const settings = {
-      stack: 'payroll-prod',
-      roles: {
-        job: { launch: { ...TEMPLATE_LAUNCH, launchTemplate: { name: 'job-servers', version: '3' } } },
-      },
-    };
-    await compute(settings).launch(request({ role: 'job' }));
-    expect(runInput().LaunchTemplate).toEqual({ LaunchTemplateName: 'job-servers', Version: '3' });
-  });
-
   it('lets the request override instance type and subnet (capacity fallback)', async () => {
     await compute().launch(request({ instanceType: 'm5.large', subnetId: 'subnet-4567cdef' }));
     expect(runInput()).toMatchObject({ InstanceType: 'm5.large', SubnetId: 'subnet-4567cdef' });

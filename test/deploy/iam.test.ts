@@ -39,3 +39,40 @@ describe('PassRole', () => {
     ]);
   });
 });
+
+/** The RunInstances statements whose resources mention `fragment`. */
+const runOn = (list: Statement[], fragment: string) =>
+  withAction(list, 'ec2:RunInstances').filter((s) => JSON.stringify(s.Resource).includes(fragment));
+/** An EC2 ARN of the stack's account and region, as Fn::Sub. */
+const arn = (type: string, id: string) => ({
+  'Fn::Sub': `arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:${type}/${id}`,
+});
+const TEMPLATE_ARN = arn('launch-template', 'lt-0123456789abcdef0');
+
+describe('RunInstances with a launch template', () => {
+  const statements = iamStatements(
+    testConfig({
+      roles: {
+        app: { launch: { imageId: null, launchTemplate: TEMPLATE, instanceRoleArn: 'none' } },
+        job: { launch: { imageId: 'ami-0123456789abcdef0' } },
+      },
+    }),
+    STACK,
+  );
+
+  it("allows any image only as the configured template's own", () => {
+    const anyImage = runOn(statements, 'image/*');
+    expect(anyImage.length).toBeGreaterThan(0);
+    for (const s of anyImage) {
+      expect(s.Condition?.ArnEquals?.['ec2:LaunchTemplate']).toEqual([TEMPLATE_ARN]);
+      expect(s.Condition?.Bool?.['ec2:IsLaunchTemplateResource']).toBe('true');
+    }
+  });
+
+  it('allows the configured AMI of a role without a template, and only the configured template', () => {
+    expect(runOn(statements, 'image/ami-0123456789abcdef0')).toHaveLength(1);
+    const templates = runOn(statements, 'launch-template/');
+    expect(JSON.stringify(templates)).toContain('launch-template/lt-0123456789abcdef0');
+    expect(JSON.stringify(templates)).not.toContain('launch-template/*');
+  });
+});

@@ -133,6 +133,13 @@ describe('AWS names and ARNs in the config', () => {
     );
   });
 
+  it('refuses a launch template given by name, saying how to find its id', () => {
+    const launch = { launchTemplate: { name: 'job-servers', version: '3' }, instanceRoleArn: 'none' };
+    expect(issuesWith({ launch }).join('\n')).toMatch(
+      /^roles\.app\.launch\.launchTemplate\.name: expected the launch template's id .*describe-launch-templates/m,
+    );
+  });
+
   it('never accepts a value that would reach Fn::Sub with a ${ in it', () => {
     const withSubstitution = fc.tuple(fc.string(), fc.string()).map(([a, b]) => `${a}\u0024{${b}`);
     fc.assert(
