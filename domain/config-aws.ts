@@ -111,6 +111,15 @@ export const LaunchSchema = z
       path: ['instanceRoleArn'],
     },
   )
+  .refine((l) => l.launchTemplate !== undefined || l.subnetIds.length > 0, {
+    message: 'expected at least one subnet (without a launch template, IAM allows only the listed subnets)',
+    path: ['subnetIds'],
+  })
+  .refine((l) => l.launchTemplate !== undefined || l.securityGroupIds.length > 0, {
+    message:
+      'expected at least one security group (without a launch template, IAM allows only the listed groups)',
+    path: ['securityGroupIds'],
+  })
   .refine((l) => l.launchTemplate !== undefined || l.imageId !== undefined, {
     message: 'expected launchTemplate or imageId',
     path: ['imageId'],

@@ -189,7 +189,12 @@ export function vcpusOf(instanceType: string | undefined): number {
 
 /** Launch settings and DB host are not simulated: placeholders let a document without them validate. */
 const SIM_PLACEHOLDERS = {
-  launch: { imageId: 'ami-00000000', instanceTypes: ['c5.large'], securityGroupIds: [], subnetIds: [] },
+  launch: {
+    imageId: 'ami-00000000',
+    instanceTypes: ['c5.large'],
+    securityGroupIds: ['sg-00000000'],
+    subnetIds: ['subnet-00000000'],
+  },
   dbHost: 'simulated.invalid',
 };
 

@@ -110,19 +110,31 @@ function runInstances(cfg: Config, stack: string): Statement[] {
       l.launchTemplate !== undefined ? [ec2Arn('launch-template', l.launchTemplate.id)] : [],
     ),
   );
+  const stackTag = { 'aws:RequestTag/fleet-pilot:stack': stack };
+  const onlyFleetTags = {
+    'ForAllValues:StringEquals': {
+      'aws:TagKeys': ['fleet-pilot:stack', 'fleet-pilot:role', 'fleet-pilot:intent', 'Name'],
+    },
+  };
   return [
     {
-      // New instances and volumes must carry the stack's tag in the request itself.
+      // New instances must be of a configured type and carry the stack's tag in the request itself.
       Sid: 'RunTaggedInstances',
       Effect: 'Allow',
       Action: 'ec2:RunInstances',
-      Resource: [ec2Arn('instance', '*'), ec2Arn('volume', '*')],
+      Resource: ec2Arn('instance', '*'),
       Condition: {
-        StringEquals: { 'aws:RequestTag/fleet-pilot:stack': stack },
-        'ForAllValues:StringEquals': {
-          'aws:TagKeys': ['fleet-pilot:stack', 'fleet-pilot:role', 'fleet-pilot:intent', 'Name'],
-        },
+        StringEquals: { ...stackTag, 'ec2:InstanceType': dedupe(launches.flatMap((l) => l.instanceTypes)) },
+        ...onlyFleetTags,
       },
+    },
+    {
+      // Their volumes carry the same tags (ec2:InstanceType is not a volume's key).
+      Sid: 'RunTaggedVolumes',
+      Effect: 'Allow',
+      Action: 'ec2:RunInstances',
+      Resource: ec2Arn('volume', '*'),
+      Condition: { StringEquals: stackTag, ...onlyFleetTags },
     },
     {
       // Only the configured AMIs and launch templates.
@@ -138,11 +150,17 @@ function runInstances(cfg: Config, stack: string): Statement[] {
       ? []
       : [
           {
-            // What a configured launch template itself names: any AMI, only through that template.
+            // What a configured launch template itself names (AMI, subnet, security groups, key
+            // pair), only through that template: never the same kinds given in the request.
             Sid: 'RunWithLaunchTemplateResources',
             Effect: 'Allow' as const,
             Action: 'ec2:RunInstances',
-            Resource: [imageArn('*')],
+            Resource: [
+              imageArn('*'),
+              ec2Arn('subnet', '*'),
+              ec2Arn('security-group', '*'),
+              ec2Arn('key-pair', '*'),
+            ],
             Condition: {
               ArnEquals: { 'ec2:LaunchTemplate': templates },
               Bool: { 'ec2:IsLaunchTemplateResource': 'true' },
@@ -150,16 +168,16 @@ function runInstances(cfg: Config, stack: string): Statement[] {
           },
         ]),
     {
-      // Network pieces of the account's region.
+      // The configured network: subnets and security groups, key pairs, the instance's new interface.
       Sid: 'RunInConfiguredNetwork',
       Effect: 'Allow',
       Action: 'ec2:RunInstances',
-      Resource: [
-        ec2Arn('subnet', '*'),
-        ec2Arn('security-group', '*'),
+      Resource: dedupe([
+        ...launches.flatMap((l) => l.subnetIds.map((id) => ec2Arn('subnet', id))),
+        ...launches.flatMap((l) => l.securityGroupIds.map((id) => ec2Arn('security-group', id))),
+        ...launches.flatMap((l) => (l.keyName !== undefined ? [ec2Arn('key-pair', l.keyName)] : [])),
         ec2Arn('network-interface', '*'),
-        ec2Arn('key-pair', '*'),
-      ],
+      ]),
     },
   ];
 }

@@ -69,6 +69,15 @@ describe('RunInstances with a launch template', () => {
     }
   });
 
+  it("allows a template's own subnets, security groups and key pair only through that template", () => {
+    for (const type of ['subnet', 'security-group', 'key-pair']) {
+      const any = runOn(statements, `${type}/*`);
+      expect(any, type).toHaveLength(1);
+      expect(any[0]?.Condition?.ArnEquals?.['ec2:LaunchTemplate']).toEqual([TEMPLATE_ARN]);
+      expect(any[0]?.Condition?.Bool?.['ec2:IsLaunchTemplateResource']).toBe('true');
+    }
+  });
+
   it('allows the configured AMI of a role without a template, and only the configured template', () => {
     expect(runOn(statements, 'image/ami-0123456789abcdef0')).toHaveLength(1);
     const templates = runOn(statements, 'launch-template/');

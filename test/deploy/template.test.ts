@@ -39,12 +39,28 @@ describe('IAM', () => {
   });
 
   it('lets RunInstances create instances and volumes only with the stack tag in the request', () => {
-    const onInstances = withAction('ec2:RunInstances').filter((s) =>
+    for (const resource of ['instance/*', 'volume/*']) {
+      const creating = withAction('ec2:RunInstances').filter((s) =>
+        JSON.stringify(s.Resource).includes(resource),
+      );
+      expect(creating, resource).toHaveLength(1);
+      expect(creating[0]?.Condition?.StringEquals?.['aws:RequestTag/fleet-pilot:stack']).toBe(STACK);
+    }
+  });
+
+  it('lets RunInstances create instances only of the configured types', () => {
+    const instances = withAction('ec2:RunInstances').filter((s) =>
       JSON.stringify(s.Resource).includes('instance/*'),
     );
-    expect(onInstances).toHaveLength(1);
-    expect(onInstances[0]?.Condition?.StringEquals?.['aws:RequestTag/fleet-pilot:stack']).toBe(STACK);
-    expect(JSON.stringify(onInstances[0]?.Resource)).toContain('volume/*');
+    expect(instances[0]?.Condition?.StringEquals?.['ec2:InstanceType']).toEqual(['c5.large', 'm5.large']);
+  });
+
+  it('lets RunInstances use only the configured subnets, security groups and key pair', () => {
+    const run = JSON.stringify(withAction('ec2:RunInstances').map((s) => s.Resource));
+    const named = (type: string) => [...run.matchAll(new RegExp(`:${type}/([^"]+)"`, 'g'))].map((m) => m[1]);
+    expect(named('subnet')).toEqual(['subnet-0a1b2c3d4e5f60718', 'subnet-0f1e2d3c4b5a69788']);
+    expect(named('security-group')).toEqual(['sg-0a1b2c3d4e5f60718']);
+    expect(named('key-pair')).toEqual(['smallpayroll']);
   });
 
   it('lets RunInstances use only the configured AMIs', () => {

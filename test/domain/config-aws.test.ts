@@ -140,6 +140,19 @@ describe('AWS names and ARNs in the config', () => {
     );
   });
 
+  it('requires subnets and security groups without a launch template: IAM allows only the listed ones', () => {
+    expect(issuesWith({ launch: { subnetIds: [], securityGroupIds: [] } })).toEqual([
+      'roles.app.launch.subnetIds: expected at least one subnet (without a launch template, IAM allows only the listed subnets)',
+      'roles.app.launch.securityGroupIds: expected at least one security group (without a launch template, IAM allows only the listed groups)',
+    ]);
+    const launchTemplate = { id: 'lt-0123456789abcdef0', version: '$Latest' };
+    expect(
+      issuesWith({
+        launch: { launchTemplate, instanceRoleArn: 'none', subnetIds: [], securityGroupIds: [] },
+      }),
+    ).toEqual([]);
+  });
+
   it('never accepts a value that would reach Fn::Sub with a ${ in it', () => {
     const withSubstitution = fc.tuple(fc.string(), fc.string()).map(([a, b]) => `${a}\u0024{${b}`);
     fc.assert(
