@@ -56,6 +56,16 @@ const roleArnOrNone = z
     'expected an IAM role ARN or "none"',
   );
 
+/** A key itself (IAM cannot scope to an alias): a key id, or a multi-Region key's `mrk-` id. */
+const kmsKeyArn = z
+  .string()
+  .regex(
+    exactly(
+      `arn:${PARTITION}:kms:${REGION}:${ACCOUNT}:key/(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})`,
+    ),
+    'expected a KMS key ARN like arn:aws:kms:<region>:<account>:key/<key id> (not an alias)',
+  );
+
 export const LoadBalancerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('none') }).strict(),
   z.object({ type: z.literal('classic'), name: classicLoadBalancerName }).strict(),
@@ -96,6 +106,9 @@ export const LaunchSchema = z
     /** The IAM role behind the instance profile (here or in the launch template), or `none`: IAM
      * lets the functions pass only this role to EC2. */
     instanceRoleArn: roleArnOrNone.optional(),
+    /** Customer managed keys of the instances' EBS volumes (encrypted AMI snapshots, the account's
+     * default EBS key, or a key the launch template names): EC2 may use them for these volumes. */
+    kmsKeyArns: z.array(kmsKeyArn).optional(),
   })
   .strict()
   .refine(

@@ -55,6 +55,7 @@ export function iamStatements(cfg: Config, stack: string): Statement[] {
       Resource: passRoleResources(cfg),
       Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
     },
+    ...ebsKeys(cfg),
     {
       Sid: 'TagOnlyAtLaunch',
       Effect: 'Allow',
@@ -178,6 +179,39 @@ function runInstances(cfg: Config, stack: string): Statement[] {
         ...launches.flatMap((l) => (l.keyName !== undefined ? [ec2Arn('key-pair', l.keyName)] : [])),
         ec2Arn('network-interface', '*'),
       ]),
+    },
+  ];
+}
+
+/**
+ * The configured customer managed KMS keys of encrypted volumes, used only by EC2 on the functions'
+ * behalf (kms:ViaService); grants only for EC2 itself (kms:GrantIsForAWSResource). These are the
+ * permissions the EBS user guide lists for launching with encrypted volumes.
+ */
+function ebsKeys(cfg: Config): Statement[] {
+  const keys = dedupe(Object.values(cfg.roles).flatMap((r) => r.launch.kmsKeyArns ?? []));
+  if (keys.length === 0) return [];
+  const viaEc2 = { 'kms:ViaService': sub(`ec2.\${AWS::Region}.amazonaws.com`) };
+  return [
+    {
+      Sid: 'EncryptVolumesWithConfiguredKeys',
+      Effect: 'Allow',
+      Action: [
+        'kms:Decrypt',
+        'kms:DescribeKey',
+        'kms:GenerateDataKeyWithoutPlaintext',
+        'kms:ReEncryptFrom',
+        'kms:ReEncryptTo',
+      ],
+      Resource: keys,
+      Condition: { StringEquals: viaEc2 },
+    },
+    {
+      Sid: 'GrantConfiguredKeysToEc2',
+      Effect: 'Allow',
+      Action: 'kms:CreateGrant',
+      Resource: keys,
+      Condition: { StringEquals: viaEc2, Bool: { 'kms:GrantIsForAWSResource': 'true' } },
     },
   ];
 }

@@ -85,3 +85,34 @@ describe('RunInstances with a launch template', () => {
     expect(JSON.stringify(templates)).not.toContain('launch-template/*');
   });
 });
+
+describe('KMS keys for encrypted EBS volumes', () => {
+  const KEY = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+  const kms = (list: Statement[]) => list.filter((s) => actions(s).some((a) => a.startsWith('kms:')));
+
+  it('grants nothing on KMS when no key is configured', () => {
+    expect(kms(statementsFor({}))).toEqual([]);
+  });
+
+  it('lets EC2 use the configured keys for the volumes it creates, and create grants only for itself', () => {
+    const statements = kms(statementsFor({ kmsKeyArns: [KEY] }));
+    const grant = statements.filter((s) => actions(s).includes('kms:CreateGrant'));
+    expect(grant).toHaveLength(1);
+    expect(actions(grant[0] as Statement)).toEqual(['kms:CreateGrant']);
+    expect(grant[0]?.Condition?.Bool?.['kms:GrantIsForAWSResource']).toBe('true');
+    expect(statements.flatMap(actions).sort()).toEqual([
+      'kms:CreateGrant',
+      'kms:Decrypt',
+      'kms:DescribeKey',
+      'kms:GenerateDataKeyWithoutPlaintext',
+      'kms:ReEncryptFrom',
+      'kms:ReEncryptTo',
+    ]);
+    for (const s of statements) {
+      expect(s.Resource).toEqual([KEY]);
+      expect(s.Condition?.StringEquals?.['kms:ViaService']).toEqual({
+        'Fn::Sub': `ec2.\${AWS::Region}.amazonaws.com`,
+      });
+    }
+  });
+});

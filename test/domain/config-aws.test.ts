@@ -91,11 +91,14 @@ describe('AWS names and ARNs in the config', () => {
     ['imageId', 'ami-*', 'expected an id like "ami-0123abcd"'],
     ['iamInstanceProfileArn', 'arn:aws:iam::123456789012:role/web', 'expected an instance profile ARN'],
     ['iamInstanceProfileArn', 'arn:', 'expected an instance profile ARN'],
+    ['kmsKeyArns', ['arn:aws:kms:us-east-1:123456789012:alias/ebs'], 'expected a KMS key ARN'],
+    ['kmsKeyArns', ['arn:aws:kms:us-east-1:123456789012:key/*'], 'expected a KMS key ARN'],
+    ['kmsKeyArns', ['1234abcd-12ab-34cd-56ef-1234567890ab'], 'expected a KMS key ARN'],
   ])('refuses launch.%s %s', (key, value, message) => {
     const launch = { [key]: value, instanceRoleArn: 'arn:aws:iam::123456789012:role/web' };
     const issues = issuesWith({ launch });
     expect(
-      issues.some((line) => line.startsWith(`roles.app.launch.${key}: ${message}`)),
+      issues.some((line) => new RegExp(`^roles\\.app\\.launch\\.${key}(\\[0\\])?: ${message}`).test(line)),
       issues.join('\n'),
     ).toBe(true);
   });
@@ -107,6 +110,10 @@ describe('AWS names and ARNs in the config', () => {
           keyName: 'payroll key (2010).v2',
           iamInstanceProfileArn: 'arn:aws:iam::123456789012:instance-profile/servers/web',
           instanceRoleArn: 'arn:aws:iam::123456789012:role/servers/web',
+          kmsKeyArns: [
+            'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+            'arn:aws:kms:us-east-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab',
+          ],
         },
       }),
     ).toEqual([]);
