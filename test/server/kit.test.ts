@@ -135,6 +135,16 @@ describe('fleet-pilot-deploy', () => {
     expect(readdirSync(join(kit.root, 'srv/app')).sort()).toEqual(['current', 'releases', 'shared']);
   });
 
+  it('keeps deploy order and the newest KEEP_RELEASES when every deploy lands in one second', () => {
+    // A frozen clock: each id after the first continues the newest release's numbering, so an id
+    // freed by pruning never comes back to sort before the releases kept.
+    const deploys = `date() { echo 20260301120000; }; export -f date
+      for i in 1 2 3 4 5; do ${join(kit.root, DEPLOY)} 2>/dev/null || exit 1; done`;
+    expect(kit.run('bash', ['-c', deploys]).status).toBe(0);
+    expect(releases()).toEqual(['20260301120000-0003', '20260301120000-0004']);
+    expect(current()).toBe('releases/20260301120000-0004');
+  });
+
   it('replaces current by a rename: a reader never finds it missing during deploys', () => {
     expect(kit.runKit(DEPLOY).status).toBe(0);
     const link = join(kit.root, 'srv/app/current');
