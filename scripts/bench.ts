@@ -3,11 +3,54 @@
  * function's bundle size and cold init. Prints tables and writes out/bench.json. Figures are
  * reported as ratios against a baseline measured in the same run; nothing here is a pass/fail test.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { benchHandlers, buildAppProbe } from './lib/bench-handlers.js';
 import { benchPolicies, policyRatios } from './lib/bench-policies.js';
 import { benchTick } from './lib/bench-tick.js';
+
+const PARTS = ['policies', 'tick', 'handlers'] as const;
+type Part = (typeof PARTS)[number];
+
+const HELP = `usage: npm run bench -- [--only ${PARTS.join(',')}] [--out DIR]
+
+  --only LIST   run only these parts, comma-separated (default: all)
+                policies  every reference trace (scripts/traces/*.csv) x every policy, plus the
+                          bound (max servers all day); ratios against seed-2010 of the same run
+                tick      one steady-state converge on the fake cloud at 10, 100 and 1,000 instances
+                handlers  each function's bundle size and cold init
+  --out DIR     where bench.json goes (default: out)
+  --help        this text
+
+See docs/benchmark.md.`;
+
+class UsageError extends Error {}
+
+function parseCli(argv: string[]): { parts: Set<Part>; out: string } | 'help' {
+  let values: { only?: string; out?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: { only: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean' } },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const unknown = /Unknown option '([^']+)'/.exec(message);
+    throw new UsageError(unknown === null ? message : `unknown flag ${unknown[1]} (see --help)`);
+  }
+  if (values.help === true) return 'help';
+  const parts = new Set<Part>();
+  for (const name of (values.only ?? PARTS.join(',')).split(',').map((p) => p.trim())) {
+    if (!(PARTS as readonly string[]).includes(name)) {
+      throw new UsageError(`--only: "${name}" is not a part (parts: ${PARTS.join(', ')})`);
+    }
+    parts.add(name as Part);
+  }
+  return { parts, out: resolve(values.out ?? 'out') };
+}
 
 function table(rows: Record<string, unknown>[]): string {
   if (rows.length === 0) return '(none)';
@@ -20,46 +63,64 @@ function table(rows: Record<string, unknown>[]): string {
   return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }
 
-function argValue(flag: string): string | undefined {
-  const at = process.argv.indexOf(flag);
-  return at >= 0 ? process.argv[at + 1] : undefined;
-}
-
-async function main(): Promise<void> {
-  const out = resolve(argValue('--out') ?? 'out');
+async function main(argv: string[]): Promise<void> {
+  const cli = parseCli(argv);
+  if (cli === 'help') {
+    console.log(HELP);
+    return;
+  }
+  const { parts, out } = cli;
   mkdirSync(out, { recursive: true });
   const started = Date.now();
-
-  console.log('policies: replaying the reference traces…');
-  const policies = await benchPolicies();
-  const ratios = policyRatios(policies);
-  console.log(table(policies as unknown as Record<string, unknown>[]));
-  console.log('\ndefault vs seed-2010 (targets: p95 ratio <= 0.5, instance-hours ratio <= 1.0)');
-  console.log(table(ratios as unknown as Record<string, unknown>[]));
-
-  console.log('\ntick: one steady-state converge on the fake cloud…');
-  const tick = await benchTick();
-  console.log(table(tick as unknown as Record<string, unknown>[]));
-
-  console.log('\nhandlers: bundling and cold-starting each function…');
-  await buildAppProbe(join(out, 'bench'));
-  const handlers = await benchHandlers(join(out, 'bench'));
-  console.log(table(handlers as unknown as Record<string, unknown>[]));
-
-  const report = {
+  // Parts not run this time keep their figures from the last run.
+  const file = join(out, 'bench.json');
+  const previous = existsSync(file)
+    ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>)
+    : {};
+  const report: Record<string, unknown> = {
+    ...previous,
     generatedAt: new Date().toISOString(),
     node: process.version,
-    durationS: Math.round((Date.now() - started) / 1000),
-    policies,
-    policyRatios: ratios,
-    tick,
-    handlers,
   };
-  writeFileSync(join(out, 'bench.json'), `${JSON.stringify(report, null, 2)}\n`);
-  console.log(`\nwrote ${join(out, 'bench.json')}`);
+
+  if (parts.has('policies')) {
+    console.log('policies: replaying the reference traces through the converge service…');
+    const policies = await benchPolicies();
+    const ratios = policyRatios(policies);
+    console.log(table(policies as unknown as Record<string, unknown>[]));
+    console.log(
+      '\nagainst seed-2010 of the same run (default targets: p95 ratio <= 0.5, instance-hours ratio <= 1.0)',
+    );
+    console.log(table(ratios as unknown as Record<string, unknown>[]));
+    report.policies = policies;
+    report.policyRatios = ratios;
+  }
+
+  if (parts.has('tick')) {
+    console.log('\ntick: one steady-state converge on the fake cloud…');
+    const tick = await benchTick();
+    console.log(table(tick as unknown as Record<string, unknown>[]));
+    report.tick = tick;
+  }
+
+  if (parts.has('handlers')) {
+    console.log('\nhandlers: bundling and cold-starting each function…');
+    await buildAppProbe(join(out, 'bench'));
+    const handlers = await benchHandlers(join(out, 'bench'));
+    console.log(table(handlers as unknown as Record<string, unknown>[]));
+    report.handlers = handlers;
+  }
+
+  report.durationS = Math.round((Date.now() - started) / 1000);
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`\nwrote ${file}`);
 }
 
-main().catch((error: unknown) => {
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof UsageError) {
+    console.error(`bench: ${error.message}`);
+    process.exit(2);
+  }
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);
 });

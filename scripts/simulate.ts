@@ -4,32 +4,48 @@
  *   npm run simulate -- --trace FILE.csv --policy NAME [--config FILE] [--seed N]
  *                       [--launch-delay MIN-MAX|S] --out DIR
  *
- * Replays the trace through the real planner (or the 2010 script, `seed-2010`), prints a short
- * summary and writes DIR/summary.json and DIR/timeline.svg. Bad input exits 2 with a message that
- * names the flag, the config key or the trace line. Offline and in-process.
+ * Replays the trace through the real converge service on the fake cloud (or the 2010 script,
+ * `seed-2010`), prints a short summary and writes DIR/summary.json and DIR/timeline.svg. `--help`
+ * prints the usage. Bad input exits 2 with a message that names the flag, the config key or the
+ * trace line. Offline and in-process.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../domain/errors.js';
+import { readTrace, TraceError } from './lib/trace.js';
 import {
   DEFAULT_LAUNCH_DELAY,
   DEFAULT_SEED,
+  formatSummary,
   isPolicyName,
   type LaunchDelay,
   POLICY_NAMES,
   type PolicyName,
-  type SimulationSummary,
   simulate,
   simulationRole,
   timelineSvg,
-} from './lib/simulator.js';
-import { readTrace, TraceError } from './lib/trace.js';
+} from './sim/index.js';
 
 class UsageError extends Error {}
 
 const USAGE =
-  'usage: npm run simulate -- --trace FILE.csv --policy NAME [--config FILE] [--seed N] [--launch-delay MIN-MAX] --out DIR';
+  'usage: npm run simulate -- --trace FILE.csv --policy NAME [--config FILE] [--seed N] [--launch-delay MIN-MAX|S] --out DIR';
+
+const HELP = `${USAGE}
+
+Replays a job trace (CSV: arrival_s,service_s) with one policy and reports job waits and cost.
+
+  --trace FILE.csv       the job trace (required)
+  --policy NAME          ${POLICY_NAMES.join(' | ')} (required); seed-2010 is the 2010 cron script,
+                         the others run the real converge service on the fake cloud
+  --config FILE          a config document (JSON) merged over the defaults; its job role is simulated
+  --seed N               seeds the launch delays (default ${DEFAULT_SEED}): the k-th launch gets the same delay under every policy
+  --launch-delay MIN-MAX launch-to-healthy delay in seconds, uniform (default ${DEFAULT_LAUNCH_DELAY.kind === 'uniform' ? `${DEFAULT_LAUNCH_DELAY.minS}-${DEFAULT_LAUNCH_DELAY.maxS}` : ''}), or S for a fixed delay
+  --out DIR              where summary.json and timeline.svg go (required)
+  --help                 this text
+
+See docs/benchmark.md.`;
 
 interface Args {
   trace: string;
@@ -40,8 +56,8 @@ interface Args {
   out: string;
 }
 
-function parseCliArgs(argv: string[]): Args {
-  let values: Record<string, string | undefined>;
+function parseCliArgs(argv: string[]): Args | 'help' {
+  let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
       args: argv,
@@ -52,15 +68,21 @@ function parseCliArgs(argv: string[]): Args {
         seed: { type: 'string' },
         'launch-delay': { type: 'string' },
         out: { type: 'string' },
+        help: { type: 'boolean' },
       },
       strict: true,
       allowPositionals: false,
-    }) as { values: Record<string, string | undefined> });
+    }) as { values: Record<string, string | boolean | undefined> });
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    throw new UsageError(unknownFlag(error));
   }
-  const required = (flag: string): string => {
+  if (values.help === true) return 'help';
+  const text = (flag: string): string | undefined => {
     const value = values[flag];
+    return typeof value === 'string' ? value : undefined;
+  };
+  const required = (flag: string): string => {
+    const value = text(flag);
     if (value === undefined || value === '') throw new UsageError(`--${flag} is required`);
     return value;
   };
@@ -73,12 +95,20 @@ function parseCliArgs(argv: string[]): Args {
   const args: Args = {
     trace,
     policy,
-    seed: parseSeed(values.seed),
-    launchDelay: parseLaunchDelay(values['launch-delay']),
+    seed: parseSeed(text('seed')),
+    launchDelay: parseLaunchDelay(text('launch-delay')),
     out,
   };
-  if (values.config !== undefined) args.config = values.config;
+  const config = text('config');
+  if (config !== undefined) args.config = config;
   return args;
+}
+
+/** parseArgs' messages, with the unknown flag named first. */
+function unknownFlag(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const unknown = /Unknown option '([^']+)'/.exec(message);
+  return unknown === null ? message : `unknown flag ${unknown[1]} (see --help)`;
 }
 
 function parseSeed(raw: string | undefined): number {
@@ -124,23 +154,12 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function describeDelay(delay: LaunchDelay): string {
-  return delay.kind === 'fixed' ? `${delay.seconds} s` : `${delay.minS}-${delay.maxS} s uniform`;
-}
-
-function formatSummary(trace: string, s: SimulationSummary): string {
-  const minutes = (seconds: number) => `${(seconds / 60).toFixed(1)} min`;
-  return [
-    `${trace} with policy ${s.policy} (seed ${s.seed}, launch delay ${describeDelay(s.launchDelay)})`,
-    `  jobs ${s.jobs} over ${s.simulatedHours.toFixed(1)} h; ${s.permanentServers} permanent server(s), at most ${s.maxServers}, ${s.workersPerServer} workers each`,
-    `  wait p50 ${minutes(s.waitP50S)}, p95 ${minutes(s.waitP95S)}, max ${minutes(s.waitMaxS)}`,
-    `  instance-hours ${s.instanceHours.toFixed(2)} per-second (${s.instanceHoursHourly} hourly)`,
-    `  launches ${s.launches}, retirements ${s.retirements}${s.requeuedJobs > 0 ? `, jobs cut off and re-run ${s.requeuedJobs}` : ''}${s.failedBoots > 0 ? `, failed boots ${s.failedBoots}` : ''}`,
-  ].join('\n');
-}
-
 async function main(argv: string[]): Promise<void> {
   const args = parseCliArgs(argv);
+  if (args === 'help') {
+    console.log(HELP);
+    return;
+  }
   const document = args.config === undefined ? {} : await loadConfigDocument(args.config);
   let role: ReturnType<typeof simulationRole>;
   try {
@@ -150,7 +169,7 @@ async function main(argv: string[]): Promise<void> {
     throw new UsageError(`--config ${args.config ?? '(defaults)'}: ${describe(error)}`);
   }
   const jobs = await readTrace(args.trace);
-  const result = simulate({
+  const result = await simulate({
     jobs,
     policy: args.policy,
     role,

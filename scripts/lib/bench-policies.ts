@@ -1,7 +1,9 @@
 /**
  * The `policies` part of `npm run bench`: every reference trace in scripts/traces/ replayed with
  * every policy under the same permanent capacity, maximum server count, launch delays (same seed)
- * and billing rule, and the ratios of fleet-pilot's `default` to the 2010 script.
+ * and billing rule, plus a `bound` row per trace: the role's maximum servers in service all day
+ * (run by the same converge service with the schedule floor at the maximum), the lowest wait the
+ * ceiling allows. `gapClosed` places a policy between the 2010 script (0) and that bound (1).
  *
  * Target (a benchmark figure, not a test): on every trace `default` has p95 wait <= 0.5x
  * `seed-2010`'s at <= 1.0x its instance-hours (per-second billing).
@@ -9,7 +11,15 @@
 import { readdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_LAUNCH_DELAY, DEFAULT_SEED, POLICY_NAMES, simulate } from './simulator.js';
+import type { RoleConfig } from '../../domain/config.js';
+import {
+  DEFAULT_LAUNCH_DELAY,
+  DEFAULT_SEED,
+  defaultRole,
+  POLICY_NAMES,
+  type PolicySpec,
+  simulate,
+} from '../sim/index.js';
 import { readTrace } from './trace.js';
 
 export interface PolicyBenchRow {
@@ -21,62 +31,96 @@ export interface PolicyBenchRow {
   instanceHours: number;
   instanceHoursHourly: number;
   launches: number;
+  /** (seed-2010 p95 - p95) / (seed-2010 p95 - bound p95); null when the bound is no better. */
+  gapClosed: number | null;
+  /** Wall time of this simulation. */
+  simulationMs: number;
 }
 
 export interface PolicyRatio {
   trace: string;
-  /** default p95 wait / seed-2010 p95 wait (target <= 0.5). */
+  policy: string;
+  /** p95 wait / seed-2010 p95 wait (target for `default`: <= 0.5). */
   p95Ratio: number;
-  /** default instance-hours / seed-2010 instance-hours, per-second billing (target <= 1.0). */
+  /** instance-hours / seed-2010 instance-hours, per-second billing (target for `default`: <= 1.0). */
   instanceHoursRatio: number;
 }
 
 /** Where the committed reference traces live. */
 export const REFERENCE_TRACES_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'traces');
 
-/** Runs every reference trace with every policy, in trace then policy order. */
+export const BOUND_POLICY = 'bound';
+
+/** The role at its ceiling all day: floor and minimum at `max`, on every day and hour. */
+export function boundRole(role: RoleConfig): RoleConfig {
+  return { ...role, min: role.max, schedule: { ...role.schedule, baseline: role.max, windows: [] } };
+}
+
+/** Runs every reference trace with every policy and the bound, in trace then policy order. */
 export async function benchPolicies(
-  options: { seed?: number; tracesDir?: string } = {},
+  options: { seed?: number; tracesDir?: string; progress?: (line: string) => void } = {},
 ): Promise<PolicyBenchRow[]> {
   const dir = options.tracesDir ?? REFERENCE_TRACES_DIR;
   const files = (await readdir(dir)).filter((f) => f.endsWith('.csv')).sort();
+  const role = defaultRole();
+  const policies: [string, PolicySpec][] = [
+    ...POLICY_NAMES.map((name): [string, PolicySpec] => [name, name]),
+    [BOUND_POLICY, { name: BOUND_POLICY, role: boundRole(role) }],
+  ];
   const rows: PolicyBenchRow[] = [];
   for (const file of files) {
     const jobs = await readTrace(join(dir, file));
-    for (const policy of POLICY_NAMES) {
-      const { summary } = simulate({
+    const trace = basename(file, '.csv');
+    const traceRows: PolicyBenchRow[] = [];
+    for (const [name, policy] of policies) {
+      const started = performance.now();
+      const { summary } = await simulate({
         jobs,
         policy,
         seed: options.seed ?? DEFAULT_SEED,
         launchDelay: DEFAULT_LAUNCH_DELAY,
       });
-      rows.push({
-        trace: basename(file, '.csv'),
-        policy,
+      const simulationMs = Math.round(performance.now() - started);
+      options.progress?.(`  ${trace} ${name}: ${simulationMs} ms`);
+      traceRows.push({
+        trace,
+        policy: name,
         waitP50S: summary.waitP50S,
         waitP95S: summary.waitP95S,
         waitMaxS: summary.waitMaxS,
         instanceHours: summary.instanceHours,
         instanceHoursHourly: summary.instanceHoursHourly,
         launches: summary.launches,
+        gapClosed: null,
+        simulationMs,
       });
     }
+    rows.push(...withGapClosed(traceRows));
   }
   return rows;
 }
 
-/** `default` against `seed-2010`, per trace (traces missing either policy are left out). */
+/** Fills `gapClosed` for one trace's rows from its seed-2010 and bound rows. */
+export function withGapClosed(rows: readonly PolicyBenchRow[]): PolicyBenchRow[] {
+  const seed = rows.find((r) => r.policy === 'seed-2010')?.waitP95S;
+  const bound = rows.find((r) => r.policy === BOUND_POLICY)?.waitP95S;
+  return rows.map((row) => {
+    if (seed === undefined || bound === undefined || seed <= bound) return { ...row, gapClosed: null };
+    return { ...row, gapClosed: Math.round(((seed - row.waitP95S) / (seed - bound)) * 1000) / 1000 };
+  });
+}
+
+/** Every policy against `seed-2010` of the same trace (traces without it are left out). */
 export function policyRatios(rows: readonly PolicyBenchRow[]): PolicyRatio[] {
-  const traces = [...new Set(rows.map((r) => r.trace))];
   const out: PolicyRatio[] = [];
-  for (const trace of traces) {
-    const seed = rows.find((r) => r.trace === trace && r.policy === 'seed-2010');
-    const ours = rows.find((r) => r.trace === trace && r.policy === 'default');
-    if (seed === undefined || ours === undefined) continue;
+  for (const row of rows) {
+    const seed = rows.find((r) => r.trace === row.trace && r.policy === 'seed-2010');
+    if (seed === undefined || row === seed) continue;
     out.push({
-      trace,
-      p95Ratio: ratio(ours.waitP95S, seed.waitP95S),
-      instanceHoursRatio: ratio(ours.instanceHours, seed.instanceHours),
+      trace: row.trace,
+      policy: row.policy,
+      p95Ratio: ratio(row.waitP95S, seed.waitP95S),
+      instanceHoursRatio: ratio(row.instanceHours, seed.instanceHours),
     });
   }
   return out;

@@ -10,12 +10,10 @@ import { mkdir } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DateTime } from 'luxon';
 import { createLedgerTable, DynamoDbLedger, ledgerDocumentClient } from '../../adapters/dynamodb-ledger.js';
-import { HttpHealthProbe } from '../../adapters/http-health-probe.js';
-import { HttpQueueProbe } from '../../adapters/http-queue-probe.js';
 import { MemoryLedger } from '../../adapters/memory-ledger.js';
 import type { Config } from '../../domain/config.js';
 import type { Clock, Ledger } from '../../domain/ports.js';
-import { createApp } from '../../handlers/app.js';
+import type { App } from '../../handlers/app.js';
 import { runInstanceState } from '../../handlers/instance-state.js';
 import { freePort, javaAvailable, localDynamoClient, startDynamoDbLocal } from '../lib/dynamodb-local.js';
 import { seededRandom } from '../lib/random.js';
@@ -25,6 +23,7 @@ import { InstanceServer, type QueueEndpoint, readRoleEnv, startQueueEndpoint } f
 import type { LedgerChoice } from './options.js';
 import { PacedClock } from './paced-clock.js';
 import { buildSummary, type SandboxSummary, type Timeline, writeOutputs } from './report.js';
+import { createSandboxApp, loadBalancerName, SANDBOX_STACK } from './sandbox-app.js';
 import { type InstanceTransition, SandboxCloud } from './sandbox-cloud.js';
 import { type PolicyName, sandboxConfig } from './sandbox-config.js';
 import { payrollWorkload } from './workload.js';
@@ -47,7 +46,7 @@ export interface SandboxOptions {
   signal?: AbortSignal;
 }
 
-export const SANDBOX_STACK = 'fleet-pilot-sandbox';
+export { SANDBOX_STACK } from './sandbox-app.js';
 /** Monday 2026-03-02 00:00 in Toronto (EST, UTC-5). */
 export const DEFAULT_START = Date.parse('2026-03-02T05:00:00Z');
 const DAY_MS = 86_400_000;
@@ -109,12 +108,12 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxSummar
     closers.push({ name: 'queue endpoint', close: queueEndpoint.close });
     const appPort = await freePort();
     const config = sandboxConfig(options.policy, { appPort, queueUrl: queueEndpoint.url });
-    const loadBalancerName = (role: string): string | undefined => {
-      const lb = config.roles[role]?.loadBalancer;
-      if (lb === undefined || lb.type === 'none') return undefined;
-      return lb.type === 'classic' ? lb.name : lb.targetGroupArn;
-    };
-    const log = new DecisionLog({ clock, timeZone, write, loadBalancerOf: loadBalancerName });
+    const log = new DecisionLog({
+      clock,
+      timeZone,
+      write,
+      loadBalancerOf: (role) => loadBalancerName(config, role),
+    });
 
     const servers = new Map<string, InstanceServer>();
     closers.push({
@@ -123,7 +122,7 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxSummar
         await Promise.all([...servers.values()].map((s) => s.close()));
       },
     });
-    let appRef: ReturnType<typeof createApp> | undefined;
+    let appRef: App | undefined;
     const stateEvent = (instanceId: string, state: string) => {
       const app = appRef;
       if (app === undefined || aborted()) return;
@@ -185,24 +184,7 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxSummar
       onTransition,
     });
     const roles = Object.entries(config.roles);
-    const app = createApp({
-      config,
-      stack: SANDBOX_STACK,
-      ledger: ledgerSetup.create(clock),
-      compute: cloud.compute,
-      loadBalancers: Object.fromEntries(
-        roles.map(([role]) => {
-          const name = loadBalancerName(role);
-          return [role, name === undefined ? undefined : cloud.loadBalancer(name)];
-        }),
-      ),
-      healthProbes: Object.fromEntries(roles.map(([role, c]) => [role, new HttpHealthProbe(c.health)])),
-      queueProbes: Object.fromEntries(
-        roles.map(([role, c]) => [role, c.queue === undefined ? undefined : new HttpQueueProbe(c.queue)]),
-      ),
-      clock,
-      observer: log,
-    });
+    const app = createSandboxApp({ config, cloud, ledger: ledgerSetup.create(clock), clock, observer: log });
     appRef = app;
 
     const tickEveryMs = Math.min(...roles.map(([, c]) => c.queue?.everyMinutes ?? 1)) * 60_000;

@@ -4,7 +4,7 @@
  * loopback servers. `--policy` picks what the job role's demand policy is.
  */
 import { type Config, parseConfig } from '../../domain/config.js';
-import { BACKLOG_TARGET_PER_SERVER } from '../lib/simulator.js';
+import { BACKLOG_TARGET_PER_SERVER } from '../sim/policies.js';
 
 export const POLICY_NAMES = ['default', 'backlog-per-server', 'seed-2010'] as const;
 export type PolicyName = (typeof POLICY_NAMES)[number];

@@ -27,12 +27,12 @@ const jobsAt = (arrivals: number[], serviceS: number): TraceJob[] =>
   arrivals.map((arrivalS) => ({ arrivalS, serviceS }));
 
 describe('simulate: accounting on hand-computable traces', () => {
-  it('queues three jobs FIFO on one fixed server and bills it per second and per hour', () => {
+  it('queues three jobs FIFO on one fixed server and bills it per second and per hour', async () => {
     const base = defaultRole();
     const fixedFleet = oneWorkerRole({
       policy: { ...(base.policy as NonNullable<SimRole['policy']>), maxExtra: 0 },
     });
-    const { summary, outcomes } = simulate({
+    const { summary, outcomes } = await simulate({
       jobs: [
         { arrivalS: 0, serviceS: 100 },
         { arrivalS: 10, serviceS: 50 },
@@ -63,12 +63,12 @@ describe('simulate: accounting on hand-computable traces', () => {
     });
   });
 
-  it('seed-2010: launches on a probe, terminates at once after 45 min and re-runs the cut job first', () => {
+  it('seed-2010: launches on a probe, terminates at once after 45 min and re-runs the cut job first', async () => {
     // 22 ten-minute jobs at 0 on one-worker servers. 0 s: one runs, 21 wait > 20 → launch (up at 60 s).
     // The two servers then start a job every 600 s; at the 5100 s probe 4 wait (< 5) and the extra
     // has run 85 min: terminated, cutting job 17 (started 4860 s), which the permanent server re-runs
     // at 5400 s ahead of jobs 18-21.
-    const { summary, outcomes, events } = simulate({
+    const { summary, outcomes, events } = await simulate({
       jobs: jobsAt(new Array(22).fill(0), 600),
       policy: 'seed-2010',
       role: oneWorkerRole(),
@@ -100,8 +100,8 @@ describe('simulate: accounting on hand-computable traces', () => {
     });
   });
 
-  it('default: launches both extras at the first 1-minute tick and lets a retiring server finish its jobs', () => {
-    const { outcomes, events, summary } = simulate({
+  it('default: launches both extras at the first 1-minute tick and lets a retiring server finish its jobs', async () => {
+    const { outcomes, events, summary } = await simulate({
       jobs: jobsAt(new Array(30).fill(0), 600),
       policy: 'default',
       role: oneWorkerRole({ lifecycle: { ...defaultRole().lifecycle, billing: 'hourly' } }),
@@ -153,28 +153,30 @@ describe('billing rules', () => {
 describe('determinism and fairness', () => {
   const day = steadyWeekday(7).filter((j) => j.arrivalS < 12 * HOUR_S);
 
-  it('gives the same result for the same trace, policy and seed, and other delays for another seed', () => {
+  it('gives the same result for the same trace, policy and seed, and other delays for another seed', async () => {
     const run = (seed: number) => simulate({ jobs: day, policy: 'default', seed, horizonS: 12 * HOUR_S });
-    const first = run(5);
-    expect(run(5)).toEqual(first);
+    const first = await run(5);
+    expect(await run(5)).toEqual(first);
     expect(first.summary.launches).toBeGreaterThan(0);
-    expect(bootDelays(run(6))).not.toEqual(bootDelays(first));
+    expect(bootDelays(await run(6))).not.toEqual(bootDelays(first));
   });
 
-  it('gives the k-th launch the same delay under every policy', () => {
-    const delays = POLICY_NAMES.map((policy) => bootDelays(simulate({ jobs: day, policy, seed: 3 })));
+  it('gives the k-th launch the same delay under every policy', async () => {
+    const delays: number[][] = [];
+    for (const policy of POLICY_NAMES)
+      delays.push(bootDelays(await simulate({ jobs: day, policy, seed: 3 })));
     const shortest = Math.min(...delays.map((d) => d.length));
     expect(shortest).toBeGreaterThan(0);
     for (const d of delays) expect(d.slice(0, shortest)).toEqual(delays[0]?.slice(0, shortest));
   });
 
-  it('seed-2010 launches only on 5-minute probes and never runs more than 2 extra servers', () => {
+  it('seed-2010 launches only on 5-minute probes and never runs more than 2 extra servers', async () => {
     // Three bursts of 100 four-minute jobs, two hours apart, arriving between probes.
     const bursts = jobsAt(
       Array.from({ length: 300 }, (_, i) => 77 + Math.floor(i / 100) * 2 * HOUR_S),
       240,
     );
-    const { events, summary } = simulate({ jobs: bursts, policy: 'seed-2010', horizonS: 6 * HOUR_S });
+    const { events, summary } = await simulate({ jobs: bursts, policy: 'seed-2010', horizonS: 6 * HOUR_S });
     expect(summary.launches).toBe(6);
     let live = 0;
     for (const event of events) {
@@ -226,16 +228,16 @@ describe('property: every job is served exactly once, never before it arrives', 
       });
     });
 
-  it('holds for every policy, launch delay and seed', () => {
-    fc.assert(
-      fc.property(
+  it('holds for every policy, launch delay and seed', async () => {
+    await fc.assert(
+      fc.asyncProperty(
         trace,
         fc.constantFrom(...POLICY_NAMES),
         fc.integer({ min: 0, max: 1000 }),
         fc.constantFrom<LaunchDelay>(FIXED_60, { kind: 'uniform', minS: 0, maxS: 300 }),
-        (jobs, policy, seed, launchDelay) => {
+        async (jobs, policy, seed, launchDelay) => {
           const horizonS = (jobs.at(-1)?.arrivalS ?? 0) + 1;
-          const result = simulate({
+          const result = await simulate({
             jobs,
             policy,
             seed,
@@ -256,5 +258,76 @@ describe('property: every job is served exactly once, never before it arrives', 
       ),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('retirement through the converge service and the drain hook', () => {
+  // One-worker servers; 23 five-minute jobs at 0 make the service launch both extras at the first
+  // tick, then the queue drains and it retires them (no minimum lifetime) while they still run jobs.
+  const burst = jobsAt(new Array(23).fill(0), 300);
+  const retiring = (drainSeconds: number): SimRole =>
+    oneWorkerRole({ lifecycle: { ...defaultRole().lifecycle, minLifetimeMinutes: 0, drainSeconds } });
+
+  it('lets a terminated server finish its running jobs within the drain time', async () => {
+    const { events, summary, outcomes } = await simulate({
+      jobs: burst,
+      policy: 'default',
+      role: retiring(3600),
+      vcpus: 1,
+      launchDelay: FIXED_60,
+      horizonS: 2 * HOUR_S,
+    });
+    expect(summary.retirements).toBe(2);
+    expect(summary.requeuedJobs).toBe(0);
+    for (const retire of events.filter((e) => e.kind === 'retire')) {
+      const gone = events.find((e) => e.kind === 'terminate' && e.server === retire.server);
+      expect(gone?.reason).toBe('drain hook: running jobs finished');
+      // It ended when its last job did, after the retirement.
+      expect(gone?.atS).toBeGreaterThan(retire.atS);
+      expect(outcomes.some((o) => o.endS === gone?.atS)).toBe(true);
+    }
+  });
+
+  it('kills the jobs still running at the drain deadline and runs them again elsewhere', async () => {
+    const { events, summary, completions } = await simulate({
+      jobs: burst,
+      policy: 'default',
+      role: retiring(0),
+      vcpus: 1,
+      launchDelay: FIXED_60,
+      horizonS: 2 * HOUR_S,
+    });
+    expect(summary.retirements).toBe(2);
+    expect(summary.requeuedJobs).toBeGreaterThan(0);
+    for (const retire of events.filter((e) => e.kind === 'retire')) {
+      const gone = events.find((e) => e.kind === 'terminate' && e.server === retire.server);
+      expect(gone?.atS).toBe(retire.atS);
+    }
+    expect([...completions].sort((a, b) => a - b)).toEqual(burst.map((_, i) => i));
+  });
+});
+
+describe('a policy from config', () => {
+  it('runs any policy settings through the service, named as given', async () => {
+    const jobs = jobsAt(new Array(30).fill(0), 600);
+    const options = { jobs, vcpus: 1, launchDelay: FIXED_60, horizonS: 2 * HOUR_S };
+    const stepOne = await simulate({
+      ...options,
+      policy: {
+        name: 'step-1',
+        config: { roles: { job: { workersPerVcpu: 1, policy: { step: 1 } } } },
+      },
+    });
+    expect(stepOne.summary.policy).toBe('step-1');
+    // One server a tick instead of the shipped step of 2.
+    expect(stepOne.events.filter((e) => e.kind === 'launch').map((e) => e.atS)).toEqual([0, 60]);
+    const shipped = await simulate({ ...options, policy: 'default', role: oneWorkerRole() });
+    expect(shipped.events.filter((e) => e.kind === 'launch').map((e) => e.atS)).toEqual([0, 0]);
+  });
+
+  it('fails naming the bad key', async () => {
+    await expect(
+      simulate({ jobs: jobsAt([0], 1), policy: { name: 'bad', config: { roles: { job: { max: 0 } } } } }),
+    ).rejects.toThrow(/roles\.job\.max/);
   });
 });

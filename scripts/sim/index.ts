@@ -1,0 +1,28 @@
+/** The simulator's public API: `simulate` and what a caller (CLI, bench, tuner) needs around it. */
+export { billedHours, billedSeconds, percentile } from './billing.js';
+export type { JobOutcome, SimulationEvent, Timeline } from './model.js';
+export {
+  BACKLOG_TARGET_PER_SERVER,
+  type ConfigPolicy,
+  DEFAULT_LAUNCH_DELAY,
+  DEFAULT_SEED,
+  DEFAULT_START_AT,
+  defaultRole,
+  isPolicyName,
+  type LaunchDelay,
+  POLICY_NAMES,
+  type PolicyName,
+  type PolicySpec,
+  policyRole,
+  type SimRole,
+  simulationRole,
+  vcpusOf,
+} from './policies.js';
+export { describeDelay, formatSummary, timelineSvg } from './report.js';
+export type { TickDecision } from './service-driver.js';
+export {
+  type SimulationOptions,
+  type SimulationResult,
+  type SimulationSummary,
+  simulate,
+} from './simulate.js';

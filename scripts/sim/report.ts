@@ -1,0 +1,43 @@
+/**
+ * How a simulation reads: the short text summary `npm run simulate` prints, and the timeline chart
+ * (queue length; desired, in-service and billed servers).
+ */
+import { renderTimeline } from '../lib/timeline-svg.js';
+import type { LaunchDelay } from './policies.js';
+import type { SimulationResult, SimulationSummary } from './simulate.js';
+
+export function describeDelay(delay: LaunchDelay): string {
+  return delay.kind === 'fixed' ? `${delay.seconds} s` : `${delay.minS}-${delay.maxS} s uniform`;
+}
+
+/** A few lines a person can read: waits in minutes, instance-hours, launches. */
+export function formatSummary(trace: string, s: SimulationSummary): string {
+  const minutes = (seconds: number) => `${(seconds / 60).toFixed(1)} min`;
+  return [
+    `${trace} with policy ${s.policy} (seed ${s.seed}, launch delay ${describeDelay(s.launchDelay)})`,
+    `  jobs ${s.jobs} over ${s.simulatedHours.toFixed(1)} h; ${s.permanentServers} permanent server(s), at most ${s.maxServers}, ${s.workersPerServer} workers each`,
+    `  wait p50 ${minutes(s.waitP50S)}, p95 ${minutes(s.waitP95S)}, max ${minutes(s.waitMaxS)}`,
+    `  instance-hours ${s.instanceHours.toFixed(2)} per-second (${s.instanceHoursHourly} hourly)`,
+    `  launches ${s.launches}, retirements ${s.retirements}${s.requeuedJobs > 0 ? `, jobs cut off and re-run ${s.requeuedJobs}` : ''}${s.failedBoots > 0 ? `, failed boots ${s.failedBoots}` : ''}`,
+  ].join('\n');
+}
+
+/** The simulation's timeline chart: queue length, desired, in-service and billed servers. */
+export function timelineSvg(result: SimulationResult, title: string): string {
+  const { timeline } = result;
+  return renderTimeline({
+    title,
+    times: timeline.times,
+    panels: [
+      { title: 'Job queue', unit: 'jobs waiting', series: [{ name: 'waiting', values: timeline.queue }] },
+      {
+        title: 'Job servers',
+        series: [
+          { name: 'desired', values: timeline.desired },
+          { name: 'in service', values: timeline.inService },
+          { name: 'billed', values: timeline.billed },
+        ],
+      },
+    ],
+  });
+}
