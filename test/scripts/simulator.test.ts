@@ -265,22 +265,32 @@ describe('retirement through the converge service and the drain hook', () => {
   // One-worker servers; 23 five-minute jobs at 0 make the service launch both extras at the first
   // tick, then the queue drains and it retires them (no minimum lifetime) while they still run jobs.
   const burst = jobsAt(new Array(23).fill(0), 300);
-  const retiring = (drainSeconds: number): SimRole =>
-    oneWorkerRole({ lifecycle: { ...defaultRole().lifecycle, minLifetimeMinutes: 0, drainSeconds } });
-
-  it('lets a terminated server finish its running jobs within the drain time', async () => {
-    const { events, summary, outcomes } = await simulate({
+  /** The burst on one-worker servers retired with this drain time, and each retirement's end. */
+  async function retiringWith(drainSeconds: number) {
+    const result = await simulate({
       jobs: burst,
       policy: 'default',
-      role: retiring(3600),
+      role: oneWorkerRole({
+        lifecycle: { ...defaultRole().lifecycle, minLifetimeMinutes: 0, drainSeconds },
+      }),
       vcpus: 1,
       launchDelay: FIXED_60,
       horizonS: 2 * HOUR_S,
     });
+    const retired = result.events
+      .filter((e) => e.kind === 'retire')
+      .map((retire) => ({
+        retire,
+        gone: result.events.find((e) => e.kind === 'terminate' && e.server === retire.server),
+      }));
+    return { ...result, retired };
+  }
+
+  it('lets a terminated server finish its running jobs within the drain time', async () => {
+    const { summary, outcomes, retired } = await retiringWith(3600);
     expect(summary.retirements).toBe(2);
     expect(summary.requeuedJobs).toBe(0);
-    for (const retire of events.filter((e) => e.kind === 'retire')) {
-      const gone = events.find((e) => e.kind === 'terminate' && e.server === retire.server);
+    for (const { retire, gone } of retired) {
       expect(gone?.reason).toBe('drain hook: running jobs finished');
       // It ended when its last job did, after the retirement.
       expect(gone?.atS).toBeGreaterThan(retire.atS);
@@ -289,20 +299,10 @@ describe('retirement through the converge service and the drain hook', () => {
   });
 
   it('kills the jobs still running at the drain deadline and runs them again elsewhere', async () => {
-    const { events, summary, completions } = await simulate({
-      jobs: burst,
-      policy: 'default',
-      role: retiring(0),
-      vcpus: 1,
-      launchDelay: FIXED_60,
-      horizonS: 2 * HOUR_S,
-    });
+    const { summary, completions, retired } = await retiringWith(0);
     expect(summary.retirements).toBe(2);
     expect(summary.requeuedJobs).toBeGreaterThan(0);
-    for (const retire of events.filter((e) => e.kind === 'retire')) {
-      const gone = events.find((e) => e.kind === 'terminate' && e.server === retire.server);
-      expect(gone?.atS).toBe(retire.atS);
-    }
+    for (const { retire, gone } of retired) expect(gone?.atS).toBe(retire.atS);
     expect([...completions].sort((a, b) => a - b)).toEqual(burst.map((_, i) => i));
   });
 });
