@@ -4,6 +4,7 @@
  * and billing rule, plus a `bound` row per trace: the role's maximum servers in service all day
  * (run by the same converge service with the schedule floor at the maximum), the lowest wait the
  * ceiling allows. `gapClosed` places a policy between the 2010 script (0) and that bound (1).
+ * Each row also says how long its simulation took (wall and CPU).
  *
  * Target (a benchmark figure, not a test): on every trace `default` has p95 wait <= 0.5x
  * `seed-2010`'s at <= 1.0x its instance-hours (per-second billing).
@@ -35,6 +36,8 @@ export interface PolicyBenchRow {
   gapClosed: number | null;
   /** Wall time of this simulation. */
   simulationMs: number;
+  /** CPU time of this simulation (steadier than wall time on a shared machine). */
+  simulationCpuMs: number;
 }
 
 export interface PolicyRatio {
@@ -58,7 +61,7 @@ export function boundRole(role: RoleConfig): RoleConfig {
 
 /** Runs every reference trace with every policy and the bound, in trace then policy order. */
 export async function benchPolicies(
-  options: { seed?: number; tracesDir?: string; progress?: (line: string) => void } = {},
+  options: { seed?: number; tracesDir?: string } = {},
 ): Promise<PolicyBenchRow[]> {
   const dir = options.tracesDir ?? REFERENCE_TRACES_DIR;
   const files = (await readdir(dir)).filter((f) => f.endsWith('.csv')).sort();
@@ -74,6 +77,7 @@ export async function benchPolicies(
     const traceRows: PolicyBenchRow[] = [];
     for (const [name, policy] of policies) {
       const started = performance.now();
+      const cpu = process.cpuUsage();
       const { summary } = await simulate({
         jobs,
         policy,
@@ -81,7 +85,8 @@ export async function benchPolicies(
         launchDelay: DEFAULT_LAUNCH_DELAY,
       });
       const simulationMs = Math.round(performance.now() - started);
-      options.progress?.(`  ${trace} ${name}: ${simulationMs} ms`);
+      const used = process.cpuUsage(cpu);
+      const simulationCpuMs = Math.round((used.user + used.system) / 1000);
       traceRows.push({
         trace,
         policy: name,
@@ -93,6 +98,7 @@ export async function benchPolicies(
         launches: summary.launches,
         gapClosed: null,
         simulationMs,
+        simulationCpuMs,
       });
     }
     rows.push(...withGapClosed(traceRows));

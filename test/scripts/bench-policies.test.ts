@@ -20,6 +20,7 @@ const row = (policy: string, waitP95S: number, instanceHours = 10): PolicyBenchR
   launches: 0,
   gapClosed: null,
   simulationMs: 0,
+  simulationCpuMs: 0,
 });
 
 describe('bench policies: gap closed and ratios', () => {
