@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { steadyWeekday } from '../../scripts/lib/make-traces.js';
+import type { TraceJob } from '../../scripts/lib/trace.js';
 import {
   billedHours,
   billedSeconds,
@@ -12,8 +13,7 @@ import {
   type SimulationResult,
   simulate,
   simulationRole,
-} from '../../scripts/lib/simulator.js';
-import type { TraceJob } from '../../scripts/lib/trace.js';
+} from '../../scripts/sim/index.js';
 
 const HOUR_S = 3600;
 const FIXED_60: LaunchDelay = { kind: 'fixed', seconds: 60 };
