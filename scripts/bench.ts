@@ -5,10 +5,10 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { benchHandlers, buildAppProbe } from './lib/bench-handlers.js';
 import { benchPolicies, policyRatios } from './lib/bench-policies.js';
 import { benchTick } from './lib/bench-tick.js';
+import { parseFlags, readCommandLine, UsageError } from './lib/cli-flags.js';
 
 const PARTS = ['policies', 'tick', 'handlers'] as const;
 type Part = (typeof PARTS)[number];
@@ -25,23 +25,9 @@ const HELP = `usage: npm run bench -- [--only ${PARTS.join(',')}] [--out DIR]
 
 See docs/benchmark.md.`;
 
-class UsageError extends Error {}
-
-function parseCli(argv: string[]): { parts: Set<Part>; out: string } | 'help' {
-  let values: { only?: string; out?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { only: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean' } },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const unknown = /Unknown option '([^']+)'/.exec(message);
-    throw new UsageError(unknown === null ? message : `unknown flag ${unknown[1]} (see --help)`);
-  }
-  if (values.help === true) return 'help';
+function parseCli(argv: readonly string[]): { parts: Set<Part>; out: string } | 'help' {
+  const values = parseFlags(argv, ['only', 'out']);
+  if (values === 'help') return 'help';
   const parts = new Set<Part>();
   for (const name of (values.only ?? PARTS.join(',')).split(',').map((p) => p.trim())) {
     if (!(PARTS as readonly string[]).includes(name)) {
@@ -63,13 +49,10 @@ function table(rows: Record<string, unknown>[]): string {
   return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }
 
-async function main(argv: string[]): Promise<void> {
-  const cli = parseCli(argv);
-  if (cli === 'help') {
-    console.log(HELP);
-    return;
-  }
-  const { parts, out } = cli;
+async function main(): Promise<number> {
+  const cli = readCommandLine('bench', HELP, parseCli);
+  if (!cli.ok) return cli.exitCode;
+  const { parts, out } = cli.options;
   mkdirSync(out, { recursive: true });
   const started = Date.now();
   // Parts not run this time keep their figures from the last run.
@@ -114,13 +97,13 @@ async function main(argv: string[]): Promise<void> {
   report.durationS = Math.round((Date.now() - started) / 1000);
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`\nwrote ${file}`);
+  return 0;
 }
 
-main(process.argv.slice(2)).catch((error: unknown) => {
-  if (error instanceof UsageError) {
-    console.error(`bench: ${error.message}`);
-    process.exit(2);
-  }
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  },
+);

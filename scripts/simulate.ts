@@ -11,8 +11,8 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { ConfigError } from '../domain/errors.js';
+import { parseFlags, readCommandLine, UsageError } from './lib/cli-flags.js';
 import { readTrace, TraceError } from './lib/trace.js';
 import {
   DEFAULT_LAUNCH_DELAY,
@@ -26,8 +26,6 @@ import {
   simulationRole,
   timelineSvg,
 } from './sim/index.js';
-
-class UsageError extends Error {}
 
 const USAGE =
   'usage: npm run simulate -- --trace FILE.csv --policy NAME [--config FILE] [--seed N] [--launch-delay MIN-MAX|S] --out DIR';
@@ -56,32 +54,13 @@ interface Args {
   out: string;
 }
 
-function parseCliArgs(argv: string[]): Args | 'help' {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        trace: { type: 'string' },
-        policy: { type: 'string' },
-        config: { type: 'string' },
-        seed: { type: 'string' },
-        'launch-delay': { type: 'string' },
-        out: { type: 'string' },
-        help: { type: 'boolean' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }) as { values: Record<string, string | boolean | undefined> });
-  } catch (error) {
-    throw new UsageError(unknownFlag(error));
-  }
-  if (values.help === true) return 'help';
-  const text = (flag: string): string | undefined => {
-    const value = values[flag];
-    return typeof value === 'string' ? value : undefined;
-  };
-  const required = (flag: string): string => {
+const FLAGS = ['trace', 'policy', 'config', 'seed', 'launch-delay', 'out'] as const;
+
+function parseCliArgs(argv: readonly string[]): Args | 'help' {
+  const values = parseFlags(argv, FLAGS);
+  if (values === 'help') return 'help';
+  const text = (flag: (typeof FLAGS)[number]): string | undefined => values[flag];
+  const required = (flag: (typeof FLAGS)[number]): string => {
     const value = text(flag);
     if (value === undefined || value === '') throw new UsageError(`--${flag} is required`);
     return value;
@@ -102,13 +81,6 @@ function parseCliArgs(argv: string[]): Args | 'help' {
   const config = text('config');
   if (config !== undefined) args.config = config;
   return args;
-}
-
-/** parseArgs' messages, with the unknown flag named first. */
-function unknownFlag(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const unknown = /Unknown option '([^']+)'/.exec(message);
-  return unknown === null ? message : `unknown flag ${unknown[1]} (see --help)`;
 }
 
 function parseSeed(raw: string | undefined): number {
@@ -154,12 +126,10 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-async function main(argv: string[]): Promise<void> {
-  const args = parseCliArgs(argv);
-  if (args === 'help') {
-    console.log(HELP);
-    return;
-  }
+async function main(): Promise<void> {
+  const cli = readCommandLine('simulate', HELP, parseCliArgs);
+  if (!cli.ok) process.exit(cli.exitCode);
+  const args = cli.options;
   const document = args.config === undefined ? {} : await loadConfigDocument(args.config);
   let role: ReturnType<typeof simulationRole>;
   try {
@@ -185,10 +155,10 @@ async function main(argv: string[]): Promise<void> {
   console.log(`  wrote ${join(args.out, 'summary.json')} and ${join(args.out, 'timeline.svg')}`);
 }
 
-main(process.argv.slice(2)).catch((error: unknown) => {
+main().catch((error: unknown) => {
   if (error instanceof UsageError || error instanceof TraceError) {
     console.error(`simulate: ${error.message}`);
-    if (error instanceof UsageError) console.error(USAGE);
+    if (error instanceof UsageError) console.error(`\n${USAGE}`);
     process.exit(2);
   }
   console.error(error);
