@@ -3,7 +3,7 @@
  *
  * Unknown is not zero. A missing, failed, stale or insane sample never lowers capacity: the policy
  * answers `hold` with the reason, and the caller keeps what runs. Scale-out is immediate; scale-in
- * needs a stabilization window in which every sample is known and agrees.
+ * needs known samples that agree and cover the whole stabilization window, back to its start.
  */
 import type { BacklogPolicy, PolicyConfig, QueueProbeConfig, ThresholdPolicy } from './config.js';
 import type { QueueSample } from './types.js';
@@ -67,24 +67,25 @@ function isSane(length: number | null): length is number {
 type Window = { ok: true; lengths: number[] } | { ok: false; reason: string };
 
 /**
- * The samples of the last `spanMs`, usable only when every one is known and they cover the whole
- * span without a gap longer than a sample's useful age. `samples` are sorted and the newest is
- * known and fresh; it always belongs to the window, so a window shorter than the probe interval
- * (or zero) is judged by the newest sample instead of never being covered.
+ * The samples that cover the last `spanMs`: the newest one taken at or before the window's start
+ * (it stands for the queue until the next one) and every later one. Usable only when all of them
+ * are known and no two consecutive ones, nor the newest and `now`, are further apart than a
+ * sample's useful age: missed or failed probes never shorten the window. `samples` are sorted and
+ * the newest is known and fresh.
  */
 function stabilizationWindow(samples: QueueSample[], spanMs: number, maxAgeMs: number, now: number): Window {
   const start = now - spanMs;
-  const inWindow = samples.filter((s, i) => s.at >= start || i === samples.length - 1);
+  const before = samples.filter((s) => s.at <= start).at(-1);
+  if (before === undefined) {
+    return { ok: false, reason: `samples do not yet cover the ${spanMs / 1000} s stabilization window` };
+  }
+  const inWindow = samples.filter((s) => s.at >= before.at);
   const unknown = inWindow.find((s) => !isSane(s.length));
   if (unknown !== undefined) {
     return {
       ok: false,
       reason: `a sample in the last ${spanMs / 1000} s was unknown (${unknown.error ?? `reading ${unknown.length}`})`,
     };
-  }
-  const first = inWindow[0];
-  if (first === undefined || first.at - start > maxAgeMs) {
-    return { ok: false, reason: `samples do not yet cover the ${spanMs / 1000} s stabilization window` };
   }
   for (let i = 1; i < inWindow.length; i += 1) {
     const gap = (inWindow[i]?.at ?? 0) - (inWindow[i - 1]?.at ?? 0);

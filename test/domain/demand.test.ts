@@ -23,6 +23,11 @@ function backlog(overrides: Partial<BacklogPolicy> = {}): BacklogPolicy {
   };
 }
 
+/** Low readings at -120, -60 and 0 s: two minutes of evidence, not the window's five. */
+function lowsFromTwoMinutesAgo(): QueueSample[] {
+  return series([1, 1, 1]);
+}
+
 function input(overrides: Partial<DemandInput>): DemandInput {
   return { policy: threshold(), queue, samples: [], current: 1, floor: 1, now: T0, ...overrides };
 }
@@ -151,6 +156,23 @@ describe('threshold policy: scale-in', () => {
     expect(result.kind).toBe(kind);
     expect(result.servers).toBe(servers);
     expect(result.reason).toMatch(reason);
+  });
+
+  it.each<[string, QueueSample[]]>([
+    [
+      'a high reading just before the window, then missed probes',
+      [aSample({ at: secondsAgo(301), length: 80 }), ...lowsFromTwoMinutesAgo()],
+    ],
+    [
+      'an unknown reading just before the window, then missed probes',
+      [aSample({ at: secondsAgo(301), length: null, error: 'HTTP 502' }), ...lowsFromTwoMinutesAgo()],
+    ],
+    ['lows that start inside the window, however close to its start', series([1, 1, 1, 1, 1])],
+  ])('holds when the known samples do not cover the whole window: %s', (_name, samples) => {
+    for (const policy of [threshold(), backlog()]) {
+      const result = demand(input({ policy, samples, current: 3, floor: 1 }));
+      expect(result).toMatchObject({ kind: 'hold', servers: 3 });
+    }
   });
 
   it('with no stabilization window, scales in on the latest fresh sample alone', () => {

@@ -355,20 +355,34 @@ describe('planner properties', () => {
     );
   });
 
-  it('(4b) scales in only after a whole window of known samples that agree', () => {
+  it('(4b) scales in only on known, agreeing samples that cover the whole window, from the one at or before its start', () => {
     fc.assert(
       fc.property(scenarioArb, (scenario) => {
         const o = run(scenario);
         if (o.queue?.kind !== 'known' || o.queue.servers >= o.capacity) return;
         const policy = o.role.policy;
         if (policy === undefined) throw new Error('a queue decision needs a policy');
+        const maxGap = o.role.queue.maxSampleAgeSeconds * SECOND;
         const seen = o.samples.filter((s) => s.at <= T0).sort((a, b) => a.at - b.at);
         const start = T0 - policy.stabilizationSeconds * SECOND;
-        const window = seen.filter((s, i) => s.at >= start || i === seen.length - 1);
-        expect(window.length).toBeGreaterThan(0);
-        for (const sample of window) {
-          expect(sample.length).not.toBeNull();
-          if (policy.type === 'threshold') expect(sample.length).toBeLessThan(policy.scaleInBelow);
+        const atStart = seen.findLastIndex((s) => s.at <= start);
+        // The evidence reaches back to the window's start: a sample at or before it, then the rest.
+        expect(atStart).toBeGreaterThanOrEqual(0);
+        const evidence = seen.slice(atStart);
+        let previous = evidence[0]?.at ?? start;
+        for (const sample of [...evidence, { at: T0, length: 0 }]) {
+          expect(sample.at - previous).toBeLessThanOrEqual(maxGap);
+          previous = sample.at;
+        }
+        for (const { length } of evidence) {
+          expect(length === null ? -1 : length).toBeGreaterThanOrEqual(0);
+          expect(Number.isSafeInteger(length)).toBe(true);
+          // Every reading of the window is low: under the threshold, or asking for no more servers.
+          if (policy.type === 'threshold') expect(length).toBeLessThan(policy.scaleInBelow);
+          else {
+            const asked = Math.min(policy.maxExtra, Math.ceil((length ?? 0) / policy.targetPerServer));
+            expect(o.queue.servers).toBeGreaterThanOrEqual(o.floor + asked);
+          }
         }
         // The threshold rule scales in straight to the floor (lifetime and billing rules pace it).
         if (policy.type === 'threshold') expect(o.queue.servers).toBe(o.floor);

@@ -131,7 +131,8 @@ describe('converge on the fake cloud', () => {
 
   it('reads the journal for the previous hold only on a tick whose demand holds', async () => {
     const h = harness();
-    await runFor(h, 3 * MINUTE);
+    // Long enough for the samples to cover the stabilization window: a known, quiet queue.
+    await runFor(h, 6 * MINUTE);
     const reads: string[] = [];
     const recentJournal = h.ledger.recentJournal.bind(h.ledger);
     h.ledger.recentJournal = (role, limit) => {
