@@ -77,19 +77,38 @@ export const BacklogPolicySchema = z
 
 export const PolicySchema = z.discriminatedUnion('type', [ThresholdPolicySchema, BacklogPolicySchema]);
 
+/** Probe intervals a sample stays useful by default: two probes in a row may fail. */
+const SAMPLE_AGE_DEFAULT_PROBES = 3;
+/** Below two probe intervals, a probe a few seconds late leaves a gap no stabilization window allows. */
+const SAMPLE_AGE_MIN_PROBES = 2;
+
 export const QueueProbeSchema = z
   .object({
     url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }),
     timeoutMs: z.number().int().min(50).max(30_000),
     maxBodyBytes: z.number().int().min(1).max(65_536),
-    /** A sample older than this is stale, i.e. unknown. */
-    maxSampleAgeSeconds: z.number().int().min(1),
+    /** A sample older than this is stale, i.e. unknown. Default: three probe intervals. */
+    maxSampleAgeSeconds: z.number().int().min(1).optional(),
     /** A reading above this is insane, i.e. unknown. */
     maxSaneLength: z.number().int().min(1),
     /** How often the tick probes (EventBridge rate, minutes). */
     everyMinutes: z.number().int().min(1).max(60),
   })
-  .strict();
+  .strict()
+  .superRefine((q, ctx) => {
+    const least = SAMPLE_AGE_MIN_PROBES * q.everyMinutes * 60;
+    if (q.maxSampleAgeSeconds !== undefined && q.maxSampleAgeSeconds < least) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxSampleAgeSeconds'],
+        message: `expected at least ${least} s (two probe intervals of everyMinutes ${q.everyMinutes}): with samples further apart than a sample's age, no stabilization window is ever covered and the role never scales in; leave it out for three probe intervals`,
+      });
+    }
+  })
+  .transform((q) => ({
+    ...q,
+    maxSampleAgeSeconds: q.maxSampleAgeSeconds ?? SAMPLE_AGE_DEFAULT_PROBES * q.everyMinutes * 60,
+  }));
 
 export const HealthCheckSchema = z
   .object({
@@ -214,7 +233,6 @@ export const DEFAULT_CONFIG = {
         url: 'http://smallpayroll-http.internal/queue/length',
         timeoutMs: 3000,
         maxBodyBytes: 64,
-        maxSampleAgeSeconds: 180,
         maxSaneLength: 1_000_000,
         everyMinutes: 1,
       },

@@ -167,6 +167,16 @@ describe('converge on the fake cloud', () => {
     }
   });
 
+  it('retires extra job servers after the queue drains when the queue is probed every 5 minutes', async () => {
+    const h = harness({ config: testConfig({ roles: { job: { queue: { everyMinutes: 5 } } } }) });
+    h.cloud.queueLength = 500;
+    await runFor(h, 10 * MINUTE, 5 * MINUTE);
+    expect(h.cloud.alive('job')).toHaveLength(3);
+    h.cloud.queueLength = 0;
+    await runFor(h, 120 * MINUTE, 5 * MINUTE);
+    expect(h.cloud.alive('job')).toHaveLength(1);
+  });
+
   it('drains an app server from the load balancer before terminating it at the end of the window', async () => {
     const h = harness({ start: Date.parse('2026-03-03T01:50:00Z') }); // Monday 20:50 in Toronto
     await runFor(h, 5 * MINUTE);
