@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { CdnSchema } from './cdn.js';
 import { LambdaVpcSchema, LaunchSchema, LoadBalancerSchema } from './config-aws.js';
 import { ConfigError } from './errors.js';
+import { MAX_HOURLY_DRAIN_SECONDS, retireMinutes } from './paid-hour.js';
 
 export { LambdaVpcSchema, LaunchSchema, LoadBalancerSchema };
 
@@ -161,6 +162,10 @@ export const RoleSchema = z
   .refine((r) => (r.policy === undefined) === (r.queue === undefined), {
     message: 'expected a queue probe exactly when a demand policy is set',
     path: ['queue'],
+  })
+  .refine((r) => r.lifecycle.billing !== 'hourly' || retireMinutes(r).last >= 0, {
+    message: `expected at most ${MAX_HOURLY_DRAIN_SECONDS} s with hourly billing and a load balancer: the drain and the tick that terminates after it must end inside a paid hour, or no server is ever retired`,
+    path: ['lifecycle', 'drainSeconds'],
   });
 
 export const ConfigSchema = z

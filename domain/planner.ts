@@ -6,6 +6,7 @@
  */
 import type { RoleConfig } from './config.js';
 import type { DemandResult } from './demand.js';
+import { drainTailMinutes, retireMinutes } from './paid-hour.js';
 import {
   type Action,
   type BlockedAction,
@@ -162,7 +163,7 @@ function retire(
   const candidates = capacity
     .filter((s) => !failed.includes(s) && s.state !== 'launching')
     .sort(retireOrder(lifecycle.retireOrder, now));
-  const waits = config.loadBalancer.type !== 'none' && lifecycle.drainSeconds > 0;
+  const waits = drainTailMinutes(config) > 0;
   let left = count;
   for (const server of candidates) {
     if (left === 0) break;
@@ -178,8 +179,8 @@ function retire(
     if (lifecycle.billing === 'hourly') {
       const used = minutesIntoPaidHour(server, now);
       // The drain and the tick that terminates after it must also end inside the paid hour.
-      const tail = waits ? Math.ceil(lifecycle.drainSeconds / 60) + 1 : 0;
-      if (used < 60 - lifecycle.retireInLastMinutesOfHour - tail) {
+      const { first, last, tail } = retireMinutes(config);
+      if (used < first) {
         blocked.push({
           kind: 'retire',
           serverId: server.intentId,
@@ -187,7 +188,7 @@ function retire(
         });
         continue;
       }
-      if (used + tail > 59) {
+      if (used > last) {
         blocked.push({
           kind: 'retire',
           serverId: server.intentId,

@@ -12,6 +12,7 @@ import {
   type RoleConfig,
 } from '../../domain/config.js';
 import { type DemandResult, demand } from '../../domain/demand.js';
+import { ConfigError } from '../../domain/errors.js';
 import {
   applyPlan,
   desiredCount,
@@ -30,6 +31,7 @@ import {
   type RoleOverride,
   type ServerRecord,
 } from '../../domain/types.js';
+import { testConfig } from '../../fakes/config.js';
 import { MINUTE, SECOND, T0 } from '../support/builders.js';
 
 const RUNS = { numRuns: 300 };
@@ -440,4 +442,74 @@ describe('planner properties', () => {
       RUNS,
     );
   });
+
+  it('(7) with more servers than desired, some server is retired once enough time passes', () => {
+    fc.assert(
+      fc.property(validLifecycleRoleArb, retirableArb, (role, { ages, desired }) => {
+        const servers = ages.map((minutes, i) =>
+          aServerStarted(`keep-${i}`, T0 - minutes * MINUTE, role.loadBalancer.type !== 'none'),
+        );
+        const decision: DesiredDecision = {
+          count: desired % servers.length,
+          floor: 0,
+          demand: null,
+          reasons: [],
+        };
+        // Past the minimum lifetime, a whole paid hour is tried minute by minute.
+        const minutes = role.lifecycle.minLifetimeMinutes + 61;
+        const retiredAt = Array.from({ length: minutes }, (_, m) => T0 + m * MINUTE).find((now) =>
+          plan({ role: 'job', now, config: role, desired: decision, servers }).actions.some(
+            (a) => a.kind === 'drain' || a.kind === 'terminate',
+          ),
+        );
+        expect(retiredAt, 'no retirement within the minimum lifetime and one paid hour').toBeDefined();
+      }),
+      RUNS,
+    );
+  });
 });
+
+/** Lifecycle and load-balancer settings over their whole ranges, kept only when the config accepts them. */
+const validLifecycleRoleArb: fc.Arbitrary<RoleConfig> = fc
+  .record({
+    lifecycle: fc.record({
+      minLifetimeMinutes: fc.integer({ min: 0, max: 120 }),
+      drainSeconds: fc.oneof(
+        fc.integer({ min: 0, max: 3600 }),
+        fc.constantFrom(0, 3480, 3481, 3540, 3541, 3600),
+      ),
+      retireOrder: fc.constantFrom('newest-first', 'oldest-first', 'closest-to-paid-hour-end'),
+      billing: fc.constantFrom('hourly', 'per-second'),
+      retireInLastMinutesOfHour: fc.integer({ min: 1, max: 60 }),
+    }),
+    loadBalancer: fc.constantFrom({ type: 'none' }, { type: 'classic', name: 'smallpayroll-http' }),
+  })
+  .map((job) => {
+    try {
+      return testConfig({ roles: { job } }).roles.job;
+    } catch (error) {
+      if (error instanceof ConfigError) return undefined;
+      throw error;
+    }
+  })
+  .filter((role): role is RoleConfig => role !== undefined);
+
+/** 1-6 servers in service, of any age up to 4 h, and a desired count below theirs. */
+const retirableArb = fc.record({
+  ages: fc.array(fc.integer({ min: 0, max: 240 }), { minLength: 1, maxLength: 6 }),
+  desired: fc.nat(),
+});
+
+function aServerStarted(intentId: string, started: number, registered: boolean): ObservedServer {
+  return {
+    role: 'job',
+    intentId,
+    instanceId: `i-${intentId}`,
+    state: 'in-service',
+    createdAt: started,
+    launchedAt: started,
+    stateSince: started,
+    registered,
+    version: 1,
+  };
+}
