@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
 import { InvalidRequestError } from '../domain/errors.js';
+import { fillHealthUrl } from '../domain/health-url.js';
 import type { HealthProbe } from '../domain/ports.js';
 import type { HealthResult } from '../domain/types.js';
 import { boundedGet, describeStatus, isSuccess } from './http-get.js';
@@ -83,21 +84,7 @@ export function healthCheckUrl(template: string, privateIp: string): URL | strin
   if (family === 0 || privateIp.includes('%')) {
     return `not an IP address: ${JSON.stringify(privateIp.length > 60 ? `${privateIp.slice(0, 60)}...` : privateIp)}`;
   }
-  const host = family === 6 ? `[${privateIp}]` : privateIp;
-  const text = template.replaceAll('[{privateIp}]', '{privateIp}').replaceAll('{privateIp}', host);
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return 'health check URL is not a valid URL (check urlTemplate)';
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    return `health check URL must be http: or https:, got ${url.protocol}`;
-  }
-  if (url.hostname !== new URL(`http://${host}/`).hostname) {
-    return 'urlTemplate must have {privateIp} as the host';
-  }
-  return url;
+  return fillHealthUrl(template, family === 6 ? `[${privateIp}]` : privateIp);
 }
 
 function unhealthy(reason: string): HealthResult {

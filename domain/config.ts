@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { CdnSchema } from './cdn.js';
 import { LambdaVpcSchema, LaunchSchema, LoadBalancerSchema } from './config-aws.js';
 import { ConfigError } from './errors.js';
+import { healthUrlTemplateProblem } from './health-url.js';
 import { MAX_HOURLY_DRAIN_SECONDS, retireMinutes } from './paid-hour.js';
 
 export { LambdaVpcSchema, LaunchSchema, LoadBalancerSchema };
@@ -114,7 +115,13 @@ export const QueueProbeSchema = z
 export const HealthCheckSchema = z
   .object({
     /** `{privateIp}` is replaced by the server's private address. */
-    urlTemplate: z.string().includes('{privateIp}', { message: 'expected the placeholder {privateIp}' }),
+    urlTemplate: z
+      .string()
+      .includes('{privateIp}', { message: 'expected the placeholder {privateIp}' })
+      .superRefine((template, ctx) => {
+        const problem = healthUrlTemplateProblem(template);
+        if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+      }),
     /** Case-insensitive text the body must contain. */
     expectText: z.string().min(1),
     timeoutMs: z.number().int().min(50).max(30_000),
