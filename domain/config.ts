@@ -2,8 +2,8 @@
  * The one config document and its schema. Every number the 2010 scripts hard-coded is a default
  * here; see README "Configuration" for each key.
  *
- * `parseConfig(raw)` deep-merges `raw` over {@link DEFAULT_CONFIG} (objects key by key, arrays and
- * scalars replaced) and validates the result, failing with every bad key's path at once.
+ * `parseConfig(...documents)` merges the documents over {@link DEFAULT_CONFIG} (see domain/merge.ts)
+ * and validates the result, failing with every bad key's path at once.
  */
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
@@ -11,6 +11,7 @@ import { CdnSchema } from './cdn.js';
 import { LambdaVpcSchema, LaunchSchema, LoadBalancerSchema } from './config-aws.js';
 import { ConfigError } from './errors.js';
 import { healthUrlTemplateProblem } from './health-url.js';
+import { isPlainObject, mergeDocuments } from './merge.js';
 import { MAX_HOURLY_DRAIN_SECONDS, retireMinutes } from './paid-hour.js';
 
 export { LambdaVpcSchema, LaunchSchema, LoadBalancerSchema };
@@ -269,24 +270,6 @@ export const DEFAULT_CONFIG = {
   },
 } as const;
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Objects merge key by key; anything else in `over` replaces `base`. `null` removes a key. */
-export function deepMerge(base: unknown, over: unknown): unknown {
-  if (over === undefined) return base;
-  if (!isPlainObject(base) || !isPlainObject(over)) return over;
-  const out: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(over)) {
-    if (value === null) delete out[key];
-    else out[key] = deepMerge(base[key], value);
-  }
-  return out;
-}
-
 function formatPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>((acc, key) => {
     if (typeof key === 'number') return `${acc}[${key}]`;
@@ -300,14 +283,21 @@ export function describeIssues(error: z.ZodError): string[] {
 }
 
 /**
- * Validates a config document merged over the defaults.
- * Roles named in `raw` that are not in the defaults start from nothing; a role can be removed with
+ * Validates config documents merged over the defaults, each over the ones before it.
+ * Roles named that are not in the defaults start from nothing; a role can be removed with
  * `"roles": { "job": null }`.
+ *
+ * @example parseConfig(TEST_CONFIG_INPUT, { roles: { job: null } }) // the test config, app role only
  * @throws ConfigError listing every bad key's path and what was expected.
  */
-export function parseConfig(raw: unknown): Config {
-  if (raw !== undefined && !isPlainObject(raw)) throw new ConfigError(['(root): expected an object']);
-  const merged = deepMerge(DEFAULT_CONFIG as unknown as Json, raw);
+export function parseConfig(...documents: unknown[]): Config {
+  let merged: unknown = DEFAULT_CONFIG;
+  for (const document of documents) {
+    if (document !== undefined && !isPlainObject(document)) {
+      throw new ConfigError(['(root): expected an object']);
+    }
+    merged = mergeDocuments(merged, document);
+  }
   const result = ConfigSchema.safeParse(merged);
   if (!result.success) throw new ConfigError(describeIssues(result.error));
   return deepFreeze(result.data);

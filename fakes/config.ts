@@ -17,15 +17,7 @@ export const TEST_CONFIG_INPUT = {
   },
 };
 
-/** The test config, with `overrides` deep-merged over it. */
+/** The test config, with `overrides` merged over it (see domain/merge.ts; `null` removes a key). */
 export function testConfig(overrides: unknown = {}): Config {
-  return parseConfig(mergeInput(TEST_CONFIG_INPUT, overrides));
-}
-
-function mergeInput(base: unknown, over: unknown): unknown {
-  if (typeof base !== 'object' || base === null || Array.isArray(base)) return over;
-  if (typeof over !== 'object' || over === null || Array.isArray(over)) return over;
-  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
-  for (const [key, value] of Object.entries(over)) out[key] = mergeInput(out[key], value);
-  return out;
+  return parseConfig(TEST_CONFIG_INPUT, overrides);
 }

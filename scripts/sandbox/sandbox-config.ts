@@ -9,7 +9,7 @@ import { BACKLOG_TARGET_PER_SERVER } from '../sim/policies.js';
 export const POLICY_NAMES = ['default', 'backlog-per-server', 'seed-2010'] as const;
 export type PolicyName = (typeof POLICY_NAMES)[number];
 
-/** What each policy changes over the defaults (`null` removes a default key). */
+/** What each policy changes over the defaults (a policy of another type replaces the default's). */
 const POLICY_OVERRIDES: Record<PolicyName, { summary: string; roles: Record<string, unknown> }> = {
   default: {
     summary:
@@ -23,9 +23,8 @@ const POLICY_OVERRIDES: Record<PolicyName, { summary: string; roles: Record<stri
         policy: {
           type: 'backlog-per-server',
           targetPerServer: BACKLOG_TARGET_PER_SERVER,
-          scaleOutAbove: null,
-          scaleInBelow: null,
-          step: null,
+          maxExtra: 2,
+          stabilizationSeconds: 300,
         },
       },
     },
@@ -84,17 +83,5 @@ export function sandboxConfig(policy: PolicyName, endpoints: SandboxEndpoints): 
       },
     },
   };
-  return parseConfig(merge(base, { roles: POLICY_OVERRIDES[policy].roles }));
-}
-
-/** Objects merge key by key, `null` is kept (parseConfig's own merge then removes that key). */
-function merge(base: unknown, over: unknown): unknown {
-  if (!isObject(base) || !isObject(over)) return over;
-  const out: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(over)) out[key] = merge(base[key], value);
-  return out;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return parseConfig(base, { roles: POLICY_OVERRIDES[policy].roles });
 }

@@ -3,9 +3,9 @@ import { DEFAULT_CONFIG, parseConfig, roleConfig } from '../../domain/config.js'
 import { ConfigError } from '../../domain/errors.js';
 import { TEST_CONFIG_INPUT, testConfig } from '../../fakes/config.js';
 
-function issuesOf(raw: unknown): string[] {
+function issuesOf(...documents: unknown[]): string[] {
   try {
-    parseConfig(raw);
+    parseConfig(...documents);
   } catch (error) {
     if (error instanceof ConfigError) return [...error.issues];
     throw error;
@@ -45,6 +45,31 @@ describe('config defaults', () => {
 
   it('names an unknown role', () => {
     expect(() => roleConfig(config, 'db')).toThrow(/roles\.db: unknown role \(known: app, job\)/);
+  });
+
+  it('replaces the default load balancer when its type changes, instead of merging with it', () => {
+    const targetGroupArn =
+      'arn:aws:elasticloadbalancing:ca-central-1:123456789012:targetgroup/app/0123456789abcdef';
+    const app = roleConfig(
+      testConfig({ roles: { app: { loadBalancer: { type: 'target-group', targetGroupArn } } } }),
+      'app',
+    );
+    expect(app.loadBalancer).toEqual({ type: 'target-group', targetGroupArn });
+  });
+
+  it('replaces the default policy when its type changes, instead of merging with it', () => {
+    const policy = {
+      type: 'backlog-per-server',
+      targetPerServer: 10,
+      maxExtra: 2,
+      stabilizationSeconds: 300,
+    };
+    expect(roleConfig(testConfig({ roles: { job: { policy } } }), 'job').policy).toEqual(policy);
+  });
+
+  it('merges a policy of the same type key by key', () => {
+    const job = roleConfig(testConfig({ roles: { job: { policy: { type: 'threshold', step: 1 } } } }), 'job');
+    expect(job.policy).toMatchObject({ type: 'threshold', step: 1, scaleOutAbove: 20 });
   });
 
   it('lets a role be removed with null', () => {
@@ -121,8 +146,7 @@ describe('bad config', () => {
     ],
     ['a root that is not an object', 'roles: app', '(root): expected an object'],
   ])('fails on %s, naming the key', (_name, override, expected) => {
-    const raw = typeof override === 'string' ? override : mergeOver(override);
-    const issues = issuesOf(raw);
+    const issues = typeof override === 'string' ? issuesOf(override) : issuesOf(TEST_CONFIG_INPUT, override);
     expect(issues.some((line) => line.startsWith(expected) || line.includes(expected))).toBe(true);
   });
 
@@ -132,9 +156,9 @@ describe('bad config', () => {
   });
 
   it('reports every bad key at once', () => {
-    const issues = issuesOf(
-      mergeOver({ roles: { app: { min: -1, dbHost: '' }, job: { workersPerVcpu: 0 } } }),
-    );
+    const issues = issuesOf(TEST_CONFIG_INPUT, {
+      roles: { app: { min: -1, dbHost: '' }, job: { workersPerVcpu: 0 } },
+    });
     expect(issues.length).toBeGreaterThanOrEqual(3);
     expect(issues.join('\n')).toMatch(/roles\.app\.min/);
     expect(issues.join('\n')).toMatch(/roles\.app\.dbHost/);
@@ -147,13 +171,3 @@ describe('bad config', () => {
     expect(DEFAULT_CONFIG.roles.app.schedule.baseline).toBe(2);
   });
 });
-
-function mergeOver(over: Record<string, unknown>): unknown {
-  const base = structuredClone(TEST_CONFIG_INPUT) as Record<string, Record<string, Record<string, unknown>>>;
-  const roles = (over.roles ?? {}) as Record<string, Record<string, unknown>>;
-  for (const [role, value] of Object.entries(roles)) {
-    base.roles = base.roles ?? {};
-    base.roles[role] = { ...(base.roles[role] ?? {}), ...value };
-  }
-  return base;
-}

@@ -328,7 +328,7 @@ describe('plan: drain, then terminate', () => {
     ['a role behind a load balancer drains only (terminated later)', {}, ['drain b']],
     [
       'a role without a load balancer terminates at once',
-      { loadBalancer: { type: 'none', name: null } },
+      { loadBalancer: { type: 'none' } },
       ['drain b', 'terminate b'],
     ],
     [
@@ -341,7 +341,6 @@ describe('plan: drain, then terminate', () => {
       {
         loadBalancer: {
           type: 'target-group',
-          name: null,
           targetGroupArn:
             'arn:aws:elasticloadbalancing:ca-central-1:123456789012:targetgroup/app/0123456789abcdef',
         },
@@ -536,7 +535,7 @@ describe('applyPlan then plan again: nothing left to do', () => {
       'retiring without a load balancer',
       [aServer(), aServer(), aServer()],
       1,
-      appRole({ loadBalancer: { type: 'none', name: null } }),
+      appRole({ loadBalancer: { type: 'none' } }),
     ],
     [
       'a retire partly blocked by the minimum lifetime',

@@ -88,8 +88,6 @@ function variantConfig(variant: Variant): Config {
             ? { type: 'classic', name: 'smallpayroll-http' }
             : {
                 type: 'target-group',
-                // null removes the default's classic name when the documents merge.
-                name: null,
                 targetGroupArn:
                   'arn:aws:elasticloadbalancing:ca-central-1:123456789012:targetgroup/app/0123456789abcdef',
               },
