@@ -70,7 +70,7 @@ export function simulationRole(document: unknown = {}, roleName = 'job'): RoleCo
   const named = typeof doc.roles === 'object' && doc.roles !== null ? Object.keys(doc.roles) : [];
   const roleNames = new Set([...Object.keys(DEFAULT_CONFIG.roles), ...named]);
   const placeholders = Object.fromEntries([...roleNames].map((name) => [name, SIM_PLACEHOLDERS]));
-  const config: Config = parseConfig(mergeObjects({ roles: placeholders }, document));
+  const config: Config = parseConfig({ roles: placeholders }, document);
   const role = config.roles[roleName];
   if (role === undefined) {
     throw new Error(`config has no role "${roleName}" (roles: ${Object.keys(config.roles).join(', ')})`);
@@ -79,16 +79,6 @@ export function simulationRole(document: unknown = {}, roleName = 'job'): RoleCo
     throw new Error(`role "${roleName}" has no queue-driven policy to simulate`);
   }
   return role;
-}
-
-function mergeObjects(base: unknown, over: unknown): unknown {
-  if (typeof base !== 'object' || base === null || Array.isArray(base)) return over;
-  // null passes through: parseConfig reads it as "remove this key".
-  if (typeof over !== 'object' || over === null || Array.isArray(over))
-    return over === undefined ? base : over;
-  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
-  for (const [key, value] of Object.entries(over)) out[key] = mergeObjects(out[key], value);
-  return out;
 }
 
 let cachedDefaultRole: RoleConfig | undefined;
