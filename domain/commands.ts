@@ -70,7 +70,8 @@ export const ControlCommandSchema = z.discriminatedUnion(
         role,
         min: z.number().int().min(0).max(1000).optional(),
         max: z.number().int().min(0).max(1000).optional(),
-        minutes: minutes(),
+        /** How long min/max apply; a clear needs none (and ignores one given). */
+        minutes: minutes().optional(),
         clear: z.boolean().optional(),
         reason: z.string().max(200).optional(),
         requestId,
@@ -88,6 +89,10 @@ export const ControlCommandSchema = z.discriminatedUnion(
       .refine((c) => c.clear !== true || (c.min === undefined && c.max === undefined), {
         message: 'clear takes no min or max',
         path: ['clear'],
+      })
+      .refine((c) => c.clear === true || c.minutes !== undefined, {
+        message: 'expected minutes (how long min/max apply)',
+        path: ['minutes'],
       }),
   ],
   {

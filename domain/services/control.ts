@@ -186,7 +186,7 @@ export class Control {
       }
     }
     const next: RoleOverride = { paused: current?.paused ?? false, requestId, setBy: 'control' };
-    if (command.clear !== true) {
+    if (command.clear !== true && command.minutes !== undefined) {
       if (command.min !== undefined) next.min = command.min;
       if (command.max !== undefined) next.max = command.max;
       next.expiresAt = now + command.minutes * 60_000;

@@ -161,6 +161,14 @@ describe('handlers on the fake cloud and DynamoDB Local', () => {
     expect(h.cloud.members.get('smallpayroll-http')?.has(victim.instanceId)).toBe(false);
   });
 
+  it('control override clear: lifts the override without minutes', async () => {
+    await settle(3);
+    await runControl({ action: 'override', role: 'app', max: 2, minutes: 30 }, h.app);
+    const cleared = await runControl({ action: 'override', role: 'app', clear: true }, h.app);
+    expect(cleared).toMatchObject({ ok: true, messages: ['app: override cleared'] });
+    expect(await h.ledger.getOverride('app')).toBeUndefined();
+  });
+
   it('control dry run: reports what would happen and changes nothing', async () => {
     await settle(3);
     const before = await snapshot();
