@@ -20,6 +20,7 @@ import {
 import type { LaunchConfig } from '../domain/config.js';
 import { InvalidRequestError, NotFoundError, TransientError } from '../domain/errors.js';
 import type { Compute } from '../domain/ports.js';
+import { ownEntry } from '../domain/roles.js';
 import type { CloudInstance, LaunchRequest } from '../domain/types.js';
 import { encodeUserData } from '../domain/user-data.js';
 import { isUnknownInstanceError, mapAwsError } from './aws-errors.js';
@@ -63,7 +64,7 @@ export class Ec2Compute implements Compute {
   ) {}
 
   async launch(request: LaunchRequest): Promise<CloudInstance> {
-    const launch = this.settings.roles[request.role]?.launch;
+    const launch = ownEntry(this.settings.roles, request.role)?.launch;
     if (launch === undefined) throw new InvalidRequestError(`no launch settings for role ${request.role}`);
     if (!CLIENT_TOKEN.test(request.clientToken)) {
       throw new InvalidRequestError(

@@ -5,8 +5,9 @@
 import { z } from 'zod';
 import { describeIssues } from './config.js';
 import { ValidationError } from './errors.js';
+import { RoleNameSchema } from './roles.js';
 
-const role = z.string().min(1, 'expected a role name');
+const role = RoleNameSchema;
 const dryRun = z.boolean().optional();
 const requestId = z
   .string()

@@ -13,6 +13,7 @@ import { ConfigError } from './errors.js';
 import { healthUrlTemplateProblem } from './health-url.js';
 import { isPlainObject, mergeDocuments } from './merge.js';
 import { MAX_HOURLY_DRAIN_SECONDS, retireMinutes } from './paid-hour.js';
+import { ROLE_NAME } from './roles.js';
 
 export { LambdaVpcSchema, LaunchSchema, LoadBalancerSchema };
 
@@ -182,7 +183,7 @@ export const ConfigSchema = z
     /** Static assets on CloudFront (domain/cdn.ts); absent, nothing is created. */
     cdn: CdnSchema.optional(),
     roles: z
-      .record(z.string().regex(/^[a-z][a-z0-9-]{0,19}$/, 'expected a lower-case role name'), RoleSchema)
+      .record(z.string().regex(ROLE_NAME, 'expected a lower-case role name'), RoleSchema)
       .refine((roles) => Object.keys(roles).length > 0, { message: 'expected at least one role' }),
   })
   .strict();
@@ -313,7 +314,7 @@ function deepFreeze<T>(value: T): T {
 
 /** The role's config, or a ConfigError naming the unknown role. */
 export function roleConfig(config: Config, role: string): RoleConfig {
-  const found = config.roles[role];
+  const found = Object.hasOwn(config.roles, role) ? config.roles[role] : undefined;
   if (found === undefined) {
     throw new ConfigError([`roles.${role}: unknown role (known: ${Object.keys(config.roles).join(', ')})`]);
   }

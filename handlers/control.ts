@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { parseCommand } from '../domain/commands.js';
 import { ValidationError } from '../domain/errors.js';
+import { echo, ROLE_NAME } from '../domain/roles.js';
 import type { ControlResult } from '../domain/services/control.js';
 import { type App, awsApp } from './app.js';
 import { wrap } from './middleware.js';
@@ -28,7 +29,7 @@ function summarizeInput(event: unknown): Record<string, unknown> {
   const role =
     typeof event === 'object' && event !== null ? (event as Record<string, unknown>).role : undefined;
   return {
-    role: typeof role === 'string' ? role : null,
+    role: typeof role === 'string' && ROLE_NAME.test(role) ? role : role === undefined ? null : echo(role),
     command: text.length > 2000 ? `${text.slice(0, 2000)}…` : text,
   };
 }

@@ -6,6 +6,7 @@
  * are still written for the part that ran).
  */
 import { join } from 'node:path';
+import { ownEntry } from '../domain/roles.js';
 import { readCommandLine } from './lib/cli-flags.js';
 import { parseCliOptions, USAGE } from './sandbox/options.js';
 import type { SandboxSummary } from './sandbox/report.js';
@@ -52,7 +53,7 @@ function printSummary(s: SandboxSummary, out: string): void {
   const roles = Object.keys(s.launches)
     .map(
       (role) =>
-        `${role}: ${s.launches[role]} launched, ${s.retirements[role]} retired, ${s.instanceHours[role]} instance-hours, ${s.finalServers[role]?.inService ?? 0} in service at the end`,
+        `${role}: ${ownEntry(s.launches, role)} launched, ${ownEntry(s.retirements, role)} retired, ${ownEntry(s.instanceHours, role)} instance-hours, ${ownEntry(s.finalServers, role)?.inService ?? 0} in service at the end`,
     )
     .join('; ');
   console.log(

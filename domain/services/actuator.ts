@@ -8,6 +8,7 @@ import type { RoleConfig } from '../config.js';
 import { ConflictError, FleetError, NotOwnedError } from '../errors.js';
 import type { Ledger } from '../ports.js';
 import type { Fix } from '../reconcile.js';
+import { ownEntry } from '../roles.js';
 import type { Action, CloudInstance, ServerRecord } from '../types.js';
 import { type ActionOutcome, DEFAULT_LEASE_TTL_MS, type FleetDeps, roleConfigOf } from './fleet-deps.js';
 import type { Launcher } from './launcher.js';
@@ -92,7 +93,7 @@ export class Actuator {
   }
 
   private async register(role: string, server: ServerRecord, reason: string): Promise<void> {
-    const lb = this.deps.loadBalancers[role];
+    const lb = ownEntry(this.deps.loadBalancers, role);
     if (lb !== undefined && server.instanceId !== undefined) await lb.register([server.instanceId]);
     const updated = await this.deps.ledger.updateServer(role, server.intentId, server.version, {
       state: 'in-service',
@@ -121,7 +122,7 @@ export class Actuator {
       reason,
     });
     byId.set(server.intentId, updated);
-    const lb = this.deps.loadBalancers[role];
+    const lb = ownEntry(this.deps.loadBalancers, role);
     if (lb !== undefined && server.instanceId !== undefined) await lb.deregister([server.instanceId]);
   }
 
@@ -136,7 +137,7 @@ export class Actuator {
     byId: Map<string, ServerRecord>,
   ): Promise<void> {
     const current = byId.get(server.intentId) ?? server;
-    const lb = this.deps.loadBalancers[current.role];
+    const lb = ownEntry(this.deps.loadBalancers, current.role);
     // Deregistering a non-member is harmless; a drain whose deregister failed must not leave a
     // terminated instance behind the load balancer.
     if (lb !== undefined && current.instanceId !== undefined) {
@@ -170,7 +171,7 @@ export class Actuator {
     owned: ReadonlyMap<string, CloudInstance>,
   ): Promise<void> {
     const { clock } = this.deps;
-    const lb = this.deps.loadBalancers[role];
+    const lb = ownEntry(this.deps.loadBalancers, role);
     const update = async (record: ServerRecord, patch: Parameters<Ledger['updateServer']>[3]) => {
       records.set(
         record.intentId,

@@ -9,6 +9,7 @@ import { type DecideInput, decide } from '../decide.js';
 import { LeaseHeldError } from '../errors.js';
 import { overrideActive } from '../planner.js';
 import { DEFAULT_RECONCILE_SETTINGS, type ReconcileSettings, reconcile } from '../reconcile.js';
+import { ownEntry } from '../roles.js';
 import type { DesiredDecision, ObservedServer, ServerRecord } from '../types.js';
 import type { Actuator } from './actuator.js';
 import {
@@ -61,7 +62,7 @@ export class Converger {
     options: ConvergeOptions,
   ): Promise<ConvergeResult> {
     const { ledger, clock, observer } = this.deps;
-    const lb = this.deps.loadBalancers[role];
+    const lb = ownEntry(this.deps.loadBalancers, role);
     const instances = options.instances ?? (await this.deps.compute.list());
     const members = lb === undefined ? undefined : await lb.members();
     let records = await ledger.listServers(role);
@@ -181,7 +182,7 @@ export class Converger {
 
   /** Health-checks booting servers (bounded concurrency); the result rides on the observed server. */
   private async healthCheck(role: string, records: ServerRecord[]): Promise<ObservedServer[]> {
-    const probe = this.deps.healthProbes[role];
+    const probe = ownEntry(this.deps.healthProbes, role);
     const observed: ObservedServer[] = records.map((r) => ({ ...r }));
     if (probe === undefined) return observed;
     const due = observed.filter((s) => s.state === 'booting' && s.privateIp !== undefined);

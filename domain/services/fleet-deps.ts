@@ -6,6 +6,7 @@ import type { Config, RoleConfig } from '../config.js';
 import { FleetError } from '../errors.js';
 import type { Clock, Compute, HealthProbe, Ledger, LoadBalancer, Observer, QueueProbe } from '../ports.js';
 import type { Fix, ReconcileSettings } from '../reconcile.js';
+import { ownEntry } from '../roles.js';
 import type { Action, CloudInstance, Plan, RoleOverride, ServerRecord } from '../types.js';
 
 export interface FleetDeps {
@@ -61,7 +62,7 @@ export const DEFAULT_LEASE_TTL_MS = 150_000;
 
 /** The config of a configured role; an unknown role is a {@link FleetError}. */
 export function roleConfigOf(config: Config, role: string): RoleConfig {
-  const found = config.roles[role];
+  const found = ownEntry(config.roles, role);
   if (found === undefined) throw new FleetError(`unknown role ${role}`);
   return found;
 }

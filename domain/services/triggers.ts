@@ -3,6 +3,7 @@
  * instance event, and a queue probe on its own; plus the warnings about instances of roles no
  * longer configured, and the journal entry for input that was refused or ignored.
  */
+import { ownEntry } from '../roles.js';
 import type { CloudInstance, QueueSample } from '../types.js';
 import { STACK_JOURNAL } from '../types.js';
 import type { Converger } from './converge.js';
@@ -112,7 +113,7 @@ export class Triggers {
 
   /** Reads the role's queue once and records the sample (unknown samples too). */
   async probe(role: string): Promise<QueueSample | undefined> {
-    const probe = this.deps.queueProbes[role];
+    const probe = ownEntry(this.deps.queueProbes, role);
     if (probe === undefined) return undefined;
     const sample = await probe.read(this.deps.clock.now());
     await this.deps.ledger.recordSample(role, sample);

@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import type { Config } from '../../domain/config.js';
+import { ownEntry } from '../../domain/roles.js';
 import { renderTimeline, type TimelinePanel } from '../lib/timeline-svg.js';
 import type { DecisionLog, LoggedLine } from './decision-log.js';
 import type { JobStats } from './job-queue.js';
@@ -254,7 +255,7 @@ export function renderReport(summary: SandboxSummary, lines: readonly LoggedLine
     '|---|---:|---:|---:|---:|---:|---:|',
     ...roles.map(
       (role) =>
-        `| ${role} | ${summary.launches[role] ?? 0} | ${summary.retirements[role] ?? 0} | ${summary.unhealthyReplacements[role] ?? 0} | ${summary.instanceHours[role] ?? 0} | ${summary.finalServers[role]?.desired ?? '-'} | ${summary.finalServers[role]?.inService ?? '-'} |`,
+        `| ${role} | ${ownEntry(summary.launches, role) ?? 0} | ${ownEntry(summary.retirements, role) ?? 0} | ${ownEntry(summary.unhealthyReplacements, role) ?? 0} | ${ownEntry(summary.instanceHours, role) ?? 0} | ${ownEntry(summary.finalServers, role)?.desired ?? '-'} | ${ownEntry(summary.finalServers, role)?.inService ?? '-'} |`,
     ),
     '',
     ...roles.map((role) => `- \`${role}\`: ${describeRole(config, role)}`),
@@ -286,7 +287,7 @@ export function renderReport(summary: SandboxSummary, lines: readonly LoggedLine
 }
 
 function describeRole(config: Config, role: string): string {
-  const c = config.roles[role];
+  const c = ownEntry(config.roles, role);
   if (c === undefined) return 'not in the config';
   const windows = c.schedule.windows.map((w) => `${w.days.join(',')} ${w.start}-${w.end} → ${w.servers}`);
   const parts = [

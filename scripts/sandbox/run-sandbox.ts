@@ -13,6 +13,7 @@ import { createLedgerTable, DynamoDbLedger, ledgerDocumentClient } from '../../a
 import { MemoryLedger } from '../../adapters/memory-ledger.js';
 import type { Config } from '../../domain/config.js';
 import type { Clock, Ledger } from '../../domain/ports.js';
+import { ownEntry } from '../../domain/roles.js';
 import type { App } from '../../handlers/app.js';
 import { runInstanceState } from '../../handlers/instance-state.js';
 import { freePort, javaAvailable, localDynamoClient, startDynamoDbLocal } from '../lib/dynamodb-local.js';
@@ -320,7 +321,7 @@ function recordTimeline(timeline: Timeline, at: number, queue: number, log: Deci
   timeline.times.push((at - timeline.start) / 1000);
   timeline.queue.push(queue);
   for (const [role, figures] of log.roles) {
-    const series = timeline.roles[role] ?? { desired: [], inService: [] };
+    const series = ownEntry(timeline.roles, role) ?? { desired: [], inService: [] };
     timeline.roles[role] = series;
     // A role first seen late gets gaps before it.
     while (series.desired.length < timeline.times.length - 1) {

@@ -7,6 +7,7 @@ import { HttpHealthProbe } from '../../adapters/http-health-probe.js';
 import { HttpQueueProbe } from '../../adapters/http-queue-probe.js';
 import type { Config } from '../../domain/config.js';
 import type { Clock, HealthProbe, Ledger, Observer, QueueProbe } from '../../domain/ports.js';
+import { ownEntry } from '../../domain/roles.js';
 import type { FakeCloud } from '../../fakes/fake-cloud.js';
 import { type App, createApp } from '../../handlers/app.js';
 
@@ -26,7 +27,7 @@ export interface SandboxAppParts {
 
 /** The name of a role's load balancer (classic name or target group ARN), if it has one. */
 export function loadBalancerName(config: Config, role: string): string | undefined {
-  const lb = config.roles[role]?.loadBalancer;
+  const lb = ownEntry(config.roles, role)?.loadBalancer;
   if (lb === undefined || lb.type === 'none') return undefined;
   return lb.type === 'classic' ? lb.name : lb.targetGroupArn;
 }

@@ -5,6 +5,7 @@
  * shipped job role the named policies start from.
  */
 import { type Config, DEFAULT_CONFIG, parseConfig, type RoleConfig } from '../../domain/config.js';
+import { ownEntry } from '../../domain/roles.js';
 import { seededRandom } from '../lib/random.js';
 
 export const POLICY_NAMES = ['seed-2010', 'default', 'backlog-per-server'] as const;
@@ -71,7 +72,7 @@ export function simulationRole(document: unknown = {}, roleName = 'job'): RoleCo
   const roleNames = new Set([...Object.keys(DEFAULT_CONFIG.roles), ...named]);
   const placeholders = Object.fromEntries([...roleNames].map((name) => [name, SIM_PLACEHOLDERS]));
   const config: Config = parseConfig({ roles: placeholders }, document);
-  const role = config.roles[roleName];
+  const role = ownEntry(config.roles, roleName);
   if (role === undefined) {
     throw new Error(`config has no role "${roleName}" (roles: ${Object.keys(config.roles).join(', ')})`);
   }

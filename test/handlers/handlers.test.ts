@@ -3,7 +3,7 @@
  * Local. Every handler invoked twice with the same event changes nothing the second time.
  */
 
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DynamoDbLedger } from '../../adapters/dynamodb-ledger.js';
 import { STACK_JOURNAL } from '../../domain/types.js';
 import { stateEvent } from '../../fakes/events.js';
@@ -66,10 +66,25 @@ describe('handlers on the fake cloud and DynamoDB Local', () => {
   });
 
   it('schedule: refuses an event without a known role, naming the field', async () => {
-    await expect(runSchedule({ role: 'db' }, h.app)).rejects.toThrow(/role: unknown role "db"/);
-    await expect(runSchedule({ edge: 'start' }, h.app)).rejects.toThrow(/role/);
+    await expect(runSchedule({ role: 'db' }, h.app)).resolves.toMatchObject({
+      ignored: expect.stringMatching(/role: unknown role "db"/),
+    });
+    await expect(runSchedule({ edge: 'start' }, h.app)).resolves.toMatchObject({
+      ignored: expect.stringMatching(/role/),
+    });
     expect(h.cloud.callCount('launch')).toBe(0);
   });
+
+  it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty'])(
+    'schedule: refuses the role %j (an Object.prototype name) before taking any lease',
+    async (role) => {
+      const acquire = vi.spyOn(h.ledger, 'acquireLease');
+      const result = await runSchedule({ role, edge: 'start' }, h.app);
+      expect(result).toMatchObject({ ignored: expect.stringMatching(/^invalid schedule event: role: /) });
+      expect(acquire).not.toHaveBeenCalled();
+      expect(h.cloud.callCount()).toBe(0);
+    },
+  );
 
   it('instanceState: "running" leads to a health check and registration without waiting for a tick', async () => {
     await runSchedule({ role: 'app', edge: 'start' }, h.app);
@@ -215,6 +230,16 @@ describe('handlers on the fake cloud and DynamoDB Local', () => {
       kind: 'control',
       summary: expect.stringMatching(/^refused: role: unknown role "db"/),
     });
+  });
+
+  it('refuses a 300 KB role name with a small answer and a small journal entry', async () => {
+    const role = 'a'.repeat(300_000);
+    const result = await runControl({ action: 'launch', role, count: 1 }, h.app);
+    expect(result).toMatchObject({ ok: false, issues: [expect.stringMatching(/^role: /)] });
+    expect(JSON.stringify(result).length).toBeLessThan(2_000);
+    const [entry] = await h.ledger.recentJournal(STACK_JOURNAL, 1);
+    expect(entry).toMatchObject({ kind: 'control', summary: expect.stringMatching(/^refused: role: /) });
+    expect(JSON.stringify(entry).length).toBeLessThan(8_000);
   });
 
   it('journals a refused or foreign EC2 event under the stack', async () => {

@@ -148,6 +148,8 @@ const invalidCommand: fc.Arbitrary<unknown> = fc.constantFrom<unknown>(
   { action: 'launch', role: 'app', count: 0 },
   { action: 'launch', role: 'app', count: '2' },
   { action: 'launch', role: 'db', count: 1 },
+  { action: 'launch', role: 'constructor', count: 1 },
+  { action: 'pause', role: '__proto__' },
   { action: 'launch', count: 1 },
   { action: 'launch', role: 'app', count: 99 },
   { action: 'retire', role: 'job', count: 50 },
