@@ -1,14 +1,10 @@
 /**
- * The ledger's per-role singletons: the converge lease (a conditional put that only an expired
- * lease or its own owner passes) and the operator's override.
- *
- * - The override is stored as a nested map because RoleOverride has its own `expiresAt` (ms, when
- *   min/max stop applying), which must not be read as the item's TTL.
+ * The ledger's converge lease: one item per role, taken by a conditional put that only an expired
+ * lease or its own owner passes, released by a conditional delete.
  */
-import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { LeaseHeldError } from '../domain/errors.js';
 import type { Lease } from '../domain/ports.js';
-import type { RoleOverride } from '../domain/types.js';
 import { mapAwsError } from './aws-errors.js';
 import {
   failedItem,
@@ -19,7 +15,7 @@ import {
   stringOf,
 } from './dynamodb-ledger-table.js';
 
-export class LeasesAndOverrides {
+export class Leases {
   constructor(private readonly table: LedgerTable) {}
 
   async acquireLease(role: string, owner: string, now: number, ttlMs: number): Promise<Lease> {
@@ -64,36 +60,4 @@ export class LeasesAndOverrides {
       throw mapAwsError(error, `releaseLease(${role}, ${owner})`);
     }
   }
-
-  async getOverride(role: string): Promise<RoleOverride | undefined> {
-    try {
-      const result = await this.table.client.send(
-        new GetCommand({
-          TableName: this.table.tableName,
-          Key: { pk: rolePk(role), sk: 'OVERRIDE' },
-          ConsistentRead: true,
-        }),
-      );
-      return result.Item?.override as RoleOverride | undefined;
-    } catch (error) {
-      throw mapAwsError(error, `getOverride(${role})`);
-    }
-  }
-
-  async setOverride(role: string, override: RoleOverride | undefined): Promise<void> {
-    const key = { pk: rolePk(role), sk: 'OVERRIDE' };
-    if (override !== undefined) {
-      await this.table.put({ ...key, override: withoutUndefined(override) }, `setOverride(${role})`);
-      return;
-    }
-    try {
-      await this.table.client.send(new DeleteCommand({ TableName: this.table.tableName, Key: key }));
-    } catch (error) {
-      throw mapAwsError(error, `setOverride(${role}, undefined)`);
-    }
-  }
-}
-
-function withoutUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }

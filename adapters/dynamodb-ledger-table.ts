@@ -15,7 +15,10 @@
  *   ROLE#<role>   LEASE                          owner, leaseExpiresAt (ms; no TTL: one item per role)
  *   ROLE#<role>   SAMPLE#<at, 15 digits>         at, length (number or null), error?, expiresAt
  *   ROLE#<role>   JOURNAL#<at, 15 digits>#<seq>  role, at, kind, summary, detail (map), expiresAt
- *   ROLE#<role>   OVERRIDE                       override (map: the RoleOverride)
+ *   ROLE#<role>   OVERRIDE#PAUSE                 pause (map: the RolePause)
+ *   ROLE#<role>   OVERRIDE#BOUNDS                bounds (map: the RoleBounds)
+ *   ROLE#<role>   OVERRIDE                       override (map: pause and min/max in one), written
+ *                                                by older versions; read, and split on the next write
  *
  * - Times in sort keys are zero-padded to 15 digits so lexical order is numeric order.
  * - Reads are strongly consistent: a tick writes a sample or a record and reads it back at once.

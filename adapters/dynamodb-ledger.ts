@@ -1,12 +1,21 @@
 /**
  * The `Ledger` port over one DynamoDB table. The table, its key layout and the shared access live
  * in dynamodb-ledger-table.ts; server records in dynamodb-ledger-servers.ts; queue samples and the
- * journal in dynamodb-ledger-series.ts; the lease and the override in dynamodb-ledger-leases.ts.
+ * journal in dynamodb-ledger-series.ts; the lease in dynamodb-ledger-leases.ts; the pause and the
+ * bounds in dynamodb-ledger-controls.ts.
  * This class holds the settings and answers the port by delegating.
  */
 import type { Clock, Lease, Ledger } from '../domain/ports.js';
-import type { JournalEntry, QueueSample, RoleOverride, ServerRecord } from '../domain/types.js';
-import { LeasesAndOverrides } from './dynamodb-ledger-leases.js';
+import type {
+  JournalEntry,
+  QueueSample,
+  RoleBounds,
+  RoleControls,
+  RolePause,
+  ServerRecord,
+} from '../domain/types.js';
+import { RoleControlItems } from './dynamodb-ledger-controls.js';
+import { Leases } from './dynamodb-ledger-leases.js';
 import { SamplesAndJournal } from './dynamodb-ledger-series.js';
 import { type ServerPatch, ServerRecords } from './dynamodb-ledger-servers.js';
 import { type LedgerClient, LedgerTable } from './dynamodb-ledger-table.js';
@@ -32,7 +41,8 @@ const DAY_SECONDS = 24 * 60 * 60;
 export class DynamoDbLedger implements Ledger {
   private readonly servers: ServerRecords;
   private readonly series: SamplesAndJournal;
-  private readonly singletons: LeasesAndOverrides;
+  private readonly leases: Leases;
+  private readonly controls: RoleControlItems;
 
   /**
    * @param client a document client, ideally from `ledgerDocumentClient` (removeUndefinedValues).
@@ -49,7 +59,8 @@ export class DynamoDbLedger implements Ledger {
       settings.sampleTtlSeconds ?? 2 * DAY_SECONDS,
       settings.journalTtlSeconds ?? 30 * DAY_SECONDS,
     );
-    this.singletons = new LeasesAndOverrides(table);
+    this.leases = new Leases(table);
+    this.controls = new RoleControlItems(table);
   }
 
   listServers(role: string): Promise<ServerRecord[]> {
@@ -70,11 +81,11 @@ export class DynamoDbLedger implements Ledger {
   }
 
   acquireLease(role: string, owner: string, now: number, ttlMs: number): Promise<Lease> {
-    return this.singletons.acquireLease(role, owner, now, ttlMs);
+    return this.leases.acquireLease(role, owner, now, ttlMs);
   }
 
   releaseLease(role: string, owner: string): Promise<void> {
-    return this.singletons.releaseLease(role, owner);
+    return this.leases.releaseLease(role, owner);
   }
 
   recordSample(role: string, sample: QueueSample): Promise<void> {
@@ -93,11 +104,15 @@ export class DynamoDbLedger implements Ledger {
     return this.series.recentJournal(role, limit);
   }
 
-  getOverride(role: string): Promise<RoleOverride | undefined> {
-    return this.singletons.getOverride(role);
+  getControls(role: string): Promise<RoleControls> {
+    return this.controls.getControls(role);
   }
 
-  setOverride(role: string, override: RoleOverride | undefined): Promise<void> {
-    return this.singletons.setOverride(role, override);
+  setPause(role: string, pause: RolePause | undefined): Promise<void> {
+    return this.controls.setPause(role, pause);
+  }
+
+  setBounds(role: string, bounds: RoleBounds | undefined): Promise<void> {
+    return this.controls.setBounds(role, bounds);
   }
 }

@@ -4,14 +4,22 @@
  */
 import { ConflictError, LeaseHeldError, NotFoundError } from '../domain/errors.js';
 import type { Lease, Ledger } from '../domain/ports.js';
-import type { JournalEntry, QueueSample, RoleOverride, ServerRecord } from '../domain/types.js';
+import type {
+  JournalEntry,
+  QueueSample,
+  RoleBounds,
+  RoleControls,
+  RolePause,
+  ServerRecord,
+} from '../domain/types.js';
 
 export class MemoryLedger implements Ledger {
   private readonly servers = new Map<string, ServerRecord>();
   private readonly leases = new Map<string, Lease>();
   private readonly samples = new Map<string, QueueSample[]>();
   private readonly journals = new Map<string, JournalEntry[]>();
-  private readonly overrides = new Map<string, RoleOverride>();
+  private readonly pauses = new Map<string, RolePause>();
+  private readonly bounds = new Map<string, RoleBounds>();
 
   constructor(private readonly settings: { maxJournalPerRole?: number; maxSamplesPerRole?: number } = {}) {}
 
@@ -85,14 +93,23 @@ export class MemoryLedger implements Ledger {
     return [...(this.journals.get(role) ?? [])].reverse().slice(0, limit);
   }
 
-  async getOverride(role: string): Promise<RoleOverride | undefined> {
-    const found = this.overrides.get(role);
-    return found === undefined ? undefined : { ...found };
+  async getControls(role: string): Promise<RoleControls> {
+    const pause = this.pauses.get(role);
+    const bounds = this.bounds.get(role);
+    return {
+      ...(pause === undefined ? {} : { pause: { ...pause } }),
+      ...(bounds === undefined ? {} : { bounds: { ...bounds } }),
+    };
   }
 
-  async setOverride(role: string, override: RoleOverride | undefined): Promise<void> {
-    if (override === undefined) this.overrides.delete(role);
-    else this.overrides.set(role, { ...override });
+  async setPause(role: string, pause: RolePause | undefined): Promise<void> {
+    if (pause === undefined) this.pauses.delete(role);
+    else this.pauses.set(role, { ...pause });
+  }
+
+  async setBounds(role: string, bounds: RoleBounds | undefined): Promise<void> {
+    if (bounds === undefined) this.bounds.delete(role);
+    else this.bounds.set(role, { ...bounds });
   }
 }
 

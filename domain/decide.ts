@@ -1,6 +1,6 @@
 /**
  * The decide step of a converge, as one pure function: the schedule floor, the queue's demand
- * (with the hold rule), the operator's override and pause turn into how many servers a role
+ * (with the hold rule), the operator's bounds and pause turn into how many servers a role
  * should have and the plan that gets there. The converge service, the simulator and the sandbox
  * all decide through it. Pure: no I/O, no clock; `now` is an input.
  */
@@ -14,7 +14,8 @@ import {
   type ObservedServer,
   type Plan,
   type QueueSample,
-  type RoleOverride,
+  type RoleBounds,
+  type RolePause,
 } from './types.js';
 
 /** Everything one role's decision depends on; a plain object, so callers can build it anywhere. */
@@ -37,8 +38,10 @@ export interface DecideInput {
    * `hold`, so a caller may leave it out, decide, and fetch it only when `demand.kind` is `hold`.
    */
   previousHold?: number;
-  /** The operator's override, if any: min/max while active, and `paused`, which plans nothing. */
-  override?: RoleOverride;
+  /** The operator's min/max, if set; they apply until they expire. */
+  bounds?: RoleBounds;
+  /** The operator's pause, if set: a paused role plans nothing. */
+  pause?: RolePause;
 }
 
 export interface Decision {
@@ -56,7 +59,7 @@ export interface Decision {
  * if (decision.demand?.kind === 'hold') decision = decide({ ...input, previousHold: await lastHold() });
  */
 export function decide(input: DecideInput): Decision {
-  const { role, config, now, override } = input;
+  const { role, config, now, bounds, pause } = input;
   const floor = scheduleFloor(config.schedule, now);
   let demandResult: DemandResult | undefined;
   if (config.policy !== undefined && config.queue !== undefined) {
@@ -75,7 +78,7 @@ export function decide(input: DecideInput): Decision {
     config,
     floor,
     ...(demandResult === undefined ? {} : { demand: demandResult }),
-    ...(override === undefined ? {} : { override }),
+    ...(bounds === undefined ? {} : { override: bounds }),
     now,
   });
   const planned = plan({
@@ -84,7 +87,7 @@ export function decide(input: DecideInput): Decision {
     config,
     desired,
     servers: input.servers,
-    ...(override?.paused ? { paused: { reason: override.reason ?? 'paused by an operator' } } : {}),
+    ...(pause === undefined ? {} : { paused: { reason: pause.reason } }),
   });
   return { ...(demandResult === undefined ? {} : { demand: demandResult }), desired, plan: planned };
 }

@@ -14,7 +14,7 @@ import {
   type DesiredDecision,
   type ObservedServer,
   type Plan,
-  type RoleOverride,
+  type RoleBounds,
   type ServerRecord,
 } from './types.js';
 
@@ -25,12 +25,13 @@ export interface DesiredInput {
   config: Pick<RoleConfig, 'min' | 'max'>;
   floor: { servers: number; reason: string };
   demand?: DemandResult;
-  override?: RoleOverride;
+  /** The operator's min/max, if set. */
+  override?: RoleBounds;
   now: number;
 }
 
-/** Whether an override's min/max still apply (a pause has no expiry). */
-export function overrideActive(override: RoleOverride | undefined, now: number): boolean {
+/** Whether the operator's min/max still apply. */
+export function overrideActive(override: RoleBounds | undefined, now: number): boolean {
   return override !== undefined && (override.expiresAt === undefined || override.expiresAt > now);
 }
 
@@ -61,7 +62,7 @@ export function desiredCount(input: DesiredInput): DesiredDecision {
   return decision;
 }
 
-function until(override: RoleOverride): string {
+function until(override: RoleBounds): string {
   return override.expiresAt === undefined ? '' : ` until ${new Date(override.expiresAt).toISOString()}`;
 }
 

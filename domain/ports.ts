@@ -10,7 +10,9 @@ import type {
   LaunchRequest,
   LoadBalancerMember,
   QueueSample,
-  RoleOverride,
+  RoleBounds,
+  RoleControls,
+  RolePause,
   ServerRecord,
 } from './types.js';
 
@@ -122,11 +124,24 @@ export interface Ledger {
   /** Newest journal entries of a role, newest first. @throws ThrottlingError, TransientError. */
   recentJournal(role: string, limit: number): Promise<JournalEntry[]>;
 
-  /** The role's override, if any. @throws ThrottlingError, TransientError. */
-  getOverride(role: string): Promise<RoleOverride | undefined>;
+  /**
+   * The role's pause and bounds, in one read. Also reads the older single override item (pause
+   * and min/max together) of a stack deployed before they were split; a newer record wins.
+   * @throws ThrottlingError, TransientError.
+   */
+  getControls(role: string): Promise<RoleControls>;
 
-  /** Sets (or with `undefined`, clears) the role's override. @throws ThrottlingError, TransientError. */
-  setOverride(role: string, override: RoleOverride | undefined): Promise<void>;
+  /**
+   * Sets (or with `undefined`, lifts) the role's pause; its bounds stay as they are.
+   * @throws ThrottlingError, TransientError.
+   */
+  setPause(role: string, pause: RolePause | undefined): Promise<void>;
+
+  /**
+   * Sets (or with `undefined`, clears) the role's bounds; its pause stays as it is.
+   * @throws ThrottlingError, TransientError.
+   */
+  setBounds(role: string, bounds: RoleBounds | undefined): Promise<void>;
 }
 
 export interface QueueProbe {

@@ -69,17 +69,37 @@ export interface QueueSample {
   error?: string;
 }
 
-/** A manual override for one role. */
-export interface RoleOverride {
-  paused: boolean;
+/**
+ * An operator's pause of one role: nothing is launched or retired until it is lifted. It has no
+ * expiry, and is its own ledger record: setting or clearing min/max never touches it.
+ */
+export interface RolePause {
+  reason: string;
+  /** When it was set; absent on a pause read from the older single override item. */
+  since?: number;
+  /** The control request that set it. */
+  requestId?: string;
+  setBy?: string;
+}
+
+/** An operator's min/max on one role's desired count, its own ledger record, until `expiresAt`. */
+export interface RoleBounds {
   min?: number;
   max?: number;
-  /** min/max stop applying at this time; pause has no expiry. */
+  /** When it was set; absent on bounds read from the older single override item. */
+  since?: number;
+  /** min/max stop applying at this time; absent only on an older item set by hand (no expiry). */
   expiresAt?: number;
   reason?: string;
   setBy?: string;
   /** The control request that set it: repeating that request changes nothing. */
   requestId?: string;
+}
+
+/** A role's operator settings, each absent when not set. */
+export interface RoleControls {
+  pause?: RolePause;
+  bounds?: RoleBounds;
 }
 
 /** How many servers a role should have, and why. */

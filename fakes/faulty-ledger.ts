@@ -14,7 +14,14 @@
  * TerminateInstances names?") can see the ledger at that instant.
  */
 import type { Lease, Ledger } from '../domain/ports.js';
-import type { JournalEntry, QueueSample, RoleOverride, ServerRecord } from '../domain/types.js';
+import type {
+  JournalEntry,
+  QueueSample,
+  RoleBounds,
+  RoleControls,
+  RolePause,
+  ServerRecord,
+} from '../domain/types.js';
 
 export type LedgerMethod = Exclude<keyof Ledger, 'releaseLease'>;
 
@@ -200,11 +207,15 @@ export class FaultyLedger implements Ledger {
     return this.call('recentJournal', () => this.inner.recentJournal(role, limit));
   }
 
-  getOverride(role: string): Promise<RoleOverride | undefined> {
-    return this.call('getOverride', () => this.inner.getOverride(role));
+  getControls(role: string): Promise<RoleControls> {
+    return this.call('getControls', () => this.inner.getControls(role));
   }
 
-  setOverride(role: string, override: RoleOverride | undefined): Promise<void> {
-    return this.call('setOverride', () => this.inner.setOverride(role, override));
+  setPause(role: string, pause: RolePause | undefined): Promise<void> {
+    return this.call('setPause', () => this.inner.setPause(role, pause));
+  }
+
+  setBounds(role: string, bounds: RoleBounds | undefined): Promise<void> {
+    return this.call('setBounds', () => this.inner.setBounds(role, bounds));
   }
 }

@@ -7,40 +7,13 @@
 import { type CdnConfig, cdnAliases } from '../cdn.js';
 import type { ControlCommand } from '../commands.js';
 import { ValidationError } from '../errors.js';
-import { overrideActive, serverAge } from '../planner.js';
-import { nextScheduleEdge } from '../schedule.js';
-import { CAPACITY_STATES, type JournalEntry, type RoleOverride, type ServerRecord } from '../types.js';
+import { overrideActive } from '../planner.js';
+import { CAPACITY_STATES, type RoleBounds, type RoleControls, type RolePause } from '../types.js';
+import { type RoleStatus, roleStatus, statusLine } from './control-status.js';
 import type { ConvergeResult, Fleet, FleetDeps } from './fleet.js';
 import { describeAction } from './reporting.js';
 
-export interface ServerStatus {
-  intentId: string;
-  instanceId: string | null;
-  state: ServerRecord['state'];
-  ageMinutes: number;
-  address: string | null;
-  inService: boolean;
-  registered: boolean;
-  reason: string | null;
-}
-
-export interface RoleStatus {
-  role: string;
-  desired: number;
-  floor: number;
-  demand: number | null;
-  hold: string | null;
-  reasons: string[];
-  /** When the schedule floor next changes (a window starts or ends), if ever. */
-  nextScheduleChange: string | null;
-  paused: boolean;
-  override: RoleOverride | null;
-  servers: ServerStatus[];
-  /** What the next converge would do now. */
-  nextActions: string[];
-  blocked: string[];
-  journal: (Pick<JournalEntry, 'kind' | 'summary'> & { at: string })[];
-}
+export type { RoleStatus, ServerStatus } from './control-status.js';
 
 export interface ControlResult {
   ok: true;
@@ -71,9 +44,14 @@ export class Control {
       case 'status':
         return this.status(command.role, command.journal ?? 5);
       case 'pause':
-        return this.setPaused(command.role, true, command.reason ?? 'paused by an operator', command.dryRun);
+        return this.setPause(command.role, command.dryRun === true, {
+          reason: command.reason ?? 'paused by an operator',
+          since: this.deps.clock.now(),
+          requestId,
+          setBy: 'control',
+        });
       case 'resume':
-        return this.setPaused(command.role, false, 'resumed by an operator', command.dryRun);
+        return this.setPause(command.role, command.dryRun === true, undefined);
       case 'override':
         return this.override(command, requestId);
       case 'launch':
@@ -96,75 +74,32 @@ export class Control {
     const instances = await this.deps.compute.list();
     const roles: RoleStatus[] = [];
     for (const role of only === undefined ? this.fleet.roles : [only]) {
-      const result = await this.fleet.converge(role, { trigger: 'control:status', dryRun: true, instances });
-      const override = (await this.deps.ledger.getOverride(role)) ?? null;
-      const journal = journalLimit === 0 ? [] : await this.deps.ledger.recentJournal(role, journalLimit);
-      const desired = result.plan?.desired;
-      roles.push({
-        role,
-        desired: desired?.count ?? 0,
-        floor: desired?.floor ?? 0,
-        demand: desired?.demand ?? null,
-        hold: desired?.hold ?? null,
-        reasons: desired?.reasons ?? [],
-        nextScheduleChange: iso(nextScheduleEdge(this.fleet.roleConfig(role).schedule, now)),
-        paused: override?.paused === true,
-        override: override !== null && (override.paused || overrideActive(override, now)) ? override : null,
-        servers: result.servers
-          .filter((s) => s.state !== 'terminated')
-          .sort((a, b) => (a.launchedAt ?? a.createdAt) - (b.launchedAt ?? b.createdAt))
-          .map((s) => ({
-            intentId: s.intentId,
-            instanceId: s.instanceId ?? null,
-            state: s.state,
-            ageMinutes: Math.floor(serverAge(s, now) / 60_000),
-            address: s.privateIp ?? null,
-            inService: s.state === 'in-service',
-            registered: s.registered,
-            reason: s.reason ?? null,
-          })),
-        nextActions: (result.plan?.actions ?? []).map(describeAction),
-        blocked: (result.plan?.blocked ?? []).map((b) => b.reason),
-        journal: journal.map(({ at, kind, summary }) => ({ at: new Date(at).toISOString(), kind, summary })),
-      });
+      roles.push(await roleStatus(this.fleet, this.deps.ledger, role, now, instances, journalLimit));
     }
-    const messages = roles.map(
-      (r) =>
-        `${r.role}: ${r.servers.filter((s) => s.inService).length} in service, ${
-          r.servers.filter((s) => CAPACITY_STATES.has(s.state)).length
-        } counted, desired ${r.desired}${r.paused ? ' (PAUSED)' : ''}${r.hold ? ` (hold: ${r.hold})` : ''}`,
-    );
+    const messages = roles.map(statusLine);
     const cdn = this.deps.cdn && { domain: this.deps.cdn.domain, aliases: cdnAliases(this.deps.cdn) };
     if (cdn) messages.push(`cdn: ${cdn.domain} assets on ${cdn.aliases.join(', ')}`);
     return { ok: true, action: 'status', dryRun: true, messages, roles, ...(cdn && { cdn }) };
   }
 
-  private async setPaused(
-    role: string,
-    paused: boolean,
-    reason: string,
-    dryRun = false,
-  ): Promise<ControlResult> {
-    const current = await this.deps.ledger.getOverride(role);
-    const action = paused ? 'pause' : 'resume';
-    if ((current?.paused ?? false) === paused) {
+  /** Pauses (`next`) or resumes (`undefined`) a role; its bounds stay as they are. */
+  private async setPause(role: string, dryRun: boolean, next: RolePause | undefined): Promise<ControlResult> {
+    const { pause } = await this.deps.ledger.getControls(role);
+    const action = next === undefined ? 'resume' : 'pause';
+    if ((pause === undefined) === (next === undefined)) {
       return {
         ok: true,
         action,
         dryRun,
-        messages: [`${role} is already ${paused ? 'paused' : 'running'}: nothing changed`],
+        messages: [`${role} is already ${next === undefined ? 'running' : 'paused'}: nothing changed`],
       };
     }
-    const next: RoleOverride = { ...(current ?? {}), paused, reason };
-    const messages = [`${role}: ${paused ? 'paused: no launches or retirements until resumed' : 'resumed'}`];
+    const message = `${role}: ${next === undefined ? 'resumed' : 'paused: no launches or retirements until resumed'}`;
     if (!dryRun) {
-      await this.deps.ledger.setOverride(
-        role,
-        next.paused || next.min !== undefined || next.max !== undefined ? next : undefined,
-      );
-      await this.journal(role, messages[0] ?? action, { command: action, override: next });
+      await this.deps.ledger.setPause(role, next);
+      await this.journal(role, message, { command: action, pause: next ?? null, lifted: pause ?? null });
     }
-    return { ok: true, action, dryRun, messages };
+    return { ok: true, action, dryRun, messages: [message] };
   }
 
   private async override(
@@ -172,7 +107,7 @@ export class Control {
     requestId: string,
   ): Promise<ControlResult> {
     const { role } = command;
-    const { now, current, done } = await this.unlessApplied(command, requestId);
+    const { now, controls, done } = await this.unlessApplied(command, requestId);
     if (done !== undefined) return done;
     const config = this.fleet.roleConfig(role);
     for (const [field, value] of [
@@ -185,22 +120,23 @@ export class Control {
         ]);
       }
     }
-    const next: RoleOverride = { paused: current?.paused ?? false, requestId, setBy: 'control' };
-    if (command.clear !== true && command.minutes !== undefined) {
-      if (command.min !== undefined) next.min = command.min;
-      if (command.max !== undefined) next.max = command.max;
-      next.expiresAt = now + command.minutes * 60_000;
-      next.reason = command.reason ?? `override by an operator for ${command.minutes} minutes`;
+    if (command.clear === true || command.minutes === undefined) {
+      return this.applyBounds(role, 'override', controls, undefined, command.dryRun === true, [
+        `${role}: override cleared`,
+      ]);
     }
-    return this.applyOverride(role, 'override', next, command.dryRun === true, [
-      command.clear === true
-        ? `${role}: override cleared`
-        : `${role}: ${[
-            command.min !== undefined ? `min ${command.min}` : '',
-            command.max !== undefined ? `max ${command.max}` : '',
-          ]
-            .filter(Boolean)
-            .join(', ')} until ${new Date(next.expiresAt ?? now).toISOString()}`,
+    const next: RoleBounds = {
+      ...(command.min === undefined ? {} : { min: command.min }),
+      ...(command.max === undefined ? {} : { max: command.max }),
+      ...this.stamp(now, command.minutes, requestId),
+      reason: command.reason ?? `override by an operator for ${command.minutes} minutes`,
+    };
+    const set = [
+      command.min === undefined ? '' : `min ${command.min}`,
+      command.max === undefined ? '' : `max ${command.max}`,
+    ];
+    return this.applyBounds(role, 'override', controls, next, command.dryRun === true, [
+      `${role}: ${set.filter(Boolean).join(', ')} until ${iso(next.expiresAt ?? now)}`,
     ]);
   }
 
@@ -209,7 +145,7 @@ export class Control {
     requestId: string,
   ): Promise<ControlResult> {
     const { role } = command;
-    const { now, current, done } = await this.unlessApplied(command, requestId);
+    const { now, controls, done } = await this.unlessApplied(command, requestId);
     if (done !== undefined) return done;
     const config = this.fleet.roleConfig(role);
     const capacity = await this.capacity(role);
@@ -219,18 +155,16 @@ export class Control {
         `count: ${command.count} more than the ${capacity} counted would exceed the role's max ${config.max}`,
       ]);
     }
-    const next: RoleOverride = {
-      paused: current?.paused ?? false,
+    const current = controls.bounds;
+    const next: RoleBounds = {
       min,
-      expiresAt: now + command.holdMinutes * 60_000,
+      ...this.stamp(now, command.holdMinutes, requestId),
       reason: command.reason ?? `manual launch of ${command.count}`,
-      requestId,
-      setBy: 'control',
     };
     if (current?.max !== undefined && overrideActive(current, now) && current.max >= min)
       next.max = current.max;
-    return this.applyOverride(role, 'launch', next, command.dryRun === true, [
-      `${role}: launching ${command.count} (minimum ${min} held until ${new Date(next.expiresAt ?? now).toISOString()})`,
+    return this.applyBounds(role, 'launch', controls, next, command.dryRun === true, [
+      `${role}: launching ${command.count} (minimum ${min} held until ${iso(next.expiresAt ?? now)})`,
     ]);
   }
 
@@ -240,41 +174,8 @@ export class Control {
   ): Promise<ControlResult> {
     const { role } = command;
     const dryRun = command.dryRun === true;
-    if (command.instanceId !== undefined) {
-      const records = await this.deps.ledger.listServers(role);
-      const server = records.find((s) => s.instanceId === command.instanceId);
-      if (server === undefined) {
-        throw new ValidationError('command', [
-          `instanceId: ${command.instanceId} is not a ${role} server owned by this stack`,
-        ]);
-      }
-      if (!CAPACITY_STATES.has(server.state)) {
-        return {
-          ok: true,
-          action: 'retire',
-          dryRun,
-          messages: [`${command.instanceId} is already ${server.state}: nothing changed`],
-        };
-      }
-      const paused = (await this.deps.ledger.getOverride(role))?.paused === true;
-      const messages = [
-        paused
-          ? `${role}: retiring ${command.instanceId} (deregister, then terminate at once: the role is paused, so nothing replaces it until resumed)`
-          : `${role}: retiring ${command.instanceId} (deregister, drain, terminate); the planner replaces it if needed`,
-      ];
-      if (!dryRun) {
-        const instances = await this.deps.compute.list();
-        await this.fleet.retireServer(role, server, command.reason ?? 'retired by an operator', instances, {
-          paused,
-        });
-        await this.journal(role, messages[0] ?? 'retire', {
-          command: 'retire',
-          instanceId: command.instanceId,
-        });
-      }
-      return { ok: true, action: 'retire', dryRun, messages };
-    }
-    const { now, current, done } = await this.unlessApplied(command, requestId);
+    if (command.instanceId !== undefined) return this.retireInstance(role, command.instanceId, command);
+    const { now, controls, done } = await this.unlessApplied(command, requestId);
     if (done !== undefined) return done;
     const count = command.count ?? 0;
     const capacity = await this.capacity(role);
@@ -284,41 +185,72 @@ export class Control {
       ]);
     }
     const max = capacity - count;
-    const next: RoleOverride = {
-      paused: current?.paused ?? false,
+    const next: RoleBounds = {
       max,
-      expiresAt: now + command.holdMinutes * 60_000,
+      ...this.stamp(now, command.holdMinutes, requestId),
       reason: command.reason ?? `manual retire of ${count}`,
-      requestId,
-      setBy: 'control',
     };
-    return this.applyOverride(role, 'retire', next, dryRun, [
-      `${role}: retiring ${count} (maximum ${max} held until ${new Date(next.expiresAt ?? now).toISOString()}; lifetime and billing rules still apply)`,
+    return this.applyBounds(role, 'retire', controls, next, dryRun, [
+      `${role}: retiring ${count} (maximum ${max} held until ${iso(next.expiresAt ?? now)}; lifetime and billing rules still apply)`,
     ]);
   }
 
-  /** The role's override now, or the answer to a request already applied (repeats change nothing). */
+  /** Retires one named server now: deregister, drain (unless paused), terminate. */
+  private async retireInstance(
+    role: string,
+    instanceId: string,
+    command: { reason?: string | undefined; dryRun?: boolean | undefined },
+  ): Promise<ControlResult> {
+    const dryRun = command.dryRun === true;
+    const records = await this.deps.ledger.listServers(role);
+    const server = records.find((s) => s.instanceId === instanceId);
+    if (server === undefined) {
+      throw new ValidationError('command', [
+        `instanceId: ${instanceId} is not a ${role} server owned by this stack`,
+      ]);
+    }
+    if (!CAPACITY_STATES.has(server.state)) {
+      return {
+        ok: true,
+        action: 'retire',
+        dryRun,
+        messages: [`${instanceId} is already ${server.state}: nothing changed`],
+      };
+    }
+    const paused = (await this.deps.ledger.getControls(role)).pause !== undefined;
+    const messages = [
+      paused
+        ? `${role}: retiring ${instanceId} (deregister, then terminate at once: the role is paused, so nothing replaces it until resumed)`
+        : `${role}: retiring ${instanceId} (deregister, drain, terminate); the planner replaces it if needed`,
+    ];
+    if (!dryRun) {
+      const instances = await this.deps.compute.list();
+      await this.fleet.retireServer(role, server, command.reason ?? 'retired by an operator', instances, {
+        paused,
+      });
+      await this.journal(role, messages[0] ?? 'retire', { command: 'retire', instanceId });
+    }
+    return { ok: true, action: 'retire', dryRun, messages };
+  }
+
+  /** The role's pause and bounds now, or the answer to a request already applied (repeats change nothing). */
   private async unlessApplied(
     command: Extract<ControlCommand, { role: string; dryRun?: boolean }>,
     requestId: string,
-  ): Promise<{ now: number; current?: RoleOverride; done?: ControlResult }> {
+  ): Promise<{ now: number; controls: RoleControls; done?: ControlResult }> {
     const { role, action } = command;
-    const dryRun = command.dryRun === true;
     const now = this.deps.clock.now();
-    const current = await this.deps.ledger.getOverride(role);
-    if (current?.requestId === requestId && overrideActive(current, now)) {
-      return {
-        now,
-        current,
-        done: {
-          ok: true,
-          action,
-          dryRun,
-          messages: [`request ${requestId} already applied: nothing changed`],
-        },
-      };
+    const controls = await this.deps.ledger.getControls(role);
+    if (controls.bounds?.requestId === requestId && overrideActive(controls.bounds, now)) {
+      const messages = [`request ${requestId} already applied: nothing changed`];
+      return { now, controls, done: { ok: true, action, dryRun: command.dryRun === true, messages } };
     }
-    return current === undefined ? { now } : { now, current };
+    return { now, controls };
+  }
+
+  /** The fields every bounds record carries: when, until when, and which request. */
+  private stamp(now: number, minutes: number, requestId: string) {
+    return { since: now, expiresAt: now + minutes * 60_000, requestId, setBy: 'control' };
   }
 
   /** Servers counting toward the role's capacity, as the ledger has them. */
@@ -326,24 +258,29 @@ export class Control {
     return (await this.deps.ledger.listServers(role)).filter((s) => CAPACITY_STATES.has(s.state)).length;
   }
 
-  private async applyOverride(
+  /** Sets (or clears) the role's bounds, journals and converges; a dry run only plans with them. */
+  private async applyBounds(
     role: string,
     action: ControlCommand['action'],
-    next: RoleOverride,
+    controls: RoleControls,
+    next: RoleBounds | undefined,
     dryRun: boolean,
     messages: string[],
   ): Promise<ControlResult> {
     if (dryRun) {
+      const planned: RoleControls = {
+        ...(controls.pause === undefined ? {} : { pause: controls.pause }),
+        ...(next === undefined ? {} : { bounds: next }),
+      };
       const result = await this.fleet.converge(role, {
         trigger: `control:${action}`,
         dryRun: true,
-        override: next,
+        controls: planned,
       });
       return { ok: true, action, dryRun, messages, converge: summarize(result) };
     }
-    const stored = next.paused || next.min !== undefined || next.max !== undefined ? next : undefined;
-    await this.deps.ledger.setOverride(role, stored);
-    await this.journal(role, messages.join('; '), { command: action, override: next });
+    await this.deps.ledger.setBounds(role, next);
+    await this.journal(role, messages.join('; '), { command: action, bounds: next ?? null });
     const result = await this.fleet.converge(role, { trigger: `control:${action}` });
     return { ok: true, action, dryRun, messages, converge: summarize(result) };
   }
@@ -353,8 +290,8 @@ export class Control {
   }
 }
 
-function iso(at: number | undefined): string | null {
-  return at === undefined ? null : new Date(at).toISOString();
+function iso(at: number): string {
+  return new Date(at).toISOString();
 }
 
 function summarize(result: ConvergeResult): ControlResult['converge'] {

@@ -108,14 +108,15 @@ export class Converger {
               Math.max(config.policy.stabilizationSeconds, config.queue?.maxSampleAgeSeconds ?? 0) * 1000 -
               60_000,
           );
-    const override = options.override ?? (await ledger.getOverride(role));
+    const { pause, bounds } = options.controls ?? (await ledger.getControls(role));
     const input: DecideInput = {
       role,
       config,
       now,
       samples,
       servers: observed,
-      ...(override === undefined ? {} : { override }),
+      ...(pause === undefined ? {} : { pause }),
+      ...(bounds === undefined ? {} : { bounds }),
     };
     let decision = decide(input);
     if (decision.demand?.kind === 'hold' && config.queue !== undefined) {
@@ -151,8 +152,9 @@ export class Converger {
           desired,
           actions: outcomes,
           blocked: planned.blocked,
-          override: override ?? null,
-          overrideActive: overrideActive(override, now),
+          pause: pause ?? null,
+          bounds: bounds ?? null,
+          boundsActive: overrideActive(bounds, now),
         },
       });
     }

@@ -7,7 +7,7 @@ import { FleetError } from '../errors.js';
 import type { Clock, Compute, HealthProbe, Ledger, LoadBalancer, Observer, QueueProbe } from '../ports.js';
 import type { Fix, ReconcileSettings } from '../reconcile.js';
 import { ownEntry } from '../roles.js';
-import type { Action, CloudInstance, Plan, RoleOverride, ServerRecord } from '../types.js';
+import type { Action, CloudInstance, Plan, RoleControls, ServerRecord } from '../types.js';
 
 export interface FleetDeps {
   config: Config;
@@ -53,8 +53,8 @@ export interface ConvergeOptions {
   dryRun?: boolean;
   /** EC2's view, when the caller already listed it this tick. */
   instances?: readonly CloudInstance[];
-  /** Plan with this override instead of the stored one (dry runs of control commands). */
-  override?: RoleOverride;
+  /** Plan with this pause and these bounds instead of the stored ones (dry runs of control commands). */
+  controls?: RoleControls;
 }
 
 /** Longer than the slowest function's timeout (control: 120 s), so a killed invocation blocks briefly. */

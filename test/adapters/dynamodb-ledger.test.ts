@@ -364,26 +364,71 @@ describe('DynamoDbLedger on DynamoDB Local', () => {
     });
   });
 
-  describe('overrides', () => {
-    it('sets, reads, replaces and clears a role override', async () => {
-      expect(await ledger.getOverride('app')).toBeUndefined();
+  describe('pause and bounds', () => {
+    const pause = { reason: 'incident 4711', since: NOW, requestId: 'cmd-1', setBy: 'control' };
+    const bounds = { min: 4, since: NOW, expiresAt: NOW + 3_600_000, reason: 'launch', requestId: 'cmd-2' };
 
-      await ledger.setOverride('app', { paused: false, min: 4, expiresAt: NOW + 3_600_000, setBy: 'ops' });
-      const set = await ledger.getOverride('app');
-      await ledger.setOverride('app', { paused: true, reason: 'incident' });
-      const replaced = await ledger.getOverride('app');
-      await ledger.setOverride('app', undefined);
-
-      expect(set).toEqual({ paused: false, min: 4, expiresAt: NOW + 3_600_000, setBy: 'ops' });
-      expect(replaced).toEqual({ paused: true, reason: 'incident' });
-      expect(await ledger.getOverride('app')).toBeUndefined();
-      expect(await rawItem('ROLE#app', 'OVERRIDE')).toBeUndefined();
+    it('sets, reads and clears the pause and the bounds each on its own', async () => {
+      expect(await ledger.getControls('app')).toEqual({});
+      await ledger.setPause('app', pause);
+      await ledger.setBounds('app', bounds);
+      expect(await ledger.getControls('app')).toEqual({ pause, bounds });
+      await ledger.setBounds('app', undefined);
+      expect(await ledger.getControls('app')).toEqual({ pause });
+      await ledger.setBounds('app', bounds);
+      await ledger.setPause('app', undefined);
+      expect(await ledger.getControls('app')).toEqual({ bounds });
+      expect(await ledger.getControls('job')).toEqual({});
     });
 
-    it('keeps the override expiry out of the item TTL attribute', async () => {
-      await ledger.setOverride('app', { paused: false, max: 1, expiresAt: NOW });
+    it('keeps the bounds expiry out of the item TTL attribute', async () => {
+      await ledger.setBounds('app', { max: 1, expiresAt: NOW });
 
-      expect(await rawItem('ROLE#app', 'OVERRIDE')).not.toHaveProperty('expiresAt');
+      expect(await rawItem('ROLE#app', 'OVERRIDE#BOUNDS')).not.toHaveProperty('expiresAt');
+    });
+
+    it('reads the older single override item, and splits it on the next write', async () => {
+      const legacy = {
+        paused: true,
+        min: 4,
+        expiresAt: NOW + 3_600_000,
+        reason: 'incident',
+        requestId: 'r-1',
+      };
+      await table.doc.send(
+        new PutCommand({
+          TableName: table.tableName,
+          Item: { pk: 'ROLE#app', sk: 'OVERRIDE', override: legacy },
+        }),
+      );
+      expect(await ledger.getControls('app')).toEqual({
+        pause: { reason: 'incident', requestId: 'r-1' },
+        bounds: { min: 4, expiresAt: NOW + 3_600_000, reason: 'incident', requestId: 'r-1' },
+      });
+
+      await ledger.setBounds('app', undefined);
+
+      expect(await rawItem('ROLE#app', 'OVERRIDE')).toBeUndefined();
+      expect(await ledger.getControls('app')).toEqual({ pause: { reason: 'incident', requestId: 'r-1' } });
+      await ledger.setPause('app', undefined);
+      expect(await ledger.getControls('app')).toEqual({});
+    });
+
+    it('reads an older item that is only a pause, or only bounds', async () => {
+      await table.doc.send(
+        new PutCommand({
+          TableName: table.tableName,
+          Item: { pk: 'ROLE#app', sk: 'OVERRIDE', override: { paused: true } },
+        }),
+      );
+      await table.doc.send(
+        new PutCommand({
+          TableName: table.tableName,
+          Item: { pk: 'ROLE#job', sk: 'OVERRIDE', override: { paused: false, max: 1, expiresAt: NOW } },
+        }),
+      );
+      expect(await ledger.getControls('app')).toEqual({ pause: { reason: 'paused by an operator' } });
+      expect(await ledger.getControls('job')).toEqual({ bounds: { max: 1, expiresAt: NOW } });
     });
   });
 });
@@ -475,10 +520,10 @@ describe('DynamoDbLedger error mapping', () => {
 
   it('maps a missing table to NotFoundError', async () => {
     mock
-      .on(GetCommand)
+      .on(QueryCommand)
       .rejects(new ResourceNotFoundException({ message: 'Requested resource not found', $metadata: {} }));
 
-    await expect(ledger.getOverride('app')).rejects.toBeInstanceOf(NotFoundError);
+    await expect(ledger.getControls('app')).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it('tells a version conflict from a missing record by the item returned with the failed condition', async () => {

@@ -215,7 +215,7 @@ async function snapshot(h: Harness): Promise<string> {
   const roles = Object.keys(h.config.roles);
   return JSON.stringify({
     records: await Promise.all(roles.map((r) => h.ledger.listServers(r))),
-    overrides: await Promise.all(roles.map((r) => h.ledger.getOverride(r))),
+    controls: await Promise.all(roles.map((r) => h.ledger.getControls(r))),
     instances: [...h.cloud.instances.values()].map((i) => `${i.instanceId}:${i.state}`),
     members: [...h.cloud.members.entries()].map(([name, ids]) => [name, [...ids]]),
     mutations: ['launch', 'terminate', 'register', 'deregister'].map((op) =>

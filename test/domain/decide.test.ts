@@ -48,7 +48,7 @@ describe('decide', () => {
           now: T0,
           samples: steady(50, 5),
           servers: oneJobServer,
-          override: anOverride({ max: 2 }),
+          bounds: anOverride({ max: 2 }),
         },
         { demand: 'known', desired: 2, launched: 1 },
       ],
@@ -60,7 +60,7 @@ describe('decide', () => {
           now: T0,
           samples: [],
           servers: oneAppServer,
-          override: anOverride({ paused: true }),
+          pause: { reason: 'test' },
         },
         { demand: undefined, desired: 3, launched: 0 },
       ],
@@ -80,7 +80,7 @@ describe('decide', () => {
       now: T0,
       samples: steady(50, 5),
       servers: oneJobServer,
-      override: anOverride({ paused: true, reason: 'maintenance' }),
+      pause: { reason: 'maintenance' },
     });
     expect(decision.plan.actions).toEqual([]);
     expect(decision.plan.blocked.map((b) => b.reason).join(' ')).toMatch(/maintenance/);

@@ -28,7 +28,7 @@ import {
   type ObservedServer,
   type Plan,
   type QueueSample,
-  type RoleOverride,
+  type RoleBounds,
   type ServerRecord,
 } from '../../domain/types.js';
 import { testConfig } from '../../fakes/config.js';
@@ -170,18 +170,14 @@ const samplesArb: fc.Arbitrary<QueueSample[]> = fc.oneof(
   },
 );
 
-const overrideArb: fc.Arbitrary<RoleOverride | undefined> = fc.option(
+const overrideArb: fc.Arbitrary<RoleBounds | undefined> = fc.option(
   fc.record(
     {
-      paused: fc.oneof(
-        { arbitrary: fc.constant(false), weight: 9 },
-        { arbitrary: fc.constant(true), weight: 1 },
-      ),
       min: fc.integer({ min: 0, max: 10 }),
       max: fc.integer({ min: 0, max: 10 }),
       expiresAt: fc.integer({ min: T0 - 3600 * SECOND, max: T0 + 3600 * SECOND }),
     },
-    { requiredKeys: ['paused'] },
+    { requiredKeys: [] },
   ),
   { freq: 2, nil: undefined },
 );
@@ -191,6 +187,7 @@ const scenarioArb = fc.record({
   servers: serversArb,
   samples: samplesArb,
   override: overrideArb,
+  paused: fc.oneof({ arbitrary: fc.constant(false), weight: 9 }, { arbitrary: fc.constant(true), weight: 1 }),
   floorRaw: fc.integer({ min: 0, max: 1000 }),
   withQueue: fc.boolean(),
 });
@@ -199,7 +196,7 @@ interface Outcome {
   role: Role;
   servers: ObservedServer[];
   samples: QueueSample[];
-  override: RoleOverride | undefined;
+  override: RoleBounds | undefined;
   floor: number;
   capacity: number;
   queue: DemandResult | undefined;
@@ -211,7 +208,7 @@ interface Outcome {
 type Scenario = typeof scenarioArb extends fc.Arbitrary<infer T> ? T : never;
 
 function run(scenario: Scenario): Outcome {
-  const { role, servers, samples, override, withQueue } = scenario;
+  const { role, servers, samples, override, paused, withQueue } = scenario;
   // Schedule floors are validated to be <= max.
   const floor = scenario.floorRaw % (role.max + 1);
   const capacity = servers.filter((s) => CAPACITY_STATES.has(s.state)).length;
@@ -232,7 +229,7 @@ function run(scenario: Scenario): Outcome {
     config: role,
     desired,
     servers,
-    ...(override?.paused === true ? { paused: { reason: 'paused by operator' } } : {}),
+    ...(paused ? { paused: { reason: 'paused by operator' } } : {}),
   };
   return {
     role,

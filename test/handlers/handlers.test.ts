@@ -162,7 +162,7 @@ describe('handlers on the fake cloud and DynamoDB Local', () => {
       h.app,
     );
     expect(other).toMatchObject({ ok: true, messages: [expect.stringMatching(/^app: max 2 until/)] });
-    expect(await h.ledger.getOverride('app')).toMatchObject({ max: 2 });
+    expect((await h.ledger.getControls('app')).bounds).toMatchObject({ max: 2 });
   });
 
   it('control retire by instance while paused: terminates at once, since nothing would finish the drain', async () => {
@@ -181,7 +181,7 @@ describe('handlers on the fake cloud and DynamoDB Local', () => {
     await runControl({ action: 'override', role: 'app', max: 2, minutes: 30 }, h.app);
     const cleared = await runControl({ action: 'override', role: 'app', clear: true }, h.app);
     expect(cleared).toMatchObject({ ok: true, messages: ['app: override cleared'] });
-    expect(await h.ledger.getOverride('app')).toBeUndefined();
+    expect(await h.ledger.getControls('app')).toEqual({});
   });
 
   it('control dry run: reports what would happen and changes nothing', async () => {
@@ -218,6 +218,31 @@ describe('handlers on the fake cloud and DynamoDB Local', () => {
     await runControl({ action: 'resume', role: 'app' }, h.app);
     await runQueueProbe({}, h.app);
     expect(h.cloud.alive('app')).toHaveLength(3);
+  });
+
+  it('control: a pause keeps its own reason through launch, override and clear; status shows pause and bounds', async () => {
+    await settle(3);
+    await runControl({ action: 'pause', role: 'app', reason: 'incident 4711' }, h.app);
+    const blockedReason = async () => {
+      const status = await runControl({ action: 'status', role: 'app' }, h.app);
+      if (!status.ok) throw new Error(status.error);
+      return status.roles?.[0];
+    };
+    await runControl({ action: 'launch', role: 'app', count: 1 }, h.app);
+    const afterLaunch = await blockedReason();
+    expect(afterLaunch?.blocked).toEqual(['role app is paused: incident 4711']);
+    expect(afterLaunch).toMatchObject({
+      paused: true,
+      pause: { reason: 'incident 4711', since: h.clock.now() },
+      bounds: { min: 4, reason: 'manual launch of 1' },
+    });
+    await runControl({ action: 'override', role: 'app', max: 2, minutes: 30 }, h.app);
+    await runControl({ action: 'override', role: 'app', clear: true }, h.app);
+    const afterClear = await blockedReason();
+    expect(afterClear?.blocked).toEqual(['role app is paused: incident 4711']);
+    expect(afterClear).toMatchObject({ paused: true, pause: { reason: 'incident 4711' }, bounds: null });
+    await runControl({ action: 'resume', role: 'app' }, h.app);
+    expect(await blockedReason()).toMatchObject({ paused: false, pause: null, blocked: [] });
   });
 
   it('journals a refused command under its role, or under the stack when the role is unknown', async () => {
@@ -273,6 +298,6 @@ describe('handlers on the fake cloud and DynamoDB Local', () => {
     if (result.ok) return;
     expect(result.issues.join('\n')).toMatch(message);
     expect(h.cloud.callCount('launch') + h.cloud.callCount('terminate')).toBe(0);
-    expect(await h.ledger.getOverride('app')).toBeUndefined();
+    expect(await h.ledger.getControls('app')).toEqual({});
   });
 });

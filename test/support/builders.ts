@@ -3,7 +3,7 @@
  * Times default to the pinned instant {@link T0}; nothing here reads the clock.
  */
 import { type RoleConfig, roleConfig } from '../../domain/config.js';
-import type { ObservedServer, QueueSample, RoleOverride } from '../../domain/types.js';
+import type { ObservedServer, QueueSample, RoleBounds } from '../../domain/types.js';
 import { testConfig } from '../../fakes/config.js';
 
 /** A Monday, 09:00 in Toronto (inside the app role's business-hours window). */
@@ -82,9 +82,9 @@ export function steady(length: number, minutes: number, endAt = T0): QueueSample
   );
 }
 
-/** A manual override; defaults to "not paused, nothing set". */
-export function anOverride(overrides: Partial<RoleOverride> = {}): RoleOverride {
-  return { paused: false, setBy: 'operator', reason: 'test', ...overrides };
+/** An operator's min/max; defaults to "nothing set, no expiry". */
+export function anOverride(overrides: Partial<RoleBounds> = {}): RoleBounds {
+  return { setBy: 'operator', reason: 'test', ...overrides };
 }
 
 /** The test config's `job` role with `overrides` deep-merged over it (validated). */

@@ -135,7 +135,10 @@ export async function settle(
   h.cloud.clearFaults();
   ledger.clearFaults();
   if (h.cloud.queueLength === null) h.cloud.queueLength = 0;
-  for (const r of ROLES) await ledger.setOverride(r, undefined);
+  for (const r of ROLES) {
+    await ledger.setPause(r, undefined);
+    await ledger.setBounds(r, undefined);
+  }
   let why = 'never checked';
   for (let minute = 1; minute <= SETTLE_LIMIT_MINUTES; minute += 1) {
     h.advance(MINUTE);

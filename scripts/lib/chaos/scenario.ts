@@ -216,8 +216,9 @@ const ledgerMethod = fc.constantFrom<LedgerMethod>(
   'recordSample',
   'samplesSince',
   'journal',
-  'getOverride',
-  'setOverride',
+  'getControls',
+  'setPause',
+  'setBounds',
 );
 
 const fault: fc.Arbitrary<Fault> = fc.oneof(

@@ -1,0 +1,153 @@
+/**
+ * The ledger's per-role operator settings: the pause and the min/max bounds, one item each, so
+ * setting or clearing one never touches the other.
+ *
+ * - Both live under the sort-key prefix `OVERRIDE`, next to the older single item `OVERRIDE` (pause
+ *   and min/max in one map) that stacks deployed before the split may still hold: one Query reads
+ *   all three. A newer item wins over the older one's half; the first write of either setting
+ *   copies the older item's other half into its own item (unless it exists) and deletes the older
+ *   item, so a cleared setting can never come back from it.
+ * - Values are nested maps because bounds have their own `expiresAt` (ms, when min/max stop
+ *   applying), which must not be read as the item's TTL.
+ */
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { RoleBounds, RoleControls, RolePause } from '../domain/types.js';
+import { mapAwsError } from './aws-errors.js';
+import { type Item, isConditionFailure, type LedgerTable, rolePk } from './dynamodb-ledger-table.js';
+
+const PREFIX = 'OVERRIDE';
+const LEGACY_SK = PREFIX;
+const PAUSE_SK = `${PREFIX}#PAUSE`;
+const BOUNDS_SK = `${PREFIX}#BOUNDS`;
+
+export class RoleControlItems {
+  constructor(private readonly table: LedgerTable) {}
+
+  async getControls(role: string): Promise<RoleControls> {
+    const items = await this.table.queryAll(`getControls(${role})`, {
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': rolePk(role), ':prefix': PREFIX },
+    });
+    const bySk = new Map(items.map((item) => [String(item.sk), item]));
+    const legacy = fromLegacy(bySk.get(LEGACY_SK)?.override);
+    const pause = toPause(bySk.get(PAUSE_SK)?.pause) ?? legacy.pause;
+    const bounds = toBounds(bySk.get(BOUNDS_SK)?.bounds) ?? legacy.bounds;
+    return { ...(pause === undefined ? {} : { pause }), ...(bounds === undefined ? {} : { bounds }) };
+  }
+
+  async setPause(role: string, pause: RolePause | undefined): Promise<void> {
+    await this.retireLegacy(role);
+    await this.write(role, PAUSE_SK, 'pause', pause, `setPause(${role})`);
+  }
+
+  async setBounds(role: string, bounds: RoleBounds | undefined): Promise<void> {
+    await this.retireLegacy(role);
+    await this.write(role, BOUNDS_SK, 'bounds', bounds, `setBounds(${role})`);
+  }
+
+  private async write(role: string, sk: string, field: string, value: object | undefined, context: string) {
+    const key = { pk: rolePk(role), sk };
+    if (value !== undefined) {
+      await this.table.put({ ...key, [field]: withoutUndefined(value) }, context);
+      return;
+    }
+    try {
+      await this.table.client.send(new DeleteCommand({ TableName: this.table.tableName, Key: key }));
+    } catch (error) {
+      throw mapAwsError(error, context);
+    }
+  }
+
+  /**
+   * Splits the older single item into the two new ones and deletes it. Each step is safe to repeat
+   * and a crash between them leaves the same settings readable (a newer item wins).
+   */
+  private async retireLegacy(role: string): Promise<void> {
+    const context = `upgrade override item (${role})`;
+    const key = { pk: rolePk(role), sk: LEGACY_SK };
+    let legacy: Item | undefined;
+    try {
+      const result = await this.table.client.send(
+        new GetCommand({ TableName: this.table.tableName, Key: key, ConsistentRead: true }),
+      );
+      legacy = result.Item;
+    } catch (error) {
+      throw mapAwsError(error, context);
+    }
+    if (legacy === undefined) return;
+    const { pause, bounds } = fromLegacy(legacy.override);
+    if (pause !== undefined) await this.putIfAbsent({ pk: key.pk, sk: PAUSE_SK, pause }, context);
+    if (bounds !== undefined) await this.putIfAbsent({ pk: key.pk, sk: BOUNDS_SK, bounds }, context);
+    try {
+      await this.table.client.send(new DeleteCommand({ TableName: this.table.tableName, Key: key }));
+    } catch (error) {
+      throw mapAwsError(error, context);
+    }
+  }
+
+  private async putIfAbsent(item: Item, context: string): Promise<void> {
+    try {
+      await this.table.client.send(
+        new PutCommand({
+          TableName: this.table.tableName,
+          Item: withoutUndefined(item),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) return; // a newer setting exists: it wins
+      throw mapAwsError(error, context);
+    }
+  }
+}
+
+/** The older single item's map: `paused` with a reason shared with min/max. */
+function fromLegacy(value: unknown): RoleControls {
+  if (!isMap(value)) return {};
+  const pause =
+    value.paused === true
+      ? toPause({ ...value, reason: value.reason ?? 'paused by an operator' })
+      : undefined;
+  const hasBounds = typeof value.min === 'number' || typeof value.max === 'number';
+  const bounds = hasBounds ? toBounds(value) : undefined;
+  return { ...(pause === undefined ? {} : { pause }), ...(bounds === undefined ? {} : { bounds }) };
+}
+
+function toPause(value: unknown): RolePause | undefined {
+  if (!isMap(value) || typeof value.reason !== 'string') return undefined;
+  return withoutUndefined({
+    reason: value.reason,
+    since: numberField(value.since),
+    requestId: stringField(value.requestId),
+    setBy: stringField(value.setBy),
+  });
+}
+
+function toBounds(value: unknown): RoleBounds | undefined {
+  if (!isMap(value)) return undefined;
+  return withoutUndefined({
+    min: numberField(value.min),
+    max: numberField(value.max),
+    since: numberField(value.since),
+    expiresAt: numberField(value.expiresAt),
+    reason: stringField(value.reason),
+    requestId: stringField(value.requestId),
+    setBy: stringField(value.setBy),
+  });
+}
+
+function isMap(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function numberField(value: unknown): number | undefined {
+  return typeof value === 'number' ? value : undefined;
+}
+
+function stringField(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
