@@ -1,6 +1,6 @@
 /**
- * The ledger's per-role operator settings: the pause and the min/max bounds, one item each, so
- * setting or clearing one never touches the other.
+ * The ledger's per-role settings: the operator's pause and min/max bounds, one item each, so
+ * setting or clearing one never touches the other; and the level the last holding plan kept.
  *
  * - Both live under the sort-key prefix `OVERRIDE`, next to the older single item `OVERRIDE` (pause
  *   and min/max in one map) that stacks deployed before the split may still hold: one Query reads
@@ -11,7 +11,7 @@
  *   applying), which must not be read as the item's TTL.
  */
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { RoleBounds, RoleControls, RolePause } from '../domain/types.js';
+import type { HoldRecord, RoleBounds, RoleControls, RolePause } from '../domain/types.js';
 import { mapAwsError } from './aws-errors.js';
 import { type Item, isConditionFailure, type LedgerTable, rolePk } from './dynamodb-ledger-table.js';
 
@@ -19,6 +19,7 @@ const PREFIX = 'OVERRIDE';
 const LEGACY_SK = PREFIX;
 const PAUSE_SK = `${PREFIX}#PAUSE`;
 const BOUNDS_SK = `${PREFIX}#BOUNDS`;
+const HOLD_SK = 'HOLD';
 
 export class RoleControlItems {
   constructor(private readonly table: LedgerTable) {}
@@ -43,6 +44,30 @@ export class RoleControlItems {
   async setBounds(role: string, bounds: RoleBounds | undefined): Promise<void> {
     await this.retireLegacy(role);
     await this.write(role, BOUNDS_SK, 'bounds', bounds, `setBounds(${role})`);
+  }
+
+  async getHold(role: string): Promise<HoldRecord | undefined> {
+    try {
+      const result = await this.table.client.send(
+        new GetCommand({
+          TableName: this.table.tableName,
+          Key: { pk: rolePk(role), sk: HOLD_SK },
+          ConsistentRead: true,
+        }),
+      );
+      const level = numberField(result.Item?.level);
+      const at = numberField(result.Item?.at);
+      return level === undefined || at === undefined ? undefined : { level, at };
+    } catch (error) {
+      throw mapAwsError(error, `getHold(${role})`);
+    }
+  }
+
+  async putHold(role: string, hold: HoldRecord): Promise<void> {
+    await this.table.put(
+      { pk: rolePk(role), sk: HOLD_SK, level: hold.level, at: hold.at },
+      `putHold(${role})`,
+    );
   }
 
   private async write(role: string, sk: string, field: string, value: object | undefined, context: string) {

@@ -17,6 +17,7 @@
  *   ROLE#<role>   JOURNAL#<at, 15 digits>#<seq>  role, at, kind, summary, detail (map), expiresAt
  *   ROLE#<role>   OVERRIDE#PAUSE                 pause (map: the RolePause)
  *   ROLE#<role>   OVERRIDE#BOUNDS                bounds (map: the RoleBounds)
+ *   ROLE#<role>   HOLD                           level, at: what the last holding plan kept
  *   ROLE#<role>   OVERRIDE                       override (map: pause and min/max in one), written
  *                                                by older versions; read, and split on the next write
  *

@@ -1,12 +1,13 @@
 /**
  * The `Ledger` port over one DynamoDB table. The table, its key layout and the shared access live
  * in dynamodb-ledger-table.ts; server records in dynamodb-ledger-servers.ts; queue samples and the
- * journal in dynamodb-ledger-series.ts; the lease in dynamodb-ledger-leases.ts; the pause and the
- * bounds in dynamodb-ledger-controls.ts.
+ * journal in dynamodb-ledger-series.ts; the lease in dynamodb-ledger-leases.ts; the pause, the
+ * bounds and the demand hold in dynamodb-ledger-controls.ts.
  * This class holds the settings and answers the port by delegating.
  */
 import type { Clock, Lease, Ledger } from '../domain/ports.js';
 import type {
+  HoldRecord,
   JournalEntry,
   QueueSample,
   RoleBounds,
@@ -114,5 +115,13 @@ export class DynamoDbLedger implements Ledger {
 
   setBounds(role: string, bounds: RoleBounds | undefined): Promise<void> {
     return this.controls.setBounds(role, bounds);
+  }
+
+  getHold(role: string): Promise<HoldRecord | undefined> {
+    return this.controls.getHold(role);
+  }
+
+  putHold(role: string, hold: HoldRecord): Promise<void> {
+    return this.controls.putHold(role, hold);
   }
 }

@@ -5,6 +5,7 @@
 import { ConflictError, LeaseHeldError, NotFoundError } from '../domain/errors.js';
 import type { Lease, Ledger } from '../domain/ports.js';
 import type {
+  HoldRecord,
   JournalEntry,
   QueueSample,
   RoleBounds,
@@ -20,6 +21,7 @@ export class MemoryLedger implements Ledger {
   private readonly journals = new Map<string, JournalEntry[]>();
   private readonly pauses = new Map<string, RolePause>();
   private readonly bounds = new Map<string, RoleBounds>();
+  private readonly holds = new Map<string, HoldRecord>();
 
   constructor(private readonly settings: { maxJournalPerRole?: number; maxSamplesPerRole?: number } = {}) {}
 
@@ -110,6 +112,15 @@ export class MemoryLedger implements Ledger {
   async setBounds(role: string, bounds: RoleBounds | undefined): Promise<void> {
     if (bounds === undefined) this.bounds.delete(role);
     else this.bounds.set(role, { ...bounds });
+  }
+
+  async getHold(role: string): Promise<HoldRecord | undefined> {
+    const hold = this.holds.get(role);
+    return hold === undefined ? undefined : { ...hold };
+  }
+
+  async putHold(role: string, hold: HoldRecord): Promise<void> {
+    this.holds.set(role, { ...hold });
   }
 }
 

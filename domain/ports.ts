@@ -6,6 +6,7 @@
 import type {
   CloudInstance,
   HealthResult,
+  HoldRecord,
   JournalEntry,
   LaunchRequest,
   LoadBalancerMember,
@@ -142,6 +143,12 @@ export interface Ledger {
    * @throws ThrottlingError, TransientError.
    */
   setBounds(role: string, bounds: RoleBounds | undefined): Promise<void>;
+
+  /** The level the role's last holding plan kept, if any. @throws ThrottlingError, TransientError. */
+  getHold(role: string): Promise<HoldRecord | undefined>;
+
+  /** Records the level a holding plan kept (replacing the last). @throws ThrottlingError, TransientError. */
+  putHold(role: string, hold: HoldRecord): Promise<void>;
 }
 
 export interface QueueProbe {

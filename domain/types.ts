@@ -102,6 +102,12 @@ export interface RoleControls {
   bounds?: RoleBounds;
 }
 
+/** The demand level a holding plan kept, and when: the next holding plan keeps at least as much. */
+export interface HoldRecord {
+  level: number;
+  at: number;
+}
+
 /** How many servers a role should have, and why. */
 export interface DesiredDecision {
   count: number;

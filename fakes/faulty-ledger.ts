@@ -15,6 +15,7 @@
  */
 import type { Lease, Ledger } from '../domain/ports.js';
 import type {
+  HoldRecord,
   JournalEntry,
   QueueSample,
   RoleBounds,
@@ -217,5 +218,13 @@ export class FaultyLedger implements Ledger {
 
   setBounds(role: string, bounds: RoleBounds | undefined): Promise<void> {
     return this.call('setBounds', () => this.inner.setBounds(role, bounds));
+  }
+
+  getHold(role: string): Promise<HoldRecord | undefined> {
+    return this.call('getHold', () => this.inner.getHold(role));
+  }
+
+  putHold(role: string, hold: HoldRecord): Promise<void> {
+    return this.call('putHold', () => this.inner.putHold(role, hold));
   }
 }

@@ -10,7 +10,7 @@ import { LeaseHeldError } from '../errors.js';
 import { overrideActive } from '../planner.js';
 import { DEFAULT_RECONCILE_SETTINGS, type ReconcileSettings, reconcile } from '../reconcile.js';
 import { ownEntry } from '../roles.js';
-import type { DesiredDecision, ObservedServer, ServerRecord } from '../types.js';
+import type { ObservedServer, ServerRecord } from '../types.js';
 import type { Actuator } from './actuator.js';
 import {
   type ActionOutcome,
@@ -120,9 +120,12 @@ export class Converger {
     };
     let decision = decide(input);
     if (decision.demand?.kind === 'hold' && config.queue !== undefined) {
-      // Only a hold reads the journal: a quiet tick costs no extra ledger query.
-      const previousHold = await this.previousHold(role, now - config.queue.maxSampleAgeSeconds * 1000);
-      if (previousHold !== undefined) decision = decide({ ...input, previousHold });
+      // Only a hold reads and writes the hold record: a quiet tick costs no extra ledger call.
+      const last = await ledger.getHold(role);
+      if (last !== undefined && last.at >= now - config.queue.maxSampleAgeSeconds * 1000)
+        decision = decide({ ...input, previousHold: last.level });
+      if (!options.dryRun && decision.demand !== undefined)
+        await ledger.putHold(role, { level: decision.demand.servers, at: now });
     }
     const { desired, plan: planned } = decision;
 
@@ -172,14 +175,6 @@ export class Converger {
       failed: outcomes.filter((o) => !o.ok),
     });
     return { role, plan: planned, fixes: fixOutcomes, outcomes, servers: after };
-  }
-
-  /** The demand the newest plan held at, if it was a hold journaled at or after `since`. */
-  private async previousHold(role: string, since: number): Promise<number | undefined> {
-    const [last] = (await this.deps.ledger.recentJournal(role, 5)).filter((e) => e.kind === 'plan');
-    if (last === undefined || last.at < since) return undefined;
-    const desired = last.detail.desired as Partial<DesiredDecision> | undefined;
-    return desired?.hold !== undefined && typeof desired.demand === 'number' ? desired.demand : undefined;
   }
 
   /** Health-checks booting servers (bounded concurrency); the result rides on the observed server. */

@@ -431,6 +431,17 @@ describe('DynamoDbLedger on DynamoDB Local', () => {
       expect(await ledger.getControls('job')).toEqual({ bounds: { max: 1, expiresAt: NOW } });
     });
   });
+
+  describe('hold', () => {
+    it('stores the last hold per role as a typed item, replacing the one before', async () => {
+      expect(await ledger.getHold('job')).toBeUndefined();
+      await ledger.putHold('job', { level: 3, at: NOW });
+      await ledger.putHold('job', { level: 2, at: NOW + 60_000 });
+      expect(await ledger.getHold('job')).toEqual({ level: 2, at: NOW + 60_000 });
+      expect(await ledger.getHold('app')).toBeUndefined();
+      expect(await rawItem('ROLE#job', 'HOLD')).not.toHaveProperty('expiresAt');
+    });
+  });
 });
 
 describe('DynamoDbLedger with TTL enabled on DynamoDB Local', () => {

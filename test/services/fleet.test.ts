@@ -129,22 +129,48 @@ describe('converge on the fake cloud', () => {
     expect(h.cloud.alive('job')).toHaveLength(3);
   });
 
-  it('reads the journal for the previous hold only on a tick whose demand holds', async () => {
+  it('keeps the hold level when other journal entries crowd out the holding plans', async () => {
+    const h = harness();
+    h.cloud.queueLength = 500;
+    await runFor(h, 5 * MINUTE);
+    h.cloud.queueLength = null;
+    await runFor(h, 3 * MINUTE);
+    const [lost] = h.cloud.alive('job');
+    if (lost === undefined) throw new Error('no job server');
+    lost.state = 'terminated';
+    for (let minute = 0; minute < 8; minute += 1) {
+      // Refused commands for the role are journaled between the holding plans.
+      for (let i = 0; i < 5; i += 1) await h.app.fleet.journalRefusal('control', 'refused', { role: 'job' });
+      await runFor(h, MINUTE);
+    }
+    expect(h.cloud.alive('job')).toHaveLength(3);
+    expect(await h.ledger.getHold('job')).toEqual({ level: 3, at: h.clock.now() });
+  });
+
+  it('reads and writes the hold record only on a tick whose demand holds', async () => {
     const h = harness();
     // Long enough for the samples to cover the stabilization window: a known, quiet queue.
     await runFor(h, 6 * MINUTE);
-    const reads: string[] = [];
-    const recentJournal = h.ledger.recentJournal.bind(h.ledger);
+    const calls: string[] = [];
+    const { getHold, putHold, recentJournal } = h.ledger;
+    h.ledger.getHold = (role) => {
+      calls.push(`getHold ${role}`);
+      return getHold.call(h.ledger, role);
+    };
+    h.ledger.putHold = (role, hold) => {
+      calls.push(`putHold ${role}`);
+      return putHold.call(h.ledger, role, hold);
+    };
     h.ledger.recentJournal = (role, limit) => {
-      reads.push(role);
-      return recentJournal(role, limit);
+      calls.push(`recentJournal ${role}`);
+      return recentJournal.call(h.ledger, role, limit);
     };
     await h.app.fleet.tick();
-    expect(reads).toEqual([]);
+    expect(calls).toEqual([]);
     h.cloud.queueLength = null;
     h.advance(MINUTE);
     await h.app.fleet.tick();
-    expect(reads).toEqual(['job']);
+    expect(calls).toEqual(['getHold job', 'putHold job']);
   });
 
   it('retires extra job servers after the queue drains, only past 45 minutes and near the paid hour end', async () => {

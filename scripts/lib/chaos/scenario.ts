@@ -219,6 +219,8 @@ const ledgerMethod = fc.constantFrom<LedgerMethod>(
   'getControls',
   'setPause',
   'setBounds',
+  'getHold',
+  'putHold',
 );
 
 const fault: fc.Arbitrary<Fault> = fc.oneof(
