@@ -1,7 +1,7 @@
 /** A whole fleet-pilot on the fake cloud: services wired exactly as the Lambda handlers wire them. */
 import { MemoryLedger } from '../adapters/memory-ledger.js';
 import type { Config } from '../domain/config.js';
-import { type Ledger, SILENT_OBSERVER } from '../domain/ports.js';
+import { type Ledger, type Observer, SILENT_OBSERVER } from '../domain/ports.js';
 import { type App, createApp } from '../handlers/app.js';
 import { testConfig } from './config.js';
 import { FakeCloud, type FakeCloudOptions, ManualClock } from './fake-cloud.js';
@@ -20,7 +20,13 @@ export interface Harness {
 }
 
 export function harness(
-  options: { config?: Config; ledger?: Ledger; start?: number; cloud?: Partial<FakeCloudOptions> } = {},
+  options: {
+    config?: Config;
+    ledger?: Ledger;
+    start?: number;
+    cloud?: Partial<FakeCloudOptions>;
+    observer?: Observer;
+  } = {},
 ): Harness {
   const clock = new ManualClock(options.start ?? MONDAY_10AM);
   const config = options.config ?? testConfig();
@@ -48,7 +54,7 @@ export function harness(
       roles.map(([role, c]) => [role, c.queue === undefined ? undefined : cloud.queueProbe]),
     ),
     clock,
-    observer: SILENT_OBSERVER,
+    observer: options.observer ?? SILENT_OBSERVER,
     newId: () => {
       next += 1;
       return `00000000-0000-4000-8000-${next.toString(16).padStart(12, '0')}`;

@@ -58,22 +58,25 @@ export class Triggers {
   }
 
   /**
-   * An EC2 state change: find the owning role and converge it now (the fast path to health checks
-   * and registration). Level-triggered, so duplicated or out-of-order events change nothing.
-   * An instance the ledger does not know is not ours: it is journaled and left alone.
+   * An EC2 state change: converge the instance's role now (the fast path to health checks and
+   * registration), with the one EC2 listing that tells the role. Level-triggered, so duplicated or
+   * out-of-order events change nothing.
+   *
+   * EventBridge delivers every instance of the region; one not listed as this stack's (another
+   * stack's, untagged, not yet listed, or already terminated) is only counted
+   * (`UnlistedInstanceEvents`): no ledger read, no journal entry. The tick's reconcile covers the
+   * rest. Ownership itself stays the ledger's: the converge acts only on what the ledger owns.
    */
   async instanceChanged(instanceId: string, state: string): Promise<ConvergeResult | { ignored: string }> {
-    for (const role of this.roles) {
-      const records = await this.deps.ledger.listServers(role);
-      if (records.some((r) => r.instanceId === instanceId)) {
-        return this.converger.converge(role, { trigger: `event:${state}:${instanceId}` });
-      }
+    const instances = await this.deps.compute.list();
+    const role = instances.find((i) => i.instanceId === instanceId)?.role;
+    if (role !== undefined && this.roles.includes(role)) {
+      return this.converger.converge(role, { trigger: `event:${state}:${instanceId}`, instances });
     }
-    // Not recorded yet (launch in flight) or foreign: the tick's reconcile decides which.
-    const ignored = `${instanceId} (${state}) is not in the ledger: left to the next reconcile`;
-    this.deps.observer.info('event for an unrecorded instance', { instanceId, state });
-    await this.journalRefusal('event', ignored, { instanceId, state });
-    return { ignored };
+    this.deps.observer.metric(STACK_JOURNAL, 'UnlistedInstanceEvents', 1, 'Count');
+    return {
+      ignored: `${instanceId} (${state}) is not listed as an instance of this stack's roles: ignored`,
+    };
   }
 
   /**

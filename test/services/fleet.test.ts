@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CapacityError, ThrottlingError } from '../../domain/errors.js';
-import { SILENT_OBSERVER } from '../../domain/ports.js';
+import { type Observer, SILENT_OBSERVER } from '../../domain/ports.js';
+import { STACK_JOURNAL } from '../../domain/types.js';
 import { testConfig } from '../../fakes/config.js';
 import { harness, MONDAY_10AM, runFor } from '../../fakes/harness.js';
 import { createApp } from '../../handlers/app.js';
@@ -127,6 +128,37 @@ describe('converge on the fake cloud', () => {
     lost.state = 'terminated';
     await runFor(h, 8 * MINUTE); // the ghost grace (5 min), then a replacement
     expect(h.cloud.alive('job')).toHaveLength(3);
+  });
+
+  it('an EC2 event for an instance the stack does not own reads no ledger and journals nothing: it is counted', async () => {
+    const metrics: [string, string, number][] = [];
+    const observer: Observer = {
+      ...SILENT_OBSERVER,
+      metric: (role, name, value) => metrics.push([role, name, value]),
+    };
+    const h = harness({ observer });
+    await runFor(h, 3 * MINUTE);
+    const foreign = h.cloud.addForeign({ role: 'app' });
+    const listServers = vi.spyOn(h.ledger, 'listServers');
+    const journal = vi.spyOn(h.ledger, 'journal');
+    const result = await h.app.fleet.instanceChanged(foreign.instanceId, 'running');
+    expect(result).toMatchObject({ ignored: expect.stringContaining(foreign.instanceId) });
+    expect(listServers).not.toHaveBeenCalled();
+    expect(journal).not.toHaveBeenCalled();
+    expect(metrics).toContainEqual([STACK_JOURNAL, 'UnlistedInstanceEvents', 1]);
+  });
+
+  it('an EC2 event for an owned instance reads the owning role once and lists EC2 once', async () => {
+    const h = harness();
+    await runFor(h, 3 * MINUTE);
+    const [server] = h.cloud.alive('job');
+    if (server === undefined) throw new Error('no job server');
+    const listServers = vi.spyOn(h.ledger, 'listServers');
+    const lists = h.cloud.callCount('list');
+    const result = await h.app.fleet.instanceChanged(server.instanceId, 'running');
+    expect(result).toMatchObject({ role: 'job' });
+    expect(listServers.mock.calls.map(([role]) => role)).toEqual(['job']);
+    expect(h.cloud.callCount('list') - lists).toBe(1);
   });
 
   it('keeps the hold level when other journal entries crowd out the holding plans', async () => {
