@@ -39,6 +39,23 @@ async function snapshot() {
   });
 }
 
+/** Everything the ledger holds (servers, pause and bounds, holds, journal) and the cloud, as one snapshot. */
+async function wholeSnapshot() {
+  const roles = Object.keys(h.config.roles);
+  const ledger = [];
+  for (const role of roles) {
+    ledger.push({
+      role,
+      servers: await h.ledger.listServers(role),
+      controls: await h.ledger.getControls(role),
+      hold: (await h.ledger.getHold(role)) ?? null,
+      journal: await h.ledger.recentJournal(role, 1000),
+    });
+  }
+  const stack = await h.ledger.recentJournal(STACK_JOURNAL, 1000);
+  return JSON.stringify({ ledger, stack, cloud: await snapshot() });
+}
+
 async function settle(minutes: number) {
   for (let i = 0; i < minutes; i += 1) {
     h.advance(MINUTE);
@@ -188,14 +205,40 @@ describe('handlers on the fake cloud and DynamoDB Local', () => {
 
   it('control dry run: reports what would happen and changes nothing', async () => {
     await settle(3);
-    const before = await snapshot();
+    const before = await wholeSnapshot();
     const result = await runControl({ action: 'launch', role: 'app', count: 1, dryRun: true }, h.app);
     expect(result).toMatchObject({
       ok: true,
       dryRun: true,
       converge: { actions: [expect.stringMatching(/^launch 1/)] },
     });
-    expect(await snapshot()).toBe(before);
+    expect(await wholeSnapshot()).toBe(before);
+  });
+
+  it.each([
+    { action: 'launch', role: 'app', count: 2 },
+    { action: 'retire', role: 'app', count: 1 },
+    { action: 'retire', role: 'app', instanceId: '$victim' },
+    { action: 'override', role: 'app', min: 4, max: 6, minutes: 30 },
+    { action: 'override', role: 'job', clear: true },
+    { action: 'pause', role: 'app', reason: 'drill' },
+    { action: 'resume', role: 'job' },
+  ])('control dry run of %j changes nothing in the ledger or the cloud', async (command) => {
+    h.cloud.queueLength = null; // the job role holds, so its hold record exists
+    await settle(3);
+    await runControl({ action: 'override', role: 'job', max: 1, minutes: 60 }, h.app);
+    await runControl({ action: 'pause', role: 'job', reason: 'incident 4711' }, h.app);
+    const [victim] = h.cloud.alive('app');
+    if (victim === undefined) throw new Error('no server');
+    const before = await wholeSnapshot();
+    const dry = {
+      ...command,
+      dryRun: true,
+      ...(command.instanceId ? { instanceId: victim.instanceId } : {}),
+    };
+    const result = await runControl(dry, h.app);
+    expect(result).toMatchObject({ ok: true, dryRun: true });
+    expect(await wholeSnapshot()).toBe(before);
   });
 
   it('control retire by instance: deregisters, drains, terminates; again changes nothing', async () => {
@@ -205,10 +248,18 @@ describe('handlers on the fake cloud and DynamoDB Local', () => {
     const command = { action: 'retire', role: 'app', instanceId: victim.instanceId };
     await runControl(command, h.app);
     expect(h.cloud.members.get('smallpayroll-http')?.has(victim.instanceId)).toBe(false);
+    expect(victim.state).toBe('running'); // draining: still serving its last requests
     const before = await snapshot();
     const again = await runControl(command, h.app);
     expect(again).toMatchObject({ ok: true, messages: [expect.stringMatching(/already draining/)] });
     expect(await snapshot()).toBe(before);
+    await settle(6); // the app role drains for 300 s
+    expect(['shutting-down', 'terminated']).toContain(victim.state);
+    expect(h.cloud.calls.filter((c) => c.op === 'terminate').flatMap((c) => c.args as string[])).toContain(
+      victim.instanceId,
+    );
+    const record = (await h.ledger.listServers('app')).find((r) => r.instanceId === victim.instanceId);
+    expect(record?.state).toMatch(/^terminat/);
   });
 
   it('control pause/resume: a paused role plans nothing', async () => {
