@@ -102,10 +102,12 @@ export class Converger {
     const samples =
       config.policy === undefined
         ? []
-        : await ledger.samplesSince(
+        : // Scale-in needs the newest sample at or before the window's start, which may be up to
+          // a sample age older than the start.
+          await ledger.samplesSince(
             role,
             now -
-              Math.max(config.policy.stabilizationSeconds, config.queue?.maxSampleAgeSeconds ?? 0) * 1000 -
+              (config.policy.stabilizationSeconds + (config.queue?.maxSampleAgeSeconds ?? 0)) * 1000 -
               60_000,
           );
     const { pause, bounds } = options.controls ?? (await ledger.getControls(role));

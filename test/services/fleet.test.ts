@@ -235,6 +235,30 @@ describe('converge on the fake cloud', () => {
     expect(h.cloud.alive('job')).toHaveLength(1);
   });
 
+  it('scales in when ticks come irregularly: the sample before the stabilization window is read too', async () => {
+    // Ticks 130 s apart: at each, the newest sample at or before the 300 s window's start is 390 s
+    // old, older than the window plus a minute but within the sample age of the next one.
+    const job = {
+      policy: {
+        type: 'threshold',
+        stabilizationSeconds: 300,
+        maxExtra: 2,
+        scaleOutAbove: 20,
+        scaleInBelow: 5,
+        step: 1,
+      },
+      queue: { maxSampleAgeSeconds: 180 },
+      lifecycle: { billing: 'per-second', minLifetimeMinutes: 0 },
+    };
+    const h = harness({ config: testConfig({ roles: { job } }) });
+    h.cloud.queueLength = 500;
+    await runFor(h, 6 * MINUTE);
+    expect(h.cloud.alive('job')).toHaveLength(3);
+    h.cloud.queueLength = 0;
+    await runFor(h, 40 * MINUTE, 130_000);
+    expect(h.cloud.alive('job')).toHaveLength(1);
+  });
+
   it('drains an app server from the load balancer before terminating it at the end of the window', async () => {
     const h = harness({ start: Date.parse('2026-03-03T01:50:00Z') }); // Monday 20:50 in Toronto
     await runFor(h, 5 * MINUTE);
