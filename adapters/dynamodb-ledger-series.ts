@@ -28,6 +28,7 @@ export class SamplesAndJournal {
       expiresAt: ttl(sample.at, this.sampleTtlSeconds),
     };
     if (sample.error !== undefined) item.error = sample.error;
+    if (sample.oldestAgeSeconds !== undefined) item.oldestAgeSeconds = sample.oldestAgeSeconds;
     await this.table.put(item, `recordSample(${role})`);
   }
 
@@ -90,5 +91,6 @@ function toSample(item: Item): QueueSample {
     length: typeof item.length === 'number' ? item.length : null,
   };
   if (typeof item.error === 'string') sample.error = item.error;
+  if (typeof item.oldestAgeSeconds === 'number') sample.oldestAgeSeconds = item.oldestAgeSeconds;
   return sample;
 }

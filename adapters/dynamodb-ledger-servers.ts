@@ -33,6 +33,7 @@ const PATCHABLE: { readonly [K in keyof Required<ServerPatch>]: { required: bool
   createdAt: { required: true },
   launchedAt: { required: false },
   stateSince: { required: true },
+  inServiceAt: { required: false },
   privateIp: { required: false },
   instanceType: { required: false },
   registered: { required: true },

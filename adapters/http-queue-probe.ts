@@ -4,7 +4,7 @@ import type { QueueSample } from '../domain/types.js';
 import { boundedGet, describeStatus, isSuccess } from './http-get.js';
 
 export interface HttpQueueProbeSettings {
-  /** http: or https: URL answering with the queue length as plain text. */
+  /** http: or https: URL answering with the queue length as plain text, or JSON (see below). */
   url: string;
   /** Deadline for the whole request, body included. */
   timeoutMs: number;
@@ -15,13 +15,17 @@ export interface HttpQueueProbeSettings {
 }
 
 /**
- * Reads the job queue's length from an HTTP endpoint that answers `42\n`.
+ * Reads the job queue's length from an HTTP endpoint that answers `42\n` or, as
+ * `application/json`, `{"length": 42, "oldestAgeSeconds": 95}` (the age of the oldest waiting job
+ * is optional; the drain-time policy uses it when present).
  *
  * Only a 2xx answer with content type `text/plain` (or none) and a body that is, after surrounding
  * ASCII whitespace, a plain decimal integer of at most `maxSaneLength` is a length. Leading zeros are
  * accepted (`007` is 7): the digits are still unambiguous decimal, and zero-padded counters exist.
- * Anything else is an unknown sample whose `error` says why, because acting on a misread queue
- * would scale the fleet on garbage.
+ * A JSON answer must be an object whose `length` is such an integer and whose `oldestAgeSeconds`,
+ * if present, is a finite non-negative number. Anything else (malformed JSON included) is an
+ * unknown sample whose `error` says why, because acting on a misread queue would scale the fleet on
+ * garbage.
  *
  * @example
  * const probe = new HttpQueueProbe({ url, timeoutMs: 3000, maxBodyBytes: 64, maxSaneLength: 1_000_000 });
@@ -42,9 +46,7 @@ export class HttpQueueProbe implements QueueProbe {
   async read(now: number): Promise<QueueSample> {
     try {
       const result = await this.fetchLength();
-      return typeof result === 'number'
-        ? { at: now, length: result }
-        : { at: now, length: null, error: result };
+      return typeof result === 'string' ? { at: now, length: null, error: result } : { at: now, ...result };
     } catch (error) {
       // The contract is "never throws": an unforeseen fault is one more unknown sample.
       return {
@@ -55,13 +57,13 @@ export class HttpQueueProbe implements QueueProbe {
     }
   }
 
-  /** The length, or the reason there is none. */
-  private async fetchLength(): Promise<number | string> {
+  /** The length (and the oldest job's age, if given), or the reason there is none. */
+  private async fetchLength(): Promise<QueueReading | string> {
     const chunks: Buffer[] = [];
     const outcome = await boundedGet(this.url, {
       timeoutMs: this.settings.timeoutMs,
       maxBodyBytes: this.settings.maxBodyBytes,
-      headers: { accept: 'text/plain' },
+      headers: { accept: 'text/plain, application/json' },
       wantBody: (head) => isSuccess(head) && acceptableContentType(head.headers['content-type']),
       read: (chunk) => {
         chunks.push(chunk);
@@ -75,8 +77,50 @@ export class HttpQueueProbe implements QueueProbe {
       return `unexpected content type '${head.headers['content-type']}'`;
     }
     if (body === 'too-large') return `body larger than ${this.settings.maxBodyBytes} bytes`;
-    return parseQueueLength(Buffer.concat(chunks), this.settings.maxSaneLength);
+    const bytes = Buffer.concat(chunks);
+    if (mediaType(head.headers['content-type']) === 'application/json') {
+      return parseQueueJson(bytes, this.settings.maxSaneLength);
+    }
+    const length = parseQueueLength(bytes, this.settings.maxSaneLength);
+    return typeof length === 'number' ? { length } : length;
   }
+}
+
+/** A queue reading: the length and, when the endpoint says, how long the oldest job has waited. */
+export interface QueueReading {
+  length: number;
+  oldestAgeSeconds?: number;
+}
+
+/**
+ * The reading in a JSON body `{"length": N, "oldestAgeSeconds": S}`, or the reason it is not one.
+ * `length` follows the plain-text rules (a non-negative integer up to `maxSaneLength`); the age is
+ * optional, a finite non-negative number of seconds. Other keys are ignored.
+ */
+export function parseQueueJson(body: Buffer, maxSaneLength: number): QueueReading | string {
+  const text = body.toString('utf8').trim();
+  if (text === '') return 'empty body';
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return `malformed JSON: ${preview(text)}`;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return `JSON is not an object with "length": ${preview(text)}`;
+  }
+  const { length, oldestAgeSeconds } = value as Record<string, unknown>;
+  if (typeof length !== 'number' || !Number.isInteger(length) || length < 0) {
+    return `JSON "length" is not a non-negative integer: ${preview(text)}`;
+  }
+  if (!Number.isSafeInteger(length) || length > maxSaneLength) {
+    return `insane queue length ${length} (above maxSaneLength ${maxSaneLength})`;
+  }
+  if (oldestAgeSeconds === undefined) return { length };
+  if (typeof oldestAgeSeconds !== 'number' || !Number.isFinite(oldestAgeSeconds) || oldestAgeSeconds < 0) {
+    return `JSON "oldestAgeSeconds" is not a non-negative number: ${preview(text)}`;
+  }
+  return { length, oldestAgeSeconds };
 }
 
 /** ASCII whitespace only: a no-break space or BOM around the digits is not a clean answer. */
@@ -99,10 +143,14 @@ export function parseQueueLength(body: Buffer, maxSaneLength: number): number | 
   return length;
 }
 
+function mediaType(header: string | undefined): string | undefined {
+  return header?.split(';', 1)[0]?.trim().toLowerCase();
+}
+
 function acceptableContentType(header: string | undefined): boolean {
   if (header === undefined) return true;
-  const mediaType = header.split(';', 1)[0]?.trim().toLowerCase();
-  return mediaType === 'text/plain';
+  const type = mediaType(header);
+  return type === 'text/plain' || type === 'application/json';
 }
 
 function preview(text: string): string {

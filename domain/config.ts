@@ -13,6 +13,7 @@ import { ConfigError } from './errors.js';
 import { healthUrlTemplateProblem } from './health-url.js';
 import { isPlainObject, mergeDocuments } from './merge.js';
 import { MAX_HOURLY_DRAIN_SECONDS, retireMinutes } from './paid-hour.js';
+import { DrainTimePolicySchema } from './policies/drain-time-schema.js';
 import { ROLE_NAME } from './roles.js';
 
 export { LambdaVpcSchema, LaunchSchema, LoadBalancerSchema };
@@ -45,6 +46,8 @@ export const ScheduleSchema = z
     /** Servers outside every window. */
     baseline: count,
     windows: z.array(ScheduleWindowSchema),
+    /** Launch this long before a window starts; default: the learned launch-to-in-service p90 (5 min without history). */
+    leadMinutes: z.number().int().min(0).max(120).optional(),
   })
   .strict();
 
@@ -79,7 +82,11 @@ export const BacklogPolicySchema = z
   })
   .strict();
 
-export const PolicySchema = z.discriminatedUnion('type', [ThresholdPolicySchema, BacklogPolicySchema]);
+export const PolicySchema = z.discriminatedUnion('type', [
+  ThresholdPolicySchema,
+  BacklogPolicySchema,
+  DrainTimePolicySchema,
+]);
 
 /** Probe intervals a sample stays useful by default: two probes in a row may fail. */
 const SAMPLE_AGE_DEFAULT_PROBES = 3;
@@ -182,6 +189,8 @@ export const ConfigSchema = z
     lambdaVpc: LambdaVpcSchema.optional(),
     /** Static assets on CloudFront (domain/cdn.ts); absent, nothing is created. */
     cdn: CdnSchema.optional(),
+    /** What `npm run tune` recorded about the fragment it wrote (figures, why); fleet-pilot ignores it. */
+    tuning: z.record(z.string(), z.unknown()).optional(),
     roles: z
       .record(z.string().regex(ROLE_NAME, 'expected a lower-case role name'), RoleSchema)
       .refine((roles) => Object.keys(roles).length > 0, { message: 'expected at least one role' }),
@@ -193,6 +202,7 @@ export type ScheduleConfig = z.infer<typeof ScheduleSchema>;
 export type ThresholdPolicy = z.infer<typeof ThresholdPolicySchema>;
 export type BacklogPolicy = z.infer<typeof BacklogPolicySchema>;
 export type PolicyConfig = z.infer<typeof PolicySchema>;
+export type { DrainTimePolicy } from './policies/drain-time-schema.js';
 export type QueueProbeConfig = z.infer<typeof QueueProbeSchema>;
 export type HealthCheckConfig = z.infer<typeof HealthCheckSchema>;
 export type LoadBalancerConfig = z.infer<typeof LoadBalancerSchema>;
@@ -235,13 +245,16 @@ export const DEFAULT_CONFIG = {
       min: 1,
       max: 3,
       schedule: { timeZone: 'America/Toronto', baseline: 1, windows: [] },
+      // Chosen with `npm run tune` on the reference traces (docs/benchmark.md "Choosing the defaults");
+      // the 2010 rule is config/presets/seed-2010.json.
       policy: {
-        type: 'threshold',
-        scaleOutAbove: 20,
-        scaleInBelow: 5,
+        type: 'drain-time',
         maxExtra: 2,
-        step: 2,
-        stabilizationSeconds: 300,
+        stabilizationSeconds: 120,
+        targetWaitSeconds: 90,
+        jobSeconds: 90,
+        rateWindowSeconds: 300,
+        defaultLaunchDelaySeconds: 300,
       },
       queue: {
         url: 'http://smallpayroll-http.internal/queue/length',
@@ -258,7 +271,8 @@ export const DEFAULT_CONFIG = {
       },
       loadBalancer: { type: 'none' },
       lifecycle: {
-        minLifetimeMinutes: 45,
+        // Per-second billing: a server costs only while it runs, so it may go as soon as it is idle.
+        minLifetimeMinutes: 0,
         drainSeconds: 600,
         retireOrder: 'newest-first',
         // EC2 bills Linux on-demand instances per second (60 s minimum); set 'hourly' for hourly-billed AMIs.

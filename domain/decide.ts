@@ -7,7 +7,9 @@
 import type { RoleConfig } from './config.js';
 import { type DemandResult, demand } from './demand.js';
 import { desiredCount, plan } from './planner.js';
-import { scheduleFloor } from './schedule.js';
+import type { FleetView } from './policies/drain-time.js';
+import { learnedLaunchDelaySeconds, scheduleLeadMs } from './policies/launch-delay.js';
+import { scheduleFloorAhead } from './schedule.js';
 import {
   CAPACITY_STATES,
   type DesiredDecision,
@@ -42,6 +44,8 @@ export interface DecideInput {
   bounds?: RoleBounds;
   /** The operator's pause, if set: a paused role plans nothing. */
   pause?: RolePause;
+  /** Workers one server runs (vCPUs x workersPerVcpu): what the drain-time policy sizes with. */
+  workersPerServer?: number;
 }
 
 export interface Decision {
@@ -60,7 +64,12 @@ export interface Decision {
  */
 export function decide(input: DecideInput): Decision {
   const { role, config, now, bounds, pause } = input;
-  const floor = scheduleFloor(config.schedule, now);
+  // Launch a window's servers ahead of its start by the (learned) launch-to-in-service lead.
+  const floor = scheduleFloorAhead(
+    config.schedule,
+    now,
+    scheduleLeadMs(config.schedule.leadMinutes, input.servers),
+  );
   let demandResult: DemandResult | undefined;
   if (config.policy !== undefined && config.queue !== undefined) {
     demandResult = demand({
@@ -72,6 +81,7 @@ export function decide(input: DecideInput): Decision {
       now,
       // Holding: keep what the last hold kept, so losing a server during an outage is repaired.
       ...(input.previousHold === undefined ? {} : { previousHold: input.previousHold }),
+      ...(config.policy.type === 'drain-time' ? { fleet: fleetView(input) } : {}),
     });
   }
   const desired = desiredCount({
@@ -90,4 +100,14 @@ export function decide(input: DecideInput): Decision {
     ...(pause === undefined ? {} : { paused: { reason: pause.reason } }),
   });
   return { ...(demandResult === undefined ? {} : { demand: demandResult }), desired, plan: planned };
+}
+
+/** Servers in service, their workers and the launch delay learned from the ledger's history. */
+function fleetView(input: DecideInput): FleetView {
+  const learned = learnedLaunchDelaySeconds(input.servers);
+  return {
+    inService: input.servers.filter((s) => s.state === 'in-service').length,
+    workersPerServer: input.workersPerServer ?? 1,
+    ...(learned === undefined ? {} : { launchDelaySeconds: learned }),
+  };
 }

@@ -6,6 +6,7 @@
  * needs known samples that agree and cover the whole stabilization window, back to its start.
  */
 import type { BacklogPolicy, PolicyConfig, QueueProbeConfig, ThresholdPolicy } from './config.js';
+import { drainTimeDemand, type FleetView } from './policies/drain-time.js';
 import type { QueueSample } from './types.js';
 
 export interface DemandInput {
@@ -23,6 +24,8 @@ export interface DemandInput {
    * server lost while the queue is unknown is replaced instead of shrinking the fleet.
    */
   previousHold?: number;
+  /** Servers in service, their workers and the learned launch delay (the drain-time policy's inputs). */
+  fleet?: FleetView;
 }
 
 export type DemandResult =
@@ -54,9 +57,21 @@ export function demand(input: DemandInput): DemandResult {
     );
   }
   const window = stabilizationWindow(samples, input.policy.stabilizationSeconds * 1000, maxAgeMs, input.now);
-  return input.policy.type === 'threshold'
-    ? thresholdDemand(input, input.policy, latest.length, window)
-    : backlogDemand(input, input.policy, latest.length, window);
+  switch (input.policy.type) {
+    case 'threshold':
+      return thresholdDemand(input, input.policy, latest.length, window);
+    case 'backlog-per-server':
+      return backlogDemand(input, input.policy, latest.length, window);
+    case 'drain-time':
+      return drainTimeDemand(
+        input,
+        input.policy,
+        { ...latest, length: latest.length },
+        samples,
+        window,
+        (why) => hold(input, latest.length, why),
+      );
+  }
 }
 
 /** A queue length is a non-negative integer; anything else (NaN, -1, 2.5) is as unknown as a failure. */
@@ -64,7 +79,9 @@ function isSane(length: number | null): length is number {
   return length !== null && Number.isSafeInteger(length) && length >= 0;
 }
 
-type Window = { ok: true; lengths: number[] } | { ok: false; reason: string };
+/** The stabilization window's lengths when every sample in it is known and it is covered. */
+export type StabilizationWindow = { ok: true; lengths: number[] } | { ok: false; reason: string };
+type Window = StabilizationWindow;
 
 /**
  * The samples that cover the last `spanMs`: the newest one taken at or before the window's start
@@ -174,4 +191,17 @@ function backlogDemand(
 
 function hold(input: DemandInput, queueLength: number | null, reason: string): DemandResult {
   return { kind: 'hold', servers: Math.max(input.current, input.previousHold ?? 0), queueLength, reason };
+}
+
+/**
+ * How far back a converge needs queue samples: scale-in needs the newest sample at or before the
+ * stabilization window's start, which may be up to a sample age older than the start; the
+ * drain-time policy also measures its rate window.
+ */
+export function sampleSpanSeconds(
+  policy: PolicyConfig,
+  queue: Pick<QueueProbeConfig, 'maxSampleAgeSeconds'> | undefined,
+): number {
+  const rateWindow = policy.type === 'drain-time' ? policy.rateWindowSeconds : 0;
+  return Math.max(policy.stabilizationSeconds + (queue?.maxSampleAgeSeconds ?? 0), rateWindow) + 60;
 }

@@ -85,6 +85,22 @@ export function scheduleFloor(schedule: ScheduleConfig, at: number): ScheduleFlo
 }
 
 /**
+ * The floor that has a window's servers in service by its start: the larger of the floor at `at`
+ * and at `at + leadMs` (launches start `leadMs` early; a window still ends on time).
+ *
+ * @example
+ * // lead 5 minutes: at 07:55 the 08:00-21:00 window's 3 servers are already the floor
+ * scheduleFloorAhead(appSchedule, Date.parse('2026-03-09T11:55:00Z'), 300_000).servers // => 3
+ */
+export function scheduleFloorAhead(schedule: ScheduleConfig, at: number, leadMs: number): ScheduleFloor {
+  const now = scheduleFloor(schedule, at);
+  if (leadMs <= 0) return now;
+  const ahead = scheduleFloor(schedule, at + leadMs);
+  if (ahead.servers <= now.servers) return now;
+  return { ...ahead, reason: `${ahead.reason} within ${Math.round(leadMs / 60_000)} min: launching ahead` };
+}
+
+/**
  * The first instant strictly after `at` at which some window starts or ends (so the floor may
  * change), or undefined when the schedule has no windows. Between `at` and this instant
  * {@link scheduleFloor} is constant.

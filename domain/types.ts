@@ -36,6 +36,8 @@ export interface ServerRecord {
   launchedAt?: number;
   /** When `state` last changed. */
   stateSince: number;
+  /** When it first went into service (kept after it leaves): launch delays are learned from it. */
+  inServiceAt?: number;
   privateIp?: string;
   instanceType?: string;
   /** Whether the load balancer has it registered (as far as the ledger knows). */
@@ -66,6 +68,8 @@ export interface ObservedServer extends ServerRecord {
 export interface QueueSample {
   at: number;
   length: number | null;
+  /** How long the oldest waiting job has waited, when the queue endpoint says. */
+  oldestAgeSeconds?: number;
   error?: string;
 }
 

@@ -12,8 +12,21 @@ export const TEST_LAUNCH = {
 export const TEST_CONFIG_INPUT = {
   roles: {
     app: { launch: TEST_LAUNCH, dbHost: 'db.internal' },
-    // Hourly billing, as in 2010: the tests exercise the paid-hour rule on the job role.
-    job: { launch: TEST_LAUNCH, dbHost: 'db.internal', lifecycle: { billing: 'hourly' } },
+    // The 2010 rule on hourly billing: the tests exercise thresholds, the minimum lifetime and the
+    // paid-hour rule on the job role (the shipped drain-time default has tests of its own).
+    job: {
+      launch: TEST_LAUNCH,
+      dbHost: 'db.internal',
+      policy: {
+        type: 'threshold',
+        scaleOutAbove: 20,
+        scaleInBelow: 5,
+        maxExtra: 2,
+        step: 2,
+        stabilizationSeconds: 300,
+      },
+      lifecycle: { billing: 'hourly', minLifetimeMinutes: 45 },
+    },
   },
 };
 

@@ -95,10 +95,13 @@ export class Actuator {
   private async register(role: string, server: ServerRecord, reason: string): Promise<void> {
     const lb = ownEntry(this.deps.loadBalancers, role);
     if (lb !== undefined && server.instanceId !== undefined) await lb.register([server.instanceId]);
+    const now = this.deps.clock.now();
     const updated = await this.deps.ledger.updateServer(role, server.intentId, server.version, {
       state: 'in-service',
       registered: lb !== undefined,
-      stateSince: this.deps.clock.now(),
+      stateSince: now,
+      // Kept after the server leaves service: launch delays are learned from it.
+      inServiceAt: server.inServiceAt ?? now,
       reason,
     });
     Object.assign(server, updated);

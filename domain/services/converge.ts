@@ -6,11 +6,13 @@
  */
 import type { RoleConfig } from '../config.js';
 import { type DecideInput, decide } from '../decide.js';
+import { sampleSpanSeconds } from '../demand.js';
 import { LeaseHeldError } from '../errors.js';
 import { overrideActive } from '../planner.js';
 import { DEFAULT_RECONCILE_SETTINGS, type ReconcileSettings, reconcile } from '../reconcile.js';
 import { ownEntry } from '../roles.js';
 import type { ObservedServer, ServerRecord } from '../types.js';
+import { workerCount } from '../user-data.js';
 import type { Actuator } from './actuator.js';
 import {
   type ActionOutcome,
@@ -102,14 +104,7 @@ export class Converger {
     const samples =
       config.policy === undefined
         ? []
-        : // Scale-in needs the newest sample at or before the window's start, which may be up to
-          // a sample age older than the start.
-          await ledger.samplesSince(
-            role,
-            now -
-              (config.policy.stabilizationSeconds + (config.queue?.maxSampleAgeSeconds ?? 0)) * 1000 -
-              60_000,
-          );
+        : await ledger.samplesSince(role, now - sampleSpanSeconds(config.policy, config.queue) * 1000);
     const { pause, bounds } = options.controls ?? (await ledger.getControls(role));
     const input: DecideInput = {
       role,
@@ -119,6 +114,9 @@ export class Converger {
       servers: observed,
       ...(pause === undefined ? {} : { pause }),
       ...(bounds === undefined ? {} : { bounds }),
+      ...(config.policy?.type === 'drain-time'
+        ? { workersPerServer: await this.workersPerServer(config) }
+        : {}),
     };
     let decision = decide(input);
     if (decision.demand?.kind === 'hold' && config.queue !== undefined) {
@@ -177,6 +175,12 @@ export class Converger {
       failed: outcomes.filter((o) => !o.ok),
     });
     return { role, plan: planned, fixes: fixOutcomes, outcomes, servers: after };
+  }
+
+  /** Workers one server of the role runs: its first instance type's vCPUs x workersPerVcpu. */
+  private async workersPerServer(config: RoleConfig): Promise<number> {
+    const vcpus = await this.deps.compute.vcpus(config.launch.instanceTypes[0] ?? 'c5.large');
+    return workerCount(vcpus, config.workersPerVcpu);
   }
 
   /** Health-checks booting servers (bounded concurrency); the result rides on the observed server. */

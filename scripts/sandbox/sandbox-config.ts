@@ -13,7 +13,7 @@ export type PolicyName = (typeof POLICY_NAMES)[number];
 const POLICY_OVERRIDES: Record<PolicyName, { summary: string; roles: Record<string, unknown> }> = {
   default: {
     summary:
-      'shipped default: threshold (queue > 20 → +2, < 5 for 5 min → back to the floor), probe every minute',
+      'shipped default: drain-time (launch when the backlog will not drain within 90 s before a new server could serve; retire after 2 min once fewer servers keep up), probe every minute',
     roles: {},
   },
   'backlog-per-server': {
@@ -35,7 +35,14 @@ const POLICY_OVERRIDES: Record<PolicyName, { summary: string; roles: Record<stri
     roles: {
       app: { lifecycle: { drainSeconds: 0 } },
       job: {
-        policy: { step: 1, stabilizationSeconds: 0 },
+        policy: {
+          type: 'threshold',
+          scaleOutAbove: 20,
+          scaleInBelow: 5,
+          maxExtra: 2,
+          step: 1,
+          stabilizationSeconds: 0,
+        },
         queue: { everyMinutes: 5, maxSampleAgeSeconds: 600 },
         lifecycle: { minLifetimeMinutes: 45, billing: 'per-second', drainSeconds: 0 },
       },

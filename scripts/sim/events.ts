@@ -95,6 +95,11 @@ export class JobQueue {
     else this.items.unshift(job);
   }
 
+  /** The job at the front, if any. */
+  peek(): number | undefined {
+    return this.head < this.items.length ? this.items[this.head] : undefined;
+  }
+
   shift(): number | undefined {
     if (this.head >= this.items.length) return undefined;
     const job = this.items[this.head++];

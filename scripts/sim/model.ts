@@ -100,6 +100,12 @@ export class JobModel {
     return this.queue.length;
   }
 
+  /** How long the job at the front of the queue has waited, in seconds (what a JSON queue probe reports). */
+  get oldestWaitingSeconds(): number | undefined {
+    const head = this.queue.peek();
+    return head === undefined ? undefined : Math.floor((this.now - this.arrivalMs(head)) / 1000);
+  }
+
   get liveServers(): readonly ModelServer[] {
     return this.live;
   }

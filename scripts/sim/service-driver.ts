@@ -5,7 +5,8 @@
  * the scheduled Lambda runs it: probe, list, reconcile, health-check, decide, act, journal.
  *
  * What the fakes answer, and how their effects reach the job model:
- * - the queue probe reads the jobs waiting in the model (not the ones running);
+ * - the queue probe reads the jobs waiting in the model (not the ones running) and how long the
+ *   oldest has waited (as a JSON queue body would);
  * - a launch is an instance in the fake cloud (running at once: the launch delay covers pending
  *   and boot) that answers health checks after the k-th delay of the seeded stream; the model
  *   gets a server with the worker count and drain time the rendered user data carries
@@ -115,8 +116,13 @@ export class ServiceDriver implements Controller {
     };
     const queueProbe: QueueProbe = {
       read: async (at) => {
-        const length = options.queueLength === undefined ? model.waiting : options.queueLength();
-        return length === null ? { at, length, error: 'probe failed' } : { at, length };
+        if (options.queueLength !== undefined) {
+          const length = options.queueLength();
+          return length === null ? { at, length, error: 'probe failed' } : { at, length };
+        }
+        // The JSON body's oldest-job age, as an endpoint that reports it would.
+        const age = model.oldestWaitingSeconds;
+        return { at, length: model.waiting, ...(age === undefined ? {} : { oldestAgeSeconds: age }) };
       },
     };
     const lb = role.loadBalancer;

@@ -292,7 +292,7 @@ describe('DynamoDbLedger on DynamoDB Local', () => {
     });
 
     it('returns samples at or after `since`, oldest first, of that role only', async () => {
-      await ledger.recordSample('job', { at: NOW + 2000, length: 7 });
+      await ledger.recordSample('job', { at: NOW + 2000, length: 7, oldestAgeSeconds: 42 });
       await ledger.recordSample('job', { at: NOW - 1, length: 99 });
       await ledger.recordSample('job', { at: NOW, length: 4 });
       await ledger.recordSample('job', { at: NOW + 60_000, length: null, error: 'HTTP 502' });
@@ -302,7 +302,7 @@ describe('DynamoDbLedger on DynamoDB Local', () => {
 
       expect(samples).toEqual([
         { at: NOW, length: 4 },
-        { at: NOW + 2000, length: 7 },
+        { at: NOW + 2000, length: 7, oldestAgeSeconds: 42 },
         { at: NOW + 60_000, length: null, error: 'HTTP 502' },
       ]);
     });

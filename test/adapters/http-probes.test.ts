@@ -24,6 +24,7 @@ function reply(status: number, body: string | Buffer, headers: Record<string, st
   };
 }
 const plain = (body: string) => reply(200, body, { 'content-type': 'text/plain' });
+const json = (body: string) => reply(200, body, { 'content-type': 'application/json' });
 const neverAnswers: Serve = (_req, res) => later(res, 5_000, () => res.end('5'));
 const redirectToItself: Serve = (req, res) => {
   res.writeHead(302, { location: req.url ?? '/' });
@@ -86,7 +87,11 @@ describe('HttpQueueProbe', () => {
   });
   afterAll(() => server.close());
 
-  const cases: { name: string; serve: Serve; expected: number | RegExp }[] = [
+  const cases: {
+    name: string;
+    serve: Serve;
+    expected: number | { length: number; oldestAgeSeconds?: number } | RegExp;
+  }[] = [
     { name: '"42" is 42', serve: plain('42'), expected: 42 },
     { name: '"42\\n" is 42', serve: plain('42\n'), expected: 42 },
     { name: '" 7 " is 7', serve: plain(' 7 '), expected: 7 },
@@ -123,9 +128,38 @@ describe('HttpQueueProbe', () => {
       expected: /^unexpected content type 'text\/html'$/,
     },
     {
-      name: 'a number served as application/json is unknown',
-      serve: reply(200, '5', { 'content-type': 'application/json' }),
-      expected: /^unexpected content type 'application\/json'$/,
+      name: 'a bare number served as application/json is unknown',
+      serve: json('5'),
+      expected: /^JSON is not an object with "length"/,
+    },
+    { name: 'JSON with the length reads it', serve: json('{"length": 12}'), expected: { length: 12 } },
+    {
+      name: 'JSON with the oldest job age reads both',
+      serve: json('{"length":12,"oldestAgeSeconds":95.5,"queue":"default"}'),
+      expected: { length: 12, oldestAgeSeconds: 95.5 },
+    },
+    { name: 'truncated JSON is unknown', serve: json('{"length": 12'), expected: /^malformed JSON/ },
+    {
+      name: 'a JSON length as a string is unknown',
+      serve: json('{"length":"12"}'),
+      expected: /"length" is not/,
+    },
+    { name: 'a negative JSON length is unknown', serve: json('{"length":-1}'), expected: /"length" is not/ },
+    { name: 'a JSON length of 2.5 is unknown', serve: json('{"length":2.5}'), expected: /"length" is not/ },
+    {
+      name: 'JSON without a length is unknown',
+      serve: json('{"oldestAgeSeconds":3}'),
+      expected: /"length" is not/,
+    },
+    {
+      name: 'a negative JSON age is unknown, not zero',
+      serve: json('{"length":3,"oldestAgeSeconds":-1}'),
+      expected: /"oldestAgeSeconds" is not/,
+    },
+    {
+      name: 'a JSON length above maxSaneLength is unknown',
+      serve: json(`{"length":${MAX_SANE + 1}}`),
+      expected: /^insane queue length 1001/,
     },
     {
       name: 'a value above maxSaneLength is unknown',
@@ -185,6 +219,8 @@ describe('HttpQueueProbe', () => {
 
     if (typeof expected === 'number') {
       expect(sample).toEqual({ at: NOW, length: expected });
+    } else if (!(expected instanceof RegExp)) {
+      expect(sample).toEqual({ at: NOW, ...expected });
     } else {
       expect(sample).toEqual({ at: NOW, length: null, error: expect.stringMatching(expected) });
     }

@@ -118,7 +118,20 @@ describe('bad config', () => {
     ['min above max', { roles: { job: { min: 5, max: 3 } } }, 'roles.job.min: expected min <= max'],
     [
       'thresholds crossed',
-      { roles: { job: { policy: { scaleInBelow: 30 } } } },
+      {
+        roles: {
+          job: {
+            policy: {
+              type: 'threshold',
+              scaleOutAbove: 20,
+              scaleInBelow: 30,
+              maxExtra: 2,
+              step: 1,
+              stabilizationSeconds: 0,
+            },
+          },
+        },
+      },
       'roles.job.policy.scaleInBelow: expected scaleInBelow <= scaleOutAbove',
     ],
     ['an unknown policy', { roles: { job: { policy: { type: 'magic' } } } }, 'roles.job.policy.type'],
@@ -169,5 +182,66 @@ describe('bad config', () => {
     const issues = issuesOf({});
     expect(issues.every((line) => /\.(launch\.\w+|dbHost): /.test(line))).toBe(true);
     expect(DEFAULT_CONFIG.roles.app.schedule.baseline).toBe(2);
+  });
+});
+
+describe('merging a policy of another type', () => {
+  it('replaces the default policy instead of mixing its keys in', () => {
+    const drainTime = {
+      type: 'drain-time',
+      maxExtra: 2,
+      stabilizationSeconds: 120,
+      targetWaitSeconds: 90,
+      jobSeconds: 60,
+      rateWindowSeconds: 300,
+      defaultLaunchDelaySeconds: 300,
+    };
+    const threshold = {
+      type: 'threshold',
+      scaleOutAbove: 20,
+      scaleInBelow: 5,
+      maxExtra: 2,
+      step: 1,
+      stabilizationSeconds: 0,
+    };
+    expect(testConfig({ roles: { job: { policy: drainTime } } }).roles.job?.policy).toEqual(drainTime);
+    const back = testConfig({ roles: { job: { policy: drainTime } } });
+    expect(
+      parseConfig({
+        ...TEST_CONFIG_INPUT,
+        roles: { ...back.roles, job: { ...back.roles.job, policy: threshold } },
+      }).roles.job?.policy,
+    ).toEqual(threshold);
+  });
+
+  it('still merges a policy of the same type key by key', () => {
+    expect(testConfig({ roles: { job: { policy: { maxExtra: 4 } } } }).roles.job?.policy?.maxExtra).toBe(4);
+  });
+
+  it('names an unknown key of the new policy', () => {
+    expect(() => testConfig({ roles: { job: { policy: { type: 'drain-time', targetWait: 5 } } } })).toThrow(
+      /roles\.job\.policy/,
+    );
+  });
+});
+
+describe('config/presets/seed-2010.json', () => {
+  it('brings back the 2010 rule over the shipped drain-time default', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const preset = JSON.parse(
+      await readFile(new URL('../../config/presets/seed-2010.json', import.meta.url), 'utf8'),
+    );
+    const job = testConfig(preset).roles.job;
+    expect(job?.policy).toEqual({
+      type: 'threshold',
+      scaleOutAbove: 20,
+      scaleInBelow: 5,
+      maxExtra: 2,
+      step: 1,
+      stabilizationSeconds: 0,
+    });
+    expect(job?.lifecycle.minLifetimeMinutes).toBe(45);
+    expect(job?.queue?.everyMinutes).toBe(5);
+    expect(DEFAULT_CONFIG.roles.job.policy.type).toBe('drain-time');
   });
 });

@@ -378,7 +378,7 @@ describe('planner properties', () => {
           expect(Number.isSafeInteger(length)).toBe(true);
           // Every reading of the window is low: under the threshold, or asking for no more servers.
           if (policy.type === 'threshold') expect(length).toBeLessThan(policy.scaleInBelow);
-          else {
+          else if (policy.type === 'backlog-per-server') {
             const asked = Math.min(policy.maxExtra, Math.ceil((length ?? 0) / policy.targetPerServer));
             expect(o.queue.servers).toBeGreaterThanOrEqual(o.floor + asked);
           }

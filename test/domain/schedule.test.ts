@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { DateTime, IANAZone } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import type { ScheduleConfig, ScheduleWindow, Weekday } from '../../domain/config.js';
-import { nextScheduleEdge, scheduleEdges, scheduleFloor } from '../../domain/schedule.js';
+import { nextScheduleEdge, scheduleEdges, scheduleFloor, scheduleFloorAhead } from '../../domain/schedule.js';
 
 const WEEKDAYS: Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri'];
 const ALL_DAYS: Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
@@ -458,6 +458,47 @@ describe('schedule properties', () => {
           expect(covering.length, `window ${index} start`).toBeGreaterThan(0);
         });
       }),
+    );
+  });
+});
+
+describe('scheduleFloorAhead: servers in service by the window start', () => {
+  const business: ScheduleConfig = {
+    timeZone: 'America/Toronto',
+    baseline: 2,
+    windows: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '08:00', end: '21:00', servers: 3 }],
+  };
+  // Monday 2026-03-09 is EDT (UTC-4).
+  const local = (time: string) => Date.parse(`2026-03-09T${time}:00-04:00`);
+  const FIVE_MIN = 300_000;
+
+  it.each([
+    ['07:54', 2, 'before the lead: still the baseline'],
+    ['07:55', 3, "with lead 5 min, at 07:55 the floor is already the window's"],
+    ['08:00', 3, 'at the start'],
+    ['20:58', 3, 'the window still ends on time, not a lead early'],
+    ['21:00', 2, 'after the end'],
+  ])('%s → %i (%s)', (time, servers) => {
+    expect(scheduleFloorAhead(business, local(time), FIVE_MIN).servers).toBe(servers);
+  });
+
+  it('says it launches ahead', () => {
+    expect(scheduleFloorAhead(business, local('07:57'), FIVE_MIN).reason).toMatch(/launching ahead/);
+  });
+
+  it('is never below the floor now, and with no lead is the floor now', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 7 * 86_400_000 }),
+        fc.integer({ min: 0, max: 3_600_000 }),
+        (offset, lead) => {
+          const at = local('00:00') + offset;
+          expect(scheduleFloorAhead(business, at, lead).servers).toBeGreaterThanOrEqual(
+            scheduleFloor(business, at).servers,
+          );
+          expect(scheduleFloorAhead(business, at, 0).servers).toBe(scheduleFloor(business, at).servers);
+        },
+      ),
     );
   });
 });

@@ -19,8 +19,19 @@ const HOUR_S = 3600;
 const FIXED_60: LaunchDelay = { kind: 'fixed', seconds: 60 };
 
 /** The shipped job role with one worker per server, so waits can be worked out by hand. */
+/** The threshold rule these accounting tests work out by hand (the shipped default is drain-time). */
+const THRESHOLD = {
+  type: 'threshold',
+  scaleOutAbove: 20,
+  scaleInBelow: 5,
+  maxExtra: 2,
+  step: 2,
+  stabilizationSeconds: 300,
+} as const;
+
+/** The shipped job role on the threshold rule, with one worker per server. */
 function oneWorkerRole(overrides: Partial<SimRole> = {}): SimRole {
-  return { ...defaultRole(), workersPerVcpu: 1, ...overrides };
+  return { ...defaultRole(), policy: THRESHOLD, workersPerVcpu: 1, ...overrides };
 }
 
 const jobsAt = (arrivals: number[], serviceS: number): TraceJob[] =>
@@ -202,14 +213,16 @@ function bootDelays(result: SimulationResult): number[] {
 
 describe('simulationRole', () => {
   it('merges a config document over the defaults', () => {
-    const role = simulationRole({ roles: { job: { policy: { step: 1 }, queue: { everyMinutes: 2 } } } });
-    expect(role.policy).toMatchObject({ type: 'threshold', step: 1, scaleOutAbove: 20 });
+    const role = simulationRole({
+      roles: { job: { policy: { targetWaitSeconds: 60 }, queue: { everyMinutes: 2 } } },
+    });
+    expect(role.policy).toMatchObject({ type: 'drain-time', targetWaitSeconds: 60, jobSeconds: 90 });
     expect(role.queue?.everyMinutes).toBe(2);
   });
 
   it('fails naming the bad key', () => {
-    expect(() => simulationRole({ roles: { job: { policy: { step: 0 } } } })).toThrow(
-      /roles\.job\.policy\.step/,
+    expect(() => simulationRole({ roles: { job: { policy: { targetWaitSeconds: 0 } } } })).toThrow(
+      /roles\.job\.policy\.targetWaitSeconds/,
     );
   });
 });
@@ -315,7 +328,7 @@ describe('a policy from config', () => {
       ...options,
       policy: {
         name: 'step-1',
-        config: { roles: { job: { workersPerVcpu: 1, policy: { step: 1 } } } },
+        config: { roles: { job: { workersPerVcpu: 1, policy: { ...THRESHOLD, step: 1 } } } },
       },
     });
     expect(stepOne.summary.policy).toBe('step-1');

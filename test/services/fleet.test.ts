@@ -34,6 +34,18 @@ describe('converge on the fake cloud', () => {
     expect(h.cloud.callCount('launch')).toBe(4);
   });
 
+  it('launches ahead of a window so its servers are in service by its start', async () => {
+    // Monday 07:50 in Toronto (EST): the 08:00 window wants 3 app servers, the baseline is 2.
+    const h = harness({
+      start: Date.parse('2026-03-02T12:50:00Z'),
+      config: testConfig({ roles: { app: { schedule: { leadMinutes: 5 } } } }),
+    });
+    await runFor(h, 3 * MINUTE);
+    expect(h.cloud.alive('app')).toHaveLength(2);
+    await runFor(h, 7 * MINUTE); // to 08:00
+    expect(await states(h, 'app')).toEqual(['in-service', 'in-service', 'in-service']);
+  });
+
   it('writes the intent before RunInstances and tags the instance with it', async () => {
     const h = harness();
     h.cloud.failNext('launch', new ThrottlingError('slow down'));
@@ -102,6 +114,43 @@ describe('converge on the fake cloud', () => {
     h.cloud.queueLength = 500;
     await runFor(h, 10 * MINUTE);
     expect(h.cloud.alive('job')).toHaveLength(3);
+  });
+
+  it('drain-time: scales out on a growing queue, records in-service times and learns the launch delay', async () => {
+    const h = harness({
+      config: testConfig({
+        roles: {
+          job: {
+            policy: {
+              type: 'drain-time',
+              maxExtra: 2,
+              stabilizationSeconds: 120,
+              targetWaitSeconds: 60,
+              jobSeconds: 60,
+              rateWindowSeconds: 300,
+              defaultLaunchDelaySeconds: 300,
+            },
+            lifecycle: { billing: 'per-second', minLifetimeMinutes: 0 },
+          },
+        },
+      }),
+    });
+    await runFor(h, 3 * MINUTE);
+    for (let minute = 1; minute <= 5; minute += 1) {
+      h.cloud.queueLength = 40 * minute;
+      await runFor(h, MINUTE);
+    }
+    expect(h.cloud.alive('job')).toHaveLength(3);
+    await runFor(h, 5 * MINUTE);
+    const servers = await h.ledger.listServers('job');
+    expect(servers.every((s) => s.inServiceAt !== undefined && s.inServiceAt >= (s.launchedAt ?? 0))).toBe(
+      true,
+    );
+    const [plan] = (await h.ledger.recentJournal('job', 20)).filter((e) => e.kind === 'plan');
+    expect(JSON.stringify(plan?.detail)).toMatch(/launch-to-serve \d+ s/);
+    h.cloud.queueLength = 0;
+    await runFor(h, 10 * MINUTE);
+    expect(h.cloud.alive('job')).toHaveLength(1);
   });
 
   it('holds on an unknown queue length instead of scaling in', async () => {

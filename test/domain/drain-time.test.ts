@@ -1,0 +1,207 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { DrainTimePolicy } from '../../domain/config.js';
+import { type DemandInput, demand } from '../../domain/demand.js';
+import { drainRate } from '../../domain/policies/drain-time.js';
+import type { QueueSample } from '../../domain/types.js';
+import { series, T0 } from '../support/builders.js';
+
+/** 4 workers per server, 60 s jobs: one server takes 4 jobs a minute off the queue. */
+function drainTime(overrides: Partial<DrainTimePolicy> = {}): DrainTimePolicy {
+  return {
+    type: 'drain-time',
+    maxExtra: 2,
+    stabilizationSeconds: 300,
+    targetWaitSeconds: 120,
+    jobSeconds: 60,
+    rateWindowSeconds: 300,
+    defaultLaunchDelaySeconds: 120,
+    ...overrides,
+  };
+}
+
+function input(overrides: Partial<DemandInput> & { inService?: number; delayS?: number }): DemandInput {
+  const { inService, delayS, ...rest } = overrides;
+  const current = rest.current ?? 1;
+  return {
+    policy: drainTime(),
+    queue: { maxSampleAgeSeconds: 180 },
+    samples: [],
+    current,
+    floor: 1,
+    now: T0,
+    fleet: {
+      inService: inService ?? current,
+      workersPerServer: 4,
+      ...(delayS === undefined ? {} : { launchDelaySeconds: delayS }),
+    },
+    ...rest,
+  };
+}
+
+const withAge = (samples: QueueSample[], oldestAgeSeconds: number): QueueSample[] =>
+  samples.map((s, i) => (i === samples.length - 1 ? { ...s, oldestAgeSeconds } : s));
+
+describe('drain-time policy: decisions', () => {
+  it.each([
+    // name, lengths (one a minute, newest last), current, expected servers
+    [
+      'a backlog that grows past what one server clears in the target launches',
+      [0, 10, 20, 30, 40, 50],
+      1,
+      3,
+    ],
+    ['a short steady backlog one server clears within the target is left to it', [3, 3, 3, 3, 3, 3], 1, 1],
+    ['a queue growing faster than one server serves launches', [0, 2, 4, 6, 8, 10], 1, 2],
+    [
+      'a backlog that drains before a new server could serve launches nothing',
+      [60, 50, 40, 30, 20, 10],
+      1,
+      1,
+    ],
+    [
+      'a steady long queue that does not drain asks for servers enough to clear it',
+      [40, 40, 40, 40, 40, 40],
+      1,
+      3,
+    ],
+    ['never above the floor plus maxExtra', [900, 950, 1000, 1050, 1100, 1150], 1, 3],
+    ['never fewer than run while the queue is long', [100, 100, 100, 100, 100, 100], 3, 3],
+  ])('%s', (_name, lengths, current, servers) => {
+    const result = demand(input({ samples: series(lengths), current }));
+    expect(result).toMatchObject({ kind: 'known', servers });
+  });
+
+  it('learns from the launch delay: a slowly draining backlog launches only if a server comes in time', () => {
+    const samples = series([40, 38, 36, 34, 32, 30]);
+    expect(demand(input({ samples, delayS: 60 })).servers).toBe(3);
+    expect(demand(input({ samples, delayS: 900 })).servers).toBe(1);
+  });
+
+  it('falls back to defaultLaunchDelaySeconds until the ledger has a history', () => {
+    const samples = series([40, 38, 36, 34, 32, 30]);
+    expect(demand(input({ samples, policy: drainTime({ defaultLaunchDelaySeconds: 60 }) })).servers).toBe(3);
+    expect(demand(input({ samples, policy: drainTime({ defaultLaunchDelaySeconds: 900 }) })).servers).toBe(1);
+  });
+
+  it('an empty queue over the whole stabilization window retires down to the floor', () => {
+    const result = demand(input({ samples: series([0, 0, 0, 0, 0, 0]), current: 3 }));
+    expect(result).toMatchObject({ kind: 'known', servers: 1 });
+  });
+
+  it('retires while draining once fewer servers still keep the target wait', () => {
+    // 3 servers clear 12 jobs/min and the queue falls 11/min: arrivals are light, and the last
+    // minute's 12 and 4 waiting jobs each clear within 2 minutes on 2 servers.
+    const policy = drainTime({ stabilizationSeconds: 60 });
+    const result = demand(input({ policy, samples: series([60, 48, 36, 24, 12, 4]), current: 3 }));
+    expect(result).toMatchObject({ kind: 'known', servers: 2 });
+  });
+
+  it('does not retire before the stabilization window is covered', () => {
+    const result = demand(input({ samples: series([0, 0]), current: 3 }));
+    expect(result).toMatchObject({ kind: 'hold', servers: 3 });
+    expect(result.reason).toMatch(/cover/);
+  });
+
+  it('an oldest job waiting past the target asks for one more server and forbids retiring', () => {
+    const quiet = series([3, 3, 3, 3, 3, 3]);
+    expect(demand(input({ samples: quiet, current: 2 })).servers).toBe(2);
+    expect(demand(input({ samples: withAge(quiet, 600), current: 2 })).servers).toBe(3);
+    const empty = demand(input({ samples: withAge(series([0, 0, 0, 0, 0, 1]), 600), current: 3 }));
+    expect(empty.servers).toBe(3);
+  });
+
+  it('holds on an unknown newest sample, whatever the fleet', () => {
+    const result = demand(input({ samples: series([0, 0, 0, 0, 0, null]), current: 3 }));
+    expect(result).toMatchObject({ kind: 'hold', servers: 3 });
+  });
+});
+
+describe('drainRate', () => {
+  it.each([
+    ['falling 10 a minute', [50, 40, 30], 10 / 60],
+    ['rising 5 a minute', [0, 5, 10], -5 / 60],
+    ['one sample says nothing', [7], 0],
+    ['unknown samples are skipped', [50, null, 30], 10 / 60],
+  ])('%s', (_name, lengths, rate) => {
+    expect(drainRate(series(lengths), T0, 300)).toBeCloseTo(rate, 9);
+  });
+});
+
+const lengthsArb = fc.array(fc.integer({ min: 0, max: 500 }), { minLength: 1, maxLength: 10 });
+const fleetArb = fc.record({
+  current: fc.integer({ min: 0, max: 6 }),
+  floor: fc.integer({ min: 0, max: 3 }),
+  maxExtra: fc.integer({ min: 0, max: 4 }),
+  delayS: fc.integer({ min: 0, max: 900 }),
+  targetWaitSeconds: fc.integer({ min: 10, max: 900 }),
+  jobSeconds: fc.integer({ min: 10, max: 600 }),
+});
+
+type Fleet = typeof fleetArb extends fc.Arbitrary<infer T> ? T : never;
+
+function fromFleet(f: Fleet, samples: QueueSample[]): DemandInput {
+  return input({
+    samples,
+    current: f.current,
+    floor: f.floor,
+    delayS: f.delayS,
+    policy: drainTime({
+      maxExtra: f.maxExtra,
+      targetWaitSeconds: f.targetWaitSeconds,
+      jobSeconds: f.jobSeconds,
+    }),
+  });
+}
+
+describe('drain-time policy: properties', () => {
+  it('never scales in when a sample of the stabilization window is unknown', () => {
+    fc.assert(
+      fc.property(lengthsArb, fleetArb, fc.nat(), (lengths, f, at) => {
+        // Samples are a minute apart: the last six are within the 300 s window.
+        const withUnknown: (number | null)[] = [...lengths];
+        const inWindow = Math.min(6, withUnknown.length);
+        withUnknown[withUnknown.length - 1 - (at % inWindow)] = null;
+        const result = demand(fromFleet(f, series(withUnknown)));
+        expect(result.servers).toBeGreaterThanOrEqual(f.current);
+      }),
+    );
+  });
+
+  it('never launches when the backlog drains before a new server could serve', () => {
+    fc.assert(
+      fc.property(
+        fleetArb,
+        fc.integer({ min: 1, max: 50 }),
+        fc.integer({ min: 0, max: 5 }),
+        (f, perMinute, minutes) => {
+          // The queue has fallen `perMinute` every minute for 5 minutes and is now at most what
+          // falls within the launch delay.
+          const newest = Math.floor((perMinute * f.delayS) / 60 / (minutes + 1));
+          const lengths = Array.from({ length: 6 }, (_, i) => newest + (5 - i) * perMinute);
+          const result = demand(fromFleet(f, series(lengths)));
+          expect(result.servers).toBeLessThanOrEqual(Math.max(f.current, f.floor));
+        },
+      ),
+    );
+  });
+
+  it('never asks for more than the floor plus maxExtra, unless more already run', () => {
+    fc.assert(
+      fc.property(lengthsArb, fleetArb, (lengths, f) => {
+        const result = demand(fromFleet(f, series(lengths)));
+        expect(result.servers).toBeLessThanOrEqual(Math.max(f.current, f.floor + f.maxExtra));
+      }),
+    );
+  });
+
+  it('a longer backlog never asks for fewer servers', () => {
+    fc.assert(
+      fc.property(lengthsArb, fleetArb, fc.integer({ min: 1, max: 200 }), (lengths, f, more) => {
+        const lower = demand(fromFleet(f, series(lengths)));
+        const higher = demand(fromFleet(f, series(lengths.map((l) => l + more))));
+        expect(higher.servers).toBeGreaterThanOrEqual(lower.servers);
+      }),
+    );
+  });
+});

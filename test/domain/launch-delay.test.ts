@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { learnedLaunchDelaySeconds, scheduleLeadMs } from '../../domain/policies/launch-delay.js';
+import { T0 } from '../support/builders.js';
+
+const launch = (minutesBefore: number, delayS: number | undefined) => ({
+  launchedAt: T0 - minutesBefore * 60_000,
+  ...(delayS === undefined ? {} : { inServiceAt: T0 - minutesBefore * 60_000 + delayS * 1000 }),
+});
+
+describe('learnedLaunchDelaySeconds', () => {
+  it('is unknown with fewer than three launches that reached service', () => {
+    expect(
+      learnedLaunchDelaySeconds([launch(10, 90), launch(20, 100), launch(30, undefined)]),
+    ).toBeUndefined();
+  });
+
+  it('is the p90 (nearest rank) of launch to in-service', () => {
+    const delays = [60, 70, 80, 90, 100, 110, 120, 130, 140, 400];
+    expect(learnedLaunchDelaySeconds(delays.map((d, i) => launch(i, d)))).toBe(140);
+  });
+
+  it('looks only at the 20 newest launches', () => {
+    const old = Array.from({ length: 10 }, (_, i) => launch(1000 + i, 900));
+    const recent = Array.from({ length: 20 }, (_, i) => launch(i, 60));
+    expect(learnedLaunchDelaySeconds([...old, ...recent])).toBe(60);
+  });
+});
+
+describe('scheduleLeadMs', () => {
+  const history = [launch(10, 200), launch(20, 220), launch(30, 240)];
+  it.each([
+    ['a configured lead wins', 2, history, 120_000],
+    ['else the learned p90', undefined, history, 240_000],
+    ['else 5 minutes', undefined, [launch(10, 90)], 300_000],
+  ])('%s', (_name, leadMinutes, records, ms) => {
+    expect(scheduleLeadMs(leadMinutes, records)).toBe(ms);
+  });
+});
