@@ -8,9 +8,10 @@ import { join, resolve } from 'node:path';
 import { benchHandlers, buildAppProbe } from './lib/bench-handlers.js';
 import { benchPolicies, policyRatios } from './lib/bench-policies.js';
 import { benchTick } from './lib/bench-tick.js';
+import { benchTune } from './lib/bench-tune.js';
 import { parseFlags, readCommandLine, UsageError } from './lib/cli-flags.js';
 
-const PARTS = ['policies', 'tick', 'handlers'] as const;
+const PARTS = ['policies', 'tune', 'tick', 'handlers'] as const;
 type Part = (typeof PARTS)[number];
 
 const HELP = `usage: npm run bench -- [--only ${PARTS.join(',')}] [--out DIR]
@@ -18,6 +19,8 @@ const HELP = `usage: npm run bench -- [--only ${PARTS.join(',')}] [--out DIR]
   --only LIST   run only these parts, comma-separated (default: all)
                 policies  every reference trace (scripts/traces/*.csv) x every policy, plus the
                           bound (max servers all day); ratios against seed-2010 of the same run
+                tune      npm run tune on every reference trace: its time, and how far the default's
+                          p95 is from the best p95 swept at equal or lower instance-hours
                 tick      one steady-state converge on the fake cloud at 10, 100 and 1,000 instances
                 handlers  each function's bundle size and cold init
   --out DIR     where bench.json goes (default: out)
@@ -77,6 +80,13 @@ async function main(): Promise<number> {
     console.log(table(ratios as unknown as Record<string, unknown>[]));
     report.policies = policies;
     report.policyRatios = ratios;
+  }
+
+  if (parts.has('tune')) {
+    console.log('\ntune: npm run tune on every reference trace (one-day target: under 60 s on 2 cores)…');
+    const tune = await benchTune();
+    console.log(table(tune as unknown as Record<string, unknown>[]));
+    report.tune = tune;
   }
 
   if (parts.has('tick')) {

@@ -9,10 +9,11 @@
  * prints the usage. Bad input exits 2 with a message that names the flag, the config key or the
  * trace line. Offline and in-process.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { ConfigError } from '../domain/errors.js';
 import { parseFlags, readCommandLine, UsageError } from './lib/cli-flags.js';
+import { describeError as describe, loadConfigDocument } from './lib/config-file.js';
 import { readTrace, TraceError } from './lib/trace.js';
 import {
   DEFAULT_LAUNCH_DELAY,
@@ -104,26 +105,6 @@ function parseLaunchDelay(raw: string | undefined): LaunchDelay {
   const maxS = Number(range[2]);
   if (minS > maxS) throw new UsageError(`--launch-delay "${raw}": MIN is greater than MAX`);
   return { kind: 'uniform', minS, maxS };
-}
-
-async function loadConfigDocument(file: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new UsageError(`--config ${file}: cannot read (${describe(error)})`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(
-      `--config ${file}: not valid JSON (${error instanceof Error ? error.message : error})`,
-    );
-  }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 async function main(): Promise<void> {

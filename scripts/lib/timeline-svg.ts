@@ -180,14 +180,14 @@ function hourTicks(startH: number, endH: number): number[] {
 }
 
 /** 1, 2, 2.5, 5 or 10 times a power of ten, at or above `value`. */
-function niceCeiling(value: number): number {
+export function niceCeiling(value: number): number {
   const power = 10 ** Math.floor(Math.log10(value));
   const nice = [1, 2, 2.5, 5, 10].find((m) => m * power >= value) ?? 10;
   return nice * power;
 }
 
 /** Five or so round ticks from `low` to `high` (both nice numbers). */
-function valueTicks(low: number, high: number): number[] {
+export function valueTicks(low: number, high: number): number[] {
   const span = high - low;
   const power = 10 ** Math.floor(Math.log10(span));
   const mantissa = span / power;

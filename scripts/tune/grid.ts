@@ -1,0 +1,105 @@
+/**
+ * The tuner's search space: every demand-policy family with its own knobs, each crossed with the
+ * job role's minimum lifetime and scale-in stabilization. A candidate is plain data, so it can be
+ * posted to a worker thread and written into recommended.json as it is.
+ */
+import type { PolicyConfig } from '../../domain/config.js';
+
+export interface Candidate {
+  /** Short stable name, e.g. `drain-time t60 j90 life0 stab300`. */
+  label: string;
+  family: PolicyConfig['type'];
+  policy: PolicyConfig;
+  minLifetimeMinutes: number;
+}
+
+/** The knobs swept; `tiny` exists so tests can sweep in well under a second. */
+export interface Grid {
+  threshold: { scaleOutAbove: number[]; scaleInBelow: number[]; step: number[] };
+  backlog: { targetPerServer: number[] };
+  drainTime: { targetWaitSeconds: number[]; jobSeconds: number[] };
+  minLifetimeMinutes: number[];
+  stabilizationSeconds: number[];
+}
+
+export const FULL_GRID: Grid = {
+  threshold: { scaleOutAbove: [10, 20, 40], scaleInBelow: [2, 5], step: [1, 2] },
+  backlog: { targetPerServer: [5, 10, 20, 40] },
+  drainTime: { targetWaitSeconds: [30, 60, 120, 240, 480], jobSeconds: [60, 120] },
+  minLifetimeMinutes: [0, 15, 45],
+  stabilizationSeconds: [60, 300, 600],
+};
+
+export const TINY_GRID: Grid = {
+  threshold: { scaleOutAbove: [20], scaleInBelow: [5], step: [1] },
+  backlog: { targetPerServer: [10] },
+  drainTime: { targetWaitSeconds: [60, 240], jobSeconds: [90] },
+  minLifetimeMinutes: [0, 45],
+  stabilizationSeconds: [300],
+};
+
+/** Settings of the drain-time policy the tuner does not sweep. */
+export const DRAIN_TIME_FIXED = { rateWindowSeconds: 300, defaultLaunchDelaySeconds: 300 } as const;
+
+/** Every candidate of the grid, for a role whose queue may add `maxExtra` servers. */
+export function candidates(grid: Grid, maxExtra: number): Candidate[] {
+  const shapes: { label: string; policy: (stabilizationSeconds: number) => PolicyConfig }[] = [];
+  for (const scaleOutAbove of grid.threshold.scaleOutAbove) {
+    for (const scaleInBelow of grid.threshold.scaleInBelow.filter((below) => below <= scaleOutAbove)) {
+      for (const step of grid.threshold.step) {
+        shapes.push({
+          label: `threshold >${scaleOutAbove} <${scaleInBelow} step${step}`,
+          policy: (stabilizationSeconds) => ({
+            type: 'threshold',
+            scaleOutAbove,
+            scaleInBelow,
+            step,
+            maxExtra,
+            stabilizationSeconds,
+          }),
+        });
+      }
+    }
+  }
+  for (const targetPerServer of grid.backlog.targetPerServer) {
+    shapes.push({
+      label: `backlog ${targetPerServer}/server`,
+      policy: (stabilizationSeconds) => ({
+        type: 'backlog-per-server',
+        targetPerServer,
+        maxExtra,
+        stabilizationSeconds,
+      }),
+    });
+  }
+  for (const targetWaitSeconds of grid.drainTime.targetWaitSeconds) {
+    for (const jobSeconds of grid.drainTime.jobSeconds) {
+      shapes.push({
+        label: `drain-time t${targetWaitSeconds} j${jobSeconds}`,
+        policy: (stabilizationSeconds) => ({
+          type: 'drain-time',
+          targetWaitSeconds,
+          jobSeconds,
+          maxExtra,
+          stabilizationSeconds,
+          ...DRAIN_TIME_FIXED,
+        }),
+      });
+    }
+  }
+  const out: Candidate[] = [];
+  for (const shape of shapes) {
+    for (const minLifetimeMinutes of grid.minLifetimeMinutes) {
+      for (const stabilizationSeconds of grid.stabilizationSeconds) {
+        const policy = shape.policy(stabilizationSeconds);
+        out.push({
+          label: `${shape.label} life${minLifetimeMinutes} stab${stabilizationSeconds}`,
+          family: policy.type,
+          policy,
+          minLifetimeMinutes,
+        });
+      }
+    }
+  }
+  return out;
+}

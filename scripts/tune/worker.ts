@@ -1,0 +1,26 @@
+/**
+ * Worker-thread entry of the tuner: receives the trace, the role and a slice of candidates, and
+ * posts back one outcome per candidate, in order.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { SimRole } from '../lib/simulator.js';
+import type { TraceJob } from '../lib/trace.js';
+import { candidateRole, evaluate } from './evaluate.js';
+import type { Candidate } from './grid.js';
+
+interface Work {
+  jobs: TraceJob[];
+  role: SimRole;
+  candidates: Candidate[];
+}
+
+async function run(): Promise<void> {
+  const { jobs, role, candidates } = workerData as Work;
+  for (const candidate of candidates) {
+    parentPort?.postMessage(await evaluate(jobs, candidateRole(role, candidate)));
+  }
+}
+
+run().catch((error: unknown) => {
+  throw error;
+});
