@@ -9,6 +9,16 @@ export const TEST_LAUNCH = {
   subnetIds: ['subnet-0123abcd', 'subnet-4567cdef'],
 };
 
+/** The 2010 numbers as a threshold policy, launching both extras at once, with a 5-minute window. */
+export const TEST_THRESHOLD_POLICY = {
+  type: 'threshold',
+  scaleOutAbove: 20,
+  scaleInBelow: 5,
+  maxExtra: 2,
+  step: 2,
+  stabilizationSeconds: 300,
+} as const;
+
 export const TEST_CONFIG_INPUT = {
   roles: {
     app: { launch: TEST_LAUNCH, dbHost: 'db.internal' },
@@ -17,14 +27,7 @@ export const TEST_CONFIG_INPUT = {
     job: {
       launch: TEST_LAUNCH,
       dbHost: 'db.internal',
-      policy: {
-        type: 'threshold',
-        scaleOutAbove: 20,
-        scaleInBelow: 5,
-        maxExtra: 2,
-        step: 2,
-        stabilizationSeconds: 300,
-      },
+      policy: TEST_THRESHOLD_POLICY,
       lifecycle: { billing: 'hourly', minLifetimeMinutes: 45 },
     },
   },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, parseConfig, roleConfig } from '../../domain/config.js';
 import { ConfigError } from '../../domain/errors.js';
-import { TEST_CONFIG_INPUT, testConfig } from '../../fakes/config.js';
+import { TEST_CONFIG_INPUT, TEST_THRESHOLD_POLICY, testConfig } from '../../fakes/config.js';
 
 function issuesOf(...documents: unknown[]): string[] {
   try {
@@ -121,14 +121,7 @@ describe('bad config', () => {
       {
         roles: {
           job: {
-            policy: {
-              type: 'threshold',
-              scaleOutAbove: 20,
-              scaleInBelow: 30,
-              maxExtra: 2,
-              step: 1,
-              stabilizationSeconds: 0,
-            },
+            policy: { ...TEST_THRESHOLD_POLICY, scaleInBelow: 30 },
           },
         },
       },

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { TEST_THRESHOLD_POLICY } from '../../fakes/config.js';
 import { steadyWeekday } from '../../scripts/lib/make-traces.js';
 import type { TraceJob } from '../../scripts/lib/trace.js';
 import {
@@ -20,14 +21,7 @@ const FIXED_60: LaunchDelay = { kind: 'fixed', seconds: 60 };
 
 /** The shipped job role with one worker per server, so waits can be worked out by hand. */
 /** The threshold rule these accounting tests work out by hand (the shipped default is drain-time). */
-const THRESHOLD = {
-  type: 'threshold',
-  scaleOutAbove: 20,
-  scaleInBelow: 5,
-  maxExtra: 2,
-  step: 2,
-  stabilizationSeconds: 300,
-} as const;
+const THRESHOLD = TEST_THRESHOLD_POLICY;
 
 /** The shipped job role on the threshold rule, with one worker per server. */
 function oneWorkerRole(overrides: Partial<SimRole> = {}): SimRole {
