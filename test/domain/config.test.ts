@@ -178,46 +178,6 @@ describe('bad config', () => {
   });
 });
 
-describe('merging a policy of another type', () => {
-  it('replaces the default policy instead of mixing its keys in', () => {
-    const drainTime = {
-      type: 'drain-time',
-      maxExtra: 2,
-      stabilizationSeconds: 120,
-      targetWaitSeconds: 90,
-      jobSeconds: 60,
-      rateWindowSeconds: 300,
-      defaultLaunchDelaySeconds: 300,
-    };
-    const threshold = {
-      type: 'threshold',
-      scaleOutAbove: 20,
-      scaleInBelow: 5,
-      maxExtra: 2,
-      step: 1,
-      stabilizationSeconds: 0,
-    };
-    expect(testConfig({ roles: { job: { policy: drainTime } } }).roles.job?.policy).toEqual(drainTime);
-    const back = testConfig({ roles: { job: { policy: drainTime } } });
-    expect(
-      parseConfig({
-        ...TEST_CONFIG_INPUT,
-        roles: { ...back.roles, job: { ...back.roles.job, policy: threshold } },
-      }).roles.job?.policy,
-    ).toEqual(threshold);
-  });
-
-  it('still merges a policy of the same type key by key', () => {
-    expect(testConfig({ roles: { job: { policy: { maxExtra: 4 } } } }).roles.job?.policy?.maxExtra).toBe(4);
-  });
-
-  it('names an unknown key of the new policy', () => {
-    expect(() => testConfig({ roles: { job: { policy: { type: 'drain-time', targetWait: 5 } } } })).toThrow(
-      /roles\.job\.policy/,
-    );
-  });
-});
-
 describe('config/presets/seed-2010.json', () => {
   it('brings back the 2010 rule over the shipped drain-time default', async () => {
     const { readFile } = await import('node:fs/promises');
