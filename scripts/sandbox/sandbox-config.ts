@@ -3,8 +3,17 @@
  * like a real account's (nothing is ever launched on AWS), and probes pointed at the sandbox's own
  * loopback servers. `--policy` picks what the job role's demand policy is.
  */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { type Config, parseConfig } from '../../domain/config.js';
 import { BACKLOG_TARGET_PER_SERVER } from '../sim/policies.js';
+
+/** The job role of config/presets/seed-2010.json: the 2010 rule as users get it. */
+const SEED_2010_JOB = (
+  JSON.parse(
+    readFileSync(fileURLToPath(new URL('../../config/presets/seed-2010.json', import.meta.url)), 'utf8'),
+  ) as { roles: { job: { lifecycle: Record<string, unknown> } & Record<string, unknown> } }
+).roles.job;
 
 export const POLICY_NAMES = ['default', 'backlog-per-server', 'seed-2010'] as const;
 export type PolicyName = (typeof POLICY_NAMES)[number];
@@ -35,16 +44,8 @@ const POLICY_OVERRIDES: Record<PolicyName, { summary: string; roles: Record<stri
     roles: {
       app: { lifecycle: { drainSeconds: 0 } },
       job: {
-        policy: {
-          type: 'threshold',
-          scaleOutAbove: 20,
-          scaleInBelow: 5,
-          maxExtra: 2,
-          step: 1,
-          stabilizationSeconds: 0,
-        },
-        queue: { everyMinutes: 5, maxSampleAgeSeconds: 600 },
-        lifecycle: { minLifetimeMinutes: 45, billing: 'per-second', drainSeconds: 0 },
+        ...SEED_2010_JOB,
+        lifecycle: { ...SEED_2010_JOB.lifecycle, billing: 'per-second', drainSeconds: 0 },
       },
     },
   },
