@@ -52,8 +52,16 @@ export interface Run {
 export interface KitRoot {
   /** The directory standing in for `/` on the server. */
   root: string;
-  /** Runs a command with the stand-ins on PATH and FLEET_KIT_ROOT set. */
-  run(command: string, args?: string[], options?: { env?: Record<string, string>; input?: string }): Run;
+  /**
+   * Runs a command with the stand-ins first on a minimal PATH and FLEET_KIT_ROOT set. It runs in its
+   * own process group, killed whole when it returns (or after `timeoutMs`, default 15 s), so nothing
+   * it started in the background outlives the call.
+   */
+  run(
+    command: string,
+    args?: string[],
+    options?: { env?: Record<string, string>; input?: string; timeoutMs?: number },
+  ): Run;
   /** Runs the installed kit's script `relative` (e.g. `usr/local/sbin/fleet-pilot-deploy`). */
   runKit(relative: string, args?: string[]): Run;
   /** Runs install.sh into the root with the test settings plus `extra` flags. */
@@ -103,22 +111,30 @@ export function makeKitRoot(from?: string): KitRoot {
   writeFileSync(join(root, 'etc/hosts'), '127.0.0.1 localhost\n');
   writeFileSync(log, '');
 
+  // Only the stand-ins and the system's own tools: a command the stand-ins lack fails rather than
+  // reaching a real aws CLI (and, through it, credentials or instance metadata on the network).
   const env = {
     ...process.env,
-    PATH: `${bin}:${process.env.PATH}`,
+    PATH: `${bin}:/usr/bin:/bin`,
+    AWS_EC2_METADATA_DISABLED: 'true',
     FLEET_KIT_ROOT: root,
     STUB_LOG: log,
     STUB_STATE: state,
     STUB_FETCH_FAILS: fetchFails,
   };
   const run: KitRoot['run'] = (command, args = [], options = {}) => {
-    const result = spawnSync(command, args, {
+    // `detached` (its own process group) works for spawnSync too, though Node's types omit it.
+    const spawnOptions = {
       cwd: base,
       env: { ...env, ...options.env },
       input: options.input,
-      encoding: 'utf8',
-      timeout: 15_000,
-    });
+      encoding: 'utf8' as const,
+      timeout: options.timeoutMs ?? 15_000,
+      killSignal: 'SIGKILL' as const,
+      detached: true,
+    };
+    const result = spawnSync(command, args, spawnOptions);
+    killGroup(result.pid);
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };
   };
 
@@ -147,6 +163,16 @@ export function makeKitRoot(from?: string): KitRoot {
     failFetches: (fail) => (fail ? writeFileSync(fetchFails, '') : rmSync(fetchFails, { force: true })),
     cleanup: () => rmSync(base, { recursive: true, force: true }),
   };
+}
+
+/** Kills what is left of the process group `pid` leads (background jobs of a finished command). */
+function killGroup(pid: number): void {
+  if (!(pid > 0)) return; // never -0: that would be this process's own group
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // ESRCH: nothing left.
+  }
 }
 
 /**

@@ -137,10 +137,12 @@ describe('fleet-pilot-deploy', () => {
 
   it('keeps deploy order and the newest KEEP_RELEASES when every deploy lands in one second', () => {
     // A frozen clock: each id after the first continues the newest release's numbering, so an id
-    // freed by pruning never comes back to sort before the releases kept.
-    const deploys = `date() { echo 20260301120000; }; export -f date
-      for i in 1 2 3 4 5; do ${join(kit.root, DEPLOY)} 2>/dev/null || exit 1; done`;
-    expect(kit.run('bash', ['-c', deploys]).status).toBe(0);
+    // freed by pruning never comes back to sort before the releases kept. Each deploy is its own
+    // call, with its own time limit.
+    const frozen = `date() { echo 20260301120000; }; export -f date; exec "$1"`;
+    for (let deploy = 1; deploy <= 5; deploy += 1) {
+      expect(kit.run('bash', ['-c', frozen, '-', join(kit.root, DEPLOY)]).status).toBe(0);
+    }
     expect(releases()).toEqual(['20260301120000-0003', '20260301120000-0004']);
     expect(current()).toBe('releases/20260301120000-0004');
   });
@@ -149,8 +151,9 @@ describe('fleet-pilot-deploy', () => {
     expect(kit.runKit(DEPLOY).status).toBe(0);
     const link = join(kit.root, 'srv/app/current');
     const script = `
-      ( while :; do [[ -L ${link} ]] || echo missing; done ) > watch.log &
+      ( end=$((SECONDS + 10)); while ((SECONDS < end)); do [[ -L ${link} ]] || echo missing; done ) > watch.log &
       watcher=$!
+      trap 'kill "$watcher" 2>/dev/null' EXIT
       for i in 1 2 3; do ${join(kit.root, DEPLOY)} 2>/dev/null || echo failed; done
       kill "$watcher"; wait "$watcher" 2>/dev/null; cat watch.log`;
     const result = kit.run('bash', ['-c', script]);
