@@ -6,10 +6,11 @@
  * Interrupted anywhere, a rerun completes the work: before the first upload the paths to invalidate
  * are written to a bookkeeping object in the bucket (never served: the bucket policy denies
  * CloudFront that prefix), a rerun adds them to its own, and the object is removed only after the
- * invalidation was accepted. The invalidation's reference is a digest of the change set, so a retry
- * of the same change set is the same request.
+ * invalidation was accepted. The invalidation's reference is a one-time id stored in that object: a
+ * rerun that only completes the interrupted work sends it again (CloudFront treats that as the same
+ * request); a sync with changes of its own sends a new one, so a rollback is invalidated too.
  */
-import { createHash } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import type { AssetBucket, CdnInvalidator } from '../../domain/asset-ports.js';
@@ -57,6 +58,8 @@ export interface SyncDeps {
   /** The Content-Type of a key, from its name. */
   contentType(key: string): string;
   reporter: SyncReporter;
+  /** A new one-time invalidation reference (default: a random UUID). */
+  newReference?: () => string;
 }
 
 export interface SyncSummary {
@@ -73,36 +76,47 @@ export interface SyncSummary {
 interface Pending {
   paths: string[];
   reference: string;
+  /** The changes the paths were recorded for (`path sha256` or `path deleted`); older records lack it. */
+  changes: string[];
 }
 
 function parsePending(value: unknown, bucket: string): Pending | undefined {
   if (value === undefined) return undefined;
   const v = value as Partial<Pending>;
+  const strings = (list: unknown) => Array.isArray(list) && list.every((p) => typeof p === 'string');
   if (
-    !Array.isArray(v.paths) ||
-    !v.paths.every((p) => typeof p === 'string') ||
+    !strings(v.paths) ||
+    (v.changes !== undefined && !strings(v.changes)) ||
     typeof v.reference !== 'string'
   ) {
     throw new FleetError(`s3://${bucket}/${PENDING_KEY}: unexpected content; delete it and rerun`);
   }
-  return { paths: v.paths, reference: v.reference };
+  return { paths: v.paths as string[], reference: v.reference, changes: v.changes ?? [] };
 }
 
-/**
- * The invalidation's reference: a digest of what changed (path and new content, or deletion) on
- * top of an interrupted sync's reference, so the same change set always gives the same reference and
- * a later change to the same paths gives another.
- */
-function referenceFor(changed: readonly LocalAsset[], deleted: readonly string[], pending?: Pending): string {
-  const entries = [
+/** This sync's own changes to plain names: `path sha256` for new content, `path deleted`. */
+function changesOf(changed: readonly LocalAsset[], deleted: readonly string[]): string[] {
+  return [
     ...changed.filter((a) => !isFingerprinted(a.key)).map((a) => `${invalidationPath(a.key)} ${a.sha256}`),
     ...deleted.filter((k) => !isFingerprinted(k)).map((k) => `${invalidationPath(k)} deleted`),
   ].sort();
-  if (entries.length === 0 && pending !== undefined) return pending.reference;
-  const digest = createHash('sha256')
-    .update([pending?.reference ?? '', ...entries].join('\n'))
-    .digest('hex');
-  return `asset-sync-${digest.slice(0, 40)}`;
+}
+
+/**
+ * The pending record to write before uploading: the interrupted sync's own when this sync only
+ * completes it (same reference, a retry of the same request), else one with a new reference.
+ */
+function pendingFor(
+  paths: string[],
+  changes: string[],
+  pending: Pending | undefined,
+  deps: SyncDeps,
+): Pending {
+  if (pending !== undefined && changes.every((change) => pending.changes.includes(change))) {
+    return { ...pending, paths };
+  }
+  const changeSet = [...new Set([...(pending?.changes ?? []), ...changes])].sort();
+  return { paths, reference: (deps.newReference ?? randomUUID)(), changes: changeSet };
 }
 
 export function formatBytes(bytes: number): string {
@@ -231,25 +245,25 @@ export async function syncAssets(options: SyncOptions, deps: SyncDeps): Promise<
   if (options.dryRun)
     return { ...summary, uploaded: uploads.length, deleted: toDelete.length, bytes: uploadBytes };
 
-  const reference = referenceFor(plan.changed, toDelete, pending);
+  const record = pendingFor(paths, changesOf(plan.changed, toDelete), pending, deps);
   // Written first: whatever happens below, a rerun still invalidates these paths.
-  if (
-    invalidator !== undefined &&
-    paths.length > 0 &&
-    (pending === undefined || pending.reference !== reference)
-  ) {
-    await bucket.writeJson(PENDING_KEY, { paths, reference });
+  if (invalidator !== undefined && paths.length > 0 && !samePending(record, pending)) {
+    await bucket.writeJson(PENDING_KEY, record);
   }
   summary.bytes = await uploadAll(uploads, options, deps);
   summary.uploaded = uploads.length;
   if (toDelete.length > 0) await bucket.delete(toDelete);
   summary.deleted = toDelete.length;
   if (invalidator !== undefined && paths.length > 0) {
-    const id = await invalidator.invalidate(paths, reference);
+    const id = await invalidator.invalidate(paths, record.reference);
     summary.invalidation = { id, paths };
     await bucket.delete([PENDING_KEY]);
   }
   return summary;
+}
+
+function samePending(a: Pending, b: Pending | undefined): boolean {
+  return b !== undefined && JSON.stringify(a) === JSON.stringify(b);
 }
 
 /** The closing lines: what was done, in numbers. */

@@ -129,6 +129,24 @@ describe('npm run assets -- sync', () => {
     expect(invalidations().map((b) => b?.Paths?.Items)).toEqual([['/robots.txt'], ['/images/logo.png']]);
   });
 
+  it('sends a new invalidation for a rollback to earlier content and for a repeated deletion', async () => {
+    await seed();
+    await sync(...toBucket);
+    for (const content of ['c2', 'c1', 'c2']) {
+      await put('robots.txt', content);
+      expect((await sync(...toBucket)).code).toBe(0);
+    }
+    await unlink(join(dir, 'favicon.ico'));
+    await sync(...toBucket, '--delete');
+    await put('favicon.ico', 'icon');
+    await sync(...toBucket);
+    await unlink(join(dir, 'favicon.ico'));
+    await sync(...toBucket, '--delete');
+    const references = invalidations().map((b) => b?.CallerReference);
+    expect(references).toHaveLength(5);
+    expect(new Set(references).size).toBe(5);
+  });
+
   it('stores content types and cache headers, long and immutable only for fingerprinted names', async () => {
     await seed();
     await sync(...toBucket);
