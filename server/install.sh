@@ -16,7 +16,8 @@ Install the fleet-pilot server kit (systemd units and scripts) into this image.
 
 App settings (or set them as KEY=value lines in a file given with --settings; flags win):
   --app-user NAME         user the app runs as (APP_USER, default fleetapp; created if missing)
-  --app-dir PATH          app directory with releases/ and current (APP_DIR, default /srv/app)
+  --app-dir PATH          app directory with releases/ and current (APP_DIR, default /srv/app;
+                          under /home the units use ProtectHome=read-only; not under /root, /run/user)
   --release-source SRC    s3://bucket/key.tar.gz, or a git repository URL (RELEASE_SOURCE, required)
   --release-ref REF       git branch or tag to deploy (RELEASE_REF, default main; unused for S3)
   --app-start CMD         app server command, run in the current release (APP_START)
@@ -104,6 +105,13 @@ for key in "${FLEET_SETTING_KEYS[@]}"; do
 done
 [[ $APP_USER != root ]] || fleet_die "--app-user (APP_USER): the app must not run as root"
 [[ $APP_DIR != *'/..'* && $APP_DIR != *'/./'* && $APP_DIR != */. ]] || fleet_die "--app-dir (APP_DIR): no '.' or '..' components"
+# ProtectHome=yes hides /home, /root and /run/user whole, and ReadWritePaths= below them cannot bring
+# a directory back; ProtectHome=read-only can. /root and /run/user are no app user's to write.
+case $APP_DIR/ in
+/root/* | /run/user/*) fleet_die "--app-dir (APP_DIR): '$APP_DIR' is under /root or /run/user, which the units hide from the app; use e.g. /srv/app or /home/USER/app" ;;
+/home/*) protect_home=read-only ;;
+*) protect_home=yes ;;
+esac
 [[ -n $APP_START || -n $WORKER_START ]] || fleet_die "--app-start or --worker-start is required"
 
 root=${destdir%/}
@@ -122,7 +130,7 @@ done
 # Values are checked above against patterns without '|', '&' or '\', so sed cannot misread them.
 for unit in "$KIT"/units/*; do
   sed -e "s|@SBIN@|$sbin|g" -e "s|@LIBEXEC@|$libexec|g" -e "s|@APP_USER@|$APP_USER|g" \
-    -e "s|@APP_DIR@|$APP_DIR|g" "$unit" >"$root$units/${unit##*/}.tmp"
+    -e "s|@APP_DIR@|$APP_DIR|g" -e "s|@PROTECT_HOME@|$protect_home|g" "$unit" >"$root$units/${unit##*/}.tmp"
   chmod 0644 "$root$units/${unit##*/}.tmp"
   mv -f "$root$units/${unit##*/}.tmp" "$root$units/${unit##*/}"
 done
