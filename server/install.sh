@@ -23,7 +23,8 @@ App settings (or set them as KEY=value lines in a file given with --settings; fl
   --app-start CMD         app server command, run in the current release (APP_START)
   --worker-start CMD      background worker command, run in the current release (WORKER_START)
   --build-hook CMD        command run in a new release before it goes live (BUILD_HOOK, optional)
-  --app-port PORT         port the app server listens on (APP_PORT, default 80)
+  --app-port PORT         port the app server listens on, given to it as $APP_PORT (APP_PORT,
+                          default 80; below 1024 its unit gets CAP_NET_BIND_SERVICE to bind it)
   --health-path PATH      the app's health path, checked by fleet-pilot-status (HEALTH_PATH, default /)
   --keep-releases N       releases kept on disk (KEEP_RELEASES, default 5)
   --fetch-attempts N      fetch attempts before the deploy fails (FETCH_ATTEMPTS, default 5)
@@ -112,6 +113,10 @@ case $APP_DIR/ in
 /home/*) protect_home=read-only ;;
 *) protect_home=yes ;;
 esac
+# A user other than root binds a port below 1024 only with this capability, given to the app alone.
+bind_caps=''
+((APP_PORT >= 1024)) || bind_caps=CAP_NET_BIND_SERVICE
+((APP_PORT <= 65535)) || fleet_die "--app-port (APP_PORT): $APP_PORT is above 65535"
 [[ -n $APP_START || -n $WORKER_START ]] || fleet_die "--app-start or --worker-start is required"
 
 root=${destdir%/}
@@ -130,7 +135,8 @@ done
 # Values are checked above against patterns without '|', '&' or '\', so sed cannot misread them.
 for unit in "$KIT"/units/*; do
   sed -e "s|@SBIN@|$sbin|g" -e "s|@LIBEXEC@|$libexec|g" -e "s|@APP_USER@|$APP_USER|g" \
-    -e "s|@APP_DIR@|$APP_DIR|g" -e "s|@PROTECT_HOME@|$protect_home|g" "$unit" >"$root$units/${unit##*/}.tmp"
+    -e "s|@APP_DIR@|$APP_DIR|g" -e "s|@PROTECT_HOME@|$protect_home|g" \
+    -e "s|@BIND_CAPS@|$bind_caps|g" "$unit" >"$root$units/${unit##*/}.tmp"
   chmod 0644 "$root$units/${unit##*/}.tmp"
   mv -f "$root$units/${unit##*/}.tmp" "$root$units/${unit##*/}"
 done

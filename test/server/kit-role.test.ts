@@ -176,6 +176,20 @@ describe('fleet-pilot-run', () => {
     expect(result.stdout).toMatch(/^worker 3 in .*\/srv\/app\/current for 127\.0\.0\.5\n$/);
   });
 
+  it('gives the app server APP_PORT, and the capability to bind it when it is below 1024', () => {
+    expect(kit.install(['--app-start', 'echo "app on $APP_PORT"']).status).toBe(0);
+    kit.write(ROLE_ENV, roleEnv(APP));
+    const result = kit.runKit(RUN, ['app']);
+    expect(result.stdout).toBe('app on 80\n');
+    const unit = () => kit.read('etc/systemd/system/fleet-pilot-app.service');
+    expect(unit()).toMatch(/^AmbientCapabilities=CAP_NET_BIND_SERVICE$/m);
+    expect(unit()).toMatch(/^CapabilityBoundingSet=CAP_NET_BIND_SERVICE$/m);
+    expect(kit.read('etc/systemd/system/fleet-pilot-worker@.service')).not.toContain('CAP_NET_BIND_SERVICE');
+    expect(kit.install(['--app-port', '8080']).status).toBe(0);
+    expect(unit()).toMatch(/^AmbientCapabilities=$/m);
+    expect(unit()).toMatch(/^CapabilityBoundingSet=$/m);
+  });
+
   it('refuses to run a process of the other role', () => {
     const result = kit.runKit(RUN, ['app']);
     expect(result.status).toBe(1);
