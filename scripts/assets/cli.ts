@@ -48,10 +48,16 @@ export function awsClients(options: SyncCliOptions): CliClients {
   };
 }
 
-/** The bucket and distribution: flags first, then the stack's outputs. @throws Error naming the flag. */
+/**
+ * The bucket and distribution: flags first, then the stack's outputs. With --bucket given the stack is
+ * only asked for a distribution, and a stack it cannot read (no CloudFormation access) is `note`d and
+ * leaves none, so the sync runs without the invalidation.
+ * @throws Error naming the flag.
+ */
 export async function resolveTargets(
   options: SyncCliOptions,
   stacks: StackOutputs,
+  note: (line: string) => void = () => {},
 ): Promise<{ bucket: string; distribution: string | undefined }> {
   if (options.bucket !== undefined && (options.distribution !== undefined || options.stage === undefined)) {
     return { bucket: options.bucket, distribution: options.distribution };
@@ -61,6 +67,13 @@ export async function resolveTargets(
   try {
     outputs = await stacks.outputs(stack);
   } catch (error) {
+    if (options.bucket !== undefined) {
+      const reason = error instanceof Error ? error.message : String(error);
+      note(
+        `--stage ${options.stage}: cannot read stack ${stack} (${reason}); using --bucket ${options.bucket}`,
+      );
+      return { bucket: options.bucket, distribution: undefined };
+    }
     if (error instanceof NotFoundError) {
       throw new Error(
         `--stage ${options.stage}: unknown stage: no stack ${stack} in ${options.region} (deploy it, or pass --bucket and --distribution)`,
@@ -106,7 +119,7 @@ export async function runAssetsCli(
   }
   try {
     const clients = makeClients(options);
-    const { bucket, distribution } = await resolveTargets(options, clients.stacks);
+    const { bucket, distribution } = await resolveTargets(options, clients.stacks, io.out);
     const summary = await syncAssets(options, {
       bucket: new S3AssetBucket(clients.s3, { bucket }),
       invalidator:

@@ -209,6 +209,28 @@ describe('npm run assets -- sync', () => {
     expect(invalidations()).toEqual([]);
   });
 
+  it('syncs to --bucket without CloudFormation access, skipping the invalidation and saying why', async () => {
+    await seed();
+    cloudFormation.on(DescribeStacksCommand).rejects(
+      Object.assign(new Error('User is not authorized to perform: cloudformation:DescribeStacks'), {
+        name: 'AccessDenied',
+      }),
+    );
+    const run = await sync('--stage', 'prod', '--bucket', 'assets');
+    expect(run.err).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.out).toContain(
+      '--stage prod: cannot read stack fleet-pilot-prod (describing stack fleet-pilot-prod: AccessDenied: User is not authorized',
+    );
+    expect(run.out).toContain('no CloudFront distribution known: skipping the invalidation');
+    expect(await keys()).toHaveLength(5);
+
+    cloudFormation.reset();
+    const given = await sync('--stage', 'prod', '--bucket', 'assets', '--distribution', DISTRIBUTION);
+    expect(given.code).toBe(0);
+    expect(cloudFormation.commandCalls(DescribeStacksCommand)).toEqual([]);
+  });
+
   it('finishes on a rerun what an interrupted sync left: uploads, then the same invalidation', async () => {
     await seed();
     await sync(...toBucket);

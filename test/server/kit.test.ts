@@ -101,7 +101,11 @@ describe('install.sh', () => {
 
   it('keeps an app directory under /home reachable: /home read-only, the app directory writable', () => {
     expect(kit.install(['--app-dir', '/home/deploy/app']).status).toBe(0);
-    for (const unit of ['fleet-pilot-app.service', 'fleet-pilot-deploy.service', 'fleet-pilot-worker@.service']) {
+    for (const unit of [
+      'fleet-pilot-app.service',
+      'fleet-pilot-deploy.service',
+      'fleet-pilot-worker@.service',
+    ]) {
       const text = kit.read(`etc/systemd/system/${unit}`);
       expect(text).toMatch(/^ProtectHome=read-only$/m);
       expect(text).toMatch(/^ReadWritePaths=\/home\/deploy\/app$/m);
@@ -111,11 +115,14 @@ describe('install.sh', () => {
     expect(kit.read('etc/systemd/system/fleet-pilot-app.service')).toMatch(/^ProtectHome=yes$/m);
   });
 
-  it.each([['/root/app'], ['/run/user/1000/app']])('rejects --app-dir %s, which no app user can reach', (dir) => {
-    const result = kit.install(['--app-dir', dir]);
-    expect(result.status).toBe(1);
-    expect(result.stderr).toContain(`--app-dir (APP_DIR): '${dir}' is under /root or /run/user`);
-  });
+  it.each([['/root/app'], ['/run/user/1000/app']])(
+    'rejects --app-dir %s, which no app user can reach',
+    (dir) => {
+      const result = kit.install(['--app-dir', dir]);
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain(`--app-dir (APP_DIR): '${dir}' is under /root or /run/user`);
+    },
+  );
 
   it('reads settings from a file, naming a line it does not understand', () => {
     kit.write('settings.env', 'APP_USER=web\nAPP_COLOUR=blue\n');
