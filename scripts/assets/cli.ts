@@ -12,7 +12,7 @@ import { CloudFrontInvalidator } from '../../adapters/cloudfront-invalidator.js'
 import { S3AssetBucket } from '../../adapters/s3-asset-bucket.js';
 import type { StackOutputs } from '../../domain/asset-ports.js';
 import { NotFoundError } from '../../domain/errors.js';
-import { parseSyncOptions, type SyncCliOptions, USAGE, UsageError } from './options.js';
+import { DEFAULT_REGION, parseSyncOptions, type SyncCliOptions, USAGE, UsageError } from './options.js';
 import { lineReporter } from './progress.js';
 import { describeSummary, type SyncReporter, syncAssets } from './sync.js';
 
@@ -33,10 +33,31 @@ export interface CliClients {
   stacks: StackOutputs;
 }
 
-export function awsClients(options: SyncCliOptions): CliClients {
+/** The options with the region settled (see `resolveRegion`). */
+export type ResolvedCliOptions = SyncCliOptions & { region: string };
+
+/**
+ * The region: the options' (flag or environment), else the SDK's own lookup (the AWS_PROFILE
+ * profile's region in ~/.aws/config), else us-east-1.
+ */
+export async function resolveRegion(options: SyncCliOptions): Promise<string> {
+  if (options.region !== undefined) return options.region;
+  const probe = new S3Client({});
+  try {
+    return await probe.config.region();
+  } catch {
+    return DEFAULT_REGION;
+  } finally {
+    probe.destroy();
+  }
+}
+
+export function awsClients(options: ResolvedCliOptions): CliClients {
   return {
     s3: new S3Client({
       region: options.region,
+      // A bucket in another region answers with a redirect; the client retries there.
+      followRegionRedirects: true,
       forcePathStyle: options.pathStyle,
       // Plain Content-MD5 and bodies: S3-compatible servers do not all speak flexible checksums.
       requestChecksumCalculation: 'WHEN_REQUIRED',
@@ -55,7 +76,7 @@ export function awsClients(options: SyncCliOptions): CliClients {
  * @throws Error naming the flag.
  */
 export async function resolveTargets(
-  options: SyncCliOptions,
+  options: ResolvedCliOptions,
   stacks: StackOutputs,
   note: (line: string) => void = () => {},
 ): Promise<{ bucket: string; distribution: string | undefined }> {
@@ -103,7 +124,7 @@ export async function runAssetsCli(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
   io: CliIo,
-  makeClients: (options: SyncCliOptions) => CliClients = awsClients,
+  makeClients: (options: ResolvedCliOptions) => CliClients = awsClients,
 ): Promise<number> {
   let options: SyncCliOptions | 'help';
   try {
@@ -118,8 +139,9 @@ export async function runAssetsCli(
     return 0;
   }
   try {
-    const clients = makeClients(options);
-    const { bucket, distribution } = await resolveTargets(options, clients.stacks, io.out);
+    const resolved = { ...options, region: await resolveRegion(options) };
+    const clients = makeClients(resolved);
+    const { bucket, distribution } = await resolveTargets(resolved, clients.stacks, io.out);
     const summary = await syncAssets(options, {
       bucket: new S3AssetBucket(clients.s3, { bucket }),
       invalidator:

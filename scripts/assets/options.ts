@@ -12,12 +12,13 @@ export interface SyncCliOptions {
   bucket: string | undefined;
   distribution: string | undefined;
   concurrency: number;
-  region: string;
+  /** --region, else AWS_REGION, else AWS_DEFAULT_REGION; undefined leaves it to the SDK (the profile's). */
+  region: string | undefined;
   pathStyle: boolean;
 }
 
 export const DEFAULT_CONCURRENCY = 8;
-/** The stack's region when neither --region nor AWS_REGION says (serverless.yml's default). */
+/** The region when no flag, variable or profile names one (serverless.yml's default). */
 export const DEFAULT_REGION = 'us-east-1';
 
 export const USAGE = `usage: npm run assets -- sync --stage STAGE --dir DIR [options]
@@ -33,7 +34,8 @@ come from the outputs of the stack fleet-pilot-STAGE.
   --bucket NAME        the bucket, instead of the stack's CdnBucketName output
   --distribution ID    the distribution, instead of the stack's CdnDistributionId output
   --concurrency N      uploads at once, 1-64 (default ${DEFAULT_CONCURRENCY})
-  --region REGION      the stack's region (default: AWS_REGION, else ${DEFAULT_REGION})
+  --region REGION      the stack's region (default: AWS_REGION, AWS_DEFAULT_REGION, the AWS_PROFILE
+                       profile's region, else ${DEFAULT_REGION}); S3 follows a bucket's region redirect
   --path-style         path-style S3 URLs (for S3-compatible servers; also ASSETS_S3_PATH_STYLE=1)
   -h, --help           this text
 
@@ -41,7 +43,7 @@ Credentials and endpoints come from the usual AWS settings (AWS_PROFILE, AWS_END
 Exit codes: 0 done, 1 failed (a rerun completes the work), 2 bad flags.`;
 
 /**
- * Parses `sync` and its flags. `env` supplies AWS_REGION and ASSETS_S3_PATH_STYLE.
+ * Parses `sync` and its flags. `env` supplies AWS_REGION, AWS_DEFAULT_REGION and ASSETS_S3_PATH_STYLE.
  * @returns the options, or `'help'`.
  * @throws UsageError naming the flag and what was expected.
  */
@@ -80,7 +82,7 @@ export function parseSyncOptions(
       max: 64,
       integer: true,
     }),
-    region: values.region ?? env.AWS_REGION ?? DEFAULT_REGION,
+    region: nonEmpty('--region', values.region) ?? (env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined),
     pathStyle: values['path-style'] === true || env.ASSETS_S3_PATH_STYLE === '1',
   };
 }
