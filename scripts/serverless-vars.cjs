@@ -13,6 +13,11 @@ async function stageOf(resolveVariable) {
   return resolveVariable('sls:stage');
 }
 
+/** The stack's name, `<service>-<stage>`, as serverless names it. */
+async function stackOf(resolveVariable) {
+  return `${await resolveVariable('self:service')}-${await stageOf(resolveVariable)}`;
+}
+
 function load(stage) {
   const file = join(root, 'config', `${stage}.json`);
   if (!existsSync(file)) {
@@ -127,16 +132,12 @@ module.exports.tickRate = async (ctx) => {
 /** The functions' IAM statements: EC2 and load-balancer access only to what the config names. */
 module.exports.iamStatements = async (ctx) => {
   const { iamStatements } = tsx.require('./serverless/iam.ts', __filename);
-  const stack = `${await ctx.resolveVariable('self:service')}-${await stageOf(ctx.resolveVariable)}`;
-  return iamStatements(await config(ctx), stack);
+  return iamStatements(await config(ctx), await stackOf(ctx.resolveVariable));
 };
 
 /** The CDN's bucket, distribution and DNS records (scripts/serverless/cdn.cjs); none without `cdn`. */
 module.exports.cdnResources = async (ctx) =>
-  require('./serverless/cdn.cjs').cdnResources(
-    await config(ctx),
-    `fleet-pilot-${await stageOf(ctx.resolveVariable)}`,
-  );
+  require('./serverless/cdn.cjs').cdnResources(await config(ctx), await stackOf(ctx.resolveVariable));
 
 /** Roles, for the dashboard and alarms. */
 module.exports.roles = async (ctx) => Object.keys((await config(ctx)).roles);

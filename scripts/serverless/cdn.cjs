@@ -187,7 +187,7 @@ function publisherPolicy(stack) {
 }
 
 /**
- * The CDN's resources and outputs for `config` (validated) in stack `stack` (`fleet-pilot-<stage>`).
+ * The CDN's resources and outputs for `config` (validated) in stack `stack` (`<service>-<stage>`).
  * @returns `{ Resources, Outputs }`, both empty without a `cdn` section.
  */
 function cdnResources(config, stack) {

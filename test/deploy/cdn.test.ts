@@ -198,3 +198,16 @@ describe('the cdn builder', () => {
     expect(() => testConfig(bad)).toThrow(/cdn\.certificateArn: expected a certificate in us-east-1/);
   });
 });
+
+describe('serverless-vars cdnResources', () => {
+  it("scopes the publisher to the stack named like the IAM statements' (self:service-stage)", async () => {
+    const vars = createRequire(__filename)('../../scripts/serverless-vars.cjs') as {
+      cdnResources(ctx: { resolveVariable(name: string): Promise<string> }): Promise<Template>;
+    };
+    const names: Record<string, string> = { 'sls:stage': 'dev', 'self:service': 'acme-fleet' };
+    const template = await vars.cdnResources({ resolveVariable: async (name) => names[name] ?? '' });
+    const policy = JSON.stringify(template.Resources.CdnPublisherPolicy);
+    expect(policy).toContain(':stack/acme-fleet-dev/*');
+    expect(policy).not.toContain('fleet-pilot-dev');
+  });
+});
