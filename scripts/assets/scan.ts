@@ -1,6 +1,7 @@
 /**
- * Walks the asset directory: every regular file below it (following symbolic links, refusing
- * loops), with its size and content hashes. Names starting with a dot (`.DS_Store`, `.gitkeep`,
+ * Walks the asset directory: every regular file below it (following symbolic links that stay inside
+ * it, refusing loops, skipping with a warning those that lead out of it, such as Capistrano's
+ * `public/uploads` into `shared/`), with its size and content hashes. Names starting with a dot (`.DS_Store`, `.gitkeep`,
  * `.htaccess`) are not assets and are skipped.
  */
 import { createHash } from 'node:crypto';
@@ -34,23 +35,39 @@ export async function readAsset(path: string): Promise<{ body: Buffer; md5: stri
 type ReadAsset = typeof readAsset;
 
 /**
- * Every asset below `root`, sorted by key. `read` reads and hashes one file (tests inject failures).
+ * Every asset below `root`, sorted by key. `read` reads and hashes one file (tests inject failures);
+ * `warn` hears of each symbolic link skipped because it leads out of `root`.
  * @throws AssetDirectoryError for a missing directory, a symbolic-link loop or an unreadable file,
  *   naming the path.
  */
-export async function scanAssets(root: string, read: ReadAsset = readAsset): Promise<LocalAsset[]> {
-  const top = await stat(root).catch((error: unknown) => {
+export async function scanAssets(
+  root: string,
+  read: ReadAsset = readAsset,
+  warn: (line: string) => void = () => {},
+): Promise<LocalAsset[]> {
+  const info = await stat(root).catch((error: unknown) => {
     throw new AssetDirectoryError(`--dir ${root}: ${describeFsError(error)}`);
   });
-  if (!top.isDirectory()) throw new AssetDirectoryError(`--dir ${root}: not a directory`);
+  if (!info.isDirectory()) throw new AssetDirectoryError(`--dir ${root}: not a directory`);
   const assets: LocalAsset[] = [];
-  await walk({ root, read, out: assets }, root, [await realpath(root)]);
+  const top = await realpath(root);
+  await walk(
+    { root, read, out: assets, inside: (real) => real === top || real.startsWith(top + sep), warn },
+    root,
+    [top],
+  );
   return assets.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
 /** `ancestors` are the real paths of the directories above: meeting one again is a loop. */
 async function walk(
-  walker: { root: string; read: ReadAsset; out: LocalAsset[] },
+  walker: {
+    root: string;
+    read: ReadAsset;
+    out: LocalAsset[];
+    inside(real: string): boolean;
+    warn(line: string): void;
+  },
   dir: string,
   ancestors: string[],
 ): Promise<void> {
@@ -63,8 +80,12 @@ async function walk(
     const info = await stat(path).catch((error: unknown) => {
       throw new AssetDirectoryError(`${path}: ${describeFsError(error)}`);
     });
+    const real = await realpath(path);
+    if (!walker.inside(real)) {
+      walker.warn(`skipped ${path}: a symbolic link to ${real}, outside --dir`);
+      continue;
+    }
     if (info.isDirectory()) {
-      const real = await realpath(path);
       if (ancestors.includes(real)) {
         throw new AssetDirectoryError(`${path}: symbolic link loop (it leads back to ${real})`);
       }

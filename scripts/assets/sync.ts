@@ -194,7 +194,7 @@ async function uploadAll(
  */
 export async function syncAssets(options: SyncOptions, deps: SyncDeps): Promise<SyncSummary> {
   const { bucket, invalidator, reporter } = deps;
-  const local = await scanAssets(options.dir);
+  const local = await scanAssets(options.dir, undefined, (line) => reporter.line(line));
   const listed = await bucket.list(SYNC_PREFIX);
   const remote = await withMetadata(bucket, local, listed, options.concurrency);
   const pending = parsePending(await bucket.readJson(PENDING_KEY), bucket.name);

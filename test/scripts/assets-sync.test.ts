@@ -278,6 +278,24 @@ describe('npm run assets -- sync', () => {
     expect(await keys()).not.toContain(PENDING_KEY);
   });
 
+  it('skips, naming it, a symbolic link that leads out of --dir (shared uploads stay private)', async () => {
+    await seed();
+    const shared = await mkdtemp(join(tmpdir(), 'shared-'));
+    await writeFile(join(shared, 'invoice.pdf'), 'private');
+    await symlink(shared, join(dir, 'uploads'));
+    await symlink(join(shared, 'invoice.pdf'), join(dir, 'invoice.pdf'));
+    await put('css/site.css', 'x');
+    await symlink(join(dir, 'css/site.css'), join(dir, 'site.css'));
+    const run = await sync(...toBucket);
+    await rm(shared, { recursive: true, force: true });
+    expect(run.code).toBe(0);
+    expect(run.out).toContain(`skipped ${join(dir, 'uploads')}: a symbolic link to ${shared}, outside --dir`);
+    expect(run.out).toContain(`skipped ${join(dir, 'invoice.pdf')}: a symbolic link to`);
+    expect(await keys()).not.toContain('uploads/invoice.pdf');
+    expect(await keys()).not.toContain('invoice.pdf');
+    expect(await keys()).toContain('site.css');
+  });
+
   it('fails clearly on a missing directory, a symbolic link loop and an unreadable file', async () => {
     const missing = await sync(...toBucket, '--dir', join(dir, 'nope'));
     expect(missing.code).toBe(1);
