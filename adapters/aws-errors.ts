@@ -14,11 +14,20 @@ import {
   FleetError,
   InvalidRequestError,
   NotFoundError,
+  SpotUnavailableError,
   ThrottlingError,
   TransientError,
 } from '../domain/errors.js';
 
-type Kind = 'throttling' | 'capacity' | 'conflict' | 'invalid' | 'not-found' | 'transient';
+type Kind =
+  | 'throttling'
+  | 'capacity'
+  | 'spot-price'
+  | 'spot-limit'
+  | 'conflict'
+  | 'invalid'
+  | 'not-found'
+  | 'transient';
 
 /** Names below are without a trailing `Exception` (see {@link normalize}). */
 const THROTTLING = new Set([
@@ -47,6 +56,10 @@ const CAPACITY = new Set([
   // EC2's answer to an instance type that this Availability Zone does not offer.
   'Unsupported',
 ]);
+
+/** Spot only: the max price is too low for this type here; the account's Spot limit is reached. */
+const SPOT_PRICE = new Set(['SpotMaxPriceTooLow']);
+const SPOT_LIMIT = new Set(['MaxSpotInstanceCountExceeded']);
 
 const CONFLICT = new Set(['ConditionalCheckFailed', 'IdempotentParameterMismatch']);
 
@@ -119,6 +132,8 @@ function namesOf(error: unknown): string[] {
 function classifyName(name: string): Kind | undefined {
   if (THROTTLING.has(name)) return 'throttling';
   if (CAPACITY.has(name)) return 'capacity';
+  if (SPOT_PRICE.has(name)) return 'spot-price';
+  if (SPOT_LIMIT.has(name)) return 'spot-limit';
   if (CONFLICT.has(name)) return 'conflict';
   // Before the NotFound rule: a missing AMI is a bad launch setting, not a missing resource we manage.
   if (INVALID.has(name) || name.startsWith('InvalidParameter') || name.startsWith('InvalidAMIID.')) {
@@ -183,6 +198,8 @@ export interface CapacityAttempt {
  * - throttling (RequestLimitExceeded, ThrottlingException, TooManyRequests, HTTP 429, ...) → ThrottlingError
  * - InsufficientInstanceCapacity and kin, `Unsupported` (type not offered in the AZ) → CapacityError
  *   carrying `attempt`'s instance type and subnet
+ * - SpotMaxPriceTooLow → SpotUnavailableError for this type and place; MaxSpotInstanceCountExceeded
+ *   → SpotUnavailableError `anywhere` (no Spot launch can succeed until the account's limit frees)
  * - ConditionalCheckFailed, TransactionCanceled for a failed condition, IdempotentParameterMismatch
  *   → ConflictError
  * - InvalidParameter*, InvalidAMIID.*, *.Malformed, InvalidInstance, InvalidTarget, Validation,
@@ -202,11 +219,21 @@ export function mapAwsError(error: unknown, context: string, attempt: CapacityAt
   if (error instanceof FleetError) return error;
   const message = `${context}: ${describe(error)}`;
   const options = { cause: error };
-  switch (classify(error)) {
+  const kind = classify(error);
+  switch (kind) {
     case 'throttling':
       return new ThrottlingError(message, options);
     case 'capacity':
       return new CapacityError(message, attempt.instanceType, attempt.subnetId, options);
+    case 'spot-price':
+    case 'spot-limit':
+      return new SpotUnavailableError(
+        message,
+        kind === 'spot-limit',
+        attempt.instanceType,
+        attempt.subnetId,
+        options,
+      );
     case 'conflict':
       return new ConflictError(message, options);
     case 'invalid':

@@ -40,6 +40,8 @@ const PATCHABLE: { readonly [K in keyof Required<ServerPatch>]: { required: bool
   drainUntil: { required: false },
   reason: { required: false },
   launchAttempt: { required: false },
+  market: { required: false },
+  interruptedAt: { required: false },
   orphan: { required: false },
   missingSince: { required: false },
 };

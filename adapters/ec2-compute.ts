@@ -10,6 +10,7 @@ import {
   DescribeInstanceTypesCommand,
   type DescribeInstanceTypesCommandOutput,
   type Instance,
+  type InstanceMarketOptionsRequest,
   RunInstancesCommand,
   type RunInstancesCommandInput,
   type RunInstancesCommandOutput,
@@ -43,11 +44,14 @@ export interface Ec2Api {
   send(command: DescribeInstanceTypesCommand): Promise<DescribeInstanceTypesCommandOutput>;
 }
 
+/** What the adapter reads of a role's launch settings (market choice is the launcher's). */
+export type LaunchSettings = Omit<LaunchConfig, 'market' | 'onDemandBase'>;
+
 export interface Ec2ComputeSettings {
   /** Tag value that marks this stack's instances. */
   stack: string;
   /** Launch settings per role (the config's `roles` fits as is). */
-  roles: Readonly<Record<string, { launch: LaunchConfig }>>;
+  roles: Readonly<Record<string, { launch: LaunchSettings }>>;
 }
 
 const STATES: ReadonlySet<string> = new Set<CloudInstance['state']>([...LISTED_STATES, 'terminated']);
@@ -73,7 +77,8 @@ export class Ec2Compute implements Compute {
     }
     const instanceType = request.instanceType ?? launch.instanceTypes[0];
     const subnetId = request.subnetId ?? launch.subnetIds[0];
-    const context = `RunInstances for intent ${request.intentId} (role ${request.role}, type ${instanceType ?? 'from template'}, subnet ${subnetId ?? 'default'})`;
+    const market = request.market ?? 'on-demand';
+    const context = `RunInstances for intent ${request.intentId} (role ${request.role}, ${market}, type ${instanceType ?? 'from template'}, subnet ${subnetId ?? 'default'})`;
 
     let output: RunInstancesCommandOutput;
     try {
@@ -89,12 +94,12 @@ export class Ec2Compute implements Compute {
     const instance = output.Instances?.[0];
     const cloud = instance === undefined ? undefined : toCloudInstance(instance);
     if (cloud === undefined) throw new TransientError(`${context}: the response named no instance`);
-    return { ...cloud, role: request.role, intentId: request.intentId };
+    return { ...cloud, role: request.role, intentId: request.intentId, market: cloud.market ?? market };
   }
 
   private runInput(
     request: LaunchRequest,
-    launch: LaunchConfig,
+    launch: LaunchSettings,
     instanceType: string | undefined,
     subnetId: string | undefined,
   ): RunInstancesCommandInput {
@@ -130,6 +135,7 @@ export class Ec2Compute implements Compute {
       ...(launch.iamInstanceProfileArn !== undefined
         ? { IamInstanceProfile: { Arn: launch.iamInstanceProfileArn } }
         : {}),
+      ...(request.market === 'spot' ? { InstanceMarketOptions: spotMarketOptions(launch) } : {}),
       UserData: encodeUserData(request.userData),
       MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 1 },
       TagSpecifications: [
@@ -233,6 +239,22 @@ export class Ec2Compute implements Compute {
   }
 }
 
+/**
+ * A one-time Spot request that EC2 ends by terminating the instance (the ledger's record then ends
+ * too); without a configured `maxPrice`, EC2 caps the price at the On-Demand price.
+ */
+function spotMarketOptions(launch: LaunchSettings): InstanceMarketOptionsRequest {
+  const maxPrice = launch.spot?.maxPrice;
+  return {
+    MarketType: 'spot',
+    SpotOptions: {
+      SpotInstanceType: 'one-time',
+      InstanceInterruptionBehavior: 'terminate',
+      ...(maxPrice === undefined ? {} : { MaxPrice: maxPrice }),
+    },
+  };
+}
+
 function tagValue(instance: Instance, key: string): string | undefined {
   return instance.Tags?.find((tag) => tag.Key === key)?.Value;
 }
@@ -251,6 +273,7 @@ function toCloudInstance(instance: Instance): CloudInstance | undefined {
     instanceType: instance.InstanceType ?? 'unknown',
     ...(role !== undefined ? { role } : {}),
     ...(intentId !== undefined ? { intentId } : {}),
+    ...(instance.InstanceLifecycle === 'spot' ? { market: 'spot' as const } : {}),
     ...(instance.PrivateIpAddress !== undefined ? { privateIp: instance.PrivateIpAddress } : {}),
   };
 }

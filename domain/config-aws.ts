@@ -5,6 +5,7 @@
  * nothing AWS itself would refuse. Part of the config schema in ./config.ts.
  */
 import { z } from 'zod';
+import { LAUNCH_MARKET_FIELDS } from './market.js';
 
 const PARTITION = 'aws(?:-[a-z]+)*';
 const REGION = '[a-z]{2}(?:-[a-z]+)+-\\d+';
@@ -109,6 +110,7 @@ export const LaunchSchema = z
     /** Customer managed keys of the instances' EBS volumes (encrypted AMI snapshots, the account's
      * default EBS key, or a key the launch template names): EC2 may use them for these volumes. */
     kmsKeyArns: z.array(kmsKeyArn).optional(),
+    ...LAUNCH_MARKET_FIELDS,
   })
   .strict()
   .refine(

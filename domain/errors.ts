@@ -31,6 +31,23 @@ export class CapacityError extends FleetError {
   }
 }
 
+/**
+ * Spot cannot be had on these terms: the max price is below the Spot price of this type here
+ * (SpotMaxPriceTooLow: another type or zone may do), or the account's Spot limit is reached
+ * (MaxSpotInstanceCountExceeded, `anywhere`: no Spot launch can succeed now). On-Demand may.
+ */
+export class SpotUnavailableError extends CapacityError {
+  constructor(
+    message: string,
+    readonly anywhere: boolean,
+    instanceType?: string,
+    subnetId?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, instanceType, subnetId, options);
+  }
+}
+
 /** The thing named does not exist (instance, load balancer, target group, ledger record). */
 export class NotFoundError extends FleetError {}
 

@@ -6,6 +6,7 @@
  */
 import type { RoleConfig } from './config.js';
 import type { DemandResult } from './demand.js';
+import { type MarketConfig, marketsFor, onDemandBaseServers } from './market.js';
 import { drainTailMinutes, retireMinutes } from './paid-hour.js';
 import {
   type Action,
@@ -69,7 +70,8 @@ function until(override: RoleBounds): string {
 export interface PlanInput {
   role: string;
   now: number;
-  config: Pick<RoleConfig, 'health' | 'lifecycle' | 'loadBalancer'>;
+  /** With `launch`, new servers get markets that keep the role's on-demand base (market.ts). */
+  config: Pick<RoleConfig, 'health' | 'lifecycle' | 'loadBalancer'> & { launch?: MarketConfig };
   desired: DesiredDecision;
   /** Every owned server of the role, as the ledger and this tick's health checks see it. */
   servers: readonly ObservedServer[];
@@ -141,13 +143,44 @@ export function plan(input: PlanInput): Plan {
   if (capacity.length < desired.count) {
     const count = desired.count - capacity.length;
     actions.push({ kind: 'launch', count, reason: `${capacity.length} of ${desired.count} desired servers` });
-  } else if (surplus > 0) {
+  }
+  assignMarkets(config.launch, capacity, failed, actions);
+  if (capacity.length >= desired.count && surplus > 0) {
     retire(input, capacity, failed, surplus, actions, blocked);
     // A server drained in this plan is not registered first, only to be drained again at once.
     const drained = new Set(actions.flatMap((a) => (a.kind === 'drain' ? [a.serverId] : [])));
     result.actions = actions.filter((a) => a.kind !== 'register' || !drained.has(a.serverId));
   }
   return result;
+}
+
+/**
+ * Names the market of every server the plan starts (replacements, then launches) so that the live
+ * On-Demand servers, without the failed ones going away, reach the base first. Nothing to name
+ * for a role that launches On-Demand only.
+ */
+function assignMarkets(
+  launch: MarketConfig | undefined,
+  capacity: readonly ObservedServer[],
+  failed: readonly ObservedServer[],
+  actions: Action[],
+): void {
+  if (launch === undefined || launch.market === 'on-demand') return;
+  const starts = actions.reduce(
+    (n, a) => n + (a.kind === 'launch' ? a.count : a.kind === 'replace' ? 1 : 0),
+    0,
+  );
+  const markets = marketsFor(
+    launch,
+    capacity.filter((s) => !failed.includes(s)),
+    starts,
+  );
+  for (const action of actions) {
+    if (action.kind === 'replace') action.market = markets.shift() ?? 'spot';
+  }
+  for (const action of actions) {
+    if (action.kind === 'launch') action.markets = markets.splice(0, action.count);
+  }
 }
 
 function retire(
@@ -161,9 +194,15 @@ function retire(
   const { now, config, role } = input;
   const { lifecycle } = config;
   // A launch with no instance yet cannot be drained; it is retired once EC2 reports it.
+  // The servers holding up the on-demand base go last, so scaling in never leaves it short.
+  // A base server goes only for surplus the other servers, launches in flight included, cannot cover.
+  const base = config.launch === undefined ? new Set<string>() : onDemandBaseServers(config.launch, capacity);
+  const others = capacity.filter((s) => !failed.includes(s) && !base.has(s.intentId)).length;
+  let baseRetirable = Math.max(0, count - others);
   const candidates = capacity
     .filter((s) => !failed.includes(s) && s.state !== 'launching')
-    .sort(retireOrder(lifecycle.retireOrder, now));
+    .sort(retireOrder(lifecycle.retireOrder, now))
+    .filter((s) => !base.has(s.intentId) || baseRetirable-- > 0);
   const waits = drainTailMinutes(config) > 0;
   let left = count;
   for (const server of candidates) {

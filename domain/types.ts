@@ -20,6 +20,9 @@ export const CAPACITY_STATES: ReadonlySet<LifecycleState> = new Set([
   'in-service',
 ]);
 
+/** How a server is bought: On-Demand, or Spot (EC2 may take it back with a two-minute warning). */
+export type Market = 'on-demand' | 'spot';
+
 /**
  * One server the system owns, keyed by its launch intent. The record exists before the instance
  * (state `launching`, no `instanceId`); RunInstances' ClientToken is derived from `intentId`, so a
@@ -46,8 +49,12 @@ export interface ServerRecord {
   drainUntil?: number;
   /** Why the record is in its current state (last action's reason). */
   reason?: string;
-  /** Which launch fallback (instance type x subnet) the intent is on; its ClientToken depends on it. */
+  /** Which launch fallback (market x instance type x subnet) the intent is on; its ClientToken depends on it. */
   launchAttempt?: number;
+  /** The market of the current launch attempt, then of the instance; absent on older records: on-demand. */
+  market?: Market;
+  /** When EC2 warned that it will take this (Spot) server back, or recommended rebalancing it. */
+  interruptedAt?: number;
   /** When EC2 first stopped listing this record's instance; cleared when it is listed again. */
   missingSince?: number;
   /** Set on records the reconciler made for tagged instances that had no intent (orphans). */
@@ -123,11 +130,12 @@ export interface DesiredDecision {
 }
 
 export type Action =
-  | { kind: 'launch'; count: number; reason: string }
+  /** `markets`: each new server's market, when the role launches on Spot at all. */
+  | { kind: 'launch'; count: number; reason: string; markets?: Market[] }
   | { kind: 'register'; serverId: string; reason: string }
   | { kind: 'drain'; serverId: string; reason: string }
   | { kind: 'terminate'; serverId: string; reason: string }
-  | { kind: 'replace'; serverId: string; reason: string };
+  | { kind: 'replace'; serverId: string; reason: string; market?: Market };
 
 /** Something the planner wanted to do but a rule stopped. */
 export interface BlockedAction {
@@ -153,6 +161,8 @@ export interface CloudInstance {
   privateIp?: string;
   launchedAt: number;
   instanceType: string;
+  /** Absent when EC2 did not say (treated as on-demand). */
+  market?: Market;
 }
 
 /** What one launch asks of the compute port. */
@@ -164,6 +174,8 @@ export interface LaunchRequest {
   userData: string;
   instanceType?: string;
   subnetId?: string;
+  /** On-Demand unless `spot` (the role's `launch.spot` settings then apply). */
+  market?: Market;
 }
 
 /** Load-balancer view of one instance. */

@@ -71,7 +71,10 @@ export class Actuator {
   ): Promise<void> {
     switch (action.kind) {
       case 'launch':
-        for (let i = 0; i < action.count; i += 1) await this.launcher.launchNew(role, config, action.reason);
+        for (let i = 0; i < action.count; i += 1) {
+          const market = action.markets?.[i];
+          await this.launcher.launchNew(role, config, action.reason, undefined, market);
+        }
         return;
       case 'register':
         return this.register(role, this.server(byId, action.serverId), action.reason);
@@ -81,7 +84,13 @@ export class Actuator {
         return this.terminate(this.server(byId, action.serverId), action.reason, owned, byId);
       case 'replace':
         await this.terminate(this.server(byId, action.serverId), action.reason, owned, byId);
-        await this.launcher.launchNew(role, config, `replacing ${action.serverId}: ${action.reason}`);
+        await this.launcher.launchNew(
+          role,
+          config,
+          `replacing ${action.serverId}: ${action.reason}`,
+          undefined,
+          action.market,
+        );
         return;
     }
   }

@@ -68,8 +68,8 @@ export class Fleet {
   }
 
   /** See {@link Launcher.launchNew}. */
-  launchNew(role: string, config: RoleConfig, reason: string, intentId?: string): Promise<ServerRecord> {
-    return this.launcher.launchNew(role, config, reason, intentId);
+  launchNew(...args: Parameters<Launcher['launchNew']>): Promise<ServerRecord> {
+    return this.launcher.launchNew(...args);
   }
 
   /** See {@link Launcher.launchIntent}. */

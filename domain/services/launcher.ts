@@ -1,11 +1,13 @@
 /**
- * Launching: the intent is written before RunInstances, and each launch walks the instance type ×
- * subnet fallbacks on capacity errors with a ClientToken per attempt, so a retried or resumed
- * launch never starts a second instance.
+ * Launching: the intent is written before RunInstances, and each launch walks its market's
+ * instance type × subnet fallbacks on capacity errors (a Spot launch then On-Demand, when the role
+ * allows it) with a ClientToken per attempt, so a retried or resumed launch never starts a second
+ * instance.
  */
 import type { RoleConfig } from '../config.js';
-import { CapacityError, FleetError } from '../errors.js';
-import type { CloudInstance, ServerRecord } from '../types.js';
+import { CapacityError, FleetError, InvalidRequestError, SpotUnavailableError } from '../errors.js';
+import { firstAttempt, type LaunchOption, lastAttempt, launchOptions } from '../market.js';
+import type { CloudInstance, Market, ServerRecord } from '../types.js';
 import { renderUserData } from '../user-data.js';
 import type { FleetDeps } from './fleet-deps.js';
 import { describe } from './reporting.js';
@@ -19,8 +21,15 @@ export class Launcher {
     config: RoleConfig,
     reason: string,
     intentId = this.deps.newId(),
+    market: Market = config.launch.market === 'on-demand' ? 'on-demand' : 'spot',
   ): Promise<ServerRecord> {
     const now = this.deps.clock.now();
+    const options = launchOptions(config.launch);
+    if (firstAttempt(options, market) === options.length) {
+      throw new InvalidRequestError(
+        `role ${role} does not launch ${market} (launch.market, launch.onDemandBase)`,
+      );
+    }
     const record: ServerRecord = {
       role,
       intentId,
@@ -29,7 +38,8 @@ export class Launcher {
       stateSince: now,
       registered: false,
       reason,
-      launchAttempt: 0,
+      launchAttempt: firstAttempt(options, market),
+      market,
       version: 0,
     };
     await this.deps.ledger.createIntent(record);
@@ -38,20 +48,22 @@ export class Launcher {
 
   /**
    * Launches (or re-launches, idempotently) the instance of an intent in `launching`, walking the
-   * instance type × subnet fallbacks on capacity errors. Each attempt's ClientToken is
-   * `<intentId>-<attempt>`, and the attempt is written before the call.
+   * fallbacks of its market (see `lastAttempt`) on capacity errors. Each attempt's ClientToken is
+   * `<intentId>-<attempt>`, and the attempt and its market are written before the call.
    */
   async launchIntent(config: RoleConfig, intent: ServerRecord): Promise<ServerRecord> {
     const { compute, ledger, clock } = this.deps;
-    const options = launchOptions(config);
+    const options = launchOptions(config.launch);
     let record = intent;
-    for (let attempt = record.launchAttempt ?? 0; attempt < options.length; attempt += 1) {
-      if ((record.launchAttempt ?? 0) !== attempt) {
+    const end = lastAttempt(options, config.launch, record.market ?? 'on-demand');
+    for (let attempt = record.launchAttempt ?? 0; attempt < end; attempt += 1) {
+      const option: LaunchOption = options[attempt] ?? { market: 'on-demand' };
+      if ((record.launchAttempt ?? 0) !== attempt || (record.market ?? 'on-demand') !== option.market) {
         record = await ledger.updateServer(record.role, record.intentId, record.version, {
           launchAttempt: attempt,
+          market: option.market,
         });
       }
-      const option = options[attempt] ?? {};
       const instanceType = option.instanceType ?? config.launch.instanceTypes[0];
       const vcpus = instanceType === undefined ? 1 : await compute.vcpus(instanceType);
       const userData = renderUserData({
@@ -76,6 +88,7 @@ export class Launcher {
           state: launchedState(instance.state),
           launchedAt: instance.launchedAt,
           instanceType: instance.instanceType,
+          market: instance.market ?? option.market,
         };
         if (instance.privateIp !== undefined) patch.privateIp = instance.privateIp;
         const launched = await ledger.updateServer(record.role, record.intentId, record.version, {
@@ -85,22 +98,28 @@ export class Launcher {
         this.deps.observer.info('launched', { role: record.role, intentId: record.intentId, ...patch });
         return launched;
       } catch (error) {
-        if (error instanceof CapacityError && attempt + 1 < options.length) {
+        if (!(error instanceof CapacityError)) throw error;
+        // The account's Spot limit fails every Spot option alike: go straight to On-Demand, if allowed.
+        const next =
+          error instanceof SpotUnavailableError && error.anywhere && option.market === 'spot'
+            ? Math.max(attempt + 1, Math.min(end, firstAttempt(options, 'on-demand')))
+            : attempt + 1;
+        if (next < end) {
           this.deps.observer.warn('no capacity, trying the next option', {
             role: record.role,
             intentId: record.intentId,
             tried: option,
+            next: options[next],
             error: describe(error),
           });
+          attempt = next - 1;
           continue;
         }
-        if (error instanceof CapacityError) {
-          await ledger.updateServer(record.role, record.intentId, record.version, {
-            state: 'terminated',
-            stateSince: clock.now(),
-            reason: `no capacity in any configured instance type and subnet: ${describe(error)}`,
-          });
-        }
+        await ledger.updateServer(record.role, record.intentId, record.version, {
+          state: 'terminated',
+          stateSince: clock.now(),
+          reason: `no capacity in any allowed market, instance type and subnet: ${describe(error)}`,
+        });
         throw error;
       }
     }
@@ -116,22 +135,4 @@ function launchedState(state: CloudInstance['state']): ServerRecord['state'] {
   if (state === 'running') return 'booting';
   if (state === 'pending') return 'pending';
   return state === 'terminated' ? 'terminated' : 'terminating';
-}
-
-/** The launch options in fallback order: each instance type across each subnet. */
-export function launchOptions(config: RoleConfig): { instanceType?: string; subnetId?: string }[] {
-  const types: (string | undefined)[] =
-    config.launch.instanceTypes.length > 0 ? config.launch.instanceTypes : [undefined];
-  const subnets: (string | undefined)[] =
-    config.launch.subnetIds.length > 0 ? config.launch.subnetIds : [undefined];
-  const options: { instanceType?: string; subnetId?: string }[] = [];
-  for (const instanceType of types) {
-    for (const subnetId of subnets) {
-      options.push({
-        ...(instanceType === undefined ? {} : { instanceType }),
-        ...(subnetId === undefined ? {} : { subnetId }),
-      });
-    }
-  }
-  return options;
 }

@@ -12,11 +12,11 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import {
   Ec2Compute,
   type Ec2ComputeSettings,
+  type LaunchSettings,
   TAG_INTENT,
   TAG_ROLE,
   TAG_STACK,
 } from '../../adapters/ec2-compute.js';
-import type { LaunchConfig } from '../../domain/config.js';
 import {
   CapacityError,
   ConflictError,
@@ -29,7 +29,7 @@ import type { LaunchRequest } from '../../domain/types.js';
 
 const ec2 = mockClient(EC2Client);
 
-const AMI_LAUNCH: LaunchConfig = {
+const AMI_LAUNCH: LaunchSettings = {
   imageId: 'ami-0123456789abcdef0',
   instanceTypes: ['c5.large', 'm5.large'],
   keyName: 'payroll',
@@ -38,7 +38,7 @@ const AMI_LAUNCH: LaunchConfig = {
   iamInstanceProfileArn: 'arn:aws:iam::123456789012:instance-profile/app',
 };
 
-const TEMPLATE_LAUNCH: LaunchConfig = {
+const TEMPLATE_LAUNCH: LaunchSettings = {
   launchTemplate: { id: 'lt-0123456789abcdef0', version: '$Latest' },
   instanceTypes: [],
   securityGroupIds: [],
@@ -179,6 +179,7 @@ describe('Ec2Compute.launch', () => {
     await expect(compute().launch(request())).resolves.toEqual({
       instanceId: 'i-0aaaaaaaaaaaaaaa1',
       state: 'pending',
+      market: 'on-demand',
       launchedAt: Date.parse('2024-03-04T13:00:00Z'),
       privateIp: '10.0.1.15',
       instanceType: 'c5.large',
