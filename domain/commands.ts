@@ -1,6 +1,6 @@
 /**
- * The manual control commands (`sls invoke -f control --data '{...}'`) and the EC2 state-change
- * event, as schemas. Anything else is refused with every bad field named, before anything changes.
+ * The manual control commands (`sls invoke -f control --data '{...}'`), the EC2 state-change
+ * event and EC2's Spot warnings, as schemas. Anything else is refused with every bad field named, before anything changes.
  */
 import { z } from 'zod';
 import { describeIssues } from './config.js';
@@ -132,4 +132,53 @@ export function parseInstanceStateEvent(raw: unknown): InstanceStateEvent {
   const result = InstanceStateEventSchema.safeParse(raw);
   if (!result.success) throw new ValidationError('EC2 state-change event', describeIssues(result.error));
   return result.data;
+}
+
+const instanceId = z.string().regex(/^i-[0-9a-f]{8,17}$/, 'expected an instance id');
+
+/**
+ * EventBridge "EC2 Spot Instance Interruption Warning" (EC2 takes the instance back in two minutes)
+ * and "EC2 Instance Rebalance Recommendation" (the instance is at elevated risk of that).
+ */
+export const SpotWarningEventSchema = z.discriminatedUnion('detail-type', [
+  z.object({
+    source: z.literal('aws.ec2'),
+    'detail-type': z.literal('EC2 Spot Instance Interruption Warning'),
+    time: z.string().optional(),
+    detail: z.object({
+      'instance-id': instanceId,
+      'instance-action': z.enum(['terminate', 'stop', 'hibernate']).optional(),
+    }),
+  }),
+  z.object({
+    source: z.literal('aws.ec2'),
+    'detail-type': z.literal('EC2 Instance Rebalance Recommendation'),
+    time: z.string().optional(),
+    detail: z.object({ 'instance-id': instanceId }),
+  }),
+]);
+
+/** What an EC2 instance event asks for: a converge after a state change, or a Spot warning. */
+export type InstanceEvent =
+  | { kind: 'state'; instanceId: string; state: InstanceStateEvent['detail']['state'] }
+  | { kind: 'interruption' | 'rebalance'; instanceId: string };
+
+/** Parses a state change or a Spot warning. @throws ValidationError naming every bad field. */
+export function parseInstanceEvent(raw: unknown): InstanceEvent {
+  const spot = SpotWarningEventSchema.safeParse(raw);
+  if (spot.success) {
+    const kind =
+      spot.data['detail-type'] === 'EC2 Instance Rebalance Recommendation' ? 'rebalance' : 'interruption';
+    return { kind, instanceId: spot.data.detail['instance-id'] };
+  }
+  const type = (raw as { 'detail-type'?: unknown } | null)?.['detail-type'];
+  if (
+    typeof type === 'string' &&
+    type !== 'EC2 Instance State-change Notification' &&
+    type.startsWith('EC2 ')
+  ) {
+    throw new ValidationError('EC2 Spot warning', describeIssues(spot.error));
+  }
+  const parsed = parseInstanceStateEvent(raw);
+  return { kind: 'state', instanceId: parsed.detail['instance-id'], state: parsed.detail.state };
 }

@@ -8,9 +8,17 @@
  * (`failWhen`, e.g. no capacity for one instance type) or right after a call took effect (`after`,
  * e.g. the process dying after RunInstances). `watch` sees every call before any fault (the chaos
  * test's ownership check and its "dead process" gate); `clearFaults()` stops every fault and keeps
- * the world; `reset()` clears everything.
+ * the world; `reset()` clears everything. Spot: `spotShortage` fails Spot launches as EC2 does, and
+ * `interrupt` warns about a Spot instance and takes it back two minutes later.
  */
-import { InvalidRequestError, NotFoundError, ThrottlingError, TransientError } from '../domain/errors.js';
+import {
+  CapacityError,
+  InvalidRequestError,
+  NotFoundError,
+  SpotUnavailableError,
+  ThrottlingError,
+  TransientError,
+} from '../domain/errors.js';
 import type { Clock, Compute, HealthProbe, LoadBalancer, QueueProbe } from '../domain/ports.js';
 import type {
   CloudInstance,
@@ -31,8 +39,13 @@ export interface FakeInstance extends CloudInstance {
   /** A broken server never becomes healthy. */
   broken: boolean;
   terminatedAt?: number;
+  /** When EC2 takes this Spot instance back (after an interruption warning). */
+  reclaimAt?: number;
   userData: string;
 }
+
+/** Why EC2 refuses Spot: no capacity, the max price below the Spot price, the account's Spot limit. */
+export type SpotShortage = 'capacity' | 'price' | 'limit';
 
 export interface FakeCloudOptions {
   clock: Clock;
@@ -89,6 +102,10 @@ export class FakeCloud extends CallFaults {
       if (instance.state === 'pending' && now >= instance.launchedAt + (this.options.pendingMs ?? 20_000)) {
         instance.state = 'running';
       }
+      if ((instance.reclaimAt ?? Number.POSITIVE_INFINITY) <= now && instance.state !== 'terminated') {
+        if (instance.state !== 'shutting-down') instance.terminatedAt = instance.reclaimAt;
+        instance.state = 'shutting-down';
+      }
       if (
         instance.state === 'shutting-down' &&
         now >= (instance.terminatedAt ?? now) + (this.options.shutdownMs ?? 30_000)
@@ -97,6 +114,34 @@ export class FakeCloud extends CallFaults {
         for (const set of this.members.values()) set.delete(instance.instanceId);
       }
     }
+  }
+
+  /** Every Spot launch fails as EC2 fails it for `shortage`, until `clearFaults()`. */
+  spotShortage(shortage: SpotShortage = 'capacity'): this {
+    return this.failWhen(
+      'launch',
+      (args) => (args as LaunchRequest).market === 'spot',
+      () =>
+        shortage === 'capacity'
+          ? new CapacityError('InsufficientInstanceCapacity: no Spot capacity')
+          : new SpotUnavailableError(
+              shortage === 'price' ? 'SpotMaxPriceTooLow' : 'MaxSpotInstanceCountExceeded',
+              shortage === 'limit',
+            ),
+    );
+  }
+
+  /**
+   * EC2's Spot interruption warning: the instance is taken back (shutting down, then terminated)
+   * two minutes from now. A rebalance recommendation only warns. Returns the time of the warning.
+   */
+  interrupt(instanceId: string, kind: 'interruption' | 'rebalance' = 'interruption'): number {
+    const now = this.options.clock.now();
+    const instance = this.instances.get(instanceId);
+    if (kind === 'interruption' && instance !== undefined && instance.reclaimAt === undefined) {
+      instance.reclaimAt = now + 120_000;
+    }
+    return now;
   }
 
   /** Launches an instance tagged for the stack without any intent, as a person might by hand. */
@@ -135,6 +180,7 @@ export class FakeCloud extends CallFaults {
       clientToken: string;
       userData: string;
       instanceType?: string;
+      market?: CloudInstance['market'];
     },
     state: CloudInstance['state'] = 'pending',
   ): FakeInstance {
@@ -155,6 +201,7 @@ export class FakeCloud extends CallFaults {
       userData: req.userData,
     };
     if (req.intentId !== undefined) instance.intentId = req.intentId;
+    if (req.market === 'spot') instance.market = 'spot';
     this.instances.set(id, instance);
     return instance;
   }
@@ -300,6 +347,7 @@ function publicView(instance: FakeInstance): CloudInstance {
   if (instance.role !== undefined) view.role = instance.role;
   if (instance.intentId !== undefined) view.intentId = instance.intentId;
   if (instance.privateIp !== undefined) view.privateIp = instance.privateIp;
+  if (instance.market !== undefined) view.market = instance.market;
   return view;
 }
 

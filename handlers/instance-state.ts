@@ -1,13 +1,17 @@
-/** EC2 Instance State-change Notification: converge the owning role now (fast path to health checks). */
-import { parseInstanceStateEvent } from '../domain/commands.js';
+/**
+ * EC2 Instance State-change Notification: converge the owning role now (fast path to health
+ * checks). EC2 Spot interruption warnings and rebalance recommendations: drain the server and
+ * launch its replacement now.
+ */
+import { parseInstanceEvent } from '../domain/commands.js';
 import { ValidationError } from '../domain/errors.js';
 import { type App, awsApp, logger } from './app.js';
 import { wrap } from './middleware.js';
 
 export async function runInstanceState(event: unknown, app: App = awsApp()) {
-  let parsed: ReturnType<typeof parseInstanceStateEvent>;
+  let parsed: ReturnType<typeof parseInstanceEvent>;
   try {
-    parsed = parseInstanceStateEvent(event);
+    parsed = parseInstanceEvent(event);
   } catch (error) {
     // A malformed or foreign event is not retried: it would fail the same way. Logged and dropped.
     if (error instanceof ValidationError) {
@@ -21,7 +25,10 @@ export async function runInstanceState(event: unknown, app: App = awsApp()) {
     }
     throw error;
   }
-  const result = await app.fleet.instanceChanged(parsed.detail['instance-id'], parsed.detail.state);
+  const result =
+    parsed.kind === 'state'
+      ? await app.fleet.instanceChanged(parsed.instanceId, parsed.state)
+      : await app.fleet.instanceWarned(parsed.instanceId, parsed.kind);
   if ('ignored' in result) return result;
   return { role: result.role, skipped: result.skipped ?? null, actions: result.plan?.actions ?? [] };
 }

@@ -40,7 +40,7 @@ export class Actuator {
     server: ServerRecord,
     reason: string,
     instances: readonly CloudInstance[],
-    options: { paused: boolean },
+    options: { paused: boolean; interruptedAt?: number },
   ): Promise<void> {
     const config = roleConfigOf(this.deps.config, role);
     const owner = `control:${this.deps.newId()}`;
@@ -50,7 +50,8 @@ export class Actuator {
       const owned = new Map(instances.map((i) => [i.instanceId, i]));
       this.assertOwned(server, owned);
       const byId = new Map([[server.intentId, server]]);
-      await this.drain(role, config, server, reason, byId);
+      const interrupted = options.interruptedAt === undefined ? {} : { interruptedAt: options.interruptedAt };
+      await this.drain(role, config, server, reason, byId, interrupted);
       // A paused role plans nothing, so no later converge would finish the drain: finish it now.
       const { paused } = options;
       if (paused || config.loadBalancer.type === 'none' || config.lifecycle.drainSeconds === 0) {
@@ -123,6 +124,7 @@ export class Actuator {
     server: ServerRecord,
     reason: string,
     byId: Map<string, ServerRecord>,
+    extra: Partial<ServerRecord> = {},
   ): Promise<void> {
     // Intent first: a crash after this write leaves a draining member, which reconcile deregisters.
     const now = this.deps.clock.now();
@@ -132,6 +134,7 @@ export class Actuator {
       drainUntil: now + config.lifecycle.drainSeconds * 1000,
       stateSince: now,
       reason,
+      ...extra,
     });
     byId.set(server.intentId, updated);
     const lb = ownEntry(this.deps.loadBalancers, role);

@@ -25,6 +25,8 @@ export interface ServerStatus {
   address: string | null;
   inService: boolean;
   registered: boolean;
+  /** How it is bought; records from before markets were kept are On-Demand. */
+  market: NonNullable<ServerRecord['market']>;
   reason: string | null;
 }
 
@@ -84,6 +86,7 @@ export async function roleStatus(
         address: s.privateIp ?? null,
         inService: s.state === 'in-service',
         registered: s.registered,
+        market: s.market ?? 'on-demand',
         reason: s.reason ?? null,
       })),
     nextActions: (result.plan?.actions ?? []).map(describeAction),

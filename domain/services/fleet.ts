@@ -23,7 +23,7 @@ export class Fleet {
     this.launcher = new Launcher(deps);
     this.actuator = new Actuator(deps, this.launcher);
     this.converger = new Converger(deps, this.actuator);
-    this.triggers = new Triggers(deps, this.converger);
+    this.triggers = new Triggers(deps, this.converger, this.actuator);
   }
 
   get roles(): string[] {
@@ -45,6 +45,14 @@ export class Fleet {
   /** See {@link Triggers.instanceChanged}. */
   instanceChanged(instanceId: string, state: string): Promise<ConvergeResult | { ignored: string }> {
     return this.triggers.instanceChanged(instanceId, state);
+  }
+
+  /** See {@link Triggers.instanceWarned}. */
+  instanceWarned(
+    instanceId: string,
+    warning: 'interruption' | 'rebalance',
+  ): Promise<ConvergeResult | { ignored: string }> {
+    return this.triggers.instanceWarned(instanceId, warning);
   }
 
   /** See {@link Triggers.journalRefusal}. */

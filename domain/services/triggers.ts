@@ -1,11 +1,12 @@
 /**
  * What starts a converge: the periodic tick (queue probes, one EC2 listing, every role), an EC2
- * instance event, and a queue probe on its own; plus the warnings about instances of roles no
+ * instance event, an EC2 Spot warning (drain now, replace now), and a queue probe on its own; plus the warnings about instances of roles no
  * longer configured, and the journal entry for input that was refused or ignored.
  */
 import { ownEntry } from '../roles.js';
 import type { CloudInstance, QueueSample } from '../types.js';
-import { STACK_JOURNAL } from '../types.js';
+import { CAPACITY_STATES, STACK_JOURNAL } from '../types.js';
+import type { Actuator } from './actuator.js';
 import type { Converger } from './converge.js';
 import type { ConvergeResult, FleetDeps } from './fleet-deps.js';
 import { describe } from './reporting.js';
@@ -14,6 +15,7 @@ export class Triggers {
   constructor(
     private readonly deps: FleetDeps,
     private readonly converger: Converger,
+    private readonly actuator: Actuator,
   ) {}
 
   get roles(): string[] {
@@ -77,6 +79,47 @@ export class Triggers {
     return {
       ignored: `${instanceId} (${state}) is not listed as an instance of this stack's roles: ignored`,
     };
+  }
+
+  /**
+   * EC2 warned that it will take a Spot server back (or recommends rebalancing it): the server is
+   * marked draining at once and retired as an operator's retire is (deregistered, drained, or
+   * terminated now when there is nothing to drain, so its workers run their drain hook), then the
+   * role converges, which launches the replacement now rather than once the server is gone.
+   * A repeated warning only converges again. A warning for an instance not listed as this stack's,
+   * or not in its role's ledger, is only counted (`ForeignSpotWarnings`): EC2 sends every
+   * instance's warnings, so nothing is journaled.
+   * @throws LeaseHeldError while another invocation converges the role (the event is retried).
+   */
+  async instanceWarned(
+    instanceId: string,
+    warning: 'interruption' | 'rebalance',
+  ): Promise<ConvergeResult | { ignored: string }> {
+    const { ledger, clock, observer } = this.deps;
+    const instances = await this.deps.compute.list();
+    const role = instances.find((i) => i.instanceId === instanceId)?.role;
+    const record =
+      role === undefined || !this.roles.includes(role)
+        ? undefined
+        : (await ledger.listServers(role)).find((r) => r.instanceId === instanceId);
+    if (role === undefined || record === undefined) {
+      observer.metric(STACK_JOURNAL, 'ForeignSpotWarnings', 1, 'Count');
+      return { ignored: `${instanceId} is not this stack's` };
+    }
+    const metric = warning === 'interruption' ? 'SpotInterruptions' : 'SpotRebalanceRecommendations';
+    observer.metric(role, metric, 1, 'Count');
+    if (CAPACITY_STATES.has(record.state)) {
+      const reason =
+        warning === 'interruption'
+          ? 'EC2 Spot interruption warning: EC2 takes it back in two minutes'
+          : 'EC2 rebalance recommendation: at elevated risk of a Spot interruption';
+      const paused = (await ledger.getControls(role)).pause !== undefined;
+      await this.actuator.retireServer(role, record, reason, instances, {
+        paused,
+        interruptedAt: clock.now(),
+      });
+    }
+    return this.converger.converge(role, { trigger: `event:spot-${warning}:${instanceId}` });
   }
 
   /**

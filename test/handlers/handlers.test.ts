@@ -153,6 +153,7 @@ describe('handlers on the fake cloud and DynamoDB Local', () => {
     expect(app?.servers[0]).toMatchObject({
       state: 'in-service',
       inService: true,
+      market: 'on-demand',
       address: expect.stringMatching(/^127\./),
     });
     expect(app?.servers[0]?.ageMinutes).toBeGreaterThanOrEqual(2);

@@ -1,0 +1,138 @@
+import { describe, expect, it } from 'vitest';
+import { type Observer, SILENT_OBSERVER } from '../../domain/ports.js';
+import type { ServerRecord } from '../../domain/types.js';
+import { testConfig } from '../../fakes/config.js';
+import { spotEvent } from '../../fakes/events.js';
+import { harness, runFor } from '../../fakes/harness.js';
+import { runControl } from '../../handlers/control.js';
+import { runInstanceState } from '../../handlers/instance-state.js';
+
+const MINUTE = 60_000;
+
+/** Three job servers, one of them the On-Demand base; the app role stays On-Demand. */
+const SPOT_JOBS = testConfig({
+  roles: {
+    job: {
+      schedule: { baseline: 3 },
+      launch: { market: 'spot-then-on-demand', onDemandBase: 1 },
+      lifecycle: { billing: 'per-second', minLifetimeMinutes: 0 },
+    },
+    app: { launch: { market: 'spot' } },
+  },
+});
+
+function metrics(): { observer: Observer; seen: string[] } {
+  const seen: string[] = [];
+  return { seen, observer: { ...SILENT_OBSERVER, metric: (role, name) => seen.push(`${role}:${name}`) } };
+}
+
+const live = (records: ServerRecord[]) =>
+  records.filter((r) => ['launching', 'pending', 'booting', 'in-service'].includes(r.state));
+
+describe('Spot servers on the fake cloud', () => {
+  it('launches the on-demand base On-Demand and the rest on Spot, and status shows each market', async () => {
+    const h = harness({ config: SPOT_JOBS });
+    await runFor(h, 3 * MINUTE);
+    const markets = h.cloud.alive('job').map((i) => i.market ?? 'on-demand');
+    expect(markets.sort()).toEqual(['on-demand', 'spot', 'spot']);
+    const status = await runControl({ action: 'status', role: 'job' }, h.app);
+    if (!status.ok) throw new Error(status.error);
+    expect(status.roles?.[0]?.servers.map((s) => s.market).sort()).toEqual(['on-demand', 'spot', 'spot']);
+  });
+
+  it('falls back to On-Demand when EC2 has no Spot capacity, and the ledger says so', async () => {
+    const h = harness({ config: SPOT_JOBS });
+    h.cloud.spotShortage('capacity');
+    await h.app.fleet.tick();
+    expect(h.cloud.alive('job').map((i) => i.market ?? 'on-demand')).toEqual([
+      'on-demand',
+      'on-demand',
+      'on-demand',
+    ]);
+    expect(live(await h.ledger.listServers('job')).map((r) => r.market)).toEqual([
+      'on-demand',
+      'on-demand',
+      'on-demand',
+    ]);
+    // A Spot-only role launches nothing instead.
+    expect(h.cloud.alive('app')).toHaveLength(0);
+  });
+
+  it('an interruption warning drains the job server at once and launches its replacement before EC2 takes it', async () => {
+    const h = harness({ config: SPOT_JOBS });
+    await runFor(h, 3 * MINUTE);
+    const victim = h.cloud.alive('job').find((i) => i.market === 'spot');
+    if (victim === undefined) throw new Error('no Spot job server');
+    const at = h.cloud.interrupt(victim.instanceId);
+    const launchesBefore = h.cloud.callCount('launch');
+
+    await runInstanceState(spotEvent(victim.instanceId, 'interruption', at), h.app);
+
+    const record = (await h.ledger.listServers('job')).find((r) => r.instanceId === victim.instanceId);
+    expect(record).toMatchObject({ interruptedAt: at });
+    // No load balancer: the server is terminated now, so its workers run their drain hook now.
+    expect(['terminating', 'terminated']).toContain(record?.state);
+    expect(victim.state).toBe('shutting-down');
+    // The replacement is on its way while the old server still has its two minutes.
+    expect(h.cloud.callCount('launch')).toBe(launchesBefore + 1);
+    expect(h.cloud.alive('job')).toHaveLength(3);
+    expect(live(await h.ledger.listServers('job'))).toHaveLength(3);
+    expect(h.clock.now()).toBe(at);
+  });
+
+  it('an app server behind the load balancer is deregistered and replaced at once; a repeated warning changes nothing', async () => {
+    const h = harness({ config: SPOT_JOBS });
+    await runFor(h, 4 * MINUTE);
+    const victim = h.cloud.alive('app')[0];
+    if (victim === undefined) throw new Error('no app server');
+    expect(h.cloud.members.get('smallpayroll-http')?.has(victim.instanceId)).toBe(true);
+    const at = h.cloud.interrupt(victim.instanceId, 'rebalance');
+
+    await runInstanceState(spotEvent(victim.instanceId, 'rebalance', at), h.app);
+    const record = (await h.ledger.listServers('app')).find((r) => r.instanceId === victim.instanceId);
+    expect(record).toMatchObject({ state: 'draining', registered: false, interruptedAt: at });
+    expect(h.cloud.members.get('smallpayroll-http')?.has(victim.instanceId)).toBe(false);
+    expect(live(await h.ledger.listServers('app'))).toHaveLength(3);
+
+    const launches = h.cloud.callCount('launch');
+    await runInstanceState(spotEvent(victim.instanceId, 'interruption', at), h.app);
+    expect(h.cloud.callCount('launch')).toBe(launches);
+    expect(live(await h.ledger.listServers('app'))).toHaveLength(3);
+  });
+
+  it("a warning for another stack's instance changes nothing and journals nothing: a metric only", async () => {
+    const { observer, seen } = metrics();
+    const h = harness({ config: SPOT_JOBS, observer });
+    await runFor(h, 2 * MINUTE);
+    const foreign = h.cloud.addForeign({ role: 'job' });
+    const before = {
+      journal: await h.ledger.recentJournal('_stack', 50),
+      job: await h.ledger.listServers('job'),
+      changes: h.cloud.calls.filter((c) => c.op !== 'list').length,
+    };
+    const result = await runInstanceState(
+      spotEvent(foreign.instanceId, 'interruption', h.clock.now()),
+      h.app,
+    );
+    expect(result).toHaveProperty('ignored');
+    expect(await h.ledger.recentJournal('_stack', 50)).toEqual(before.journal);
+    expect(await h.ledger.listServers('job')).toEqual(before.job);
+    // One EC2 listing tells it is not this stack's; nothing else is called.
+    expect(h.cloud.calls.filter((c) => c.op !== 'list').length).toBe(before.changes);
+    expect(seen).toContain('_stack:ForeignSpotWarnings');
+  });
+
+  it('keeps the on-demand base when a whole Spot pool is interrupted', async () => {
+    const h = harness({ config: SPOT_JOBS });
+    await runFor(h, 3 * MINUTE);
+    for (const instance of h.cloud.alive('job').filter((i) => i.market === 'spot')) {
+      await runInstanceState(
+        spotEvent(instance.instanceId, 'interruption', h.cloud.interrupt(instance.instanceId)),
+        h.app,
+      );
+    }
+    await runFor(h, 5 * MINUTE);
+    const markets = h.cloud.alive('job').map((i) => i.market ?? 'on-demand');
+    expect(markets.sort()).toEqual(['on-demand', 'spot', 'spot']);
+  });
+});
