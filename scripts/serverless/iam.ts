@@ -4,6 +4,7 @@
  * scripts/serverless-vars.cjs (`iamStatements`); test/deploy/iam.test.ts checks them per config.
  */
 import type { Config } from '../../domain/config.js';
+import { forbiddenMarkets } from './spot.js';
 
 export interface Statement {
   Sid: string;
@@ -127,6 +128,8 @@ function runInstances(cfg: Config, stack: string): Statement[] {
       Condition: {
         StringEquals: { ...stackTag, 'ec2:InstanceType': dedupe(launches.flatMap((l) => l.instanceTypes)) },
         ...onlyFleetTags,
+        // Spot only when a role's launch.market asks for it (spot.ts).
+        StringNotEquals: { 'ec2:InstanceMarketType': forbiddenMarkets(cfg) },
       },
     },
     {

@@ -63,6 +63,16 @@ describe('IAM', () => {
     expect(named('key-pair')).toEqual(['smallpayroll']);
   });
 
+  it('lets RunInstances buy Spot (the dev job role does), never Capacity Blocks, with no Spot-only action', () => {
+    const onInstances = withAction('ec2:RunInstances').find((s) =>
+      JSON.stringify(s.Resource).includes('instance/*'),
+    );
+    const forbidden = onInstances?.Condition?.StringNotEquals?.['ec2:InstanceMarketType'];
+    expect(forbidden).toEqual(['capacity-block', 'interruptible-capacity-reservation']);
+    const all = statements.flatMap(actions);
+    expect(all.filter((a) => /Spot|ServiceLinkedRole/.test(a))).toEqual([]);
+  });
+
   it('lets RunInstances use only the configured AMIs', () => {
     const images = withAction('ec2:RunInstances').filter((s) =>
       JSON.stringify(s.Resource).includes('image/'),
@@ -135,10 +145,26 @@ describe('resources', () => {
   });
 
   it('sends failed asynchronous invocations of every triggered function to the dead-letter queue', () => {
-    for (const fn of ['Schedule', 'QueueProbe', 'InstanceState', 'Reconcile']) {
+    for (const fn of ['Schedule', 'QueueProbe', 'InstanceState', 'SpotWarning', 'Reconcile']) {
       const config = resources[`${fn}LambdaEvConf`];
       expect(JSON.stringify(config?.Properties.DestinationConfig)).toContain('DeadLetterQueue');
     }
+  });
+
+  it('sends EC2 Spot interruption warnings and rebalance recommendations to the spotWarning function', () => {
+    const rules = Object.values(resources).filter(
+      (r) =>
+        r.Type === 'AWS::Events::Rule' && String(JSON.stringify(r.Properties.EventPattern)).includes('Spot'),
+    );
+    expect(rules).toHaveLength(1);
+    expect(rules[0]?.Properties.EventPattern).toEqual({
+      source: ['aws.ec2'],
+      'detail-type': ['EC2 Spot Instance Interruption Warning', 'EC2 Instance Rebalance Recommendation'],
+    });
+    expect(JSON.stringify(rules[0]?.Properties.Targets)).toContain('SpotWarningLambdaFunction');
+    expect(JSON.stringify(resources.SpotWarningLambdaFunction?.Properties.Handler)).toContain(
+      'handlers/instance-state.handler',
+    );
   });
 
   it('schedules the window edges with EventBridge Scheduler in the configured time zone', () => {
@@ -187,7 +213,7 @@ describe('resources', () => {
 
   it('reserves no concurrency, which accounts with a concurrency quota of 100 or less refuse', () => {
     const functions = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function');
-    expect(functions.length).toBe(5);
+    expect(functions.length).toBe(6);
     for (const [name, fn] of functions) {
       expect(fn.Properties.ReservedConcurrentExecutions, name).toBeUndefined();
     }
@@ -195,7 +221,7 @@ describe('resources', () => {
 
   it('sets log retention on every function log group', () => {
     const groups = Object.values(resources).filter((r) => r.Type === 'AWS::Logs::LogGroup');
-    expect(groups.length).toBe(5);
+    expect(groups.length).toBe(6);
     for (const g of groups) expect(g.Properties.RetentionInDays).toBe(7);
   });
 });
