@@ -132,13 +132,13 @@ export class FakeCloud extends CallFaults {
   }
 
   /**
-   * EC2's Spot interruption warning: the instance is taken back (shutting down, then terminated)
+   * EC2's Spot interruption warning: a Spot instance is taken back (shutting down, then terminated)
    * two minutes from now. A rebalance recommendation only warns. Returns the time of the warning.
    */
   interrupt(instanceId: string, kind: 'interruption' | 'rebalance' = 'interruption'): number {
     const now = this.options.clock.now();
     const instance = this.instances.get(instanceId);
-    if (kind === 'interruption' && instance !== undefined && instance.reclaimAt === undefined) {
+    if (kind === 'interruption' && instance?.market === 'spot' && instance.reclaimAt === undefined) {
       instance.reclaimAt = now + 120_000;
     }
     return now;

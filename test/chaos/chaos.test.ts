@@ -15,6 +15,7 @@ import {
 } from '../../domain/errors.js';
 import type { LaunchRequest } from '../../domain/types.js';
 import { testConfig } from '../../fakes/config.js';
+import { spotEvent } from '../../fakes/events.js';
 import { runControl } from '../../handlers/control.js';
 import { runInstanceState } from '../../handlers/instance-state.js';
 import { runQueueProbe } from '../../handlers/queue-probe.js';
@@ -470,5 +471,57 @@ describe('ownership', () => {
     await ticks(w, 6); // now EC2 lists it, tagged with the expired intent
     expect(late?.state).not.toBe('running');
     await expectConverges(w);
+  });
+});
+
+describe('Spot', () => {
+  /** Three job servers: one On-Demand (the base), two Spot, falling back to On-Demand. */
+  const spotJobs = () =>
+    world({
+      config: testConfig({
+        roles: {
+          job: {
+            schedule: { baseline: 3 },
+            launch: { market: 'spot-then-on-demand', onDemandBase: 1 },
+            lifecycle: { billing: 'per-second', minLifetimeMinutes: 0 },
+          },
+        },
+      }),
+    });
+
+  it('interruption warnings for every Spot server, some repeated, while the process dies: replaced, converged', async () => {
+    const w = spotJobs();
+    await ticks(w, 3);
+    const spot = w.h.cloud.alive('job').filter((i) => i.market === 'spot');
+    expect(spot).toHaveLength(2);
+    w.ledger.dieAfter('updateServer');
+    for (const instance of spot) {
+      const at = w.h.cloud.interrupt(instance.instanceId);
+      for (let i = 0; i < 2; i += 1) {
+        await invoke(w, () => runInstanceState(spotEvent(instance.instanceId, 'interruption', at), w.h.app));
+        w.lifeline.revive();
+      }
+    }
+    await ticks(w, 5);
+    expect(spot.every((i) => i.state === 'terminated' || i.state === 'shutting-down')).toBe(true);
+    await expectConverges(w);
+    expect(w.h.cloud.alive('job').filter((i) => i.market !== 'spot')).toHaveLength(1);
+  });
+
+  it('no Spot capacity while warnings arrive: the replacements fall back to On-Demand, one instance per intent', async () => {
+    const w = spotJobs();
+    await ticks(w, 3);
+    w.h.cloud.spotShortage('limit');
+    for (const instance of w.h.cloud.alive('job').filter((i) => i.market === 'spot')) {
+      const at = w.h.cloud.interrupt(instance.instanceId);
+      await invoke(w, () => runInstanceState(spotEvent(instance.instanceId, 'interruption', at), w.h.app));
+    }
+    await ticks(w, 4);
+    expect(w.h.cloud.alive('job').map((i) => i.market ?? 'on-demand')).toEqual([
+      'on-demand',
+      'on-demand',
+      'on-demand',
+    ]);
+    await expectSafe(w);
   });
 });

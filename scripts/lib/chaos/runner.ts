@@ -9,7 +9,7 @@
  */
 
 import fc from 'fast-check';
-import { stateEvent } from '../../../fakes/events.js';
+import { spotEvent, stateEvent } from '../../../fakes/events.js';
 import { runControl } from '../../../handlers/control.js';
 import { runInstanceState } from '../../../handlers/instance-state.js';
 import { runQueueProbe } from '../../../handlers/queue-probe.js';
@@ -104,6 +104,19 @@ async function runTrigger(world: ChaosWorld, t: Trigger): Promise<void> {
     }
     case 'control':
       return invoke(world, () => runControl(resolvePick(world, t.command, t.pick), app));
+    case 'spot-warning': {
+      // Mostly one of the Spot instances; now and then any (On-Demand, another stack's, long gone).
+      const all = [...world.h.cloud.instances.values()];
+      const spot = all.filter((i) => i.market === 'spot');
+      const pool = t.pick % 4 === 0 || spot.length === 0 ? all : spot;
+      const instanceId = pool[t.pick % Math.max(1, pool.length)]?.instanceId ?? 'i-00000000deadbeef0';
+      world.faults += 1;
+      const at = t.warning === 'interruption' ? world.h.cloud.interrupt(instanceId) : world.h.clock.now();
+      for (let i = 0; i < t.repeat; i += 1) {
+        await invoke(world, () => runInstanceState(spotEvent(instanceId, t.warning, at), app));
+      }
+      return;
+    }
   }
 }
 

@@ -6,8 +6,9 @@
  */
 
 import fc from 'fast-check';
+import type { MarketSetting } from '../../../domain/market.js';
 import type { CloudInstance } from '../../../domain/types.js';
-import type { CloudOp } from '../../../fakes/fake-cloud.js';
+import type { CloudOp, SpotShortage } from '../../../fakes/fake-cloud.js';
 import type { LedgerMethod } from '../../../fakes/faulty-ledger.js';
 
 export const MINUTE = 60_000;
@@ -41,6 +42,8 @@ export type Fault =
   | { kind: 'death'; after: DeathPoint }
   /** DescribeInstances lags RunInstances by this much. */
   | { kind: 'list-lag'; seconds: number }
+  /** EC2 refuses every Spot launch (no capacity, max price too low, Spot limit) until the faults stop. */
+  | { kind: 'spot-shortage'; shortage: SpotShortage }
   /** Every fault stops (for a while). */
   | { kind: 'calm' };
 
@@ -63,7 +66,12 @@ export type Trigger =
   /** An EC2 state-change event for an instance picked at run time, possibly stale, possibly repeated. */
   | { kind: 'event'; pick: number; state: CloudInstance['state']; repeat: number }
   /** A manual command; `instanceId: PICK` is replaced by an instance picked at run time. */
-  | { kind: 'control'; command: unknown; pick: number };
+  | { kind: 'control'; command: unknown; pick: number }
+  /**
+   * EC2's Spot interruption warning (the instance is taken back two minutes later) or rebalance
+   * recommendation for an instance picked at run time (any: On-Demand, another stack's, gone).
+   */
+  | { kind: 'spot-warning'; pick: number; warning: 'interruption' | 'rebalance'; repeat: number };
 
 export type Step =
   | Trigger
@@ -75,6 +83,8 @@ export type Step =
 
 export interface Variant {
   jobBilling: 'hourly' | 'per-second';
+  /** The job role's market (On-Demand base of one when it launches Spot); the app's stays On-Demand. */
+  jobMarket: MarketSetting;
   appDrainSeconds: number;
   appLoadBalancer: 'classic' | 'target-group';
 }
@@ -190,6 +200,15 @@ const trigger: fc.Arbitrary<Trigger> = fc.oneof(
       pick: fc.nat(63),
     }),
   },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('spot-warning' as const),
+      pick: fc.nat(63),
+      warning: fc.constantFrom('interruption' as const, 'rebalance' as const),
+      repeat: fc.integer({ min: 1, max: 2 }),
+    }),
+  },
 );
 
 const cloudFault: fc.Arbitrary<{ op: CloudOp; error: CloudError }> = fc.oneof(
@@ -238,6 +257,12 @@ const fault: fc.Arbitrary<Fault> = fc.oneof(
       .map((instanceType): Fault => ({ kind: 'no-capacity', instanceType })),
   },
   { weight: 1, arbitrary: fc.constant<Fault>({ kind: 'ambiguous-launch' }) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .constantFrom<SpotShortage>('capacity', 'price', 'limit')
+      .map((shortage): Fault => ({ kind: 'spot-shortage', shortage })),
+  },
   {
     weight: 3,
     arbitrary: fc.oneof(
@@ -350,6 +375,7 @@ export const scenarioArbitrary: fc.Arbitrary<Scenario> = fc.record({
     .map(([at, minutes]) => at + minutes * MINUTE),
   variant: fc.record({
     jobBilling: fc.constantFrom('hourly' as const, 'per-second' as const),
+    jobMarket: fc.constantFrom<MarketSetting>('on-demand', 'spot', 'spot-then-on-demand'),
     appDrainSeconds: fc.constantFrom(0, 300),
     appLoadBalancer: fc.constantFrom('classic' as const, 'target-group' as const),
   }),

@@ -92,7 +92,10 @@ function variantConfig(variant: Variant): Config {
                   'arn:aws:elasticloadbalancing:ca-central-1:123456789012:targetgroup/app/0123456789abcdef',
               },
       },
-      job: { lifecycle: { billing: variant.jobBilling } },
+      job: {
+        lifecycle: { billing: variant.jobBilling },
+        launch: { market: variant.jobMarket, onDemandBase: variant.jobMarket === 'on-demand' ? 0 : 1 },
+      },
     },
   });
 }
@@ -186,6 +189,9 @@ export function inject(world: ChaosWorld, f: Fault): void {
     }
     case 'list-lag':
       cloud.listLagMs = f.seconds * 1000;
+      return;
+    case 'spot-shortage':
+      cloud.spotShortage(f.shortage);
       return;
     case 'calm':
       cloud.clearFaults();
