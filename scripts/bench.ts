@@ -7,11 +7,12 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { benchHandlers, buildAppProbe } from './lib/bench-handlers.js';
 import { benchPolicies, policyRatios } from './lib/bench-policies.js';
+import { BENCH_INTERRUPTIONS_PER_DAY, benchSpot } from './lib/bench-spot.js';
 import { benchTick } from './lib/bench-tick.js';
 import { benchTune } from './lib/bench-tune.js';
 import { parseFlags, readCommandLine, UsageError } from './lib/cli-flags.js';
 
-const PARTS = ['policies', 'tune', 'tick', 'handlers'] as const;
+const PARTS = ['policies', 'spot', 'tune', 'tick', 'handlers'] as const;
 type Part = (typeof PARTS)[number];
 
 const HELP = `usage: npm run bench -- [--only ${PARTS.join(',')}] [--out DIR]
@@ -19,6 +20,8 @@ const HELP = `usage: npm run bench -- [--only ${PARTS.join(',')}] [--out DIR]
   --only LIST   run only these parts, comma-separated (default: all)
                 policies  every reference trace (scripts/traces/*.csv) x every policy, plus the
                           bound (max servers all day); ratios against seed-2010 of the same run
+                spot      every reference trace with the default policy, On-Demand only and with
+                          Spot above the permanent server (EC2 interrupting it): cost and wait
                 tune      npm run tune on every reference trace: its time, and how far the default's
                           p95 is from the best p95 swept at equal or lower instance-hours
                 tick      one steady-state converge on the fake cloud at 10, 100 and 1,000 instances
@@ -80,6 +83,15 @@ async function main(): Promise<number> {
     console.log(table(ratios as unknown as Record<string, unknown>[]));
     report.policies = policies;
     report.policyRatios = ratios;
+  }
+
+  if (parts.has('spot')) {
+    console.log(
+      `\nspot: the default policy On-Demand only and with Spot, ${BENCH_INTERRUPTIONS_PER_DAY} interruptions a day…`,
+    );
+    const spot = await benchSpot();
+    console.log(table(spot as unknown as Record<string, unknown>[]));
+    report.spot = spot;
   }
 
   if (parts.has('tune')) {

@@ -2,34 +2,42 @@
  * What would this policy have done with my queue?
  *
  *   npm run simulate -- --trace FILE.csv --policy NAME [--config FILE] [--seed N]
- *                       [--launch-delay MIN-MAX|S] --out DIR
+ *                       [--launch-delay MIN-MAX|S] [--spot-discount F] [--interruptions-per-day N]
+ *                       [--on-demand-price P] --out DIR
  *
  * Replays the trace through the real converge service on the fake cloud (or the 2010 script,
- * `seed-2010`), prints a short summary and writes DIR/summary.json and DIR/timeline.svg. `--help`
+ * `seed-2010`), prints a short summary and writes DIR/summary.json and DIR/timeline.svg. With a
+ * Spot flag it runs again with the role on Spot (EC2 interrupting it) and prints cost and wait of
+ * both side by side (DIR/summary-spot.json). `--help`
  * prints the usage. Bad input exits 2 with a message that names the flag, the config key or the
  * trace line. Offline and in-process.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { ConfigError } from '../domain/errors.js';
-import { parseFlags, readCommandLine, UsageError } from './lib/cli-flags.js';
+import { numberFlag, parseFlags, readCommandLine, UsageError } from './lib/cli-flags.js';
 import { describeError as describe, loadConfigDocument } from './lib/config-file.js';
 import { readTrace, TraceError } from './lib/trace.js';
 import {
+  compareMarkets,
+  DEFAULT_INTERRUPTIONS_PER_DAY,
   DEFAULT_LAUNCH_DELAY,
+  DEFAULT_ON_DEMAND_PER_HOUR,
   DEFAULT_SEED,
+  DEFAULT_SPOT_DISCOUNT,
   formatSummary,
   isPolicyName,
   type LaunchDelay,
   POLICY_NAMES,
   type PolicyName,
+  type SpotPricing,
   simulate,
   simulationRole,
   timelineSvg,
 } from './sim/index.js';
 
 const USAGE =
-  'usage: npm run simulate -- --trace FILE.csv --policy NAME [--config FILE] [--seed N] [--launch-delay MIN-MAX|S] --out DIR';
+  'usage: npm run simulate -- --trace FILE.csv --policy NAME [--config FILE] [--seed N] [--launch-delay MIN-MAX|S] [--spot-discount F] [--interruptions-per-day N] [--on-demand-price P] --out DIR';
 
 const HELP = `${USAGE}
 
@@ -41,6 +49,11 @@ Replays a job trace (CSV: arrival_s,service_s) with one policy and reports job w
   --config FILE          a config document (JSON) merged over the defaults; its job role is simulated
   --seed N               seeds the launch delays (default ${DEFAULT_SEED}): the k-th launch gets the same delay under every policy
   --launch-delay MIN-MAX launch-to-healthy delay in seconds, uniform (default ${DEFAULT_LAUNCH_DELAY.kind === 'uniform' ? `${DEFAULT_LAUNCH_DELAY.minS}-${DEFAULT_LAUNCH_DELAY.maxS}` : ''}), or S for a fixed delay
+  --spot-discount F      also run the role on Spot above its permanent servers (falling back to On-Demand),
+                         Spot costing (1 - F) of On-Demand (default ${DEFAULT_SPOT_DISCOUNT}), and print both runs' cost and wait
+  --interruptions-per-day N
+                         EC2 Spot interruptions a day in that run (default ${DEFAULT_INTERRUPTIONS_PER_DAY}); also turns the Spot run on
+  --on-demand-price P    dollars per On-Demand instance-hour (default ${DEFAULT_ON_DEMAND_PER_HOUR}, c5.large us-east-1)
   --out DIR              where summary.json and timeline.svg go (required)
   --help                 this text
 
@@ -52,10 +65,23 @@ interface Args {
   config?: string;
   seed: number;
   launchDelay: LaunchDelay;
+  pricing: SpotPricing;
+  /** Also run on Spot. */
+  spot: boolean;
   out: string;
 }
 
-const FLAGS = ['trace', 'policy', 'config', 'seed', 'launch-delay', 'out'] as const;
+const FLAGS = [
+  'trace',
+  'policy',
+  'config',
+  'seed',
+  'launch-delay',
+  'spot-discount',
+  'interruptions-per-day',
+  'on-demand-price',
+  'out',
+] as const;
 
 function parseCliArgs(argv: readonly string[]): Args | 'help' {
   const values = parseFlags(argv, FLAGS);
@@ -77,8 +103,30 @@ function parseCliArgs(argv: readonly string[]): Args | 'help' {
     policy,
     seed: parseSeed(text('seed')),
     launchDelay: parseLaunchDelay(text('launch-delay')),
+    pricing: {
+      spotDiscount: numberFlag('--spot-discount', text('spot-discount'), DEFAULT_SPOT_DISCOUNT, {
+        min: 0,
+        max: 0.99,
+      }),
+      interruptionsPerDay: numberFlag(
+        '--interruptions-per-day',
+        text('interruptions-per-day'),
+        DEFAULT_INTERRUPTIONS_PER_DAY,
+        { min: 0, max: 1000 },
+      ),
+      onDemandPerHour: numberFlag('--on-demand-price', text('on-demand-price'), DEFAULT_ON_DEMAND_PER_HOUR, {
+        min: 0.0001,
+        max: 1000,
+      }),
+    },
+    spot: text('spot-discount') !== undefined || text('interruptions-per-day') !== undefined,
     out,
   };
+  if (args.spot && policy === 'seed-2010') {
+    throw new UsageError(
+      '--spot-discount/--interruptions-per-day: the seed-2010 script launches On-Demand only',
+    );
+  }
   const config = text('config');
   if (config !== undefined) args.config = config;
   return args;
@@ -120,13 +168,15 @@ async function main(): Promise<void> {
     throw new UsageError(`--config ${args.config ?? '(defaults)'}: ${describe(error)}`);
   }
   const jobs = await readTrace(args.trace);
-  const result = await simulate({
+  const run = {
     jobs,
     policy: args.policy,
     role,
     seed: args.seed,
     launchDelay: args.launchDelay,
-  });
+    pricing: args.pricing,
+  };
+  const result = await simulate(run);
   const name = basename(args.trace);
   await mkdir(args.out, { recursive: true });
   const summary = { trace: name, ...result.summary };
@@ -134,6 +184,15 @@ async function main(): Promise<void> {
   await writeFile(join(args.out, 'timeline.svg'), timelineSvg(result, `${name} — policy ${args.policy}`));
   console.log(formatSummary(name, result.summary));
   console.log(`  wrote ${join(args.out, 'summary.json')} and ${join(args.out, 'timeline.svg')}`);
+  if (!args.spot) return;
+  const spot = await simulate({ ...run, spot: true });
+  await writeFile(
+    join(args.out, 'summary-spot.json'),
+    `${JSON.stringify({ trace: name, ...spot.summary }, null, 2)}\n`,
+  );
+  console.log(`\n${formatSummary(name, spot.summary)}`);
+  console.log(`\n${compareMarkets(result.summary, spot.summary)}`);
+  console.log(`  wrote ${join(args.out, 'summary-spot.json')}`);
 }
 
 main().catch((error: unknown) => {

@@ -5,6 +5,8 @@ export interface ControllerCounters {
   retirements: number;
   /** Servers terminated because they were not healthy by the boot deadline. */
   failedBoots: number;
+  /** Spot servers EC2 took back (interruption warnings). */
+  interruptions?: number;
 }
 
 export interface Controller {
@@ -23,4 +25,6 @@ export interface Controller {
   tick(): Promise<void>;
   /** The schedule floor at the model's current time: the simulation ends at or under it. */
   floor(): number;
+  /** EC2 interrupts one live Spot server now (a two-minute warning); absent: no Spot servers. */
+  interrupt?(): Promise<void>;
 }

@@ -18,7 +18,16 @@ export {
   simulationRole,
   vcpusOf,
 } from './policies.js';
-export { describeDelay, formatSummary, timelineSvg } from './report.js';
+export {
+  type CostFigures,
+  costFigures,
+  DEFAULT_INTERRUPTIONS_PER_DAY,
+  DEFAULT_ON_DEMAND_PER_HOUR,
+  DEFAULT_SPOT_DISCOUNT,
+  interruptionTimes,
+  type SpotPricing,
+} from './pricing.js';
+export { compareMarkets, describeDelay, formatSummary, timelineSvg } from './report.js';
 export type { TickDecision } from './service-driver.js';
 export {
   type SimulationOptions,

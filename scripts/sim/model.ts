@@ -16,6 +16,7 @@
  */
 import type { TraceJob } from '../lib/trace.js';
 import { EventQueue, JobQueue, type SimEvent } from './events.js';
+import type { Lifetime } from './pricing.js';
 
 interface Running {
   job: number;
@@ -39,6 +40,8 @@ export interface ModelServer {
   workers: (Running | null)[];
   /** Launched by a controller (not one of the servers up at the trace start). */
   extra: boolean;
+  /** How it is bought (pricing.ts); On-Demand unless a controller says Spot. */
+  market?: 'on-demand' | 'spot';
 }
 
 export interface SimulationEvent {
@@ -110,7 +113,7 @@ export class JobModel {
     return this.live;
   }
 
-  schedule(atMs: number, kind: 'control' | 'sample'): void {
+  schedule(atMs: number, kind: 'control' | 'sample' | 'interrupt'): void {
     this.events.push({ atMs, kind });
   }
 
@@ -210,6 +213,14 @@ export class JobModel {
   /** Lifetimes (ms) of every instance, the ones still up billed to `endMs`. */
   durations(endMs: number): number[] {
     return this.servers.map((s) => (s.endMs ?? endMs) - s.launchMs);
+  }
+
+  /** Each instance's lifetime (ms, the ones still up billed to `endMs`) and market. */
+  lifetimes(endMs: number): Lifetime[] {
+    return this.servers.map((s) => ({
+      durationMs: (s.endMs ?? endMs) - s.launchMs,
+      market: s.market ?? 'on-demand',
+    }));
   }
 
   unfinished(): number {

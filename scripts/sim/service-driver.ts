@@ -63,6 +63,9 @@ export interface ServiceDriverOptions {
   onDecision?: (decision: TickDecision) => void;
 }
 
+/** EC2 takes a Spot server back this long after its interruption warning. */
+const SPOT_NOTICE_MS = 120_000;
+
 export class ServiceDriver implements Controller {
   readonly everyMs: number;
   readonly maxServers: number;
@@ -228,12 +231,37 @@ export class ServiceDriver implements Controller {
       workers: userDataNumber(request.userData, 'FLEET_WORKERS'),
     });
     this.drainMs.set(server, userDataNumber(request.userData, 'FLEET_DRAIN_SECONDS') * 1000);
+    server.market = instance.market ?? 'on-demand';
     this.byInstance.set(instance.instanceId, server);
     this.byIntent.set(request.intentId, server);
     if (!this.preRoll) {
       this.counters.launches += 1;
       this.launchedThisTick.push(server);
     }
+  }
+
+  /**
+   * EC2's interruption warning for the oldest live Spot server: the product drains and replaces
+   * it (the spotWarning function's path), and EC2 takes it back two minutes later, so its jobs get
+   * at most that long to finish.
+   */
+  async interrupt(): Promise<void> {
+    const spot = [...this.byInstance].find(
+      ([, s]) => s.market === 'spot' && s.shutdownMs === undefined && s.endMs === undefined,
+    );
+    if (spot === undefined) return;
+    const [instanceId, server] = spot;
+    this.drainMs.set(server, Math.min(this.drainMs.get(server) ?? 0, SPOT_NOTICE_MS));
+    this.counters.interruptions = (this.counters.interruptions ?? 0) + 1;
+    this.clock.set(this.options.startAt + this.model.now);
+    this.launchedThisTick = [];
+    this.shutdowns = [];
+    const result = await this.app.fleet.instanceWarned(instanceId, 'interruption');
+    // EC2 reclaims it whatever the service did: its drain hook runs now, with the notice's time.
+    if (!this.shutdowns.includes(server)) this.shutdowns.push(server);
+    if (!('ignored' in result)) this.absorb(result);
+    for (const s of this.shutdowns) this.model.shutdown(s, this.drainMs.get(s) ?? 0);
+    this.shutdowns = [];
   }
 
   private terminated(instanceId: string): void {

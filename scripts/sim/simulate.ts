@@ -8,7 +8,10 @@
  *   vCPUs x `workersPerVcpu` workers (2 x 2 = 4 for the default c5.large);
  * - the k-th launch takes the k-th launch-to-healthy delay of a stream seeded by `seed`, under
  *   every policy;
- * - billing runs from launch to termination (billing.ts);
+ * - billing runs from launch to termination (billing.ts), priced On-Demand or Spot (pricing.ts);
+ * - with `spot`, the role buys Spot above its permanent servers and EC2 interrupts a live Spot
+ *   server at seeded Poisson instants; the product replaces it (the spotWarning path) and its jobs
+ *   get the two-minute notice to finish, then run again elsewhere;
  * - the run covers the trace's whole days (the horizon), then goes on without arrivals until every
  *   job is done and the fleet is back at its floor; servers still up at the end are billed to it.
  *
@@ -29,6 +32,14 @@ import {
   resolvePolicy,
   vcpusOf,
 } from './policies.js';
+import {
+  costFigures,
+  DEFAULT_INTERRUPTIONS_PER_DAY,
+  DEFAULT_ON_DEMAND_PER_HOUR,
+  DEFAULT_SPOT_DISCOUNT,
+  interruptionTimes,
+  type SpotPricing,
+} from './pricing.js';
 import { Seed2010 } from './seed-2010.js';
 import { ServiceDriver, type TickDecision } from './service-driver.js';
 
@@ -50,6 +61,13 @@ export interface SimulationOptions {
   timelineStepS?: number;
   /** Sees every converge tick's decision (not called for `seed-2010`). */
   onDecision?: (decision: TickDecision) => void;
+  /** Prices (default: c5.large On-Demand); with `spot`, the role buys Spot above its permanent servers. */
+  pricing?: Partial<SpotPricing>;
+  /**
+   * Run the role on Spot (`spot-then-on-demand`, its permanent servers On-Demand) with EC2
+   * interrupting Spot servers at `pricing.interruptionsPerDay` (not for `seed-2010`).
+   */
+  spot?: boolean;
 }
 
 export interface SimulationSummary {
@@ -63,6 +81,14 @@ export interface SimulationSummary {
   instanceHours: number;
   /** Every started hour billed. */
   instanceHoursHourly: number;
+  /** Of `instanceHours`, the Spot ones. */
+  spotHours: number;
+  /** Dollars, per-second billing: On-Demand hours at the On-Demand price, Spot hours discounted. */
+  instanceCost: number;
+  /** Dollars had every hour been On-Demand. */
+  instanceCostAllOnDemand: number;
+  /** Spot servers EC2 took back. */
+  interruptions: number;
   launches: number;
   retirements: number;
   /** Servers terminated because they were not healthy by the boot deadline. */
@@ -92,7 +118,15 @@ const DAY_S = 86_400;
 
 /** Runs one policy over one trace. */
 export async function simulate(options: SimulationOptions): Promise<SimulationResult> {
-  const policy = resolvePolicy(options.policy, options.role);
+  const resolved = resolvePolicy(options.policy, options.role);
+  const spot = options.spot === true && !resolved.seed2010;
+  const policy = spot ? { ...resolved, role: onSpot(resolved.role) } : resolved;
+  const pricing: SpotPricing = {
+    onDemandPerHour: DEFAULT_ON_DEMAND_PER_HOUR,
+    spotDiscount: DEFAULT_SPOT_DISCOUNT,
+    interruptionsPerDay: DEFAULT_INTERRUPTIONS_PER_DAY,
+    ...options.pricing,
+  };
   const seed = options.seed ?? DEFAULT_SEED;
   const launchDelay = options.launchDelay ?? DEFAULT_LAUNCH_DELAY;
   const nextDelay = delayStream(launchDelay, seed);
@@ -120,6 +154,10 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   await controller.start();
   model.schedule(0, 'control');
   model.schedule(0, 'sample');
+  if (spot) {
+    for (const at of interruptionTimes(pricing.interruptionsPerDay, horizonMs, seed))
+      model.schedule(at, 'interrupt');
+  }
 
   const capMs = horizonMs + 24 * HOUR_MS;
   let endMs = horizonMs;
@@ -133,6 +171,8 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     if (event.kind === 'control') {
       await controller.tick();
       model.schedule(model.now + controller.everyMs, 'control');
+    } else if (event.kind === 'interrupt') {
+      await controller.interrupt?.();
     } else if (event.kind === 'sample') {
       model.sample(controller.desired);
       model.schedule(model.now + stepMs, 'sample');
@@ -148,12 +188,18 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   }
 
   const outcomes = model.outcomes as JobOutcome[];
+  const cost = costFigures(model.lifetimes(endMs), pricing);
+  const { interruptions = 0, ...counters } = controller.counters;
   const summary: SimulationSummary = {
-    policy: policy.name,
+    policy: spot ? `${policy.name}+spot` : policy.name,
     jobs: jobs.length,
     ...waitFigures(outcomes.map((o) => o.waitS)),
     ...billedFigures(model.durations(endMs)),
-    ...controller.counters,
+    spotHours: cost.spotHours,
+    instanceCost: cost.cost,
+    instanceCostAllOnDemand: cost.costAllOnDemand,
+    interruptions,
+    ...counters,
     requeuedJobs: model.requeued,
     simulatedHours: round(endMs / HOUR_MS, 4),
     seed,
@@ -169,6 +215,12 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     events: model.log,
     timeline: trimTimeline(model.timeline, endMs),
   };
+}
+
+/** The role on Spot above its permanent servers, falling back to On-Demand. */
+function onSpot(role: RoleConfig): RoleConfig {
+  const onDemandBase = Math.max(role.min, role.schedule.baseline);
+  return { ...role, launch: { ...role.launch, market: 'spot-then-on-demand', onDemandBase } };
 }
 
 function trimTimeline(timeline: Timeline, endMs: number): Timeline {
