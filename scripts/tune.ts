@@ -1,7 +1,8 @@
 /**
  * Which policy suits my queue?
  *
- *   npm run tune -- --trace FILE.csv [--config FILE] [--max-cost-ratio 1.0] [--threads N] --out DIR
+ *   npm run tune -- --trace FILE.csv [--config FILE] [--max-cost-ratio 1.0] [--threads N]
+ *                   [--spot-discount F] [--interruptions-per-day N] --out DIR
  *
  * Sweeps every demand-policy family and its knobs, crossed with the job role's minimum lifetime and
  * scale-in stabilization, over the trace in worker threads; prints the Pareto frontier of p95 wait
@@ -15,20 +16,30 @@ import { basename, join } from 'node:path';
 import { ConfigError } from '../domain/errors.js';
 import { choiceFlag, numberFlag, parseFlags, readCommandLine, UsageError } from './lib/cli-flags.js';
 import { describeError, loadConfigDocument } from './lib/config-file.js';
-import { type SimRole, simulationRole } from './lib/simulator.js';
+import {
+  DEFAULT_INTERRUPTIONS_PER_DAY,
+  DEFAULT_SPOT_DISCOUNT,
+  type SimRole,
+  simulationRole,
+} from './lib/simulator.js';
 import { readTrace, TraceError } from './lib/trace.js';
+import type { MarketRun } from './tune/evaluate.js';
 import { renderFrontier } from './tune/frontier-svg.js';
 import { FULL_GRID, type Grid, TINY_GRID } from './tune/grid.js';
 import { recommendedFragment } from './tune/recommend.js';
 import { type TunedPoint, type TuneResult, tune } from './tune/run.js';
 
-const USAGE = `usage: npm run tune -- --trace FILE.csv [--config FILE] [--max-cost-ratio 1.0] [--threads N] [--grid full|tiny] --out DIR
+const USAGE = `usage: npm run tune -- --trace FILE.csv [--config FILE] [--max-cost-ratio 1.0] [--threads N] [--grid full|tiny] [--spot-discount F] [--interruptions-per-day N] --out DIR
 
   --trace           job trace CSV (arrival_s,service_s), e.g. scripts/traces/steady-weekday.csv
   --config          your config document (JSON); its job role is the "current config" point and the base of every candidate
   --max-cost-ratio  candidates within this x the 2010 rule's instance-hours may be recommended (default 1.0)
   --threads         worker threads (default: every core)
   --grid            full (default) or tiny (a few candidates, for a quick look)
+  --spot-discount   run every candidate with Spot above the permanent servers, Spot at (1 - F) of On-Demand
+                    (default ${DEFAULT_SPOT_DISCOUNT}); the dollar cost is shown next to the instance-hours
+  --interruptions-per-day
+                    EC2 Spot interruptions a day in those runs (default ${DEFAULT_INTERRUPTIONS_PER_DAY}); also turns Spot on
   --out             directory for frontier.svg, points.json and recommended.json`;
 
 interface Args {
@@ -37,11 +48,21 @@ interface Args {
   maxCostRatio: number;
   threads: number;
   grid: Grid;
+  market: MarketRun;
   out: string;
 }
 
 function parseCliArgs(argv: readonly string[]): Args | 'help' {
-  const values = parseFlags(argv, ['trace', 'config', 'max-cost-ratio', 'threads', 'grid', 'out']);
+  const values = parseFlags(argv, [
+    'trace',
+    'config',
+    'max-cost-ratio',
+    'threads',
+    'grid',
+    'spot-discount',
+    'interruptions-per-day',
+    'out',
+  ]);
   if (values === 'help') return 'help';
   const required = (flag: 'trace' | 'out'): string => {
     const value = values[flag];
@@ -57,6 +78,21 @@ function parseCliArgs(argv: readonly string[]): Args | 'help' {
       integer: true,
     }),
     grid: choiceFlag('--grid', values.grid, ['full', 'tiny'], 'full') === 'full' ? FULL_GRID : TINY_GRID,
+    market: {
+      spot: values['spot-discount'] !== undefined || values['interruptions-per-day'] !== undefined,
+      pricing: {
+        spotDiscount: numberFlag('--spot-discount', values['spot-discount'], DEFAULT_SPOT_DISCOUNT, {
+          min: 0,
+          max: 0.99,
+        }),
+        interruptionsPerDay: numberFlag(
+          '--interruptions-per-day',
+          values['interruptions-per-day'],
+          DEFAULT_INTERRUPTIONS_PER_DAY,
+          { min: 0, max: 1000 },
+        ),
+      },
+    },
     out: required('out'),
   };
   if (values.config !== undefined) args.config = values.config;
@@ -74,10 +110,10 @@ async function userRole(file: string | undefined): Promise<{ document: unknown; 
 }
 
 function row(mark: string, p: TunedPoint): string {
-  return `${mark.padEnd(12)} p95 ${p.waitP95S.toFixed(1).padStart(7)} s  ${p.instanceHours.toFixed(2).padStart(7)} h  ${p.label}`;
+  return `${mark.padEnd(12)} p95 ${p.waitP95S.toFixed(1).padStart(7)} s  ${p.instanceHours.toFixed(2).padStart(7)} h  $${p.instanceCost.toFixed(2).padStart(6)}  ${p.label}`;
 }
 
-function report(result: TuneResult): string {
+function report(result: TuneResult, market: MarketRun): string {
   const marks = new Map<TunedPoint, string>([
     [result.seed, 'seed-2010'],
     [result.current, 'current'],
@@ -91,6 +127,12 @@ function report(result: TuneResult): string {
   lines.push('', 'marked points:');
   for (const [p, mark] of marks) lines.push(row(mark, p));
   lines.push('', `recommended: ${result.why}`);
+  if (market.spot) {
+    const { spotDiscount, interruptionsPerDay } = market.pricing;
+    lines.push(
+      `costs: Spot above the permanent servers at ${spotDiscount} off, ${interruptionsPerDay} interruption(s) a day (the 2010 rule On-Demand)`,
+    );
+  }
   return lines.join('\n');
 }
 
@@ -108,6 +150,7 @@ async function main(): Promise<number> {
     grid: args.grid,
     maxCostRatio: args.maxCostRatio,
     threads: args.threads,
+    market: args.market,
     onProgress: (done, total) => {
       if (done === total || Date.now() - last > 2000) {
         last = Date.now();
@@ -125,7 +168,7 @@ async function main(): Promise<number> {
   await writeFile(join(args.out, 'points.json'), `${JSON.stringify(result.points, null, 2)}\n`);
   const fragment = recommendedFragment(result, name);
   await writeFile(join(args.out, 'recommended.json'), `${JSON.stringify(fragment, null, 2)}\n`);
-  console.log(report(result));
+  console.log(report(result, args.market));
   console.log(
     `\n${result.points.length} candidates in ${seconds.toFixed(1)} s on ${args.threads} thread(s); wrote ${join(args.out, 'frontier.svg')}, points.json and recommended.json`,
   );

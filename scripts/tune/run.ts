@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { boundRole } from '../lib/bench-policies.js';
 import type { SimRole } from '../lib/simulator.js';
 import type { TraceJob } from '../lib/trace.js';
-import { candidateRole, evaluate, type Outcome } from './evaluate.js';
+import { candidateRole, evaluate, type MarketRun, type Outcome } from './evaluate.js';
 import { type Candidate, candidates, type Grid } from './grid.js';
 import { frontier } from './pareto.js';
 
@@ -37,6 +37,8 @@ export interface TuneOptions {
   /** Candidates within this x the 2010 rule's instance-hours are eligible. */
   maxCostRatio: number;
   threads: number;
+  /** Spot and prices (scripts/sim/pricing.ts); default On-Demand at the default price. */
+  market?: MarketRun;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -50,9 +52,10 @@ export async function tune(options: TuneOptions): Promise<TuneResult> {
     candidate,
     ...(outcomes[i] as Outcome),
   }));
-  const seed = { label: 'seed-2010', family: 'seed-2010', ...(await evaluate(jobs, 'seed-2010')) };
-  const current = { label: 'current config', family: 'current', ...(await evaluate(jobs, role)) };
-  const bound = { label: 'bound', family: 'bound', ...(await evaluate(jobs, boundRole(role))) };
+  const { market } = options;
+  const seed = { label: 'seed-2010', family: 'seed-2010', ...(await evaluate(jobs, 'seed-2010', market)) };
+  const current = { label: 'current config', family: 'current', ...(await evaluate(jobs, role, market)) };
+  const bound = { label: 'bound', family: 'bound', ...(await evaluate(jobs, boundRole(role), market)) };
   const cap = options.maxCostRatio * seed.instanceHours;
   const eligible = points.filter((p) => p.instanceHours <= cap);
   const byWait = (a: TunedPoint, b: TunedPoint) =>
@@ -94,7 +97,7 @@ async function sweep(options: TuneOptions, list: Candidate[]): Promise<Outcome[]
   if (options.threads <= 0) {
     const out: Outcome[] = [];
     for (const candidate of list) {
-      out.push(await evaluate(options.jobs, candidateRole(options.role, candidate)));
+      out.push(await evaluate(options.jobs, candidateRole(options.role, candidate), options.market));
       progress();
     }
     return out;
@@ -107,7 +110,12 @@ async function sweep(options: TuneOptions, list: Candidate[]): Promise<Outcome[]
       return new Promise<void>((resolve, reject) => {
         const worker = new Worker(WORKER_BOOT, {
           eval: true,
-          workerData: { jobs: options.jobs, role: options.role, candidates: indexes.map((i) => list[i]) },
+          workerData: {
+            jobs: options.jobs,
+            role: options.role,
+            market: options.market,
+            candidates: indexes.map((i) => list[i]),
+          },
         });
         let received = 0;
         worker.on('message', (outcome: Outcome) => {

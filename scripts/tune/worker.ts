@@ -5,19 +5,20 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { SimRole } from '../lib/simulator.js';
 import type { TraceJob } from '../lib/trace.js';
-import { candidateRole, evaluate } from './evaluate.js';
+import { candidateRole, evaluate, type MarketRun } from './evaluate.js';
 import type { Candidate } from './grid.js';
 
 interface Work {
   jobs: TraceJob[];
   role: SimRole;
+  market?: MarketRun;
   candidates: Candidate[];
 }
 
 async function run(): Promise<void> {
-  const { jobs, role, candidates } = workerData as Work;
+  const { jobs, role, market, candidates } = workerData as Work;
   for (const candidate of candidates) {
-    parentPort?.postMessage(await evaluate(jobs, candidateRole(role, candidate)));
+    parentPort?.postMessage(await evaluate(jobs, candidateRole(role, candidate), market));
   }
 }
 

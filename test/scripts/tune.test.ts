@@ -184,3 +184,17 @@ describe('npm run tune', () => {
     expect(() => parseConfig(TEST_CONFIG_INPUT, fragment)).not.toThrow();
   });
 });
+
+describe('tune with Spot', () => {
+  it('prices every point, candidates on Spot no dearer than On-Demand, the 2010 rule On-Demand', async () => {
+    const role = simulationRole(TEST_CONFIG_INPUT);
+    const base = { jobs: tinyTrace(), role, grid: TINY_GRID, maxCostRatio: 2, threads: 0 };
+    const onDemand = await tune(base);
+    const spot = await tune({ ...base, market: { spot: true, pricing: { spotDiscount: 0.65 } } });
+    expect(spot.seed.instanceCost).toBe(onDemand.seed.instanceCost);
+    expect(spot.points.length).toBe(onDemand.points.length);
+    for (const point of spot.points) expect(point.instanceCost).toBeGreaterThan(0);
+    const cheaper = spot.points.filter((p, i) => p.instanceCost < (onDemand.points[i]?.instanceCost ?? 0));
+    expect(cheaper.length).toBeGreaterThan(0);
+  });
+});
