@@ -8,6 +8,9 @@ import { DateTime } from 'luxon';
 import type { Clock, Observer } from '../../domain/ports.js';
 import type { Action, BlockedAction } from '../../domain/types.js';
 
+/** The metrics that make up a role's figures in the summary. */
+const ROLE_FIGURES = new Set(['Desired', 'InService', 'Launches', 'Retirements', 'UnhealthyReplacements']);
+
 export interface LoggedLine {
   at: number;
   role: string;
@@ -108,6 +111,13 @@ export class DecisionLog implements Observer {
   }
 
   metric(role: string, name: string, value: number): void {
+    if (name === 'QueueLength') {
+      this.queueLength = value;
+      this.lastProbeError = undefined;
+      return;
+    }
+    // Stack-wide counters (events for instances not the stack's) are not a role's figures.
+    if (!ROLE_FIGURES.has(name)) return;
     const figures = this.figures(role);
     switch (name) {
       case 'Desired':
@@ -124,10 +134,6 @@ export class DecisionLog implements Observer {
         return;
       case 'UnhealthyReplacements':
         figures.replacements += value;
-        return;
-      case 'QueueLength':
-        this.queueLength = value;
-        this.lastProbeError = undefined;
         return;
       default:
         return;
