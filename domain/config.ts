@@ -250,11 +250,12 @@ export const DEFAULT_CONFIG = {
       policy: {
         type: 'drain-time',
         maxExtra: 2,
-        stabilizationSeconds: 120,
+        stabilizationSeconds: 180,
         targetWaitSeconds: 90,
         jobSeconds: 90,
         rateWindowSeconds: 300,
         defaultLaunchDelaySeconds: 300,
+        smallBacklogPerServer: 3,
       },
       queue: {
         url: 'http://smallpayroll-http.internal/queue/length',

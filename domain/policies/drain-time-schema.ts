@@ -19,6 +19,12 @@ export const DrainTimePolicySchema = z
     rateWindowSeconds: z.number().int().min(60).max(3600),
     /** Launch-to-in-service time assumed until the ledger holds enough launches to learn it. */
     defaultLaunchDelaySeconds: z.number().int().min(0).max(3600),
+    /**
+     * A backlog of at most this many jobs per server in service launches nothing (unless its oldest
+     * job already waits past the target): the running servers' next free workers take it, and a
+     * server launched for it pays its boot and minimum billing to serve an empty queue. 0 = off.
+     */
+    smallBacklogPerServer: z.number().int().min(0).max(1000).optional(),
   })
   .strict();
 

@@ -9,7 +9,10 @@
  * - launch only when the backlog will not have drained by the time a new server could serve
  *   (`launchDelaySeconds`, learned from the ledger): the backlog then, Q - D x delay, must exceed
  *   what the servers already running or on their way clear within `targetWaitSeconds`. Enough
- *   servers are asked for at once to clear it within the target and keep up with arrivals;
+ *   servers are asked for at once to clear it within the target and keep up with arrivals. A backlog
+ *   of at most `smallBacklogPerServer` jobs per server in service launches nothing: at the edge of
+ *   an idle fleet the measured arrivals are barely above capacity, and a launch for one or two jobs
+ *   is paid churn (boot delay and minimum billing) that the next free workers make unnecessary;
  * - retire as soon as fewer servers still keep every sample of the stabilization window within the
  *   target wait and keep up with arrivals (an empty queue all window long: down to the floor);
  * - an `oldestAgeSeconds` over the target means the fleet is already behind: one more server than
@@ -68,8 +71,9 @@ export function drainTimeDemand(
 
   const backlogThen = Math.max(0, length - rate * delayS);
   const wanted = Math.max(serversFor(backlogThen), behind ? input.current + 1 : 0);
-  if (backlogThen === 0 && !behind) {
-    // Fall through to scale-in: a launch now would serve an empty queue.
+  const small = length <= (policy.smallBacklogPerServer ?? 0) * fleet.inService;
+  if ((backlogThen === 0 || small) && !behind) {
+    // Fall through to scale-in: a launch now would serve an empty queue, or jobs the running servers' next free workers take.
   } else if (wanted > input.current) {
     const servers = Math.min(cap, Math.max(input.floor, wanted));
     if (servers > input.current) {

@@ -39,7 +39,11 @@ export const TINY_GRID: Grid = {
 };
 
 /** Settings of the drain-time policy the tuner does not sweep. */
-export const DRAIN_TIME_FIXED = { rateWindowSeconds: 300, defaultLaunchDelaySeconds: 300 } as const;
+export const DRAIN_TIME_FIXED = {
+  rateWindowSeconds: 300,
+  defaultLaunchDelaySeconds: 300,
+  smallBacklogPerServer: 3,
+} as const;
 
 /** Every candidate of the grid, for a role whose queue may add `maxExtra` servers. */
 export function candidates(grid: Grid, maxExtra: number): Candidate[] {

@@ -72,6 +72,28 @@ describe('drain-time policy: decisions', () => {
     expect(result).toMatchObject({ kind: 'known', servers });
   });
 
+  it.each([
+    // name, lengths (one a minute, newest last), oldest job's age, servers with 3, servers with 0 (off)
+    ['a queue of a few jobs per running server, growing, launches nothing', [0, 0, 1, 1, 2, 2], 30, 1, 2],
+    ['past smallBacklogPerServer the rule is as without it', [0, 2, 4, 6, 8, 10], 30, 2, 2],
+    [
+      'a small backlog whose oldest job waits past the target still asks for one more',
+      [2, 2, 2, 2, 2, 2],
+      200,
+      2,
+      2,
+    ],
+  ])('smallBacklogPerServer 3: %s', (_name, lengths, age, withRule, withoutRule) => {
+    const samples = withAge(series(lengths), age);
+    for (const [small, servers] of [
+      [3, withRule],
+      [0, withoutRule],
+    ]) {
+      const policy = drainTime({ smallBacklogPerServer: small });
+      expect(demand(input({ policy, samples, current: 1 }))).toMatchObject({ kind: 'known', servers });
+    }
+  });
+
   it('learns from the launch delay: a slowly draining backlog launches only if a server comes in time', () => {
     const samples = series([40, 38, 36, 34, 32, 30]);
     expect(demand(input({ samples, delayS: 60 })).servers).toBe(3);
@@ -136,6 +158,7 @@ const fleetArb = fc.record({
   delayS: fc.integer({ min: 0, max: 900 }),
   targetWaitSeconds: fc.integer({ min: 10, max: 900 }),
   jobSeconds: fc.integer({ min: 10, max: 600 }),
+  smallBacklogPerServer: fc.integer({ min: 0, max: 5 }),
 });
 
 type Fleet = typeof fleetArb extends fc.Arbitrary<infer T> ? T : never;
@@ -150,6 +173,7 @@ function fromFleet(f: Fleet, samples: QueueSample[]): DemandInput {
       maxExtra: f.maxExtra,
       targetWaitSeconds: f.targetWaitSeconds,
       jobSeconds: f.jobSeconds,
+      smallBacklogPerServer: f.smallBacklogPerServer,
     }),
   });
 }
@@ -183,6 +207,17 @@ describe('drain-time policy: properties', () => {
           expect(result.servers).toBeLessThanOrEqual(Math.max(f.current, f.floor));
         },
       ),
+    );
+  });
+
+  it('never launches for a backlog of at most smallBacklogPerServer jobs per running server, none waiting past the target', () => {
+    fc.assert(
+      fc.property(lengthsArb, fleetArb, fc.nat(), (lengths, f, age) => {
+        const newest = Math.min(lengths.at(-1) ?? 0, f.smallBacklogPerServer * f.current);
+        const samples = withAge(series([...lengths.slice(0, -1), newest]), age % (f.targetWaitSeconds + 1));
+        const result = demand(fromFleet(f, samples));
+        expect(result.servers).toBeLessThanOrEqual(Math.max(f.current, f.floor));
+      }),
     );
   });
 
