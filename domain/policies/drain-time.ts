@@ -67,7 +67,7 @@ export function drainTimeDemand(
       ? 0
       : Math.max(Math.ceil(backlog / (policy.targetWaitSeconds * unit)), Math.ceil(arrivals / unit - 1e-9));
   const length = latest.length;
-  const describe = `queue ${length}, draining ${round(rate * 60)}/min, ${round(unit * 60)}/min per server, launch-to-serve ${delayS} s`;
+  const describe = `queue ${length}, draining ${round(rate * 60)}/min, ${round(unit * 60)}/min per server, launch-to-serve ${Math.round(delayS)} s`;
 
   const backlogThen = Math.max(0, length - rate * delayS);
   const wanted = Math.max(serversFor(backlogThen), behind ? input.current + 1 : 0);
