@@ -171,6 +171,19 @@ function runInstances(cfg: Config, stack: string): Statement[] {
             },
           },
         ]),
+    ...(forbiddenMarkets(cfg).includes('spot')
+      ? []
+      : [
+          {
+            // RunInstances with Spot market options also creates a one-time Spot request (only when a
+            // role launches Spot).
+            Sid: 'RunSpotRequests',
+            Effect: 'Allow' as const,
+            Action: 'ec2:RunInstances',
+            // No market condition here: the statement on instances already decides the market.
+            Resource: ec2Arn('spot-instances-request', '*'),
+          },
+        ]),
     {
       // The configured network: subnets and security groups, key pairs, the instance's new interface.
       Sid: 'RunInConfiguredNetwork',

@@ -38,6 +38,21 @@ describe('Spot in the stack', () => {
     },
   );
 
+  it('lets RunInstances create the Spot request only when a role launches Spot', () => {
+    // RunInstances with Spot market options authorizes a spot-instances-request resource too.
+    const spotRequests = (cfg: ReturnType<typeof testConfig>) =>
+      iamStatements(cfg, 'fleet-pilot-test').filter(
+        (s) =>
+          [s.Action].flat().includes('ec2:RunInstances') &&
+          JSON.stringify(s.Resource).includes(':spot-instances-request/'),
+      );
+    expect(spotRequests(testConfig())).toEqual([]);
+    const withSpot = spotRequests(
+      testConfig({ roles: { job: { launch: { market: 'spot-then-on-demand' } } } }),
+    );
+    expect(withSpot).toHaveLength(1);
+  });
+
   it('asks for no Spot-only action and no service-linked role creation', () => {
     const cfg = testConfig({ roles: { job: { launch: { market: 'spot' } } } });
     const actions = iamStatements(cfg, 'fleet-pilot-test').flatMap((s) => [s.Action].flat());
