@@ -70,7 +70,8 @@ export function drainTimeDemand(
   const describe = `queue ${length}, draining ${round(rate * 60)}/min, ${round(unit * 60)}/min per server, launch-to-serve ${Math.round(delayS)} s`;
 
   const backlogThen = Math.max(0, length - rate * delayS);
-  const wanted = Math.max(serversFor(backlogThen), behind ? input.current + 1 : 0);
+  // Behind: one more than are in service (servers still starting are already that one more).
+  const wanted = Math.max(serversFor(backlogThen), behind ? fleet.inService + 1 : 0);
   const small = length <= (policy.smallBacklogPerServer ?? 0) * fleet.inService;
   if ((backlogThen === 0 || small) && !behind) {
     // Fall through to scale-in: a launch now would serve an empty queue, or jobs the running servers' next free workers take.

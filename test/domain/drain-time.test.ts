@@ -133,6 +133,19 @@ describe('drain-time policy: decisions', () => {
     expect(empty.servers).toBe(3);
   });
 
+  it('a job waiting past the target asks for one server more than are in service, not one more per converge', () => {
+    // Servers still starting count as current: asking again on the same sample must not add more.
+    const behind = withAge(series([2, 2, 2, 2, 2, 2]), 600);
+    const first = demand(
+      input({ samples: behind, current: 1, inService: 1, policy: drainTime({ maxExtra: 10 }) }),
+    );
+    expect(first.servers).toBe(2);
+    const again = demand(
+      input({ samples: behind, current: 2, inService: 1, policy: drainTime({ maxExtra: 10 }) }),
+    );
+    expect(again.servers).toBe(2);
+  });
+
   it('holds on an unknown newest sample, whatever the fleet', () => {
     const result = demand(input({ samples: series([0, 0, 0, 0, 0, null]), current: 3 }));
     expect(result).toMatchObject({ kind: 'hold', servers: 3 });
