@@ -68,7 +68,7 @@ export function decide(input: DecideInput): Decision {
   const floor = scheduleFloorAhead(
     config.schedule,
     now,
-    scheduleLeadMs(config.schedule.leadMinutes, input.servers),
+    scheduleLeadMs(config.schedule.leadMinutes, input.servers, config.health.bootDeadlineSeconds),
   );
   let demandResult: DemandResult | undefined;
   if (config.policy !== undefined && config.queue !== undefined) {
@@ -104,7 +104,7 @@ export function decide(input: DecideInput): Decision {
 
 /** Servers in service, their workers and the launch delay learned from the ledger's history. */
 function fleetView(input: DecideInput): FleetView {
-  const learned = learnedLaunchDelaySeconds(input.servers);
+  const learned = learnedLaunchDelaySeconds(input.servers, input.config.health.bootDeadlineSeconds);
   return {
     inService: input.servers.filter((s) => s.state === 'in-service').length,
     workersPerServer: input.workersPerServer ?? 1,

@@ -13,13 +13,15 @@ export const LAUNCH_HISTORY_MIN = 3;
 /**
  * The 90th percentile (nearest rank) of launch-to-in-service seconds over the newest
  * {@link LAUNCH_HISTORY_SIZE} records that have both times, or undefined with fewer than
- * {@link LAUNCH_HISTORY_MIN} of them.
+ * {@link LAUNCH_HISTORY_MIN} of them. Launches slower than `maxSeconds` (the boot deadline) are left
+ * out: a server held booting by a pause or a failing health check says nothing about boot time.
  *
  * @example
  * learnedLaunchDelaySeconds(records) ?? policy.defaultLaunchDelaySeconds
  */
 export function learnedLaunchDelaySeconds(
   records: readonly Pick<ServerRecord, 'launchedAt' | 'inServiceAt'>[],
+  maxSeconds = Number.POSITIVE_INFINITY,
 ): number | undefined {
   const delays = records
     .filter(
@@ -29,6 +31,7 @@ export function learnedLaunchDelaySeconds(
     .sort((a, b) => b.launchedAt - a.launchedAt)
     .slice(0, LAUNCH_HISTORY_SIZE)
     .map((r) => (r.inServiceAt - r.launchedAt) / 1000)
+    .filter((seconds) => seconds <= maxSeconds)
     .sort((a, b) => a - b);
   if (delays.length < LAUNCH_HISTORY_MIN) return undefined;
   return delays[Math.ceil(0.9 * delays.length) - 1];
@@ -41,7 +44,8 @@ export const DEFAULT_SCHEDULE_LEAD_SECONDS = 300;
 export function scheduleLeadMs(
   leadMinutes: number | undefined,
   records: readonly Pick<ServerRecord, 'launchedAt' | 'inServiceAt'>[],
+  maxSeconds = Number.POSITIVE_INFINITY,
 ): number {
   if (leadMinutes !== undefined) return leadMinutes * 60_000;
-  return (learnedLaunchDelaySeconds(records) ?? DEFAULT_SCHEDULE_LEAD_SECONDS) * 1000;
+  return (learnedLaunchDelaySeconds(records, maxSeconds) ?? DEFAULT_SCHEDULE_LEAD_SECONDS) * 1000;
 }

@@ -19,6 +19,14 @@ describe('learnedLaunchDelaySeconds', () => {
     expect(learnedLaunchDelaySeconds(delays.map((d, i) => launch(i, d)))).toBe(140);
   });
 
+  it('leaves out launches that took longer than the boot deadline: a server held back is not a boot time', () => {
+    const history = [launch(10, 120), launch(20, 120), launch(30, 180), launch(40, 3 * 3600)];
+    expect(learnedLaunchDelaySeconds(history, 900)).toBe(180);
+    expect(
+      learnedLaunchDelaySeconds([launch(10, 120), launch(20, 3 * 3600), launch(30, 3 * 3600)], 900),
+    ).toBeUndefined();
+  });
+
   it('looks only at the 20 newest launches', () => {
     const old = Array.from({ length: 10 }, (_, i) => launch(1000 + i, 900));
     const recent = Array.from({ length: 20 }, (_, i) => launch(i, 60));
