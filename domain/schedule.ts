@@ -85,8 +85,9 @@ export function scheduleFloor(schedule: ScheduleConfig, at: number): ScheduleFlo
 }
 
 /**
- * The floor that has a window's servers in service by its start: the larger of the floor at `at`
- * and at `at + leadMs` (launches start `leadMs` early; a window still ends on time).
+ * The floor that has a window's servers in service by its start: the largest floor from `at` to
+ * `at + leadMs` (launches start `leadMs` early; a window still ends on time). Every window edge in
+ * that span counts, so a window shorter than the lead keeps its servers from launch to start.
  *
  * @example
  * // lead 5 minutes: at 07:55 the 08:00-21:00 window's 3 servers are already the floor
@@ -95,7 +96,12 @@ export function scheduleFloor(schedule: ScheduleConfig, at: number): ScheduleFlo
 export function scheduleFloorAhead(schedule: ScheduleConfig, at: number, leadMs: number): ScheduleFloor {
   const now = scheduleFloor(schedule, at);
   if (leadMs <= 0) return now;
-  const ahead = scheduleFloor(schedule, at + leadMs);
+  let ahead = scheduleFloor(schedule, at + leadMs);
+  for (let edge = nextScheduleEdge(schedule, at); edge !== undefined && edge < at + leadMs; ) {
+    const floor = scheduleFloor(schedule, edge);
+    if (floor.servers > ahead.servers) ahead = floor;
+    edge = nextScheduleEdge(schedule, edge);
+  }
   if (ahead.servers <= now.servers) return now;
   return { ...ahead, reason: `${ahead.reason} within ${Math.round(leadMs / 60_000)} min: launching ahead` };
 }

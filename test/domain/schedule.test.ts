@@ -486,6 +486,19 @@ describe('scheduleFloorAhead: servers in service by the window start', () => {
     expect(scheduleFloorAhead(business, local('07:57'), FIVE_MIN).reason).toMatch(/launching ahead/);
   });
 
+  it("keeps a short window's servers through the whole lead: the floor never dips between launch and start", () => {
+    const short: ScheduleConfig = {
+      timeZone: 'America/Toronto',
+      baseline: 0,
+      windows: [{ days: ['mon'], start: '09:00', end: '09:30', servers: 5 }],
+    };
+    const lead = 45 * 60_000;
+    const floors = ['08:14', '08:15', '08:40', '08:50', '09:00', '09:31'].map(
+      (time) => scheduleFloorAhead(short, local(time), lead).servers,
+    );
+    expect(floors).toEqual([0, 5, 5, 5, 5, 0]);
+  });
+
   it('is never below the floor now, and with no lead is the floor now', () => {
     fc.assert(
       fc.property(
