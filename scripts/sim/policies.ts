@@ -95,6 +95,8 @@ export function policyRole(policy: Exclude<PolicyName, 'seed-2010'>, role: RoleC
   if (policy === 'default') return role;
   const base = role.policy;
   if (base === undefined) throw new Error('the role has no demand policy');
+  // A config that already sets this policy keeps its own target.
+  if (base.type === 'backlog-per-server') return role;
   return {
     ...role,
     policy: {

@@ -19,7 +19,6 @@ import {
 const HOUR_S = 3600;
 const FIXED_60: LaunchDelay = { kind: 'fixed', seconds: 60 };
 
-/** The shipped job role with one worker per server, so waits can be worked out by hand. */
 /** The threshold rule these accounting tests work out by hand (the shipped default is drain-time). */
 const THRESHOLD = TEST_THRESHOLD_POLICY;
 
@@ -336,5 +335,26 @@ describe('a policy from config', () => {
     await expect(
       simulate({ jobs: jobsAt([0], 1), policy: { name: 'bad', config: { roles: { job: { max: 0 } } } } }),
     ).rejects.toThrow(/roles\.job\.max/);
+  });
+});
+
+describe('simulate: a named policy over a configured role', () => {
+  it("backlog-per-server keeps the role's own targetPerServer when the config sets that policy", async () => {
+    const jobs = steadyWeekday(7);
+    const launches = async (targetPerServer: number) => {
+      const policy = {
+        type: 'backlog-per-server' as const,
+        targetPerServer,
+        maxExtra: 2,
+        stabilizationSeconds: 300,
+      };
+      const { summary } = await simulate({
+        jobs,
+        policy: 'backlog-per-server',
+        role: { ...defaultRole(), policy },
+      });
+      return summary.launches;
+    };
+    expect(await launches(1)).toBeGreaterThan(await launches(50));
   });
 });
