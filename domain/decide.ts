@@ -105,9 +105,14 @@ export function decide(input: DecideInput): Decision {
 /** Servers in service, their workers and the launch delay learned from the ledger's history. */
 function fleetView(input: DecideInput): FleetView {
   const learned = learnedLaunchDelaySeconds(input.servers, input.config.health.bootDeadlineSeconds);
+  const starting = input.servers.filter((s) => CAPACITY_STATES.has(s.state) && s.state !== 'in-service');
+  // A launch not yet recorded with its time is as new as it gets.
+  const newest =
+    starting.length === 0 ? undefined : Math.max(...starting.map((s) => s.launchedAt ?? input.now));
   return {
     inService: input.servers.filter((s) => s.state === 'in-service').length,
     workersPerServer: input.workersPerServer ?? 1,
     ...(learned === undefined ? {} : { launchDelaySeconds: learned }),
+    ...(newest === undefined ? {} : { newestStartingAgeSeconds: Math.max(0, (input.now - newest) / 1000) }),
   };
 }

@@ -31,7 +31,12 @@ export interface FleetView {
   workersPerServer: number;
   /** Learned launch-to-in-service p90; the policy's default when there is no history. */
   launchDelaySeconds?: number;
+  /** Seconds since the newest server still starting was launched; absent when none is starting. */
+  newestStartingAgeSeconds?: number;
 }
+
+/** While jobs wait past the target, one more server a minute: not one more per converge. */
+export const BEHIND_STEP_SECONDS = 60;
 
 /** The queue's net drain rate (jobs/s, positive = shrinking) over the known samples of the window. */
 export function drainRate(samples: readonly QueueSample[], now: number, windowSeconds: number): number {
@@ -70,8 +75,12 @@ export function drainTimeDemand(
   const describe = `queue ${length}, draining ${round(rate * 60)}/min, ${round(unit * 60)}/min per server, launch-to-serve ${Math.round(delayS)} s`;
 
   const backlogThen = Math.max(0, length - rate * delayS);
-  // Behind: one more than are in service (servers still starting are already that one more).
-  const wanted = Math.max(serversFor(backlogThen), behind ? fleet.inService + 1 : 0);
+  // Behind: one more server, at most one a minute. Converges seconds apart (a tick, then the new
+  // instances' events) must not each add one for the same waiting job.
+  const justLaunched =
+    fleet.newestStartingAgeSeconds !== undefined && fleet.newestStartingAgeSeconds < BEHIND_STEP_SECONDS;
+  const behindWanted = justLaunched ? input.current : input.current + 1;
+  const wanted = Math.max(serversFor(backlogThen), behind ? behindWanted : 0);
   const small = length <= (policy.smallBacklogPerServer ?? 0) * fleet.inService;
   if ((backlogThen === 0 || small) && !behind) {
     // Fall through to scale-in: a launch now would serve an empty queue, or jobs the running servers' next free workers take.

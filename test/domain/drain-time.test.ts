@@ -133,17 +133,22 @@ describe('drain-time policy: decisions', () => {
     expect(empty.servers).toBe(3);
   });
 
-  it('a job waiting past the target asks for one server more than are in service, not one more per converge', () => {
-    // Servers still starting count as current: asking again on the same sample must not add more.
+  it('a job waiting past the target adds one server a minute, not one per converge', () => {
+    // Converges seconds apart on the same sample (a tick, then new instances' events) add one once.
     const behind = withAge(series([2, 2, 2, 2, 2, 2]), 600);
-    const first = demand(
-      input({ samples: behind, current: 1, inService: 1, policy: drainTime({ maxExtra: 10 }) }),
-    );
-    expect(first.servers).toBe(2);
-    const again = demand(
-      input({ samples: behind, current: 2, inService: 1, policy: drainTime({ maxExtra: 10 }) }),
-    );
-    expect(again.servers).toBe(2);
+    const policy = drainTime({ maxExtra: 10 });
+    const ask = (current: number, startingAgeS?: number) =>
+      demand({
+        ...input({ samples: behind, current, inService: 1, policy }),
+        fleet: {
+          inService: 1,
+          workersPerServer: 4,
+          ...(startingAgeS === undefined ? {} : { newestStartingAgeSeconds: startingAgeS }),
+        },
+      }).servers;
+    expect(ask(1)).toBe(2);
+    expect(ask(2, 5)).toBe(2);
+    expect(ask(2, 60)).toBe(3);
   });
 
   it('holds on an unknown newest sample, whatever the fleet', () => {
