@@ -5,6 +5,7 @@ import { DateTime } from 'luxon';
 import type { Config } from '../../domain/config.js';
 import { ownEntry } from '../../domain/roles.js';
 import { renderTimeline, type TimelinePanel } from '../lib/timeline-svg.js';
+import { percentile, round } from '../sim/billing.js';
 import type { DecisionLog, LoggedLine } from './decision-log.js';
 import type { JobStats } from './job-queue.js';
 import type { InstanceServer } from './loopback-servers.js';
@@ -128,8 +129,8 @@ export function buildSummary(input: SummaryInput): SandboxSummary {
     jobsRunningAtEnd: jobs.runningAtEnd,
     jobsWaitingAtEnd: jobs.waitingAtEnd,
     jobsRetried: jobs.retried,
-    waitP50S: round(percentile(waits, 0.5), 1),
-    waitP95S: round(percentile(waits, 0.95), 1),
+    waitP50S: round(percentile(waits, 50), 1),
+    waitP95S: round(percentile(waits, 95), 1),
     waitMaxS: round(waits.at(-1) ?? 0, 1),
     launches: perRole((role) => log.figures(role).launches),
     retirements: perRole((role) => log.figures(role).retirements),
@@ -158,7 +159,7 @@ export function buildSummary(input: SummaryInput): SandboxSummary {
       ticks: input.tickMs.length,
       tickEveryMinutes: input.tickEveryMs / 60_000,
       tickErrors: input.tickErrors,
-      tickMsP50: round(percentile(ticks, 0.5), 1),
+      tickMsP50: round(percentile(ticks, 50), 1),
       tickMsMax: round(ticks.at(-1) ?? 0, 1),
       clockHeldSeconds: round(input.clockHeldMs / 1000, 1),
       queueProbeRequests: input.queueRequests,
@@ -299,18 +300,6 @@ function describeRole(config: Config, role: string): string {
     `retire ${c.lifecycle.retireOrder}, drain ${c.lifecycle.drainSeconds} s, min lifetime ${c.lifecycle.minLifetimeMinutes} min, billing ${c.lifecycle.billing}`,
   );
   return parts.join('; ');
-}
-
-/** Nearest-rank percentile of sorted values (0 for none). */
-export function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  const rank = Math.min(sorted.length, Math.max(1, Math.ceil(p * sorted.length)));
-  return sorted[rank - 1] ?? 0;
-}
-
-function round(value: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(value * f) / f;
 }
 
 function seconds(value: number): string {
