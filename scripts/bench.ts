@@ -5,6 +5,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { benchFamilies } from './lib/bench-families.js';
 import { benchHandlers, buildAppProbe } from './lib/bench-handlers.js';
 import { benchPolicies, policyRatios } from './lib/bench-policies.js';
 import { BENCH_INTERRUPTIONS_PER_DAY, benchSpot } from './lib/bench-spot.js';
@@ -12,14 +13,17 @@ import { benchTick } from './lib/bench-tick.js';
 import { benchTune } from './lib/bench-tune.js';
 import { parseFlags, readCommandLine, UsageError } from './lib/cli-flags.js';
 
-const PARTS = ['policies', 'spot', 'tune', 'tick', 'handlers'] as const;
+const PARTS = ['policies', 'families', 'spot', 'tune', 'tick', 'handlers'] as const;
 type Part = (typeof PARTS)[number];
 
 const HELP = `usage: npm run bench -- [--only ${PARTS.join(',')}] [--out DIR]
 
   --only LIST   run only these parts, comma-separated (default: all)
                 policies  every reference trace (scripts/traces/*.csv) x every policy, plus the
-                          bound (max servers all day); ratios against seed-2010 of the same run
+                          bound (max servers all day) and the onset oracle; ratios against
+                          seed-2010 of the same run
+                families  the default on fresh traces of every generator (4 seeds x 2 launch-delay
+                          streams): runs meeting the target, mean ratios and gapClosed
                 spot      every reference trace with the default policy, On-Demand only and with
                           Spot above the permanent server (EC2 interrupting it): cost and wait
                 tune      npm run tune on every reference trace: its time, and how far the default's
@@ -83,6 +87,20 @@ async function main(): Promise<number> {
     console.log(table(ratios as unknown as Record<string, unknown>[]));
     report.policies = policies;
     report.policyRatios = ratios;
+  }
+
+  if (parts.has('families')) {
+    console.log('\nfamilies: the default on fresh traces from every generator…');
+    const families = await benchFamilies();
+    console.log(
+      table(
+        families.map((row) => ({ ...row, missed: row.missed.join(' ') })) as unknown as Record<
+          string,
+          unknown
+        >[],
+      ),
+    );
+    report.families = families;
   }
 
   if (parts.has('spot')) {

@@ -6,21 +6,31 @@
  * ceiling allows. `gapClosed` places a policy between the 2010 script (0) and that bound (1).
  * Each row also says how long its simulation took (wall and CPU).
  *
+ * An `onset-oracle` row per trace shows how much of that gap a policy that reacts to the queue can
+ * close at best: the shipped default plus a schedule window at the ceiling from the minute each
+ * batch or burst of the trace begins (the generator knows them) for {@link ONSET_HOLD_MINUTES}
+ * minutes. Its servers are launched at the start of that minute, at or before the burst's first
+ * job, and still take their launch delay: no queue-driven policy launches earlier without knowing
+ * the burst is coming.
+ *
  * Target (a benchmark figure, not a test): on every trace `default` has p95 wait <= 0.5x
  * `seed-2010`'s at <= 1.0x its instance-hours (per-second billing).
  */
 import { readdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { RoleConfig } from '../../domain/config.js';
+import { DateTime } from 'luxon';
+import type { RoleConfig, Weekday } from '../../domain/config.js';
 import {
   DEFAULT_LAUNCH_DELAY,
   DEFAULT_SEED,
+  DEFAULT_START_AT,
   defaultRole,
   POLICY_NAMES,
   type PolicySpec,
   simulate,
 } from '../sim/index.js';
+import { referenceOnsets } from './make-traces.js';
 import { readTrace } from './trace.js';
 
 export interface PolicyBenchRow {
@@ -59,6 +69,49 @@ export function boundRole(role: RoleConfig): RoleConfig {
   return { ...role, min: role.max, schedule: { ...role.schedule, baseline: role.max, windows: [] } };
 }
 
+export const ONSET_POLICY = 'onset-oracle';
+/** How long the onset oracle keeps the ceiling after a burst begins. */
+export const ONSET_HOLD_MINUTES = 30;
+
+const WEEKDAY_NAMES: readonly Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+
+/**
+ * The role with a window at its ceiling from the minute each onset falls in (seconds from
+ * `startAt`) for {@link ONSET_HOLD_MINUTES} minutes (to midnight at most), launched without lead.
+ */
+export function onsetRole(
+  role: RoleConfig,
+  onsetsS: readonly number[],
+  startAt = DEFAULT_START_AT,
+): RoleConfig {
+  const byDay = new Map<Weekday, [number, number][]>();
+  for (const onsetS of onsetsS) {
+    const local = DateTime.fromMillis(startAt + onsetS * 1000, { zone: role.schedule.timeZone });
+    const day = WEEKDAY_NAMES[local.weekday - 1] ?? 'mon';
+    const from = local.hour * 60 + local.minute;
+    byDay.set(day, [...(byDay.get(day) ?? []), [from, Math.min(24 * 60, from + ONSET_HOLD_MINUTES)]]);
+  }
+  // Overlapping spans of one weekday (the same day, or the same weekday of another week) merge.
+  for (const [day, spans] of byDay) {
+    const merged: [number, number][] = [];
+    for (const [from, to] of spans.sort((x, y) => x[0] - y[0])) {
+      const last = merged.at(-1);
+      if (last !== undefined && from <= last[1]) last[1] = Math.max(last[1], to);
+      else merged.push([from, to]);
+    }
+    byDay.set(day, merged);
+  }
+  const clock = (minutes: number) =>
+    `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+  const windows = [...byDay].flatMap(([day, spans]) =>
+    spans.map(([from, to]) => ({ days: [day], start: clock(from), end: clock(to), servers: role.max })),
+  );
+  return {
+    ...role,
+    schedule: { ...role.schedule, leadMinutes: 0, windows: [...role.schedule.windows, ...windows] },
+  };
+}
+
 /** Runs every reference trace with every policy and the bound, in trace then policy order. */
 export async function benchPolicies(
   options: { seed?: number; tracesDir?: string } = {},
@@ -74,8 +127,13 @@ export async function benchPolicies(
   for (const file of files) {
     const jobs = await readTrace(join(dir, file));
     const trace = basename(file, '.csv');
+    const onsets = referenceOnsets(trace);
     const traceRows: PolicyBenchRow[] = [];
-    for (const [name, policy] of policies) {
+    const withOracle: [string, PolicySpec][] =
+      onsets.length === 0
+        ? policies
+        : [...policies, [ONSET_POLICY, { name: ONSET_POLICY, role: onsetRole(role, onsets) }]];
+    for (const [name, policy] of withOracle) {
       const started = performance.now();
       const cpu = process.cpuUsage();
       const { summary } = await simulate({

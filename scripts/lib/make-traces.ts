@@ -68,8 +68,22 @@ function stream(
   return jobs;
 }
 
-/** `count` jobs arriving within `spreadS` seconds of `atS`. */
-function batch(random: Random, atS: number, count: number, spreadS: number, service: Service): TraceJob[] {
+/**
+ * Where a generator notes the start (seconds from the trace start) of every batch and burst it
+ * draws: the bench's `onset-oracle` launches at them. Noting changes nothing in the trace.
+ */
+export type Onsets = number[];
+
+/** `count` jobs arriving within `spreadS` seconds of `atS` (noted in `onsets`). */
+function batch(
+  random: Random,
+  atS: number,
+  count: number,
+  spreadS: number,
+  service: Service,
+  onsets: Onsets,
+): TraceJob[] {
+  onsets.push(atS);
   return Array.from({ length: count }, () => ({
     arrivalS: atS + random() * spreadS,
     serviceS: serviceTime(random, ...serviceArgs(service)),
@@ -104,16 +118,16 @@ function weekdayRate(hour: number): number {
 }
 
 /** Integrations at 09:00, 12:00 and 15:00 and the nightly reconciliation at 02:00. */
-function weekdayBatches(random: Random, dayS = 0): TraceJob[] {
+function weekdayBatches(random: Random, onsets: Onsets, dayS = 0): TraceJob[] {
   return [
-    ...batch(random, dayS + 2 * HOUR, 60, 60, INTERACTIVE),
-    ...[9, 12, 15].flatMap((h) => batch(random, dayS + h * HOUR, 25, 30, INTERACTIVE)),
+    ...batch(random, dayS + 2 * HOUR, 60, 60, INTERACTIVE, onsets),
+    ...[9, 12, 15].flatMap((h) => batch(random, dayS + h * HOUR, 25, 30, INTERACTIVE, onsets)),
   ];
 }
 
-export function steadyWeekday(seed: number): TraceJob[] {
+export function steadyWeekday(seed: number, onsets: Onsets = []): TraceJob[] {
   const random = seededRandom(seed);
-  return sorted([...stream(random, weekdayRate, INTERACTIVE), ...weekdayBatches(random)]);
+  return sorted([...stream(random, weekdayRate, INTERACTIVE), ...weekdayBatches(random, onsets)]);
 }
 
 /** Jobs per hour of a day with a lunch rush and an end-of-day rush on top of business hours. */
@@ -129,22 +143,22 @@ function diurnalRate(hour: number): number {
   return 20;
 }
 
-export function diurnalPeaks(seed: number): TraceJob[] {
+export function diurnalPeaks(seed: number, onsets: Onsets = []): TraceJob[] {
   const random = seededRandom(seed);
-  return sorted([...stream(random, diurnalRate, INTERACTIVE), ...weekdayBatches(random)]);
+  return sorted([...stream(random, diurnalRate, INTERACTIVE), ...weekdayBatches(random, onsets)]);
 }
 
-export function monthEndPayroll(seed: number): TraceJob[] {
+export function monthEndPayroll(seed: number, onsets: Onsets = []): TraceJob[] {
   const random = seededRandom(seed);
   return sorted([
     ...stream(random, (h) => weekdayRate(h) * 1.2, INTERACTIVE),
-    ...weekdayBatches(random),
-    ...batch(random, 10 * HOUR, 120, 120, REPORT),
+    ...weekdayBatches(random, onsets),
+    ...batch(random, 10 * HOUR, 120, 120, REPORT, onsets),
     ...stream(random, () => 45, REPORT, 10 * HOUR, 16 * HOUR),
   ]);
 }
 
-export function flashBurst(seed: number): TraceJob[] {
+export function flashBurst(seed: number, onsets: Onsets = []): TraceJob[] {
   const random = seededRandom(seed);
   const quiet = (h: number) => (h < 7 ? 5 : h < 19 ? 60 : 10);
   const bursts = Array.from({ length: 6 }, () => ({
@@ -154,18 +168,18 @@ export function flashBurst(seed: number): TraceJob[] {
   }));
   return sorted([
     ...stream(random, quiet, INTERACTIVE),
-    ...bursts.flatMap((b) => batch(random, b.atS, b.count, b.spreadS, IMPORT)),
+    ...bursts.flatMap((b) => batch(random, b.atS, b.count, b.spreadS, IMPORT, onsets)),
   ]);
 }
 
-export function quietWeekend(seed: number): TraceJob[] {
+export function quietWeekend(seed: number, onsets: Onsets = []): TraceJob[] {
   const random = seededRandom(seed);
   const rate = (h: number) => (h < 8 ? 4 : h < 20 ? 25 : 8);
   return sorted([
     ...stream(random, rate, INTERACTIVE, 0, 2 * 24 * HOUR),
     // Saturday's weekly backup export and Sunday evening's schedule publication.
-    ...batch(random, 3 * HOUR, 40, 120, REPORT),
-    ...batch(random, (24 + 19) * HOUR, 60, 300, INTERACTIVE),
+    ...batch(random, 3 * HOUR, 40, 120, REPORT, onsets),
+    ...batch(random, (24 + 19) * HOUR, 60, 300, INTERACTIVE, onsets),
   ]);
 }
 
@@ -173,7 +187,7 @@ export function quietWeekend(seed: number): TraceJob[] {
  * Three weekdays whose hourly rate is the weekday's times a lognormal factor drawn per hour, with
  * two unannounced imports a day: the trace a policy cannot have been tuned to by eye.
  */
-export function noisyThreeDays(seed: number): TraceJob[] {
+export function noisyThreeDays(seed: number, onsets: Onsets = []): TraceJob[] {
   const random = seededRandom(seed);
   const factors = Array.from({ length: 72 }, () => Math.exp(0.35 * normal(random)));
   const jobs: TraceJob[] = [];
@@ -187,9 +201,9 @@ export function noisyThreeDays(seed: number): TraceJob[] {
         dayS,
         dayS + 24 * HOUR,
       ),
-      ...weekdayBatches(random, dayS),
+      ...weekdayBatches(random, onsets, dayS),
       ...[0, 1].flatMap(() =>
-        batch(random, dayS + (8 + random() * 10) * HOUR, 40 + Math.floor(random() * 61), 180, IMPORT),
+        batch(random, dayS + (8 + random() * 10) * HOUR, 40 + Math.floor(random() * 61), 180, IMPORT, onsets),
       ),
     );
   }
@@ -201,15 +215,41 @@ function normal(random: Random): number {
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
 }
 
+/** A trace generator: jobs from a seed, noting the start of every batch and burst it draws. */
+export type TraceFamily = (seed: number, onsets?: Onsets) => TraceJob[];
+
+/** Every generator by the name of its reference trace. */
+export const TRACE_FAMILIES: Record<ReferenceTrace, TraceFamily> = {
+  'steady-weekday': steadyWeekday,
+  'diurnal-peaks': diurnalPeaks,
+  'month-end-payroll': monthEndPayroll,
+  'flash-burst': flashBurst,
+  'quiet-weekend': quietWeekend,
+  'noisy-3-day': noisyThreeDays,
+};
+
+/** The seed every reference trace is made from. */
+export const REFERENCE_SEED = 2010;
+
 /** Every reference trace by file name, each from the fixed seed 2010. */
 export const REFERENCE_TRACES = {
-  'steady-weekday': () => steadyWeekday(2010),
-  'diurnal-peaks': () => diurnalPeaks(2010),
-  'month-end-payroll': () => monthEndPayroll(2010),
-  'flash-burst': () => flashBurst(2010),
-  'quiet-weekend': () => quietWeekend(2010),
-  'noisy-3-day': () => noisyThreeDays(2010),
+  'steady-weekday': () => steadyWeekday(REFERENCE_SEED),
+  'diurnal-peaks': () => diurnalPeaks(REFERENCE_SEED),
+  'month-end-payroll': () => monthEndPayroll(REFERENCE_SEED),
+  'flash-burst': () => flashBurst(REFERENCE_SEED),
+  'quiet-weekend': () => quietWeekend(REFERENCE_SEED),
+  'noisy-3-day': () => noisyThreeDays(REFERENCE_SEED),
 } as const;
+
+export type ReferenceTrace = keyof typeof REFERENCE_TRACES;
+
+/** Start times (s) of the batches and bursts of a reference trace, sorted; [] for an unknown name. */
+export function referenceOnsets(name: string): number[] {
+  const family = Object.hasOwn(TRACE_FAMILIES, name) ? TRACE_FAMILIES[name as ReferenceTrace] : undefined;
+  const onsets: Onsets = [];
+  family?.(REFERENCE_SEED, onsets);
+  return onsets.sort((a, b) => a - b);
+}
 
 export const TRACES_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'traces');
 
