@@ -92,6 +92,8 @@ export const PolicySchema = z.discriminatedUnion('type', [
 const SAMPLE_AGE_DEFAULT_PROBES = 3;
 /** Below two probe intervals, a probe a few seconds late leaves a gap no stabilization window allows. */
 const SAMPLE_AGE_MIN_PROBES = 2;
+/** Sub-minute probe intervals: each divides the minute, so rounds line up with the tick. */
+export const SUB_MINUTE_PROBES = [10, 15, 20, 30] as const;
 
 export const QueueProbeSchema = z
   .object({
@@ -104,22 +106,42 @@ export const QueueProbeSchema = z
     maxSaneLength: z.number().int().min(1),
     /** How often the tick probes (EventBridge rate, minutes). */
     everyMinutes: z.number().int().min(1).max(60),
+    /**
+     * Probe (and converge) this often within each one-minute tick instead: the tick function runs
+     * its rounds `everySeconds` apart. Needs `everyMinutes` 1.
+     */
+    everySeconds: z.union(SUB_MINUTE_PROBES.map((n) => z.literal(n))).optional(),
   })
   .strict()
   .superRefine((q, ctx) => {
-    const least = SAMPLE_AGE_MIN_PROBES * q.everyMinutes * 60;
+    if (q.everySeconds !== undefined && q.everyMinutes !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['everySeconds'],
+        message: `everySeconds ${q.everySeconds} runs its rounds within a one-minute tick and needs everyMinutes 1, got ${q.everyMinutes}: set everySeconds to null to probe every ${q.everyMinutes} minutes`,
+      });
+      return;
+    }
+    const every = probeInterval(q);
+    const least = SAMPLE_AGE_MIN_PROBES * every;
     if (q.maxSampleAgeSeconds !== undefined && q.maxSampleAgeSeconds < least) {
       ctx.addIssue({
         code: 'custom',
         path: ['maxSampleAgeSeconds'],
-        message: `expected at least ${least} s (two probe intervals of everyMinutes ${q.everyMinutes}): with samples further apart than a sample's age, no stabilization window is ever covered and the role never scales in; leave it out for three probe intervals`,
+        message: `expected at least ${least} s (two probe intervals of ${every} s): with samples further apart than a sample's age, no stabilization window is ever covered and the role never scales in; leave it out for three probe intervals`,
       });
     }
   })
   .transform((q) => ({
     ...q,
-    maxSampleAgeSeconds: q.maxSampleAgeSeconds ?? SAMPLE_AGE_DEFAULT_PROBES * q.everyMinutes * 60,
+    maxSampleAgeSeconds: q.maxSampleAgeSeconds ?? SAMPLE_AGE_DEFAULT_PROBES * probeInterval(q),
+    /** Seconds between probes: `everySeconds`, else `everyMinutes` x 60. */
+    intervalSeconds: probeInterval(q),
   }));
+
+function probeInterval(q: { everyMinutes: number; everySeconds?: number | undefined }): number {
+  return q.everySeconds ?? q.everyMinutes * 60;
+}
 
 export const HealthCheckSchema = z
   .object({

@@ -54,6 +54,13 @@ export function harness(
       roles.map(([role, c]) => [role, c.queue === undefined ? undefined : cloud.queueProbe]),
     ),
     clock,
+    // The tick's sub-minute rounds: simulated time moves on at once.
+    wait: async (ms) => {
+      if (ms > 0) {
+        clock.advance(ms);
+        cloud.advance();
+      }
+    },
     observer: options.observer ?? SILENT_OBSERVER,
     newId: () => {
       next += 1;

@@ -9,7 +9,9 @@
  * - `POWERTOOLS_SERVICE_NAME`, `POWERTOOLS_METRICS_NAMESPACE`, `POWERTOOLS_LOG_LEVEL`: logging and metrics.
  * - `AWS_REGION`, `AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_<SERVICE>`: the standard SDK settings.
  */
+
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -57,6 +59,9 @@ export interface App {
   fleet: Fleet;
   control: Control;
   config: Config;
+  clock: Clock;
+  /** Waits `ms` (the tick's sub-minute rounds); the tests' fake clock just moves on. */
+  wait: (ms: number) => Promise<void>;
 }
 
 export interface AppParts {
@@ -68,6 +73,8 @@ export interface AppParts {
   healthProbes: Record<string, HealthProbe>;
   queueProbes: Record<string, QueueProbe | undefined>;
   clock?: Clock;
+  /** Default: a real timer. */
+  wait?: (ms: number) => Promise<void>;
   observer?: Observer;
   newId?: () => string;
 }
@@ -96,6 +103,8 @@ export function createApp(parts: AppParts): App {
       cdn: parts.config.cdn,
     }),
     config: parts.config,
+    clock,
+    wait: parts.wait ?? ((ms) => sleep(Math.max(0, ms))),
   };
 }
 

@@ -188,7 +188,8 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxSummar
     const app = createSandboxApp({ config, cloud, ledger: ledgerSetup.create(clock), clock, observer: log });
     appRef = app;
 
-    const tickEveryMs = Math.min(...roles.map(([, c]) => c.queue?.everyMinutes ?? 1)) * 60_000;
+    // As the tick function runs: a round every most frequent probe interval (sub-minute rounds too).
+    const tickEveryMs = Math.min(60, ...roles.map(([, c]) => c.queue?.intervalSeconds ?? 60)) * 1000;
     run = {
       clock,
       jobs,
@@ -208,7 +209,7 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxSummar
     };
     write(
       `sandbox: policy ${options.policy}, seed ${options.seed}, ${options.days} day(s) from ${DateTime.fromMillis(start, { zone: timeZone }).toFormat('ccc yyyy-MM-dd HH:mm ZZZZ')} at ${options.speed}x; ` +
-        `queue at ${queueEndpoint.url}, app servers on 127.0.0.x:${appPort}, a tick every ${tickEveryMs / 60_000} simulated min`,
+        `queue at ${queueEndpoint.url}, app servers on 127.0.0.x:${appPort}, a tick every ${tickEveryMs / 1000} simulated s`,
     );
 
     // Time stands at the start meanwhile: a dry run of each role loads and warms up every code path

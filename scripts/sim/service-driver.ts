@@ -23,6 +23,7 @@
  */
 import { MemoryLedger } from '../../adapters/memory-ledger.js';
 import type { Config, RoleConfig } from '../../domain/config.js';
+import { sampleSpanSeconds } from '../../domain/demand.js';
 import { type Compute, type QueueProbe, SILENT_OBSERVER } from '../../domain/ports.js';
 import { scheduleFloor } from '../../domain/schedule.js';
 import type { ConvergeResult } from '../../domain/services/fleet.js';
@@ -90,7 +91,7 @@ export class ServiceDriver implements Controller {
     const { model, role, startAt } = options;
     this.model = model;
     this.role = role;
-    this.everyMs = (role.queue?.everyMinutes ?? 1) * MINUTE_MS;
+    this.everyMs = (role.queue?.intervalSeconds ?? 60) * 1000;
     this.maxServers = role.max;
     this.clock = new ManualClock(startAt);
     const vcpus = Object.fromEntries(
@@ -286,8 +287,10 @@ export class ServiceDriver implements Controller {
 
 /** Enough samples for the longest window the demand policy reads, and a short journal. */
 function ledgerLimits(role: RoleConfig): { maxSamplesPerRole: number; maxJournalPerRole: number } {
-  const windowS = Math.max(role.policy?.stabilizationSeconds ?? 0, role.queue?.maxSampleAgeSeconds ?? 0);
-  return { maxSamplesPerRole: Math.ceil(windowS / 60) + PRE_ROLL_MS.length + 10, maxJournalPerRole: 50 };
+  // Every sample a converge reads (demand's span), at the role's probe interval.
+  const windowS = role.policy === undefined ? 0 : sampleSpanSeconds(role.policy, role.queue);
+  const everyS = role.queue?.intervalSeconds ?? 60;
+  return { maxSamplesPerRole: Math.ceil(windowS / everyS) + PRE_ROLL_MS.length + 10, maxJournalPerRole: 50 };
 }
 
 function userDataNumber(userData: string, key: string): number {

@@ -219,6 +219,11 @@ describe('resources', () => {
     }
   });
 
+  it('gives the tick room for sub-minute rounds within one invocation', () => {
+    const tick = resources.QueueProbeLambdaFunction?.Properties as { Timeout: number };
+    expect(tick.Timeout).toBeGreaterThan(60);
+  });
+
   it('sets log retention on every function log group', () => {
     const groups = Object.values(resources).filter((r) => r.Type === 'AWS::Logs::LogGroup');
     expect(groups.length).toBe(6);

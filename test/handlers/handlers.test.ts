@@ -6,11 +6,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DynamoDbLedger } from '../../adapters/dynamodb-ledger.js';
 import { STACK_JOURNAL } from '../../domain/types.js';
+import { testConfig } from '../../fakes/config.js';
 import { stateEvent } from '../../fakes/events.js';
 import { type Harness, harness } from '../../fakes/harness.js';
 import { runControl } from '../../handlers/control.js';
 import { runInstanceState } from '../../handlers/instance-state.js';
-import { runQueueProbe } from '../../handlers/queue-probe.js';
+import { runQueueProbe, tickRounds } from '../../handlers/queue-probe.js';
 import { runReconcile } from '../../handlers/reconcile.js';
 import { runSchedule } from '../../handlers/schedule.js';
 import { createTestTable, type LocalTable } from '../support/dynamodb.js';
@@ -352,5 +353,48 @@ describe('handlers on the fake cloud and DynamoDB Local', () => {
     expect(result.issues.join('\n')).toMatch(message);
     expect(h.cloud.callCount('launch') + h.cloud.callCount('terminate')).toBe(0);
     expect(await h.ledger.getControls('app')).toEqual({});
+  });
+});
+
+describe('queueProbe: sub-minute rounds', () => {
+  it('runs a round every everySeconds within the minute, each probing and converging', async () => {
+    const sub = harness({ config: testConfig({ roles: { job: { queue: { everySeconds: 20 } } } }) });
+    sub.cloud.queueLength = 4;
+    const list = sub.cloud.compute.list.bind(sub.cloud.compute);
+    const listedAt: number[] = [];
+    sub.cloud.compute.list = async () => {
+      listedAt.push(sub.clock.now());
+      return list();
+    };
+    const start = sub.clock.now();
+    const result = await runQueueProbe({}, sub.app);
+    expect(result).toMatchObject({ rounds: 3 });
+    const samples = await sub.ledger.samplesSince('job', 0);
+    expect(samples.map((s) => s.at - start)).toEqual([0, 20_000, 40_000]);
+    // One EC2 listing per round: each round converges.
+    expect(listedAt.map((at) => at - start)).toEqual([0, 20_000, 40_000]);
+  });
+
+  it('runs every round when one fails, then fails naming the role and the round', async () => {
+    const sub = harness({ config: testConfig({ roles: { job: { queue: { everySeconds: 30 } } } }) });
+    const list = sub.cloud.compute.list.bind(sub.cloud.compute);
+    let calls = 0;
+    sub.cloud.compute.list = async () => {
+      calls += 1;
+      if (calls === 1) throw new Error('RequestLimitExceeded');
+      return list();
+    };
+    await expect(runQueueProbe({}, sub.app)).rejects.toThrow(/round 1 of 2/);
+    expect((await sub.ledger.samplesSince('job', 0)).length).toBe(2);
+    expect(calls).toBe(2);
+  });
+
+  it.each([
+    ['one probe a minute', {}, 1, 60_000],
+    ['every 30 s', { job: { queue: { everySeconds: 30 } } }, 2, 30_000],
+    ['every 10 s', { job: { queue: { everySeconds: 10 } } }, 6, 10_000],
+    ['every 5 minutes', { job: { queue: { everyMinutes: 5 } } }, 1, 60_000],
+  ])('tickRounds: %s', (_, roles, rounds, everyMs) => {
+    expect(tickRounds(testConfig({ roles }))).toEqual({ rounds, everyMs });
   });
 });

@@ -60,10 +60,10 @@ async function sandboxDecisions(policy: PolicyName): Promise<Decision[]> {
     healthProbes: { app: cloud.healthProbe, job: cloud.healthProbe },
     queueProbes: { job: { read: async (at) => ({ at, length: SAMPLES[minute] ?? 0 }) } },
   });
-  const every = (config.roles.job?.queue?.everyMinutes ?? 1) * MINUTE;
+  const every = (config.roles.job?.queue?.intervalSeconds ?? 60) * 1000;
   const decisions: Decision[] = [];
   for (let at = 0; at < SAMPLES.length * MINUTE; at += every) {
-    minute = at / MINUTE;
+    minute = Math.floor(at / MINUTE);
     clock.set(START + at);
     cloud.advance();
     const { results, errors } = await app.fleet.tick();
@@ -89,7 +89,7 @@ async function simulatorDecisions(policy: PolicyName): Promise<Decision[]> {
     role,
     startAt: START,
     nextDelay: () => PENDING_MS + BOOT_MS,
-    queueLength: () => SAMPLES[model.now / MINUTE] ?? 0,
+    queueLength: () => SAMPLES[Math.floor(model.now / MINUTE)] ?? 0,
     onDecision: ({ desired, actions }) => decisions.push({ desired, actions: comparable(actions) }),
   });
   for (let at = 0; at < SAMPLES.length * MINUTE; at += driver.everyMs) {
