@@ -29,6 +29,8 @@ export const TEST_CONFIG_INPUT = {
       dbHost: 'db.internal',
       policy: TEST_THRESHOLD_POLICY,
       lifecycle: { billing: 'hourly', minLifetimeMinutes: 45 },
+      // One probe a minute, as in 2010 (the shipped role probes twice a minute).
+      queue: { everySeconds: null },
     },
   },
 };

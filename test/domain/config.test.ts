@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, parseConfig, roleConfig } from '../../domain/config.js';
 import { ConfigError } from '../../domain/errors.js';
@@ -180,7 +181,6 @@ describe('bad config', () => {
 
 describe('config/presets/seed-2010.json', () => {
   it('brings back the 2010 rule over the shipped drain-time default', async () => {
-    const { readFile } = await import('node:fs/promises');
     const preset = JSON.parse(
       await readFile(new URL('../../config/presets/seed-2010.json', import.meta.url), 'utf8'),
     );
@@ -196,5 +196,44 @@ describe('config/presets/seed-2010.json', () => {
     expect(job?.lifecycle.minLifetimeMinutes).toBe(45);
     expect(job?.queue?.everyMinutes).toBe(5);
     expect(DEFAULT_CONFIG.roles.job.policy.type).toBe('drain-time');
+  });
+
+  it('merges over the shipped defaults too: one probe every 5 minutes, not the sub-minute rounds', async () => {
+    const preset = JSON.parse(
+      await readFile(new URL('../../config/presets/seed-2010.json', import.meta.url), 'utf8'),
+    );
+    const launch = {
+      imageId: 'ami-0123456789abcdef0',
+      instanceTypes: ['c5.large'],
+      securityGroupIds: ['sg-0123abcd'],
+      subnetIds: ['subnet-0123abcd'],
+    };
+    const job = parseConfig(
+      { roles: { app: { launch, dbHost: 'db.internal' }, job: { launch, dbHost: 'db.internal' } } },
+      preset,
+    ).roles.job;
+    expect(job?.queue).toMatchObject({ everyMinutes: 5, intervalSeconds: 300, maxSampleAgeSeconds: 600 });
+    expect(job?.queue?.everySeconds).toBeUndefined();
+  });
+});
+
+describe('queue probe interval', () => {
+  it('ships the job role probing every 30 s, a sample useful for three probes', () => {
+    const job = testConfig({ roles: { job: { queue: { everySeconds: 30 } } } }).roles.job;
+    expect(job?.queue).toMatchObject({
+      everyMinutes: 1,
+      everySeconds: 30,
+      intervalSeconds: 30,
+      maxSampleAgeSeconds: 90,
+    });
+    expect(DEFAULT_CONFIG.roles.job.queue.everySeconds).toBe(30);
+  });
+
+  it('probes every everyMinutes without everySeconds', () => {
+    expect(testConfig().roles.job?.queue).toMatchObject({
+      everyMinutes: 1,
+      intervalSeconds: 60,
+      maxSampleAgeSeconds: 180,
+    });
   });
 });
