@@ -35,7 +35,6 @@ export class Converger {
   }
 
   /** Converges one role under its lease. Another holder → `skipped`, nothing done. */
-  /** Converges one role under its lease. Another holder → `skipped`, nothing done. */
   async converge(role: string, options: ConvergeOptions): Promise<ConvergeResult> {
     const config = roleConfigOf(this.deps.config, role);
     const { ledger, clock } = this.deps;

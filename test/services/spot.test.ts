@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { LeaseHeldError } from '../../domain/errors.js';
 import { type Observer, SILENT_OBSERVER } from '../../domain/ports.js';
 import type { ServerRecord } from '../../domain/types.js';
 import { testConfig } from '../../fakes/config.js';
@@ -78,6 +79,49 @@ describe('Spot servers on the fake cloud', () => {
     expect(h.cloud.alive('job')).toHaveLength(3);
     expect(live(await h.ledger.listServers('job'))).toHaveLength(3);
     expect(h.clock.now()).toBe(at);
+  });
+
+  it('a warning that finds the role busy retries within the invocation instead of waiting for a redelivery', async () => {
+    const h = harness({ config: SPOT_JOBS });
+    await runFor(h, 3 * MINUTE);
+    const victim = h.cloud.alive('job').find((i) => i.market === 'spot');
+    if (victim === undefined) throw new Error('no Spot job server');
+    const at = h.cloud.interrupt(victim.instanceId);
+    const launchesBefore = h.cloud.callCount('launch');
+    // A tick holds the role's lease and lets go while the warning waits to try again.
+    await h.ledger.acquireLease('job', 'tick:busy', h.clock.now(), MINUTE);
+    const waited: number[] = [];
+    const wait = h.app.wait;
+    h.app.wait = async (ms) => {
+      waited.push(ms);
+      if (waited.length === 2) await h.ledger.releaseLease('job', 'tick:busy');
+      await wait(ms);
+    };
+
+    await runInstanceState(spotEvent(victim.instanceId, 'interruption', at), h.app);
+
+    // 0.5 s, then 1 s, on the app's clock; the third attempt finds the lease free.
+    expect(waited).toEqual([500, 1000]);
+
+    const record = (await h.ledger.listServers('job')).find((r) => r.instanceId === victim.instanceId);
+    expect(['terminating', 'terminated']).toContain(record?.state);
+    expect(h.cloud.callCount('launch')).toBe(launchesBefore + 1);
+  });
+
+  it('a warning gives up when the role stays busy, so the event is redelivered', async () => {
+    const h = harness({ config: SPOT_JOBS });
+    await runFor(h, 3 * MINUTE);
+    const victim = h.cloud.alive('job').find((i) => i.market === 'spot');
+    if (victim === undefined) throw new Error('no Spot job server');
+    const at = h.cloud.interrupt(victim.instanceId);
+    await h.ledger.acquireLease('job', 'tick:stuck', h.clock.now(), MINUTE);
+    await expect(
+      runInstanceState(spotEvent(victim.instanceId, 'interruption', at), h.app),
+    ).rejects.toBeInstanceOf(LeaseHeldError);
+    const record = (await h.ledger.listServers('job')).find((r) => r.instanceId === victim.instanceId);
+    expect(record?.state).toBe('in-service');
+    // About 20 s of retries on the app's clock, then the warning fails and is redelivered.
+    expect(h.clock.now() - at).toBe(500 + 1000 + 2000 + 4 * 4000);
   });
 
   it('an app server behind the load balancer is deregistered and replaced at once; a repeated warning changes nothing', async () => {
