@@ -21,6 +21,7 @@ import {
   DEFAULT_SPOT_DISCOUNT,
   type SimRole,
   simulationRole,
+  spotOnDemandBase,
 } from './lib/simulator.js';
 import { readTrace, TraceError } from './lib/trace.js';
 import type { MarketRun } from './tune/evaluate.js';
@@ -166,7 +167,9 @@ async function main(): Promise<number> {
     renderFrontier(result, `${name}: p95 wait vs instance-hours`),
   );
   await writeFile(join(args.out, 'points.json'), `${JSON.stringify(result.points, null, 2)}\n`);
-  const fragment = recommendedFragment(result, name);
+  // Spot above the permanent servers, as the simulator bought it.
+  const spot = args.market.spot ? { onDemandBase: spotOnDemandBase(role) } : undefined;
+  const fragment = recommendedFragment(result, name, spot);
   await writeFile(join(args.out, 'recommended.json'), `${JSON.stringify(fragment, null, 2)}\n`);
   console.log(report(result, args.market));
   console.log(

@@ -34,4 +34,5 @@ export {
   type SimulationResult,
   type SimulationSummary,
   simulate,
+  spotOnDemandBase,
 } from './simulate.js';

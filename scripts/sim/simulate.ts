@@ -217,10 +217,17 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   };
 }
 
+/** Servers kept On-Demand when the role runs on Spot: its permanent ones (minimum, baseline). */
+export function spotOnDemandBase(role: RoleConfig): number {
+  return Math.max(role.min, role.schedule.baseline);
+}
+
 /** The role on Spot above its permanent servers, falling back to On-Demand. */
 function onSpot(role: RoleConfig): RoleConfig {
-  const onDemandBase = Math.max(role.min, role.schedule.baseline);
-  return { ...role, launch: { ...role.launch, market: 'spot-then-on-demand', onDemandBase } };
+  return {
+    ...role,
+    launch: { ...role.launch, market: 'spot-then-on-demand', onDemandBase: spotOnDemandBase(role) },
+  };
 }
 
 function trimTimeline(timeline: Timeline, endMs: number): Timeline {

@@ -1,17 +1,26 @@
 /**
  * recommended.json: the chosen candidate as a config fragment that merges over the user's config
  * (`roles.job.policy` replaces the policy, `lifecycle.minLifetimeMinutes` is set), with its figures
- * and the reason it was chosen under `tuning`, which fleet-pilot ignores.
+ * and the reason it was chosen under `tuning`, which fleet-pilot ignores. When the candidates ran
+ * on Spot (`--spot-discount`), the fragment buys Spot as they did, so its figures hold once merged.
  */
 import type { TuneResult } from './run.js';
 
-export function recommendedFragment(result: TuneResult, trace: string) {
+/** How the candidates were bought: Spot above this many On-Demand servers, as the simulator ran them. */
+export interface SpotRun {
+  onDemandBase: number;
+}
+
+export function recommendedFragment(result: TuneResult, trace: string, spot?: SpotRun) {
   const { recommended: r, seed } = result;
   return {
     roles: {
       job: {
         policy: r.candidate.policy,
         lifecycle: { minLifetimeMinutes: r.candidate.minLifetimeMinutes },
+        ...(spot === undefined
+          ? {}
+          : { launch: { market: 'spot-then-on-demand' as const, onDemandBase: spot.onDemandBase } }),
       },
     },
     tuning: {

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../domain/config.js';
 import { TEST_CONFIG_INPUT } from '../../fakes/config.js';
-import { simulationRole } from '../../scripts/lib/simulator.js';
+import { simulationRole, spotOnDemandBase } from '../../scripts/lib/simulator.js';
 import type { TraceJob } from '../../scripts/lib/trace.js';
 import { frontierLabel, renderFrontier } from '../../scripts/tune/frontier-svg.js';
 import { TINY_GRID } from '../../scripts/tune/grid.js';
@@ -196,5 +196,21 @@ describe('tune with Spot', () => {
     for (const point of spot.points) expect(point.instanceCost).toBeGreaterThan(0);
     const cheaper = spot.points.filter((p, i) => p.instanceCost < (onDemand.points[i]?.instanceCost ?? 0));
     expect(cheaper.length).toBeGreaterThan(0);
+  });
+
+  it('recommends buying Spot as the candidates ran, so the figures hold once merged', async () => {
+    const role = simulationRole(TEST_CONFIG_INPUT);
+    const result = await tune({
+      jobs: tinyTrace(),
+      role,
+      grid: TINY_GRID,
+      maxCostRatio: 2,
+      threads: 0,
+      market: { spot: true, pricing: { spotDiscount: 0.65 } },
+    });
+    const fragment = recommendedFragment(result, 'tiny.csv', { onDemandBase: spotOnDemandBase(role) });
+    const job = parseConfig(TEST_CONFIG_INPUT, JSON.parse(JSON.stringify(fragment))).roles.job;
+    expect(job?.launch).toMatchObject({ market: 'spot-then-on-demand', onDemandBase: 1 });
+    expect(recommendedFragment(result, 'tiny.csv').roles.job).not.toHaveProperty('launch');
   });
 });
