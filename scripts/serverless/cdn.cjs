@@ -78,6 +78,17 @@ function bucketPolicy() {
             Condition: fromThisDistribution,
           },
           {
+            // Without it S3 answers 403 for a missing object (it will not say whether a key exists);
+            // with it, 404. The bucket itself only: the root path serves an object (DefaultRootObject),
+            // so no viewer request lists the keys.
+            Sid: 'MissingAssetsAre404',
+            Effect: 'Allow',
+            Principal: cloudFront,
+            Action: 's3:ListBucket',
+            Resource: bucketArn,
+            Condition: fromThisDistribution,
+          },
+          {
             Sid: 'SyncBookkeepingIsNotServed',
             Effect: 'Deny',
             Principal: cloudFront,
@@ -105,6 +116,8 @@ function distribution(cdn, aliases, stack) {
       DistributionConfig: {
         Enabled: true,
         Comment: `${stack} static assets`,
+        // "/" asks S3 for this object (404 when absent) instead of listing the bucket.
+        DefaultRootObject: 'index.html',
         Aliases: aliases,
         HttpVersion: 'http2and3',
         IPV6Enabled: true,

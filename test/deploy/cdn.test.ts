@@ -70,13 +70,18 @@ describe('the packaged template with a cdn section', () => {
   it('lets only this distribution read the bucket, through Origin Access Control, and only over TLS', () => {
     const statements = statementsOf(packaged.Resources.CdnBucketPolicy);
     const allows = statements.filter((s) => s.Effect === 'Allow');
-    expect(allows).toHaveLength(1);
-    expect(allows[0]?.Principal).toEqual({ Service: 'cloudfront.amazonaws.com' });
-    expect(actions(allows[0] as Statement)).toEqual(['s3:GetObject']);
-    expect(JSON.stringify(allows[0]?.Condition?.StringEquals?.['AWS:SourceArn'])).toContain(
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub reference
-      'distribution/${CdnDistribution}',
-    );
+    expect(allows.map((s) => actions(s))).toEqual([['s3:GetObject'], ['s3:ListBucket']]);
+    for (const allow of allows) {
+      expect(allow.Principal).toEqual({ Service: 'cloudfront.amazonaws.com' });
+      expect(JSON.stringify(allow.Condition?.StringEquals?.['AWS:SourceArn'])).toContain(
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub reference
+        'distribution/${CdnDistribution}',
+      );
+    }
+    // Listing is what makes S3 answer 404, not 403, for a missing asset; it covers the bucket
+    // itself only, and the root path serves an object, so no request lists the bucket's keys.
+    expect(JSON.stringify(allows[1]?.Resource)).not.toContain('/*');
+    expect(distributionConfig(packaged).DefaultRootObject).toBe('index.html');
     const tls = statements.find((s) => s.Condition?.Bool?.['aws:SecureTransport'] === 'false');
     expect(tls?.Effect).toBe('Deny');
 
