@@ -5,7 +5,18 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { APP, DEPLOY, JOB, ROLE_ENV, RUN, roleEnv, START, STATUS, useInstalledKit } from './kit-root.js';
+import {
+  APP,
+  DEPLOY,
+  JOB,
+  ROLE_ENV,
+  RUN,
+  roleEnv,
+  START,
+  STATUS,
+  startUnit,
+  useInstalledKit,
+} from './kit-root.js';
 
 const kit = useInstalledKit();
 
@@ -194,6 +205,41 @@ describe('fleet-pilot-run', () => {
     const result = kit.runKit(RUN, ['app']);
     expect(result.status).toBe(1);
     expect(result.stderr).toContain("this server's role is job: it runs no app server");
+  });
+});
+
+describe('the environment of the processes the units start', () => {
+  // Lines of the right character set that the parser ignores, each dangerous in an environment:
+  // BASH_ENV names a file every bash script sources first, LD_PRELOAD a library every program loads.
+  const unknown = 'BASH_ENV=hook.sh\nLD_PRELOAD=fleet-pilot-test.so\n';
+  const canary = () => join(kit.root, 'sourced');
+
+  beforeEach(() => {
+    expect(kit.install(['--app-start', 'env', '--worker-start', 'env']).status).toBe(0);
+    kit.write('hook.sh', `touch ${canary()}\n`);
+  });
+
+  it.each([
+    ['fleet-pilot-app.service', '', APP],
+    ['fleet-pilot-worker@.service', '2', JOB],
+  ])('%s gets the values role.env validated and nothing else from it', (unit, instance, role) => {
+    kit.write(ROLE_ENV, roleEnv(role) + unknown);
+    expect(kit.runKit(DEPLOY).status).toBe(0);
+    const result = startUnit(kit, unit, instance);
+    expect(result.status).toBe(0);
+    const env = result.stdout.split('\n');
+    expect(env).toContain(`FLEET_ROLE=${role.FLEET_ROLE}`);
+    expect(env).toContain(`FLEET_DB_HOST=${role.FLEET_DB_HOST}`);
+    expect(env).not.toContain('BASH_ENV=hook.sh');
+    expect(env).not.toContain('LD_PRELOAD=fleet-pilot-test.so');
+    expect(existsSync(canary())).toBe(false);
+    expect(result.stderr).toContain('role.env line 4: BASH_ENV is not a key the kit reads; ignored');
+  });
+
+  it('is not read from role.env by any unit', () => {
+    for (const unit of ['app', 'worker@', 'deploy', 'start']) {
+      expect(kit.read(`etc/systemd/system/fleet-pilot-${unit}.service`)).not.toMatch(/^EnvironmentFile=/m);
+    }
   });
 });
 

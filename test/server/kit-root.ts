@@ -60,7 +60,7 @@ export interface KitRoot {
   run(
     command: string,
     args?: string[],
-    options?: { env?: Record<string, string>; input?: string; timeoutMs?: number },
+    options?: { env?: Record<string, string>; input?: string; timeoutMs?: number; cwd?: string },
   ): Run;
   /** Runs the installed kit's script `relative` (e.g. `usr/local/sbin/fleet-pilot-deploy`). */
   runKit(relative: string, args?: string[]): Run;
@@ -125,7 +125,7 @@ export function makeKitRoot(from?: string): KitRoot {
   const run: KitRoot['run'] = (command, args = [], options = {}) => {
     // `detached` (its own process group) works for spawnSync too, though Node's types omit it.
     const spawnOptions = {
-      cwd: base,
+      cwd: options.cwd ?? base,
       env: { ...env, ...options.env },
       input: options.input,
       encoding: 'utf8' as const,
@@ -192,6 +192,24 @@ export function verifyUnits(kit: KitRoot, units: string[]): Run {
   return kit.run('systemd-analyze', ['verify', `--root=${kit.root}`, ...units], {
     env: { SYSTEMD_LOG_COLOR: '0' },
   });
+}
+
+/**
+ * Starts an installed unit as systemd would: each `EnvironmentFile=` read into the environment
+ * (`KEY=value` lines), then its `ExecStart=` (`%i` filled with `instance`) run from the root's `/`.
+ */
+export function startUnit(kit: KitRoot, unit: string, instance = ''): Run {
+  const text = kit.read(`etc/systemd/system/${unit}`);
+  const env: Record<string, string> = {};
+  for (const [, file = ''] of text.matchAll(/^EnvironmentFile=-?(.+)$/gm)) {
+    for (const [, key = '', value = ''] of kit.read(file).matchAll(/^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/gm)) {
+      env[key] = value;
+    }
+  }
+  const [command = '', ...args] = (text.match(/^ExecStart=(.+)$/m)?.[1] ?? '')
+    .replaceAll('%i', instance)
+    .split(' ');
+  return kit.run(join(kit.root, command), args, { env, cwd: kit.root });
 }
 
 /** Lists every file under `dir`: path, kind, mode and content (or link target), for comparing trees. */

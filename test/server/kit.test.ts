@@ -81,7 +81,6 @@ describe('install.sh', () => {
     const worker = kit.read('etc/systemd/system/fleet-pilot-worker@.service');
     expect(worker).toMatch(/^User=fleetapp$/m);
     expect(worker).toMatch(/^ExecStart=\/usr\/local\/lib\/fleet-pilot\/fleet-pilot-run worker %i$/m);
-    expect(worker).toMatch(/^EnvironmentFile=\/etc\/fleet-pilot\/role\.env$/m);
     expect(worker).not.toContain('@');
   });
 

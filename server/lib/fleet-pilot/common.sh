@@ -44,7 +44,8 @@ declare -A FLEET_RULES=(
 )
 FLEET_REQUIRED=(FLEET_ROLE FLEET_DB_HOST FLEET_WORKERS)
 
-# Reads role.env into the FLEET_* variables (exported) or exits naming the line or key at fault.
+# Reads role.env into the FLEET_* variables (exported) or exits naming the line or key at fault. The
+# units do not load role.env themselves: what the kit's processes get from it is what passed here.
 fleet_load_role_env() {
   local file=$FLEET_ROLE_ENV line key value n=0
   local -A seen=()
@@ -61,7 +62,10 @@ fleet_load_role_env() {
     value=${BASH_REMATCH[2]}
     [[ -z ${seen[$key]:-} ]] || fleet_die "$file line $n: $key is set twice"
     seen[$key]=1
-    [[ -n ${FLEET_RULES[$key]:-} ]] || continue
+    if [[ -z ${FLEET_RULES[$key]:-} ]]; then
+      fleet_log warning "$file line $n: $key is not a key the kit reads; ignored, not exported"
+      continue
+    fi
     [[ $value =~ ${FLEET_RULES[$key]} ]] || fleet_die "$file line $n: $key has a value outside its pattern ${FLEET_RULES[$key]}"
     printf -v "$key" '%s' "$value"
     export "${key?}"
