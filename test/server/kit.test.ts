@@ -223,6 +223,29 @@ describe('fleet-pilot-deploy', () => {
     );
   });
 
+  it('leaves no release an interrupted build left behind, and current untouched', () => {
+    expect(kit.runKit(DEPLOY).status).toBe(0);
+    const before = { current: current(), releases: releases() };
+    // The unit killed during the build: systemd kills the whole group, the deploy script with it.
+    expect(kit.install(['--build-hook', 'touch half-built && kill -KILL 0']).status).toBe(0);
+    expect(kit.runKit(DEPLOY).status).toBe(null);
+    expect(current()).toBe(before.current);
+    expect(releases()).toHaveLength(2);
+
+    // The next deploy removes it even when its own fetch fails.
+    kit.failFetches(true);
+    expect(kit.runKit(DEPLOY).status).toBe(1);
+    expect({ current: current(), releases: releases() }).toEqual(before);
+
+    kit.failFetches(false);
+    expect(kit.install(['--build-hook', 'touch built-to-the-end']).status).toBe(0);
+    expect(kit.runKit(DEPLOY).status).toBe(0);
+    const built = (id: string) => existsSync(join(kit.root, 'srv/app/releases', id, '.fleet-pilot-built'));
+    expect(releases()).toHaveLength(2);
+    expect(releases().every(built)).toBe(true);
+    expect(existsSync(join(kit.root, 'srv/app/current/built-to-the-end'))).toBe(true);
+  });
+
   it('drops the release and keeps current when the build hook fails', () => {
     expect(kit.runKit(DEPLOY).status).toBe(0);
     const before = { current: current(), releases: releases() };
