@@ -19,7 +19,8 @@ App settings (or set them as KEY=value lines in a file given with --settings; fl
   --app-dir PATH          app directory with releases/ and current (APP_DIR, default /srv/app;
                           under /home the units use ProtectHome=read-only; not under /root, /run/user)
   --release-source SRC    s3://bucket/key.tar.gz, or a git repository URL (RELEASE_SOURCE, required)
-  --release-ref REF       git branch or tag to deploy (RELEASE_REF, default main; unused for S3)
+  --release-ref REF       git branch, tag or full 40-hex commit id to deploy (RELEASE_REF,
+                          default main; unused for S3)
   --app-start CMD         app server command, run in the current release (APP_START)
   --worker-start CMD      background worker command, run in the current release (WORKER_START)
   --build-hook CMD        command run in a new release before it goes live (BUILD_HOOK, optional)

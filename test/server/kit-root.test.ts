@@ -34,6 +34,13 @@ describe('makeKitRoot', () => {
     expect(result.stdout).toBe('true\nno aws\n');
   });
 
+  it('has git refuse any repository that is not local', () => {
+    kit = makeKitRoot();
+    const result = kit.run('git', ['ls-remote', 'https://127.0.0.1:9/app.git']);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain("transport 'https' not allowed");
+  });
+
   it('kills what a command left in the background when it returns', () => {
     kit = makeKitRoot();
     const result = kit.run('bash', ['-c', 'sleep 60 >/dev/null 2>&1 & echo $!']);

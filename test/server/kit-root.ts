@@ -1,7 +1,8 @@
 /**
  * A temporary root for the server kit's scripts: the kit installed into it with DESTDIR, stand-ins
  * for systemctl, aws and git first on PATH (they record their calls and keep the set of active
- * units), and helpers to run a script there and read what it left.
+ * units; git runs the real one, limited to local repositories), and helpers to run a script there
+ * and read what it left.
  */
 import { spawnSync } from 'node:child_process';
 import {

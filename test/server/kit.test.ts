@@ -203,16 +203,62 @@ describe('fleet-pilot-deploy', () => {
     expect(existsSync(join(kit.root, 'srv/app/current'))).toBe(false);
   });
 
-  it('clones a git ref', () => {
-    expect(
-      kit.install(['--release-source', 'https://git.example/app.git', '--release-ref', 'v1.4.2']).status,
-    ).toBe(0);
-    expect(kit.runKit(DEPLOY).status).toBe(0);
-    expect(kit.read('srv/app/current/RELEASE')).toBe('https://git.example/app.git v1.4.2\n');
-    expect(kit.calls()).toContain(
-      'git clone --quiet --depth 1 --branch v1.4.2 -- https://git.example/app.git ' +
-        join(kit.root, 'srv/app/releases', `.incoming-${releases()[0]}`),
-    );
+  describe('from git', () => {
+    /** A bare repository at ../origin.git: `one` tagged v1.0, `two` (its id kept), `three` on main. */
+    const makeOrigin = () => {
+      const origin = join(kit.root, '../origin.git');
+      const script = `set -e
+        git init -q --bare "$1"; git clone -q "$1" work 2>/dev/null; cd work
+        for n in one two three; do
+          echo "$n" > RELEASE; git add RELEASE; git commit -q -m "$n"
+          [[ $n != one ]] || git tag -a -m "v1.0" v1.0
+          git rev-parse HEAD
+        done
+        git push -q origin HEAD:refs/heads/main v1.0`;
+      const result = kit.run('bash', ['-c', script, '-', origin], {
+        env: {
+          GIT_AUTHOR_NAME: 'test',
+          GIT_AUTHOR_EMAIL: 'test@example.invalid',
+          GIT_COMMITTER_NAME: 'test',
+          GIT_COMMITTER_EMAIL: 'test@example.invalid',
+        },
+      });
+      expect(result.stderr).toBe('');
+      const [, two = ''] = result.stdout.trim().split('\n');
+      return { url: `file://${origin}`, two };
+    };
+
+    it('deploys a branch, a tag or a full commit id, each with its own content', () => {
+      const origin = makeOrigin();
+      const refs: [string, string][] = [
+        ['main', 'three'],
+        ['v1.0', 'one'],
+        [origin.two, 'two'],
+      ];
+      for (const [ref, content] of refs) {
+        expect(kit.install(['--release-source', origin.url, '--release-ref', ref]).status).toBe(0);
+        const result = kit.runKit(DEPLOY);
+        expect(result.stderr).not.toMatch(/failed|could not/);
+        expect(kit.read('srv/app/current/RELEASE')).toBe(`${content}\n`);
+        expect(kit.read('srv/app/current/.fleet-pilot-release')).toContain(`ref=${ref}\n`);
+      }
+      expect(releases()).toHaveLength(2);
+    });
+
+    it('retries a ref the repository does not have, then fails leaving current', () => {
+      const origin = makeOrigin();
+      expect(kit.install(['--release-source', origin.url, '--release-ref', 'main']).status).toBe(0);
+      expect(kit.runKit(DEPLOY).status).toBe(0);
+      const before = { current: current(), releases: releases() };
+      expect(kit.install(['--release-source', origin.url, '--release-ref', 'no-such-branch']).status).toBe(0);
+      const result = kit.runKit(DEPLOY);
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain(`could not fetch ${origin.url} no-such-branch after 3 attempts`);
+      expect(
+        kit.calls().filter((call) => call.includes(' fetch ') && call.endsWith(' no-such-branch')),
+      ).toHaveLength(3);
+      expect({ current: current(), releases: releases() }).toEqual(before);
+    });
   });
 
   it('runs the build hook in the new release before switching to it', () => {
