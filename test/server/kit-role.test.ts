@@ -95,6 +95,41 @@ describe('dbhost in /etc/hosts', () => {
     expect(result.stderr).toContain("has a dbhost line that is not fleet-pilot's");
   });
 
+  it.each([
+    ['::1'],
+    ['fe80::1'],
+    ['2001:db8::8a2e:370:7334'],
+    ['2001:0db8:85a3:0000:0000:8a2e:0370:7334'],
+    ['1:2:3:4:5:6:7::'],
+    ['::ffff:127.0.0.5'],
+    ['64:ff9b:1:2:3:4:127.0.0.5'],
+  ])('maps dbhost to the IPv6 address %s', (host) => {
+    kit.write(ROLE_ENV, roleEnv({ ...JOB, FLEET_DB_HOST: host }));
+    expect(kit.runKit(START).status).toBe(0);
+    expect(kit.read('etc/hosts')).toBe(`${HOSTS}${host} dbhost # fleet-pilot dbhost\n`);
+  });
+
+  it.each([
+    ['::::'],
+    ['1:2:3:4:5:6:7:8:9'],
+    ['1:::2'],
+    ['12345::'],
+    ['g::1'],
+    ['1::2::3'],
+    [':1::2'],
+    ['1::2:'],
+    ['1:2:3:4:5:6:7:8::'],
+    ['1:2:3:4:5:6:7:127.0.0.5'],
+    ['::ffff:999.0.0.1'],
+  ])('refuses %s, which is no IPv6 address, writing nothing to /etc/hosts', (host) => {
+    kit.write(ROLE_ENV, roleEnv({ ...JOB, FLEET_DB_HOST: host }));
+    const result = kit.runKit(START);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`FLEET_DB_HOST=${host} is not an IPv6 address`);
+    expect(kit.read('etc/hosts')).toBe(HOSTS);
+    expect(startCalls()).toEqual([]);
+  });
+
   it.each([['999.0.0.1'], ['db-1.internal'], ['1.2.3']])(
     'treats %s as a DNS name, not an address',
     (host) => {
