@@ -30,6 +30,15 @@ function metrics(): { observer: Observer; seen: string[] } {
 const live = (records: ServerRecord[]) =>
   records.filter((r) => ['launching', 'pending', 'booting', 'in-service'].includes(r.state));
 
+/** Three job servers up; EC2 has just warned one of the Spot ones that it takes it back. */
+async function interruptedSpotJob() {
+  const h = harness({ config: SPOT_JOBS });
+  await runFor(h, 3 * MINUTE);
+  const victim = h.cloud.alive('job').find((i) => i.market === 'spot');
+  if (victim === undefined) throw new Error('no Spot job server');
+  return { h, victim, at: h.cloud.interrupt(victim.instanceId) };
+}
+
 describe('Spot servers on the fake cloud', () => {
   it('launches the on-demand base On-Demand and the rest on Spot, and status shows each market', async () => {
     const h = harness({ config: SPOT_JOBS });
@@ -60,11 +69,7 @@ describe('Spot servers on the fake cloud', () => {
   });
 
   it('an interruption warning drains the job server at once and launches its replacement before EC2 takes it', async () => {
-    const h = harness({ config: SPOT_JOBS });
-    await runFor(h, 3 * MINUTE);
-    const victim = h.cloud.alive('job').find((i) => i.market === 'spot');
-    if (victim === undefined) throw new Error('no Spot job server');
-    const at = h.cloud.interrupt(victim.instanceId);
+    const { h, victim, at } = await interruptedSpotJob();
     const launchesBefore = h.cloud.callCount('launch');
 
     await runInstanceState(spotEvent(victim.instanceId, 'interruption', at), h.app);
@@ -82,11 +87,7 @@ describe('Spot servers on the fake cloud', () => {
   });
 
   it('a warning that finds the role busy retries within the invocation instead of waiting for a redelivery', async () => {
-    const h = harness({ config: SPOT_JOBS });
-    await runFor(h, 3 * MINUTE);
-    const victim = h.cloud.alive('job').find((i) => i.market === 'spot');
-    if (victim === undefined) throw new Error('no Spot job server');
-    const at = h.cloud.interrupt(victim.instanceId);
+    const { h, victim, at } = await interruptedSpotJob();
     const launchesBefore = h.cloud.callCount('launch');
     // A tick holds the role's lease and lets go while the warning waits to try again.
     await h.ledger.acquireLease('job', 'tick:busy', h.clock.now(), MINUTE);
@@ -109,11 +110,7 @@ describe('Spot servers on the fake cloud', () => {
   });
 
   it('a warning gives up when the role stays busy, so the event is redelivered', async () => {
-    const h = harness({ config: SPOT_JOBS });
-    await runFor(h, 3 * MINUTE);
-    const victim = h.cloud.alive('job').find((i) => i.market === 'spot');
-    if (victim === undefined) throw new Error('no Spot job server');
-    const at = h.cloud.interrupt(victim.instanceId);
+    const { h, victim, at } = await interruptedSpotJob();
     await h.ledger.acquireLease('job', 'tick:stuck', h.clock.now(), MINUTE);
     await expect(
       runInstanceState(spotEvent(victim.instanceId, 'interruption', at), h.app),
