@@ -15,7 +15,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { ConfigError } from '../domain/errors.js';
-import { numberFlag, parseFlags, readCommandLine, UsageError } from './lib/cli-flags.js';
+import { numberFlag, parseFlags, readCommandLine, runScript, UsageError } from './lib/cli-flags.js';
 import { describeError as describe, loadConfigDocument } from './lib/config-file.js';
 import { readTrace, TraceError } from './lib/trace.js';
 import {
@@ -195,12 +195,4 @@ async function main(): Promise<void> {
   console.log(`  wrote ${join(args.out, 'summary-spot.json')}`);
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof UsageError || error instanceof TraceError) {
-    console.error(`simulate: ${error.message}`);
-    if (error instanceof UsageError) console.error(`\n${USAGE}`);
-    process.exit(2);
-  }
-  console.error(error);
-  process.exit(1);
-});
+runScript('simulate', USAGE, main, [TraceError]);

@@ -14,7 +14,14 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
 import { ConfigError } from '../domain/errors.js';
-import { choiceFlag, numberFlag, parseFlags, readCommandLine, UsageError } from './lib/cli-flags.js';
+import {
+  choiceFlag,
+  numberFlag,
+  parseFlags,
+  readCommandLine,
+  runScript,
+  UsageError,
+} from './lib/cli-flags.js';
 import { describeError, loadConfigDocument } from './lib/config-file.js';
 import {
   DEFAULT_INTERRUPTIONS_PER_DAY,
@@ -178,15 +185,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    if (error instanceof UsageError || error instanceof TraceError) {
-      console.error(`tune: ${error.message}`);
-      if (error instanceof UsageError) console.error(`\n${USAGE}`);
-      process.exit(2);
-    }
-    console.error(error);
-    process.exit(1);
-  },
-);
+runScript('tune', USAGE, main, [TraceError]);

@@ -103,3 +103,28 @@ export function readCommandLine<T>(
   }
   return { ok: true, options };
 }
+
+/**
+ * Runs a script's `main` and exits with the number it returns (0 otherwise). A UsageError, or an
+ * error of one of `inputErrors` (a bad input file, say), is printed as `script: message` and exits 2,
+ * the usage added for a UsageError; anything else is printed whole and exits 1.
+ */
+export function runScript(
+  script: string,
+  usage: string,
+  main: () => Promise<unknown>,
+  inputErrors: readonly (abstract new (...args: never[]) => Error)[] = [],
+): void {
+  main().then(
+    (code) => process.exit(typeof code === 'number' ? code : 0),
+    (error: unknown) => {
+      if (error instanceof UsageError || inputErrors.some((type) => error instanceof type)) {
+        console.error(`${script}: ${(error as Error).message}`);
+        if (error instanceof UsageError) console.error(`\n${usage}`);
+        process.exit(2);
+      }
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}
