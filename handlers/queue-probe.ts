@@ -23,7 +23,13 @@ export function tickRounds(config: Config): { rounds: number; everyMs: number } 
 export async function runQueueProbe(_event: unknown, app: App = awsApp()) {
   const { rounds, everyMs } = tickRounds(app.config);
   const start = app.clock.now();
-  const summaries = [];
+  let roles: {
+    role: string;
+    skipped: string | null;
+    desired: number | null;
+    actions: number;
+    failed: number;
+  }[] = [];
   const failures: string[] = [];
   for (let round = 0; round < rounds; round += 1) {
     if (round > 0) await app.wait(start + round * everyMs - app.clock.now());
@@ -38,20 +44,18 @@ export async function runQueueProbe(_event: unknown, app: App = awsApp()) {
       continue;
     }
     const { results, errors } = ticked;
-    summaries.push(
-      results.map((r) => ({
-        role: r.role,
-        skipped: r.skipped ?? null,
-        desired: r.plan?.desired.count ?? null,
-        actions: r.plan?.actions.length ?? 0,
-        failed: r.outcomes.filter((o) => !o.ok).length,
-      })),
-    );
+    roles = results.map((r) => ({
+      role: r.role,
+      skipped: r.skipped ?? null,
+      desired: r.plan?.desired.count ?? null,
+      actions: r.plan?.actions.length ?? 0,
+      failed: r.outcomes.filter((o) => !o.ok).length,
+    }));
     failures.push(...errors.map((e) => `${e.role} (${e.error})${label}`));
   }
   if (failures.length > 0) throw new FleetError(`tick failed for ${failures.join(', ')}`);
-  // One round: its roles, as before; several: the last round's, and how many ran.
-  return rounds === 1 ? { roles: summaries[0] ?? [] } : { roles: summaries.at(-1) ?? [], rounds };
+  // The last round's roles; with several rounds, how many ran.
+  return rounds === 1 ? { roles } : { roles, rounds };
 }
 
 export const handler = wrap(runQueueProbe);

@@ -16,6 +16,7 @@ import type { Clock, Ledger } from '../../domain/ports.js';
 import { ownEntry } from '../../domain/roles.js';
 import type { App } from '../../handlers/app.js';
 import { runInstanceState } from '../../handlers/instance-state.js';
+import { tickRounds } from '../../handlers/queue-probe.js';
 import { freePort, javaAvailable, localDynamoClient, startDynamoDbLocal } from '../lib/dynamodb-local.js';
 import { seededRandom } from '../lib/random.js';
 import { DecisionLog } from './decision-log.js';
@@ -184,12 +185,11 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxSummar
       shutdownMs: SHUTDOWN_MS,
       onTransition,
     });
-    const roles = Object.entries(config.roles);
     const app = createSandboxApp({ config, cloud, ledger: ledgerSetup.create(clock), clock, observer: log });
     appRef = app;
 
     // As the tick function runs: a round every most frequent probe interval (sub-minute rounds too).
-    const tickEveryMs = Math.min(60, ...roles.map(([, c]) => c.queue?.intervalSeconds ?? 60)) * 1000;
+    const tickEveryMs = tickRounds(config).everyMs;
     run = {
       clock,
       jobs,
