@@ -10,7 +10,7 @@
  * or gapClosed >= 0.8 where the bound's p95 is above 0.4x the seed's.
  */
 import { DEFAULT_LAUNCH_DELAY, defaultRole, type PolicySpec, simulate } from '../sim/index.js';
-import { BOUND_POLICY, boundRole, ONSET_POLICY, onsetRole } from './bench-policies.js';
+import { BOUND_POLICY, boundRole, gapClosed, ONSET_POLICY, onsetRole } from './bench-policies.js';
 import { type Onsets, TRACE_FAMILIES } from './make-traces.js';
 
 /** Trace seeds per family: none of them is the reference traces' 2010. */
@@ -69,10 +69,7 @@ export async function familyRuns(family: keyof typeof TRACE_FAMILIES): Promise<F
       const bound = await run({ name: BOUND_POLICY, role: boundRole(role) });
       const ours = await run('default');
       const best = await run(oracle);
-      const gap = (p95: number) =>
-        seed.waitP95S > bound.waitP95S
-          ? round((seed.waitP95S - p95) / (seed.waitP95S - bound.waitP95S))
-          : null;
+      const gap = (p95: number) => gapClosed(seed.waitP95S, bound.waitP95S, p95);
       const figures = {
         p95Ratio: round(ours.waitP95S / seed.waitP95S),
         instanceHoursRatio: round(ours.instanceHours / seed.instanceHours),
