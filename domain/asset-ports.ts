@@ -1,5 +1,5 @@
 /**
- * Ports of the asset sync (scripts/assets/): the bucket, the CDN's invalidations and the stack's
+ * Ports of the asset sync (assets/): the bucket, the CDN's invalidations and the stack's
  * outputs. Adapters in adapters/ implement them over S3, CloudFront and CloudFormation. Errors are
  * those of domain/errors.ts.
  */

@@ -1,7 +1,7 @@
 /**
  * The asset sync's rules, pure: which names are fingerprinted, what headers an object gets, what
  * changed between a directory and the bucket, and which CloudFront paths must be invalidated.
- * The sync itself (scripts/assets/) walks the directory and applies the plan through the ports of
+ * The sync itself (assets/) walks the directory and applies the plan through the ports of
  * domain/asset-ports.ts.
  */
 

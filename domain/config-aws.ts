@@ -1,7 +1,7 @@
 /**
  * The config's AWS pieces: launch settings, load balancer and the functions' VPC, with the id, name
  * and ARN formats AWS accepts. These values become IAM resources, conditions and CloudFormation
- * `Fn::Sub` strings (scripts/serverless/iam.ts), so each is checked in full: no wildcard, no `${`,
+ * `Fn::Sub` strings (infra/iam.ts), so each is checked in full: no wildcard, no `${`,
  * nothing AWS itself would refuse. Part of the config schema in ./config.ts.
  */
 import { z } from 'zod';

@@ -23,7 +23,7 @@ import {
   TransientError,
 } from '../../domain/errors.js';
 import type { JournalEntry, ServerRecord } from '../../domain/types.js';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../scripts/lib/dynamodb-local.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../fakes/dynamodb-local.js';
 import { createTestTable, type LocalTable } from '../support/dynamodb.js';
 
 const NOW = Date.UTC(2026, 2, 2, 9, 0, 0);

@@ -1,6 +1,6 @@
 /** Vitest global setup: one DynamoDB Local for the whole run; tests create their own tables. */
 import type { TestProject } from 'vitest/node';
-import { startDynamoDbLocal } from '../../scripts/lib/dynamodb-local.js';
+import { startDynamoDbLocal } from '../../fakes/dynamodb-local.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -12,7 +12,7 @@ import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamod
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 import { createLedgerTable, ledgerDocumentClient } from '../../adapters/dynamodb-ledger.js';
-import { localDynamoClient } from '../../scripts/lib/dynamodb-local.js';
+import { localDynamoClient } from '../../fakes/dynamodb-local.js';
 
 export interface LocalTable {
   tableName: string;

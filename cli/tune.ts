@@ -1,0 +1,181 @@
+/**
+ * Which policy suits my queue?
+ *
+ *   npm run tune -- --trace FILE.csv [--config FILE] [--max-cost-ratio 1.0] [--threads N]
+ *                   [--spot-discount F] [--interruptions-per-day N] --out DIR
+ *
+ * Sweeps every demand-policy family and its knobs, crossed with the job role's minimum lifetime and
+ * scale-in stabilization, over the trace in worker threads; prints the Pareto frontier of p95 wait
+ * against instance-hours with the 2010 rule, the current config and `bound` (max servers all day)
+ * marked; writes DIR/frontier.svg, DIR/points.json and DIR/recommended.json, a fragment to merge
+ * over the config: the lowest p95 within the cost cap (x the 2010 rule's instance-hours).
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { basename, join } from 'node:path';
+import { ConfigError } from '../domain/errors.js';
+import {
+  DEFAULT_INTERRUPTIONS_PER_DAY,
+  DEFAULT_SPOT_DISCOUNT,
+  type SimRole,
+  simulationRole,
+  spotOnDemandBase,
+} from '../sim/index.js';
+import { readTrace, TraceError } from '../sim/trace.js';
+import type { MarketRun } from '../sim/tune/evaluate.js';
+import { renderFrontier } from '../sim/tune/frontier-svg.js';
+import { FULL_GRID, type Grid, TINY_GRID } from '../sim/tune/grid.js';
+import { recommendedFragment } from '../sim/tune/recommend.js';
+import { type TunedPoint, type TuneResult, tune } from '../sim/tune/run.js';
+import { describeError, loadConfigDocument } from './config-file.js';
+import { choiceFlag, numberFlag, parseFlags, readCommandLine, runScript, UsageError } from './flags.js';
+
+const USAGE = `usage: npm run tune -- --trace FILE.csv [--config FILE] [--max-cost-ratio 1.0] [--threads N] [--grid full|tiny] [--spot-discount F] [--interruptions-per-day N] --out DIR
+
+  --trace           job trace CSV (arrival_s,service_s), e.g. sim/traces/steady-weekday.csv
+  --config          your config document (JSON); its job role is the "current config" point and the base of every candidate
+  --max-cost-ratio  candidates within this x the 2010 rule's instance-hours may be recommended (default 1.0)
+  --threads         worker threads (default: every core)
+  --grid            full (default) or tiny (a few candidates, for a quick look)
+  --spot-discount   run every candidate with Spot above the permanent servers, Spot at (1 - F) of On-Demand
+                    (default ${DEFAULT_SPOT_DISCOUNT}); the dollar cost is shown next to the instance-hours
+  --interruptions-per-day
+                    EC2 Spot interruptions a day in those runs (default ${DEFAULT_INTERRUPTIONS_PER_DAY}); also turns Spot on
+  --out             directory for frontier.svg, points.json and recommended.json`;
+
+interface Args {
+  trace: string;
+  config?: string;
+  maxCostRatio: number;
+  threads: number;
+  grid: Grid;
+  market: MarketRun;
+  out: string;
+}
+
+function parseCliArgs(argv: readonly string[]): Args | 'help' {
+  const values = parseFlags(argv, [
+    'trace',
+    'config',
+    'max-cost-ratio',
+    'threads',
+    'grid',
+    'spot-discount',
+    'interruptions-per-day',
+    'out',
+  ]);
+  if (values === 'help') return 'help';
+  const required = (flag: 'trace' | 'out'): string => {
+    const value = values[flag];
+    if (value === undefined || value === '') throw new UsageError(`--${flag} is required`);
+    return value;
+  };
+  const args: Args = {
+    trace: required('trace'),
+    maxCostRatio: numberFlag('--max-cost-ratio', values['max-cost-ratio'], 1, { min: 0.01, max: 100 }),
+    threads: numberFlag('--threads', values.threads, availableParallelism(), {
+      min: 0,
+      max: 64,
+      integer: true,
+    }),
+    grid: choiceFlag('--grid', values.grid, ['full', 'tiny'], 'full') === 'full' ? FULL_GRID : TINY_GRID,
+    market: {
+      spot: values['spot-discount'] !== undefined || values['interruptions-per-day'] !== undefined,
+      pricing: {
+        spotDiscount: numberFlag('--spot-discount', values['spot-discount'], DEFAULT_SPOT_DISCOUNT, {
+          min: 0,
+          max: 0.99,
+        }),
+        interruptionsPerDay: numberFlag(
+          '--interruptions-per-day',
+          values['interruptions-per-day'],
+          DEFAULT_INTERRUPTIONS_PER_DAY,
+          { min: 0, max: 1000 },
+        ),
+      },
+    },
+    out: required('out'),
+  };
+  if (values.config !== undefined) args.config = values.config;
+  return args;
+}
+
+async function userRole(file: string | undefined): Promise<{ document: unknown; role: SimRole }> {
+  const document = file === undefined ? {} : await loadConfigDocument(file);
+  try {
+    return { document, role: simulationRole(document) };
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(`--config ${file}: ${error.message}`);
+    throw new UsageError(`--config ${file ?? '(defaults)'}: ${describeError(error)}`);
+  }
+}
+
+function row(mark: string, p: TunedPoint): string {
+  return `${mark.padEnd(12)} p95 ${p.waitP95S.toFixed(1).padStart(7)} s  ${p.instanceHours.toFixed(2).padStart(7)} h  $${p.instanceCost.toFixed(2).padStart(6)}  ${p.label}`;
+}
+
+function report(result: TuneResult, market: MarketRun): string {
+  const marks = new Map<TunedPoint, string>([
+    [result.seed, 'seed-2010'],
+    [result.current, 'current'],
+    [result.bound, 'bound'],
+    [result.recommended, 'recommended'],
+  ]);
+  const lines = ['Pareto frontier (cheapest first):'];
+  result.frontier.forEach((p, i) => {
+    lines.push(row(marks.get(p) ?? `F${i + 1}`, p));
+  });
+  lines.push('', 'marked points:');
+  for (const [p, mark] of marks) lines.push(row(mark, p));
+  lines.push('', `recommended: ${result.why}`);
+  if (market.spot) {
+    const { spotDiscount, interruptionsPerDay } = market.pricing;
+    lines.push(
+      `costs: Spot above the permanent servers at ${spotDiscount} off, ${interruptionsPerDay} interruption(s) a day (the 2010 rule On-Demand)`,
+    );
+  }
+  return lines.join('\n');
+}
+
+async function main(): Promise<number> {
+  const cli = readCommandLine('tune', USAGE, parseCliArgs);
+  if (!cli.ok) return cli.exitCode;
+  const args = cli.options;
+  const { role } = await userRole(args.config);
+  const jobs = await readTrace(args.trace);
+  const started = Date.now();
+  let last = 0;
+  const result = await tune({
+    jobs,
+    role,
+    grid: args.grid,
+    maxCostRatio: args.maxCostRatio,
+    threads: args.threads,
+    market: args.market,
+    onProgress: (done, total) => {
+      if (done === total || Date.now() - last > 2000) {
+        last = Date.now();
+        process.stderr.write(`  ${done}/${total} candidates\n`);
+      }
+    },
+  });
+  const seconds = (Date.now() - started) / 1000;
+  const name = basename(args.trace);
+  await mkdir(args.out, { recursive: true });
+  await writeFile(
+    join(args.out, 'frontier.svg'),
+    renderFrontier(result, `${name}: p95 wait vs instance-hours`),
+  );
+  await writeFile(join(args.out, 'points.json'), `${JSON.stringify(result.points, null, 2)}\n`);
+  // Spot above the permanent servers, as the simulator bought it.
+  const spot = args.market.spot ? { onDemandBase: spotOnDemandBase(role) } : undefined;
+  const fragment = recommendedFragment(result, name, spot);
+  await writeFile(join(args.out, 'recommended.json'), `${JSON.stringify(fragment, null, 2)}\n`);
+  console.log(report(result, args.market));
+  console.log(
+    `\n${result.points.length} candidates in ${seconds.toFixed(1)} s on ${args.threads} thread(s); wrote ${join(args.out, 'frontier.svg')}, points.json and recommended.json`,
+  );
+  return 0;
+}
+
+runScript('tune', USAGE, main, [TraceError]);

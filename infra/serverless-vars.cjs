@@ -1,0 +1,300 @@
+/**
+ * Values serverless.yml takes from the validated config (`${file(./infra/serverless-vars.cjs):NAME}`),
+ * so packaging fails on a bad config with every bad key named, and nothing needs AWS to resolve.
+ * The config file is config/<stage>.json.
+ */
+const { readFileSync, existsSync } = require('node:fs');
+const { join } = require('node:path');
+const tsx = require('tsx/cjs/api');
+
+const root = join(__dirname, '..');
+
+async function stageOf(resolveVariable) {
+  return resolveVariable('sls:stage');
+}
+
+/** The stack's name, `<service>-<stage>`, as serverless names it. */
+async function stackOf(resolveVariable) {
+  return `${await resolveVariable('self:service')}-${await stageOf(resolveVariable)}`;
+}
+
+function load(stage) {
+  const file = join(root, 'config', `${stage}.json`);
+  if (!existsSync(file)) {
+    throw new Error(
+      `no config for stage "${stage}": create config/${stage}.json (see README "Configuration")`,
+    );
+  }
+  const { parseConfig } = tsx.require('../domain/config.ts', __filename);
+  let raw;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`config/${stage}.json is not JSON: ${error.message}`);
+  }
+  try {
+    return parseConfig(raw);
+  } catch (error) {
+    throw new Error(`config/${stage}.json: ${error.message}`);
+  }
+}
+
+async function config({ resolveVariable }) {
+  return load(await stageOf(resolveVariable));
+}
+
+/** The config as compact JSON for the FLEET_CONFIG environment variable (Lambda allows 4 KB in all). */
+module.exports.configJson = async (ctx) => {
+  const json = JSON.stringify(await config(ctx));
+  if (json.length > 3500)
+    throw new Error(`config is ${json.length} bytes as JSON; the Lambda environment allows 4 KB`);
+  return json;
+};
+
+/**
+ * One EventBridge Scheduler schedule per distinct window edge, in the schedule's time zone, each
+ * invoking the `schedule` function with `{ role, edge }` through a role that can do nothing else.
+ */
+module.exports.scheduleResources = async (ctx) => {
+  const { scheduleEdges } = tsx.require('../domain/schedule.ts', __filename);
+  const cfg = await config(ctx);
+  const resources = {
+    SchedulerRole: {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        AssumeRolePolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { Service: 'scheduler.amazonaws.com' },
+              Action: 'sts:AssumeRole',
+              Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+            },
+          ],
+        },
+        Policies: [
+          {
+            PolicyName: 'invoke-schedule-function',
+            PolicyDocument: {
+              Version: '2012-10-17',
+              Statement: [
+                {
+                  Effect: 'Allow',
+                  Action: 'lambda:InvokeFunction',
+                  Resource: { 'Fn::GetAtt': ['ScheduleLambdaFunction', 'Arn'] },
+                },
+                {
+                  Effect: 'Allow',
+                  Action: 'sqs:SendMessage',
+                  Resource: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  };
+  let n = 0;
+  for (const [role, roleConfig] of Object.entries(cfg.roles)) {
+    for (const edge of scheduleEdges(roleConfig.schedule)) {
+      n += 1;
+      resources[`WindowEdgeSchedule${n}`] = {
+        Type: 'AWS::Scheduler::Schedule',
+        Properties: {
+          Description: `${role}: window ${edge.edge} (${edge.expression} ${edge.timeZone})`,
+          ScheduleExpression: edge.expression,
+          ScheduleExpressionTimezone: edge.timeZone,
+          FlexibleTimeWindow: { Mode: 'OFF' },
+          State: 'ENABLED',
+          Target: {
+            Arn: { 'Fn::GetAtt': ['ScheduleLambdaFunction', 'Arn'] },
+            RoleArn: { 'Fn::GetAtt': ['SchedulerRole', 'Arn'] },
+            Input: JSON.stringify({ role, edge: edge.edge }),
+            RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 600 },
+            DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] } },
+          },
+        },
+      };
+    }
+  }
+  return { Resources: resources };
+};
+
+/** The tick's rate: the most frequent queue probe of any role (1 minute by default). */
+module.exports.tickRate = async (ctx) => {
+  const cfg = await config(ctx);
+  const minutes = Math.min(...Object.values(cfg.roles).map((r) => r.queue?.everyMinutes ?? 1));
+  return minutes === 1 ? 'rate(1 minute)' : `rate(${minutes} minutes)`;
+};
+
+/** The functions' IAM statements: EC2 and load-balancer access only to what the config names. */
+module.exports.iamStatements = async (ctx) => {
+  const { iamStatements } = tsx.require('./iam.ts', __filename);
+  return iamStatements(await config(ctx), await stackOf(ctx.resolveVariable));
+};
+
+/** The CDN's bucket, distribution and DNS records (infra/cdn.cjs); none without `cdn`. */
+module.exports.cdnResources = async (ctx) =>
+  require('./cdn.cjs').cdnResources(await config(ctx), await stackOf(ctx.resolveVariable));
+
+/** Roles, for the dashboard and alarms. */
+module.exports.roles = async (ctx) => Object.keys((await config(ctx)).roles);
+
+/** The functions' VPC settings: health and queue probes reach servers' private addresses. */
+module.exports.vpc = async (ctx) => {
+  const cfg = await config(ctx);
+  if (cfg.lambdaVpc === undefined) {
+    throw new Error('config: lambdaVpc (subnetIds, securityGroupIds) is required to deploy the functions');
+  }
+  return cfg.lambdaVpc;
+};
+
+/** A CloudWatch dashboard: queue length, desired vs in-service servers per role, failures. */
+module.exports.dashboardBody = async (ctx) => {
+  const cfg = await config(ctx);
+  const stage = await stageOf(ctx.resolveVariable);
+  const namespace = 'FleetPilot';
+  const service = `fleet-pilot-${stage}`;
+  const widgets = [];
+  let y = 0;
+  for (const [role, roleConfig] of Object.entries(cfg.roles)) {
+    const metric = (name, label) => [
+      namespace,
+      name,
+      'role',
+      role,
+      'service',
+      service,
+      { label, stat: 'Maximum' },
+    ];
+    widgets.push({
+      type: 'metric',
+      x: 0,
+      y,
+      width: 12,
+      height: 6,
+      properties: {
+        title: `${role}: desired vs in-service servers`,
+        region: '${AWS::Region}',
+        view: 'timeSeries',
+        period: 60,
+        metrics: [metric('Desired', 'desired'), metric('InService', 'in service')],
+      },
+    });
+    widgets.push({
+      type: 'metric',
+      x: 12,
+      y,
+      width: 12,
+      height: 6,
+      properties: {
+        title: roleConfig.queue
+          ? `${role}: queue length and probe failures`
+          : `${role}: launches and retirements`,
+        region: '${AWS::Region}',
+        view: 'timeSeries',
+        period: 60,
+        metrics: roleConfig.queue
+          ? [metric('QueueLength', 'queue length'), metric('QueueProbeFailures', 'probe failures')]
+          : [metric('Launches', 'launches'), metric('Retirements', 'retirements')],
+      },
+    });
+    y += 6;
+  }
+  return { 'Fn::Sub': JSON.stringify({ widgets }) };
+};
+
+/**
+ * Alarms that need the role list: consecutive queue-probe failures and servers that never became
+ * healthy (replaced after their boot deadline). They notify the stack's alarm topic.
+ */
+module.exports.roleAlarms = async (ctx) => {
+  const cfg = await config(ctx);
+  const stage = await stageOf(ctx.resolveVariable);
+  const service = `fleet-pilot-${stage}`;
+  const resources = {};
+  const name = (role, what) =>
+    `${role.replace(/[^A-Za-z0-9]/g, '').replace(/^./, (c) => c.toUpperCase())}${what}Alarm`;
+  for (const [role, roleConfig] of Object.entries(cfg.roles)) {
+    const dimensions = [
+      { Name: 'role', Value: role },
+      { Name: 'service', Value: service },
+    ];
+    /** "Sum of this role's `metric` >= 1 in `datapoints` of `periods` periods", to the alarm topic. */
+    const countAlarm = (description, metric, { period = 60, periods, datapoints = periods }) => ({
+      Type: 'AWS::CloudWatch::Alarm',
+      Properties: {
+        AlarmDescription: `${service}: ${description}`,
+        Namespace: 'FleetPilot',
+        MetricName: metric,
+        Dimensions: dimensions,
+        Statistic: 'Sum',
+        Period: period,
+        EvaluationPeriods: periods,
+        DatapointsToAlarm: datapoints,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [{ Ref: 'AlarmTopic' }],
+      },
+    });
+    if (roleConfig.queue) {
+      resources[name(role, 'QueueProbeFailing')] = countAlarm(
+        `the ${role} queue probe failed 5 minutes in a row; scale-in is on hold`,
+        'QueueProbeFailures',
+        { periods: 5 },
+      );
+    }
+    resources[name(role, 'ActionsFailing')] = countAlarm(
+      `${role} launches, registrations or retirements kept failing for 10 minutes (see the journal)`,
+      'ActionFailures',
+      { periods: 10, datapoints: 8 },
+    );
+    resources[name(role, 'BelowDesired')] = {
+      Type: 'AWS::CloudWatch::Alarm',
+      Properties: {
+        AlarmDescription: `${service}: fewer ${role} servers in service than desired for 20 minutes`,
+        Metrics: [
+          {
+            Id: 'gap',
+            Expression: 'desired - inService',
+            ReturnData: true,
+            Label: 'desired minus in service',
+          },
+          {
+            Id: 'desired',
+            ReturnData: false,
+            MetricStat: {
+              Metric: { Namespace: 'FleetPilot', MetricName: 'Desired', Dimensions: dimensions },
+              Period: 60,
+              Stat: 'Minimum',
+            },
+          },
+          {
+            Id: 'inService',
+            ReturnData: false,
+            MetricStat: {
+              Metric: { Namespace: 'FleetPilot', MetricName: 'InService', Dimensions: dimensions },
+              Period: 60,
+              Stat: 'Maximum',
+            },
+          },
+        ],
+        EvaluationPeriods: 20,
+        DatapointsToAlarm: 20,
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'breaching',
+        AlarmActions: [{ Ref: 'AlarmTopic' }],
+      },
+    };
+    resources[name(role, 'NeverHealthy')] = countAlarm(
+      `a ${role} server never passed its content health check and was replaced`,
+      'UnhealthyReplacements',
+      { period: 300, periods: 1 },
+    );
+  }
+  return { Resources: resources };
+};

@@ -1,0 +1,123 @@
+/**
+ * The `families` part of `npm run bench`: the shipped default on queues it was not chosen on. Every
+ * trace generator (make-traces.ts) draws {@link FAMILY_TRACE_SEEDS} fresh traces (the reference
+ * traces use seed 2010), each replayed under {@link FAMILY_DELAY_SEEDS} launch-delay streams, with
+ * `default`, `seed-2010`, `bound` and the onset oracle. Per family it reports how many runs meet
+ * the target, the geometric means of the p95 and instance-hours ratios, and the mean `gapClosed`
+ * of the default and of the oracle (what a policy that cannot see a burst coming reaches at best).
+ *
+ * Target per run (as for the reference traces): instance-hours <= 1.0x seed-2010 and p95 <= 0.5x,
+ * or gapClosed >= 0.8 where the bound's p95 is above 0.4x the seed's.
+ */
+import { DEFAULT_LAUNCH_DELAY, defaultRole, type PolicySpec, simulate } from '../index.js';
+import { BOUND_POLICY, boundRole } from '../policies.js';
+import { type Onsets, TRACE_FAMILIES } from '../traces/make-traces.js';
+import { gapClosed, ONSET_POLICY, onsetRole } from './policies.js';
+
+/** Trace seeds per family: none of them is the reference traces' 2010. */
+export const FAMILY_TRACE_SEEDS = [1, 2, 3, 4] as const;
+/** Launch-delay streams per trace. */
+export const FAMILY_DELAY_SEEDS = [1, 2] as const;
+
+export interface FamilyRun {
+  traceSeed: number;
+  delaySeed: number;
+  p95Ratio: number;
+  instanceHoursRatio: number;
+  /** null when the bound is no better than seed-2010. */
+  gapClosed: number | null;
+  oracleGapClosed: number | null;
+  boundP95Ratio: number;
+  met: boolean;
+}
+
+export interface FamilyBenchRow {
+  family: string;
+  runs: number;
+  met: number;
+  /** Geometric mean over the runs of default p95 / seed-2010 p95. */
+  p95Ratio: number;
+  /** Geometric mean over the runs of default instance-hours / seed-2010 instance-hours. */
+  instanceHoursRatio: number;
+  /** Mean over the runs with a bound below the seed. */
+  gapClosed: number | null;
+  oracleGapClosed: number | null;
+  /** The runs that missed the target, as traceSeed/delaySeed. */
+  missed: string[];
+}
+
+/** Whether one run meets the default's target. */
+export function meetsTarget(
+  run: Pick<FamilyRun, 'p95Ratio' | 'instanceHoursRatio' | 'gapClosed' | 'boundP95Ratio'>,
+): boolean {
+  if (run.instanceHoursRatio > 1) return false;
+  if (run.p95Ratio <= 0.5) return true;
+  return run.boundP95Ratio > 0.4 && run.gapClosed !== null && run.gapClosed >= 0.8;
+}
+
+/** One family's runs, every trace seed x delay seed. */
+export async function familyRuns(family: keyof typeof TRACE_FAMILIES): Promise<FamilyRun[]> {
+  const role = defaultRole();
+  const runs: FamilyRun[] = [];
+  for (const traceSeed of FAMILY_TRACE_SEEDS) {
+    const onsets: Onsets = [];
+    const jobs = TRACE_FAMILIES[family](traceSeed, onsets);
+    const oracle: PolicySpec = { name: ONSET_POLICY, role: onsetRole(role, onsets) };
+    for (const delaySeed of FAMILY_DELAY_SEEDS) {
+      const run = async (policy: PolicySpec) =>
+        (await simulate({ jobs, policy, seed: delaySeed, launchDelay: DEFAULT_LAUNCH_DELAY })).summary;
+      const seed = await run('seed-2010');
+      const bound = await run({ name: BOUND_POLICY, role: boundRole(role) });
+      const ours = await run('default');
+      const best = await run(oracle);
+      const gap = (p95: number) => gapClosed(seed.waitP95S, bound.waitP95S, p95);
+      const figures = {
+        p95Ratio: round(ours.waitP95S / seed.waitP95S),
+        instanceHoursRatio: round(ours.instanceHours / seed.instanceHours),
+        gapClosed: gap(ours.waitP95S),
+        boundP95Ratio: round(bound.waitP95S / seed.waitP95S),
+      };
+      runs.push({
+        traceSeed,
+        delaySeed,
+        ...figures,
+        oracleGapClosed: gap(best.waitP95S),
+        met: meetsTarget(figures),
+      });
+    }
+  }
+  return runs;
+}
+
+/** One family's row from its runs. */
+export function familyRow(family: string, runs: readonly FamilyRun[]): FamilyBenchRow {
+  const geomean = (values: number[]) =>
+    round(Math.exp(values.reduce((s, v) => s + Math.log(v), 0) / values.length));
+  const mean = (values: (number | null)[]) => {
+    const known = values.filter((v): v is number => v !== null);
+    return known.length === 0 ? null : round(known.reduce((s, v) => s + v, 0) / known.length);
+  };
+  return {
+    family,
+    runs: runs.length,
+    met: runs.filter((r) => r.met).length,
+    p95Ratio: geomean(runs.map((r) => r.p95Ratio)),
+    instanceHoursRatio: geomean(runs.map((r) => r.instanceHoursRatio)),
+    gapClosed: mean(runs.map((r) => r.gapClosed)),
+    oracleGapClosed: mean(runs.map((r) => r.oracleGapClosed)),
+    missed: runs.filter((r) => !r.met).map((r) => `${r.traceSeed}/${r.delaySeed}`),
+  };
+}
+
+/** Every family's row, in the reference traces' order. */
+export async function benchFamilies(): Promise<FamilyBenchRow[]> {
+  const rows: FamilyBenchRow[] = [];
+  for (const family of Object.keys(TRACE_FAMILIES) as (keyof typeof TRACE_FAMILIES)[]) {
+    rows.push(familyRow(family, await familyRuns(family)));
+  }
+  return rows;
+}
+
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}

@@ -1,0 +1,66 @@
+/**
+ * The `spot` part of `npm run bench`: every reference trace replayed with the `default` policy
+ * twice, On-Demand only and with the job role on Spot above its permanent server (EC2
+ * interrupting Spot servers), so cost and wait sit side by side. Prices are the simulator's
+ * defaults (sim/pricing.ts); interruptions are pessimistic, {@link BENCH_INTERRUPTIONS_PER_DAY}
+ * a day, so their cost in wait and re-run jobs shows.
+ */
+import { readdir } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { DEFAULT_LAUNCH_DELAY, DEFAULT_SEED, type SpotPricing, simulate } from '../index.js';
+import { readTrace } from '../trace.js';
+import { REFERENCE_TRACES_DIR } from './policies.js';
+
+export const BENCH_INTERRUPTIONS_PER_DAY = 6;
+
+export interface SpotBenchRow {
+  trace: string;
+  /** Dollars, per-second billing, On-Demand only. */
+  instanceCost: number;
+  /** Dollars with Spot above the permanent server. */
+  instanceCostSpot: number;
+  /** 1 - instanceCostSpot / instanceCost. */
+  saving: number;
+  waitP95S: number;
+  waitP95SpotS: number;
+  spotHours: number;
+  interruptions: number;
+  /** Jobs cut off by an interruption (or a drain deadline) and run again, with Spot. */
+  requeuedJobsSpot: number;
+}
+
+/** Runs every reference trace On-Demand and with Spot, in trace order. */
+export async function benchSpot(
+  options: { seed?: number; tracesDir?: string; pricing?: Partial<SpotPricing> } = {},
+): Promise<SpotBenchRow[]> {
+  const dir = options.tracesDir ?? REFERENCE_TRACES_DIR;
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.csv')).sort();
+  const rows: SpotBenchRow[] = [];
+  for (const file of files) {
+    const jobs = await readTrace(join(dir, file));
+    const run = {
+      jobs,
+      policy: 'default' as const,
+      seed: options.seed ?? DEFAULT_SEED,
+      launchDelay: DEFAULT_LAUNCH_DELAY,
+      pricing: { interruptionsPerDay: BENCH_INTERRUPTIONS_PER_DAY, ...options.pricing },
+    };
+    const onDemand = (await simulate(run)).summary;
+    const spot = (await simulate({ ...run, spot: true })).summary;
+    rows.push({
+      trace: basename(file, '.csv'),
+      instanceCost: onDemand.instanceCost,
+      instanceCostSpot: spot.instanceCost,
+      saving:
+        onDemand.instanceCost === 0
+          ? 0
+          : Math.round((1 - spot.instanceCost / onDemand.instanceCost) * 1000) / 1000,
+      waitP95S: onDemand.waitP95S,
+      waitP95SpotS: spot.waitP95S,
+      spotHours: spot.spotHours,
+      interruptions: spot.interruptions,
+      requeuedJobsSpot: spot.requeuedJobs,
+    });
+  }
+  return rows;
+}

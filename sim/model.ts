@@ -1,0 +1,321 @@
+/**
+ * The simulated world both controllers act on: the job trace, one FIFO queue of waiting jobs, the
+ * servers with their workers, and what moves them (arrivals, completions, boots, shutdowns), on an
+ * integer-millisecond clock. Controllers only launch servers (`addServer`) and end them, either the
+ * 2010 way (`cutAndEnd`: terminate at once) or the product's way (`shutdown`: the drain hook).
+ *
+ * - Each server runs `workers` workers. They take jobs from the moment the server has booted
+ *   (`healthyMs`: its app answers, the role's services run) until it shuts down, whatever the
+ *   control plane's record says: job workers are not behind a load balancer, so nothing but the
+ *   drain hook stops them. Jobs start on the first free worker, oldest server first.
+ * - `shutdown` is the user data's drain hook contract (fleet-pilot-drain on ExecStop): on
+ *   termination the server takes no new job, running jobs get `drainMs` to finish, the ones still
+ *   running then are killed; the instance is gone when its last worker exits (or at the deadline).
+ * - A killed or cut-off job goes back to the front of the queue and runs again from the start; the
+ *   lost time counts as waiting (wait = start of the run that completed it - arrival).
+ */
+
+import { EventQueue, JobQueue, type SimEvent } from './events.js';
+import type { Lifetime } from './pricing.js';
+import type { TraceJob } from './trace.js';
+
+interface Running {
+  job: number;
+  startMs: number;
+  token: number;
+}
+
+export interface ModelServer {
+  id: string;
+  seq: number;
+  /** When the instance was launched (billing starts; the trace start for servers up before it). */
+  launchMs: number;
+  /** When its workers start taking jobs. */
+  healthyMs: number;
+  /** Workers take jobs while true: booted and not shutting down. */
+  accepting: boolean;
+  /** Termination was asked: workers take no new job. */
+  shutdownMs?: number;
+  /** The instance is gone (billing ends). */
+  endMs?: number;
+  workers: (Running | null)[];
+  /** Launched by a controller (not one of the servers up at the trace start). */
+  extra: boolean;
+  /** How it is bought (pricing.ts); On-Demand unless a controller says Spot. */
+  market?: 'on-demand' | 'spot';
+}
+
+export interface SimulationEvent {
+  atS: number;
+  kind: 'launch' | 'healthy' | 'retire' | 'terminate';
+  server: string;
+  reason: string;
+}
+
+export interface JobOutcome {
+  arrivalS: number;
+  /** Start of the run that completed it. */
+  startS: number;
+  endS: number;
+  waitS: number;
+}
+
+export interface Timeline {
+  times: number[];
+  queue: number[];
+  desired: number[];
+  inService: number[];
+  billed: number[];
+}
+
+type Event = SimEvent<ModelServer>;
+
+export class JobModel {
+  now = 0;
+  readonly servers: ModelServer[] = [];
+  readonly log: SimulationEvent[] = [];
+  readonly outcomes: (JobOutcome | undefined)[];
+  /** Job indexes in the order they completed. */
+  readonly completions: number[] = [];
+  readonly timeline: Timeline = { times: [], queue: [], desired: [], inService: [], billed: [] };
+  /** Jobs cut off or killed by a termination and run again. */
+  requeued = 0;
+  /** Last time a job completed or a server ended. */
+  lastActivityMs = 0;
+  /** Called when a server's instance is gone. */
+  onEnd: (server: ModelServer) => void = () => undefined;
+  private readonly events = new EventQueue<ModelServer>();
+  private readonly queue = new JobQueue();
+  private live: ModelServer[] = [];
+  private arrived = 0;
+  private running = 0;
+  private nextToken = 1;
+
+  constructor(
+    private readonly jobs: readonly TraceJob[],
+    private readonly workersPerServer: number,
+  ) {
+    this.outcomes = new Array(jobs.length).fill(undefined);
+    if (jobs.length > 0) this.events.push({ atMs: this.arrivalMs(0), kind: 'arrive', job: 0 });
+  }
+
+  /** Jobs waiting for a worker (what a queue probe reports). */
+  get waiting(): number {
+    return this.queue.length;
+  }
+
+  /** How long the job at the front of the queue has waited, in seconds (what a JSON queue probe reports). */
+  get oldestWaitingSeconds(): number | undefined {
+    const head = this.queue.peek();
+    return head === undefined ? undefined : Math.floor((this.now - this.arrivalMs(head)) / 1000);
+  }
+
+  get liveServers(): readonly ModelServer[] {
+    return this.live;
+  }
+
+  schedule(atMs: number, kind: 'control' | 'sample' | 'interrupt'): void {
+    this.events.push({ atMs, kind });
+  }
+
+  /** The next event, with the clock moved to it; model events are handled before it is returned. */
+  next(): Event | undefined {
+    const event = this.events.pop();
+    if (event === undefined) return undefined;
+    this.now = event.atMs;
+    switch (event.kind) {
+      case 'arrive':
+        this.arrive(event.job ?? 0);
+        break;
+      case 'complete':
+        this.complete(event);
+        break;
+      case 'healthy':
+        this.healthy(event.server as ModelServer);
+        break;
+      case 'deadline':
+        this.deadline(event.server as ModelServer);
+        break;
+      default:
+        break;
+    }
+    return event;
+  }
+
+  /** Every job done and no more than `floor` servers left. */
+  settled(floor: number): boolean {
+    return (
+      this.arrived === this.jobs.length &&
+      this.queue.length === 0 &&
+      this.running === 0 &&
+      this.live.length <= floor
+    );
+  }
+
+  addServer(
+    options: { launchMs: number; healthyMs: number; extra: boolean; workers?: number },
+    reason?: string,
+  ): ModelServer {
+    const seq = this.servers.length + 1;
+    const server: ModelServer = {
+      id: `job-${seq}`,
+      seq,
+      launchMs: options.launchMs,
+      healthyMs: options.healthyMs,
+      accepting: false,
+      workers: new Array<Running | null>(options.workers ?? this.workersPerServer).fill(null),
+      extra: options.extra,
+    };
+    this.servers.push(server);
+    this.live.push(server);
+    if (reason !== undefined) this.note('launch', server, reason);
+    this.events.push({ atMs: Math.max(this.now, options.healthyMs), kind: 'healthy', server });
+    return server;
+  }
+
+  note(kind: SimulationEvent['kind'], server: ModelServer, reason: string): void {
+    this.log.push({ atS: this.now / 1000, kind, server: server.id, reason });
+  }
+
+  /** The 2010 way: terminate now; the jobs it was running go back to the front of the queue. */
+  cutAndEnd(server: ModelServer, reason: string): void {
+    if (server.endMs !== undefined) return;
+    server.shutdownMs ??= this.now;
+    server.accepting = false;
+    this.requeue(server);
+    this.end(server, reason);
+    this.dispatch();
+  }
+
+  /**
+   * The drain hook: no new job from now; running jobs get `drainMs` to finish, then the rest are
+   * killed (and run again elsewhere). The instance ends when its last worker exits.
+   */
+  shutdown(server: ModelServer, drainMs: number): void {
+    if (server.shutdownMs !== undefined || server.endMs !== undefined) return;
+    server.shutdownMs = this.now;
+    server.accepting = false;
+    if (server.workers.every((w) => w === null)) {
+      this.end(server, 'shut down idle');
+      return;
+    }
+    this.events.push({ atMs: this.now + drainMs, kind: 'deadline', server });
+  }
+
+  sample(desired: number): void {
+    const t = this.timeline;
+    t.times.push(this.now / 1000);
+    t.queue.push(this.queue.length);
+    t.desired.push(desired);
+    t.inService.push(this.live.filter((s) => s.accepting).length);
+    t.billed.push(this.live.length);
+  }
+
+  /** Lifetimes (ms) of every instance, the ones still up billed to `endMs`. */
+  durations(endMs: number): number[] {
+    return this.servers.map((s) => (s.endMs ?? endMs) - s.launchMs);
+  }
+
+  /** Each instance's lifetime (ms, the ones still up billed to `endMs`) and market. */
+  lifetimes(endMs: number): Lifetime[] {
+    return this.servers.map((s) => ({
+      durationMs: (s.endMs ?? endMs) - s.launchMs,
+      market: s.market ?? 'on-demand',
+    }));
+  }
+
+  unfinished(): number {
+    return this.outcomes.filter((o) => o === undefined).length;
+  }
+
+  private arrivalMs(job: number): number {
+    return Math.round((this.jobs[job]?.arrivalS ?? 0) * 1000);
+  }
+
+  private arrive(job: number): void {
+    // Every arrival at this instant joins the queue before anything else happens then.
+    let next = job;
+    while (next < this.jobs.length && this.arrivalMs(next) === this.now) {
+      this.queue.push(next);
+      this.arrived += 1;
+      next += 1;
+    }
+    if (next < this.jobs.length) this.events.push({ atMs: this.arrivalMs(next), kind: 'arrive', job: next });
+    this.dispatch();
+  }
+
+  private complete(event: Event): void {
+    const server = event.server as ModelServer;
+    const slot = server.workers[event.worker ?? 0];
+    // A job cut off by a termination left a stale completion behind.
+    if (slot === null || slot === undefined || slot.token !== event.token) return;
+    server.workers[event.worker ?? 0] = null;
+    this.running -= 1;
+    const arrivalMs = this.arrivalMs(slot.job);
+    this.outcomes[slot.job] = {
+      arrivalS: arrivalMs / 1000,
+      startS: slot.startMs / 1000,
+      endS: this.now / 1000,
+      waitS: (slot.startMs - arrivalMs) / 1000,
+    };
+    this.completions.push(slot.job);
+    this.lastActivityMs = this.now;
+    if (server.shutdownMs !== undefined && server.workers.every((w) => w === null)) {
+      this.end(server, 'drain hook: running jobs finished');
+    }
+    this.dispatch();
+  }
+
+  private healthy(server: ModelServer): void {
+    if (server.shutdownMs !== undefined) return;
+    server.accepting = true;
+    this.note('healthy', server, 'workers up');
+    this.dispatch();
+  }
+
+  private deadline(server: ModelServer): void {
+    if (server.endMs !== undefined) return;
+    const killed = this.requeue(server);
+    this.end(server, `drain hook: deadline, ${killed} job(s) killed`);
+    this.dispatch();
+  }
+
+  /** Puts the server's running jobs back at the front of the queue, oldest arrival first. */
+  private requeue(server: ModelServer): number {
+    const cut = server.workers
+      .filter((w): w is Running => w !== null)
+      .sort((a, b) => this.arrivalMs(a.job) - this.arrivalMs(b.job) || a.job - b.job);
+    for (let i = cut.length - 1; i >= 0; i -= 1) this.queue.unshift((cut[i] as Running).job);
+    this.requeued += cut.length;
+    this.running -= cut.length;
+    server.workers.fill(null);
+    return cut.length;
+  }
+
+  private end(server: ModelServer, reason: string): void {
+    server.endMs = this.now;
+    server.accepting = false;
+    this.live = this.live.filter((s) => s !== server);
+    this.lastActivityMs = Math.max(this.lastActivityMs, this.now);
+    this.note('terminate', server, reason);
+    this.onEnd(server);
+  }
+
+  /** Starts waiting jobs on free workers, oldest server first. */
+  private dispatch(): void {
+    if (this.queue.length === 0) return;
+    for (const server of this.live) {
+      if (!server.accepting) continue;
+      for (let w = 0; w < server.workers.length; w += 1) {
+        if (server.workers[w] !== null) continue;
+        const job = this.queue.shift();
+        if (job === undefined) return;
+        const token = this.nextToken++;
+        server.workers[w] = { job, startMs: this.now, token };
+        this.running += 1;
+        const serviceMs = Math.round((this.jobs[job]?.serviceS ?? 0) * 1000);
+        this.events.push({ atMs: this.now + serviceMs, kind: 'complete', server, worker: w, token });
+      }
+    }
+  }
+}

@@ -1,0 +1,162 @@
+/**
+ * What can be simulated and with which settings: the named policies (`seed-2010`, `default`,
+ * `backlog-per-server`), a policy given as a config document or a validated job role (any policy
+ * type and parameters: the tuner's way in), the launch-delay model and its seeded stream, and the
+ * shipped job role the named policies start from.
+ */
+import { type Config, DEFAULT_CONFIG, parseConfig, type RoleConfig } from '../domain/config.js';
+import { ownEntry } from '../domain/roles.js';
+import { seededRandom } from './random.js';
+
+export const BOUND_POLICY = 'bound';
+
+/** The role at its ceiling all day: floor and minimum at `max`, on every day and hour. */
+export function boundRole(role: RoleConfig): RoleConfig {
+  return { ...role, min: role.max, schedule: { ...role.schedule, baseline: role.max, windows: [] } };
+}
+
+export const POLICY_NAMES = ['seed-2010', 'default', 'backlog-per-server'] as const;
+export type PolicyName = (typeof POLICY_NAMES)[number];
+
+export function isPolicyName(name: string): name is PolicyName {
+  return (POLICY_NAMES as readonly string[]).includes(name);
+}
+
+/**
+ * A policy from config: `config` is a config document merged over the defaults (as `--config`
+ * reads it: `{ roles: { job: { policy, lifecycle, queue, … } } }`), or `role` a validated role.
+ */
+export interface ConfigPolicy {
+  /** Shown in summaries and tables. */
+  name: string;
+  config?: unknown;
+  role?: RoleConfig;
+  /** The role to simulate in `config`; default `job`. */
+  roleName?: string;
+}
+
+export type PolicySpec = PolicyName | ConfigPolicy;
+
+/** The role a simulation runs: every setting the converge service reads. */
+export type SimRole = RoleConfig;
+
+/** Launch-to-healthy delay of a new server. */
+export type LaunchDelay =
+  | { kind: 'fixed'; seconds: number }
+  | { kind: 'uniform'; minS: number; maxS: number };
+
+/** EC2 pending (~30 s) plus boot and app start: one to three minutes. */
+export const DEFAULT_LAUNCH_DELAY: LaunchDelay = { kind: 'uniform', minS: 60, maxS: 180 };
+export const DEFAULT_SEED = 1;
+/** Trace time 0 is Monday 2026-03-02 00:00 in America/Toronto (schedule floors are evaluated from it). */
+export const DEFAULT_START_AT = Date.parse('2026-03-02T05:00:00Z');
+
+/**
+ * The `backlog-per-server` policy's target: one extra server per this many waiting jobs (a server
+ * runs 4 workers, so 10 waiting jobs are 2-3 jobs' work per worker).
+ */
+export const BACKLOG_TARGET_PER_SERVER = 10;
+
+/** Launch settings and DB host are not simulated: placeholders let a document without them validate. */
+const SIM_PLACEHOLDERS = {
+  launch: {
+    imageId: 'ami-00000000',
+    instanceTypes: ['c5.large'],
+    securityGroupIds: ['sg-00000000'],
+    subnetIds: ['subnet-00000000'],
+  },
+  dbHost: 'simulated.invalid',
+};
+
+/**
+ * The role to simulate from a config document merged over the defaults (via `parseConfig`), with
+ * placeholders for the launch settings and DB host the simulation does not use.
+ * @throws ConfigError naming every bad key, or Error naming the missing role.
+ */
+export function simulationRole(document: unknown = {}, roleName = 'job'): RoleConfig {
+  const doc = (typeof document === 'object' && document !== null ? document : {}) as { roles?: unknown };
+  const named = typeof doc.roles === 'object' && doc.roles !== null ? Object.keys(doc.roles) : [];
+  const roleNames = new Set([...Object.keys(DEFAULT_CONFIG.roles), ...named]);
+  const placeholders = Object.fromEntries([...roleNames].map((name) => [name, SIM_PLACEHOLDERS]));
+  const config: Config = parseConfig({ roles: placeholders }, document);
+  const role = ownEntry(config.roles, roleName);
+  if (role === undefined) {
+    throw new Error(`config has no role "${roleName}" (roles: ${Object.keys(config.roles).join(', ')})`);
+  }
+  if (role.policy === undefined || role.queue === undefined) {
+    throw new Error(`role "${roleName}" has no queue-driven policy to simulate`);
+  }
+  return role;
+}
+
+let cachedDefaultRole: RoleConfig | undefined;
+
+/** The shipped job role (DEFAULT_CONFIG), validated once. */
+export function defaultRole(): RoleConfig {
+  cachedDefaultRole ??= simulationRole({});
+  return cachedDefaultRole;
+}
+
+/** The role a named planner policy runs with, from `base` (the shipped job role by default). */
+export function policyRole(policy: Exclude<PolicyName, 'seed-2010'>, role: RoleConfig): RoleConfig {
+  if (policy === 'default') return role;
+  const base = role.policy;
+  if (base === undefined) throw new Error('the role has no demand policy');
+  // A config that already sets this policy keeps its own target.
+  if (base.type === 'backlog-per-server') return role;
+  return {
+    ...role,
+    policy: {
+      type: 'backlog-per-server',
+      targetPerServer: BACKLOG_TARGET_PER_SERVER,
+      maxExtra: base.maxExtra,
+      stabilizationSeconds: base.stabilizationSeconds,
+    },
+  };
+}
+
+export interface ResolvedPolicy {
+  name: string;
+  /** The 2010 script's hand-coded model instead of the services. */
+  seed2010: boolean;
+  role: RoleConfig;
+}
+
+/** The policy's name and the role it runs with. */
+export function resolvePolicy(spec: PolicySpec, base: RoleConfig | undefined): ResolvedPolicy {
+  if (typeof spec === 'string') {
+    const role = base ?? defaultRole();
+    if (spec === 'seed-2010') return { name: spec, seed2010: true, role };
+    return { name: spec, seed2010: false, role: policyRole(spec, role) };
+  }
+  const role = spec.role ?? simulationRole(spec.config ?? {}, spec.roleName ?? 'job');
+  return { name: spec.name, seed2010: false, role };
+}
+
+/** vCPUs of an EC2 instance type by its size (large = 2, xlarge = 4, Nxlarge = 4N); 2 otherwise. */
+export function vcpusOf(instanceType: string | undefined): number {
+  const size = instanceType?.split('.')[1] ?? 'large';
+  if (size === 'xlarge') return 4;
+  const multiple = /^(\d+)xlarge$/.exec(size);
+  return multiple === null ? 2 : 4 * Number(multiple[1]);
+}
+
+/** Launch-to-healthy delays in ms, one per launch in launch order: the k-th is the same for every policy. */
+export function delayStream(delay: LaunchDelay, seed: number): () => number {
+  validateDelay(delay);
+  const random = seededRandom(seed);
+  if (delay.kind === 'fixed') return () => Math.round(delay.seconds * 1000);
+  // Whole seconds keep event logs readable; the stream advances once per launch either way.
+  return () => Math.round(delay.minS + (delay.maxS - delay.minS) * random()) * 1000;
+}
+
+function validateDelay(delay: LaunchDelay): void {
+  const ok =
+    delay.kind === 'fixed'
+      ? Number.isFinite(delay.seconds) && delay.seconds >= 0
+      : Number.isFinite(delay.minS) &&
+        Number.isFinite(delay.maxS) &&
+        delay.minS >= 0 &&
+        delay.minS <= delay.maxS;
+  if (!ok) throw new Error(`invalid launch delay ${JSON.stringify(delay)}`);
+}

@@ -1,0 +1,151 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseCliOptions, UsageError } from '../../cli/sandbox/options.js';
+import type { SandboxSummary } from '../../sandbox/report.js';
+import { runSandbox } from '../../sandbox/run-sandbox.js';
+
+/** Monday 2026-03-02 07:30 in Toronto: the app floor rises to 3 at 08:00, a report burst at 09:00. */
+const MONDAY_0730 = Date.parse('2026-03-02T12:30:00Z');
+
+/** Resolves with the connection error code, or 'connected' if something still listens there. */
+function connectOutcome(host: string, port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve('connected');
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+  });
+}
+
+describe('npm start (the local sandbox)', () => {
+  const dirs: string[] = [];
+  afterAll(async () => {
+    await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
+  });
+
+  it('runs the real services over loopback HTTP through a business morning and leaves nothing listening', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'fleet-sandbox-'));
+    dirs.push(out);
+    const lines: string[] = [];
+    const summary = await runSandbox({
+      days: 2.5 / 24,
+      speed: 6000,
+      out,
+      policy: 'default',
+      seed: 1,
+      ledger: 'memory',
+      start: MONDAY_0730,
+      log: (line) => lines.push(line),
+    });
+
+    expect(summary.interrupted).toBe(false);
+    expect(summary.error).toBeUndefined();
+    // 2.5 hours of a tick every 30 s (the job role's sub-minute probes).
+    expect(summary.controlPlane.ticks).toBe(300);
+
+    // The business-hours floor of 3, each server registered after a real "Welcome" page.
+    expect(summary.finalServers.app?.inService).toBe(3);
+    const registered = lines.filter((l) =>
+      /app +i-\S+ at 127\.0\.0\.\d+ in service: .*smallpayroll-http/.test(l),
+    );
+    expect(registered).toHaveLength(3);
+    expect(summary.controlPlane.healthChecksWelcome).toBeGreaterThanOrEqual(summary.launches.app ?? 0);
+    // One real queue probe per tick (a rare timeout on a loaded machine is a held sample, not a failure here).
+    expect(summary.controlPlane.queueProbeRequests).toBeGreaterThan(280);
+
+    // The 09:00 burst: job servers launched for a backlog that would not drain in time, and the jobs got done.
+    expect(
+      lines.some((l) =>
+        /job +desired [23] \(queue \d+, draining .* jobs left when a new server could serve/.test(l),
+      ),
+    ).toBe(true);
+    expect(summary.jobsDone).toBeGreaterThan(40);
+    expect(summary.jobsDone + summary.jobsRunningAtEnd + summary.jobsWaitingAtEnd).toBe(summary.jobsArrived);
+
+    // The three files, the summary as returned.
+    const written = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) as SandboxSummary;
+    expect(written).toEqual(summary);
+    expect(await readFile(join(out, 'report.md'), 'utf8')).toContain('| app | 3 |');
+    const svg = await readFile(join(out, 'timeline.svg'), 'utf8');
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg).toContain('app servers');
+
+    // Every instance's server and the queue endpoint are closed.
+    const addresses = Object.values(summary.finalServers).flatMap((role) =>
+      role.instances.map((i) => i.address ?? ''),
+    );
+    expect(addresses.length).toBeGreaterThanOrEqual(4);
+    for (const address of addresses) {
+      expect(await connectOutcome(address, summary.endpoints.appPort)).toBe('ECONNREFUSED');
+    }
+    const queue = new URL(summary.endpoints.queueUrl);
+    expect(await connectOutcome(queue.hostname, Number(queue.port))).toBe('ECONNREFUSED');
+  });
+
+  it('stops at once when aborted and still writes what ran', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'fleet-sandbox-'));
+    dirs.push(out);
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 300);
+    const began = performance.now();
+    const summary = await runSandbox({
+      days: 1,
+      speed: 3600,
+      out,
+      policy: 'backlog-per-server',
+      seed: 2,
+      ledger: 'memory',
+      log: () => undefined,
+      signal: controller.signal,
+    });
+    expect(performance.now() - began).toBeLessThan(5_000);
+    expect(summary.interrupted).toBe(true);
+    expect(Date.parse(summary.endedAt)).toBeLessThan(Date.parse(summary.startedAt) + 86_400_000);
+    expect(JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'))).toMatchObject({
+      interrupted: true,
+    });
+    for (const role of Object.values(summary.finalServers)) {
+      for (const instance of role.instances) {
+        expect(await connectOutcome(instance.address ?? '', summary.endpoints.appPort)).toBe('ECONNREFUSED');
+      }
+    }
+  });
+});
+
+describe('sandbox flags', () => {
+  it('defaults to one weekday of the default policy into out/', () => {
+    expect(parseCliOptions([])).toMatchObject({ days: 1, out: 'out', policy: 'default', seed: 1 });
+  });
+
+  it.each([
+    [
+      ['--policy', 'fastest'],
+      '--policy: unknown "fastest"; expected one of default, backlog-per-server, seed-2010',
+    ],
+    [['--days', 'two'], '--days: expected a number, got "two"'],
+    [['--days', '0'], '--days: expected a number from 0.042 to 31, got 0'],
+    [['--speed', '0.5'], '--speed: expected a number from 1 to 100000, got 0.5'],
+    [['--seed', '1.5'], '--seed: expected an integer, got "1.5"'],
+    [['--out', ''], '--out: expected a directory path, got an empty string'],
+    [['--ledger', 'sqlite'], '--ledger: unknown "sqlite"; expected one of auto, memory, dynamodb'],
+  ])('refuses %j naming the flag', (argv, message) => {
+    expect(() => parseCliOptions(argv)).toThrow(new UsageError(message));
+  });
+
+  it('refuses an unknown flag', () => {
+    expect(() => parseCliOptions(['--dyas', '2'])).toThrow(/Unknown option '--dyas'/);
+  });
+
+  it.each([[['--help']], [['-h']], [['--days', '2', '--help']]])('answers %j with its usage', (argv) => {
+    expect(parseCliOptions(argv)).toBe('help');
+  });
+
+  it('refuses a stray argument', () => {
+    expect(() => parseCliOptions(['2'])).toThrow(/Unexpected argument '2'/);
+  });
+});

@@ -1,0 +1,218 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../domain/config.js';
+import { TEST_CONFIG_INPUT } from '../../fakes/config.js';
+import { simulationRole, spotOnDemandBase } from '../../sim/index.js';
+import type { TraceJob } from '../../sim/trace.js';
+import { frontierLabel, renderFrontier } from '../../sim/tune/frontier-svg.js';
+import { TINY_GRID } from '../../sim/tune/grid.js';
+import { dominates, frontier } from '../../sim/tune/pareto.js';
+import { recommendedFragment } from '../../sim/tune/recommend.js';
+import { type TuneResult, tune } from '../../sim/tune/run.js';
+
+const run = promisify(execFile);
+const HOUR = 3600;
+
+/** A small day: a trickle, and two bursts that one server clears slowly. */
+function tinyTrace(): TraceJob[] {
+  const jobs: TraceJob[] = [];
+  for (let t = 0; t < 24 * HOUR; t += 600) jobs.push({ arrivalS: t, serviceS: 60 });
+  for (const at of [9 * HOUR, 14 * HOUR]) {
+    for (let i = 0; i < 60; i += 1) jobs.push({ arrivalS: at + i, serviceS: 90 });
+  }
+  return jobs.sort((a, b) => a.arrivalS - b.arrivalS);
+}
+
+const userDocument = { roles: { job: { lifecycle: { billing: 'per-second' } } } };
+
+describe('frontier', () => {
+  const pointArb = fc.record({
+    waitP95S: fc.integer({ min: 0, max: 50 }),
+    instanceHours: fc.integer({ min: 0, max: 50 }),
+  });
+  it('no frontier point is dominated by any point; every other point is dominated by a frontier point', () => {
+    fc.assert(
+      fc.property(fc.array(pointArb, { minLength: 1, maxLength: 40 }), (points) => {
+        const front = frontier(points);
+        for (const f of front) expect(points.some((p) => dominates(p, f))).toBe(false);
+        for (const p of points) {
+          if (front.includes(p)) continue;
+          expect(
+            front.some(
+              (f) => dominates(f, p) || (f.waitP95S === p.waitP95S && f.instanceHours === p.instanceHours),
+            ),
+          ).toBe(true);
+        }
+      }),
+    );
+  });
+});
+
+describe('tune on a tiny trace and grid', () => {
+  let result: TuneResult;
+  beforeAll(async () => {
+    result = await tune({
+      jobs: tinyTrace(),
+      role: simulationRole(userDocument),
+      grid: TINY_GRID,
+      maxCostRatio: 1.0,
+      threads: 0,
+    });
+  });
+
+  it('sweeps every candidate and keeps only undominated points on the frontier', () => {
+    const all = [...result.points, result.seed, result.current, result.bound];
+    expect(result.points.length).toBe(8);
+    for (const f of result.frontier) expect(all.some((p) => dominates(p, f))).toBe(false);
+    for (const p of all.filter((q) => !result.frontier.includes(q))) {
+      expect(
+        result.frontier.some(
+          (f) => dominates(f, p) || (f.waitP95S === p.waitP95S && f.instanceHours === p.instanceHours),
+        ),
+      ).toBe(true);
+    }
+  });
+
+  it('recommends the lowest p95 within the cost cap', () => {
+    const cap = result.seed.instanceHours;
+    const eligible = result.points.filter((p) => p.instanceHours <= cap);
+    expect(eligible.length).toBeGreaterThan(0);
+    expect(result.recommended.instanceHours).toBeLessThanOrEqual(cap);
+    for (const p of eligible) expect(result.recommended.waitP95S).toBeLessThanOrEqual(p.waitP95S);
+  });
+
+  it('draws every frontier label and the marked points in the SVG', () => {
+    const svg = renderFrontier(result, 'tiny');
+    expect(svg.startsWith('<svg')).toBe(true);
+    for (let i = 0; i < result.frontier.length; i += 1) expect(svg).toContain(`>${frontierLabel(i)}<`);
+    for (const text of [
+      'seed-2010',
+      'current config',
+      'bound',
+      'recommended',
+      'instance-hours',
+      'p95 job wait (seconds)',
+    ]) {
+      expect(svg).toContain(text);
+    }
+  });
+
+  it('writes a fragment that parses merged over the user config, with the chosen policy', () => {
+    const fragment = recommendedFragment(result, 'tiny.csv');
+    const config = parseConfig(TEST_CONFIG_INPUT, userDocument, JSON.parse(JSON.stringify(fragment)));
+    expect(config.roles.job?.policy).toEqual(result.recommended.candidate.policy);
+    expect(config.roles.job?.lifecycle.minLifetimeMinutes).toBe(
+      result.recommended.candidate.minLifetimeMinutes,
+    );
+    expect(config.roles.job?.lifecycle.billing).toBe('per-second');
+    expect(fragment.tuning.why).toMatch(/lowest p95/);
+  });
+});
+
+describe('npm run tune', () => {
+  const tsx = join('node_modules', '.bin', 'tsx');
+  const tuneCli = (args: string[]) =>
+    run(tsx, ['cli/tune.ts', ...args]).then(
+      (r) => ({ code: 0, ...r }),
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tune-'));
+  });
+
+  it('prints its usage on --help', async () => {
+    const { code, stdout } = await tuneCli(['--help']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/usage: npm run tune -- --trace FILE.csv/);
+  });
+
+  it('fails on a bad trace naming the line', async () => {
+    const trace = join(dir, 'bad.csv');
+    await writeFile(trace, 'arrival_s,service_s\n0,30\n5,abc\n');
+    const { code, stderr } = await tuneCli(['--trace', trace, '--out', dir]);
+    expect(code).toBe(2);
+    expect(stderr).toContain(`${trace}:3: service_s "abc" is not a number`);
+  });
+
+  it('fails on a bad config naming the key', async () => {
+    const config = join(dir, 'bad.json');
+    await writeFile(
+      config,
+      JSON.stringify({ roles: { job: { policy: { type: 'drain-time', targetWaitSeconds: -1 } } } }),
+    );
+    const { code, stderr } = await tuneCli([
+      '--trace',
+      'sim/traces/steady-weekday.csv',
+      '--config',
+      config,
+      '--out',
+      dir,
+    ]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/roles\.job\.policy\.targetWaitSeconds/);
+  });
+
+  it('sweeps the tiny grid in worker threads and writes the chart and the fragment', async () => {
+    const trace = join(dir, 'tiny.csv');
+    await writeFile(
+      trace,
+      `arrival_s,service_s\n${tinyTrace()
+        .map((j) => `${j.arrivalS},${j.serviceS}`)
+        .join('\n')}\n`,
+    );
+    const out = join(dir, 'out');
+    const { code, stdout } = await tuneCli([
+      '--trace',
+      trace,
+      '--grid',
+      'tiny',
+      '--threads',
+      '2',
+      '--out',
+      out,
+    ]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/Pareto frontier/);
+    expect(await readFile(join(out, 'frontier.svg'), 'utf8')).toContain('F1');
+    const fragment = JSON.parse(await readFile(join(out, 'recommended.json'), 'utf8'));
+    expect(() => parseConfig(TEST_CONFIG_INPUT, fragment)).not.toThrow();
+    // Two worker threads each load the simulator through tsx: on a loaded 2-core machine that alone
+    // can take most of the default 20 s.
+  }, 120_000);
+});
+
+describe('tune with Spot', () => {
+  it('prices every point, candidates on Spot no dearer than On-Demand, the 2010 rule On-Demand', async () => {
+    const role = simulationRole(TEST_CONFIG_INPUT);
+    const base = { jobs: tinyTrace(), role, grid: TINY_GRID, maxCostRatio: 2, threads: 0 };
+    const onDemand = await tune(base);
+    const spot = await tune({ ...base, market: { spot: true, pricing: { spotDiscount: 0.65 } } });
+    expect(spot.seed.instanceCost).toBe(onDemand.seed.instanceCost);
+    expect(spot.points.length).toBe(onDemand.points.length);
+    for (const point of spot.points) expect(point.instanceCost).toBeGreaterThan(0);
+    const cheaper = spot.points.filter((p, i) => p.instanceCost < (onDemand.points[i]?.instanceCost ?? 0));
+    expect(cheaper.length).toBeGreaterThan(0);
+  });
+
+  it('recommends buying Spot as the candidates ran, so the figures hold once merged', async () => {
+    const role = simulationRole(TEST_CONFIG_INPUT);
+    const result = await tune({
+      jobs: tinyTrace(),
+      role,
+      grid: TINY_GRID,
+      maxCostRatio: 2,
+      threads: 0,
+      market: { spot: true, pricing: { spotDiscount: 0.65 } },
+    });
+    const fragment = recommendedFragment(result, 'tiny.csv', { onDemandBase: spotOnDemandBase(role) });
+    const job = parseConfig(TEST_CONFIG_INPUT, JSON.parse(JSON.stringify(fragment))).roles.job;
+    expect(job?.launch).toMatchObject({ market: 'spot-then-on-demand', onDemandBase: 1 });
+    expect(recommendedFragment(result, 'tiny.csv').roles.job).not.toHaveProperty('launch');
+  });
+});

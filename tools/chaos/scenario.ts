@@ -1,0 +1,395 @@
+/**
+ * Chaos scenarios as data: what a run does (time jumps, ticks, schedule edges, queue readings, EC2
+ * events, manual commands, injected faults, changes to the world, pairs of triggers at once), the
+ * fast-check arbitraries that generate them, and the seeds they come from. Each run's scenario
+ * comes from its own seed (`runSeed(seed, index)`), so a failing run replays alone.
+ */
+
+import fc from 'fast-check';
+import type { MarketSetting } from '../../domain/market.js';
+import type { CloudInstance } from '../../domain/types.js';
+import type { CloudOp, SpotShortage } from '../../fakes/fake-cloud.js';
+import type { LedgerMethod } from '../../fakes/faulty-ledger.js';
+
+export const MINUTE = 60_000;
+export const ROLES = ['app', 'job'] as const;
+export type Role = (typeof ROLES)[number];
+
+export type CloudError = 'throttle' | 'capacity' | 'invalid' | 'transient' | 'not-found';
+export type LedgerError = 'conflict' | 'throttle';
+export type DeathPoint =
+  | 'createIntent'
+  | 'launch'
+  | 'updateServer'
+  | 'register'
+  | 'deregister'
+  | 'terminate'
+  | 'acquireLease'
+  | 'journal';
+
+export type Fault =
+  | { kind: 'cloud-once'; op: CloudOp; error: CloudError }
+  | { kind: 'cloud-rate'; op: CloudOp; error: CloudError; probability: number }
+  /** EC2 has no capacity for this instance type (in every subnet) until the faults stop. */
+  | { kind: 'no-capacity'; instanceType: string }
+  /** RunInstances creates the instance, then the caller sees a timeout. */
+  | { kind: 'ambiguous-launch' }
+  | { kind: 'ledger-once'; method: LedgerMethod; error: LedgerError }
+  | { kind: 'ledger-rate'; method: LedgerMethod; error: LedgerError; probability: number }
+  /** The write commits, then the caller sees a timeout. */
+  | { kind: 'ledger-ambiguous'; method: 'createIntent' | 'updateServer' }
+  /** The process dies right after the next such call; its lease stays held until it expires. */
+  | { kind: 'death'; after: DeathPoint }
+  /** DescribeInstances lags RunInstances by this much. */
+  | { kind: 'list-lag'; seconds: number }
+  /** EC2 refuses every Spot launch (no capacity, max price too low, Spot limit) until the faults stop. */
+  | { kind: 'spot-shortage'; shortage: SpotShortage }
+  /** Every fault stops (for a while). */
+  | { kind: 'calm' };
+
+export type WorldChange =
+  /** Someone launches an instance tagged for this stack by hand (an orphan). */
+  | { kind: 'orphan'; role: Role }
+  /** Another stack launches an instance with the same role tag. */
+  | { kind: 'other-stack'; role: Role }
+  /** Someone stops, terminates or loses (gone from EC2) one of the stack's instances. */
+  | { kind: 'stop' | 'kill' | 'vanish'; pick: number }
+  /** Someone hands one of the stack's instances to another stack (re-tags it): no longer ours. */
+  | { kind: 'retag'; pick: number }
+  /** A server that never passes the content health check. */
+  | { kind: 'break'; pick: number };
+
+export type Trigger =
+  | { kind: 'tick' }
+  | { kind: 'reconcile' }
+  | { kind: 'schedule'; role: Role; edge: 'start' | 'end' }
+  /** An EC2 state-change event for an instance picked at run time, possibly stale, possibly repeated. */
+  | { kind: 'event'; pick: number; state: CloudInstance['state']; repeat: number }
+  /** A manual command; `instanceId: PICK` is replaced by an instance picked at run time. */
+  | { kind: 'control'; command: unknown; pick: number }
+  /**
+   * EC2's Spot interruption warning (the instance is taken back two minutes later) or rebalance
+   * recommendation for an instance picked at run time (any: On-Demand, another stack's, gone).
+   */
+  | { kind: 'spot-warning'; pick: number; warning: 'interruption' | 'rebalance'; repeat: number };
+
+export type Step =
+  | Trigger
+  | { kind: 'advance'; minutes: number; tick: boolean }
+  | { kind: 'queue'; length: number | null }
+  | { kind: 'fault'; fault: Fault }
+  | { kind: 'world'; change: WorldChange }
+  | { kind: 'concurrent'; a: Trigger; b: Trigger };
+
+export interface Variant {
+  jobBilling: 'hourly' | 'per-second';
+  /** The job role's market (On-Demand base of one when it launches Spot); the app's stays On-Demand. */
+  jobMarket: MarketSetting;
+  appDrainSeconds: number;
+  appLoadBalancer: 'classic' | 'target-group';
+}
+
+export interface Scenario {
+  /** Seeds the fake cloud's and the ledger's random numbers (probabilistic faults). */
+  seed: number;
+  start: number;
+  variant: Variant;
+  steps: Step[];
+}
+
+/** Placeholder for an instance id picked when the command runs. */
+export const PICK = '$pick';
+
+/** Start times (Toronto) around the schedule's edges, weekends and the March DST change. */
+const STARTS = [
+  '2026-03-02T12:45:00Z', // Mon 07:45 EST, before the 08:00 window start
+  '2026-03-02T15:00:00Z', // Mon 10:00 EST, inside the window
+  '2026-03-03T01:40:00Z', // Mon 20:40 EST, before the 21:00 window end
+  '2026-03-07T01:30:00Z', // Fri 20:30 EST, into the weekend
+  '2026-03-07T17:00:00Z', // Sat 12:00 EST
+  '2026-03-08T06:30:00Z', // Sun 01:30 EST, across the 02:00 → 03:00 DST jump
+  '2026-03-09T11:30:00Z', // Mon 07:30 EDT, the first window start after DST
+].map((iso) => Date.parse(iso));
+
+const role = fc.constantFrom<Role>(...ROLES);
+const ec2State = fc.constantFrom<CloudInstance['state']>(
+  'pending',
+  'running',
+  'shutting-down',
+  'terminated',
+  'stopping',
+  'stopped',
+);
+const probability = fc.constantFrom(0.1, 0.25, 0.5);
+
+const validCommand: fc.Arbitrary<unknown> = fc.oneof(
+  fc.record({ action: fc.constant('status') }),
+  fc.record({
+    action: fc.constant('launch'),
+    role,
+    count: fc.integer({ min: 1, max: 3 }),
+    holdMinutes: fc.integer({ min: 5, max: 90 }),
+  }),
+  fc.record({
+    action: fc.constant('retire'),
+    role,
+    count: fc.integer({ min: 1, max: 2 }),
+    holdMinutes: fc.integer({ min: 5, max: 90 }),
+  }),
+  fc.record({ action: fc.constant('retire'), role, instanceId: fc.constant(PICK) }),
+  fc.record({ action: fc.constant('pause'), role }),
+  fc.record({ action: fc.constant('resume'), role }),
+  fc.record(
+    {
+      action: fc.constant('override'),
+      role,
+      min: fc.integer({ min: 0, max: 4 }),
+      max: fc.integer({ min: 1, max: 6 }),
+      minutes: fc.integer({ min: 5, max: 120 }),
+    },
+    { requiredKeys: ['action', 'role', 'minutes'] },
+  ),
+  fc.record({ action: fc.constant('override'), role, clear: fc.constant(true) }),
+);
+
+/** Commands that must be refused (and change nothing). */
+const invalidCommand: fc.Arbitrary<unknown> = fc.constantFrom<unknown>(
+  { action: 'explode', role: 'app' },
+  { action: 'launch', role: 'app', count: 0 },
+  { action: 'launch', role: 'app', count: '2' },
+  { action: 'launch', role: 'db', count: 1 },
+  { action: 'launch', role: 'constructor', count: 1 },
+  { action: 'pause', role: '__proto__' },
+  { action: 'launch', count: 1 },
+  { action: 'launch', role: 'app', count: 99 },
+  { action: 'retire', role: 'job', count: 50 },
+  { action: 'retire', role: 'app', instanceId: 'not-an-instance' },
+  { action: 'pause', role: 'app', force: true },
+  { action: 'override', role: 'job', min: 3, max: 1, minutes: 10 },
+  { action: 'override', role: 'app', min: 500, minutes: 10 },
+  null,
+  'status',
+  [],
+);
+
+const trigger: fc.Arbitrary<Trigger> = fc.oneof(
+  { weight: 6, arbitrary: fc.constant<Trigger>({ kind: 'tick' }) },
+  { weight: 1, arbitrary: fc.constant<Trigger>({ kind: 'reconcile' }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('schedule' as const),
+      role,
+      edge: fc.constantFrom('start' as const, 'end' as const),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('event' as const),
+      pick: fc.nat(63),
+      state: ec2State,
+      repeat: fc.integer({ min: 1, max: 3 }),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('control' as const),
+      command: fc.oneof({ weight: 4, arbitrary: validCommand }, { weight: 1, arbitrary: invalidCommand }),
+      pick: fc.nat(63),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('spot-warning' as const),
+      pick: fc.nat(63),
+      warning: fc.constantFrom('interruption' as const, 'rebalance' as const),
+      repeat: fc.integer({ min: 1, max: 2 }),
+    }),
+  },
+);
+
+const cloudFault: fc.Arbitrary<{ op: CloudOp; error: CloudError }> = fc.oneof(
+  fc.record({
+    op: fc.constant<CloudOp>('launch'),
+    error: fc.constantFrom<CloudError>('throttle', 'capacity', 'invalid', 'transient'),
+  }),
+  fc.record({
+    op: fc.constantFrom<CloudOp>('list', 'terminate', 'vcpus'),
+    error: fc.constantFrom<CloudError>('throttle', 'transient'),
+  }),
+  fc.record({
+    op: fc.constantFrom<CloudOp>('register', 'deregister', 'members'),
+    error: fc.constantFrom<CloudError>('throttle', 'not-found', 'invalid', 'transient'),
+  }),
+  fc.record({ op: fc.constantFrom<CloudOp>('health', 'queue'), error: fc.constant<CloudError>('transient') }),
+);
+
+const ledgerMethod = fc.constantFrom<LedgerMethod>(
+  'listServers',
+  'createIntent',
+  'updateServer',
+  'acquireLease',
+  'recordSample',
+  'samplesSince',
+  'journal',
+  'getControls',
+  'setPause',
+  'setBounds',
+  'getHold',
+  'putHold',
+);
+
+const fault: fc.Arbitrary<Fault> = fc.oneof(
+  { weight: 4, arbitrary: cloudFault.map((f): Fault => ({ kind: 'cloud-once', ...f })) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(cloudFault, probability)
+      .map(([f, p]): Fault => ({ kind: 'cloud-rate', ...f, probability: p })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .constantFrom('c5.large', 'm5.large')
+      .map((instanceType): Fault => ({ kind: 'no-capacity', instanceType })),
+  },
+  { weight: 1, arbitrary: fc.constant<Fault>({ kind: 'ambiguous-launch' }) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .constantFrom<SpotShortage>('capacity', 'price', 'limit')
+      .map((shortage): Fault => ({ kind: 'spot-shortage', shortage })),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.oneof(
+      fc.record({
+        kind: fc.constant('ledger-once' as const),
+        method: fc.constantFrom<LedgerMethod>('createIntent', 'updateServer'),
+        error: fc.constantFrom<LedgerError>('conflict', 'throttle'),
+      }),
+      fc.record({
+        kind: fc.constant('ledger-once' as const),
+        method: ledgerMethod,
+        error: fc.constant<LedgerError>('throttle'),
+      }),
+    ),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('ledger-rate' as const),
+      method: ledgerMethod,
+      error: fc.constantFrom<LedgerError>('conflict', 'throttle'),
+      probability,
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('ledger-ambiguous' as const),
+      method: fc.constantFrom('createIntent' as const, 'updateServer' as const),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('death' as const),
+      after: fc.constantFrom<DeathPoint>(
+        'createIntent',
+        'launch',
+        'updateServer',
+        'register',
+        'deregister',
+        'terminate',
+        'acquireLease',
+        'journal',
+      ),
+    }),
+  },
+  {
+    weight: 1,
+    // Usually seconds; now and then longer than the ghost grace and the launch deadline.
+    arbitrary: fc
+      .oneof(
+        { weight: 3, arbitrary: fc.integer({ min: 10, max: 120 }) },
+        { weight: 1, arbitrary: fc.integer({ min: 300, max: 720 }) },
+      )
+      .map((seconds): Fault => ({ kind: 'list-lag', seconds })),
+  },
+  { weight: 1, arbitrary: fc.constant<Fault>({ kind: 'calm' }) },
+);
+
+const worldChange: fc.Arbitrary<WorldChange> = fc.oneof(
+  fc.record({ kind: fc.constantFrom('orphan' as const, 'other-stack' as const), role }),
+  fc.record({
+    kind: fc.constantFrom('stop' as const, 'kill' as const, 'vanish' as const, 'retag' as const),
+    pick: fc.nat(63),
+  }),
+  fc.record({ kind: fc.constant('break' as const), pick: fc.nat(63) }),
+);
+
+const step: fc.Arbitrary<Step> = fc.oneof(
+  {
+    weight: 8,
+    arbitrary: fc.record({
+      kind: fc.constant('advance' as const),
+      minutes: fc.oneof(
+        { weight: 5, arbitrary: fc.integer({ min: 1, max: 3 }) },
+        { weight: 2, arbitrary: fc.integer({ min: 4, max: 45 }) },
+      ),
+      tick: fc.oneof(
+        { weight: 4, arbitrary: fc.constant(true) },
+        { weight: 1, arbitrary: fc.constant(false) },
+      ),
+    }),
+  },
+  { weight: 7, arbitrary: trigger },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('queue' as const),
+      length: fc.oneof(
+        fc.integer({ min: 0, max: 4 }),
+        fc.integer({ min: 5, max: 20 }),
+        fc.integer({ min: 21, max: 500 }),
+        fc.constant(null),
+      ),
+    }),
+  },
+  { weight: 4, arbitrary: fault.map((f): Step => ({ kind: 'fault', fault: f })) },
+  { weight: 1, arbitrary: worldChange.map((change): Step => ({ kind: 'world', change })) },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(trigger, trigger).map(([a, b]): Step => ({ kind: 'concurrent', a, b })),
+  },
+);
+
+export const scenarioArbitrary: fc.Arbitrary<Scenario> = fc.record({
+  seed: fc.integer(),
+  start: fc
+    .tuple(fc.constantFrom(...STARTS), fc.integer({ min: 0, max: 20 }))
+    .map(([at, minutes]) => at + minutes * MINUTE),
+  variant: fc.record({
+    jobBilling: fc.constantFrom('hourly' as const, 'per-second' as const),
+    jobMarket: fc.constantFrom<MarketSetting>('on-demand', 'spot', 'spot-then-on-demand'),
+    appDrainSeconds: fc.constantFrom(0, 300),
+    appLoadBalancer: fc.constantFrom('classic' as const, 'target-group' as const),
+  }),
+  steps: fc.array(step, { minLength: 20, maxLength: 60, size: 'max' }),
+});
+
+/** The seed of run `index` of a chaos run seeded with `seed` (non-negative, for command lines). */
+export function runSeed(seed: number, index: number): number {
+  return (seed + Math.imul(index + 1, 0x9e3779b1)) & 0x7fffffff;
+}
+
+/** The scenario a run seed stands for (the first value fast-check generates with that seed). */
+export function scenarioFor(seed: number): Scenario {
+  const [scenario] = fc.sample(scenarioArbitrary, { seed, numRuns: 1 });
+  if (scenario === undefined) throw new Error(`no scenario for seed ${seed}`);
+  return scenario;
+}
