@@ -39,7 +39,8 @@ module.exports = {
     ...layerRules,
     {
       name: 'no-circular',
-      comment: 'one concern per file: two files that import each other share a piece that belongs in one of them',
+      comment:
+        'one concern per file: two files that import each other share a piece that belongs in one of them',
       severity: 'error',
       from: { pathNot: '^test/' },
       to: { circular: true },
