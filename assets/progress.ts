@@ -3,7 +3,8 @@
  * otherwise (CI logs), so both read well.
  */
 import { SingleBar } from 'cli-progress';
-import { formatBytes, type SyncReporter } from './sync.js';
+import { formatBytes } from './report.js';
+import type { SyncReporter } from './sync.js';
 
 /** Plain lines: `uploaded css/app-3f2a9c.css (12.0 KiB)`. */
 export function lineReporter(write: (line: string) => void): SyncReporter {

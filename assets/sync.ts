@@ -1,44 +1,71 @@
 /**
- * One sync of a directory to the asset bucket: plan (domain/assets.ts), upload what changed with
- * bounded concurrency, delete orphans (with `--delete`), then one CloudFront invalidation of the
- * changed and deleted plain names.
+ * One sync of a directory to the asset bucket: plan (domain/assets.ts, domain/asset-grace.ts), refuse
+ * what looks like a mistake (an empty directory; with `--delete`, more than a set share of the bucket
+ * gone from it), upload what changed with bounded concurrency, mark objects gone from the
+ * directory and delete those marked at least the grace period ago, then one CloudFront
+ * invalidation of the changed and deleted plain names.
  *
  * Interrupted anywhere, a rerun completes the work: before the first upload the paths to invalidate
  * are written to a bookkeeping object in the bucket (never served: the bucket policy denies
  * CloudFront that prefix), a rerun adds them to its own, and the object is removed only after the
  * invalidation was accepted. The invalidation's reference is a one-time id stored in that object: a
  * rerun that only completes the interrupted work sends it again (CloudFront treats that as the same
- * request); a sync with changes of its own sends a new one, so a rollback is invalidated too.
+ * request); a sync with changes of its own sends a new one, so a rollback is invalidated too. The
+ * deletion marks are written before the uploads, the objects about to be deleted still among them,
+ * and written again without those once they are deleted: a rerun deletes what an interrupted sync
+ * did not, and nothing earlier than its grace.
  */
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
+import {
+  type DeletionMarks,
+  type GracePlan,
+  newlyGone,
+  planGrace,
+  removesTooMuch,
+} from '../domain/asset-grace.js';
 import type { AssetBucket, CdnInvalidator } from '../domain/asset-ports.js';
 import {
   cacheControlFor,
-  invalidationPath,
   invalidationPaths,
-  isFingerprinted,
   type LocalAsset,
   needsMetadata,
   planSync,
   type RemoteAsset,
 } from '../domain/assets.js';
 import { FleetError } from '../domain/errors.js';
-import { readAsset, scanAssets } from './scan.js';
+import {
+  changesOf,
+  PENDING_KEY,
+  parsePending,
+  pendingFor,
+  readMarks,
+  SYNC_PREFIX,
+  samePending,
+  writeMarks,
+} from './bookkeeping.js';
+import { describeRemovals, formatBytes, type SyncSummary, someKeys } from './report.js';
+import { AssetDirectoryError, readAsset, scanAssets } from './scan.js';
 
-/** Keys under this prefix are the sync's own (infra/cdn.cjs keeps CloudFront off them). */
-export const SYNC_PREFIX = '.asset-sync/';
-export const PENDING_KEY = `${SYNC_PREFIX}pending-invalidation.json`;
+export { MARKS_KEY, PENDING_KEY, SYNC_PREFIX } from './bookkeeping.js';
+export { describeSummary, formatBytes, type SyncSummary } from './report.js';
+
+const HOUR_MS = 3_600_000;
 
 export interface SyncOptions {
   dir: string;
-  /** Delete objects that are no longer in the directory (after the uploads). */
+  /** Mark objects that are no longer in the directory, and delete those marked `graceHours` ago. */
   delete: boolean;
   /** Plan and report; change nothing. */
   dryRun: boolean;
   /** Uploads at once. */
   concurrency: number;
+  /** With `delete`: go on although more than `maxDeletePercent` of the objects are gone. */
+  force: boolean;
+  /** With `delete`: the largest share of the bucket's objects (0-100) that may be gone from the directory. */
+  maxDeletePercent: number;
+  /** With `delete`: hours between marking an object and deleting it. */
+  graceHours: number;
 }
 
 /** What a person sees while the sync runs. */
@@ -60,75 +87,8 @@ export interface SyncDeps {
   reporter: SyncReporter;
   /** A new one-time invalidation reference (default: a random UUID). */
   newReference?: () => string;
-}
-
-export interface SyncSummary {
-  uploaded: number;
-  unchanged: number;
-  deleted: number;
-  /** Objects no longer in the directory, left in place (no `--delete`). */
-  kept: number;
-  bytes: number;
-  invalidation: { id: string; paths: string[] } | null;
-  dryRun: boolean;
-}
-
-interface Pending {
-  paths: string[];
-  reference: string;
-  /** The changes the paths were recorded for (`path sha256` or `path deleted`); older records lack it. */
-  changes: string[];
-}
-
-function parsePending(value: unknown, bucket: string): Pending | undefined {
-  if (value === undefined) return undefined;
-  const v = value as Partial<Pending>;
-  const strings = (list: unknown) => Array.isArray(list) && list.every((p) => typeof p === 'string');
-  if (
-    !strings(v.paths) ||
-    (v.changes !== undefined && !strings(v.changes)) ||
-    typeof v.reference !== 'string'
-  ) {
-    throw new FleetError(`s3://${bucket}/${PENDING_KEY}: unexpected content; delete it and rerun`);
-  }
-  return { paths: v.paths as string[], reference: v.reference, changes: v.changes ?? [] };
-}
-
-/** This sync's own changes to plain names: `path sha256` for new content, `path deleted`. */
-function changesOf(changed: readonly LocalAsset[], deleted: readonly string[]): string[] {
-  return [
-    ...changed.filter((a) => !isFingerprinted(a.key)).map((a) => `${invalidationPath(a.key)} ${a.sha256}`),
-    ...deleted.filter((k) => !isFingerprinted(k)).map((k) => `${invalidationPath(k)} deleted`),
-  ].sort();
-}
-
-/**
- * The pending record to write before uploading: the interrupted sync's own when this sync only
- * completes it (same reference, a retry of the same request), else one with a new reference.
- */
-function pendingFor(
-  paths: string[],
-  changes: string[],
-  pending: Pending | undefined,
-  deps: SyncDeps,
-): Pending {
-  if (pending !== undefined && changes.every((change) => pending.changes.includes(change))) {
-    return { ...pending, paths };
-  }
-  const changeSet = [...new Set([...(pending?.changes ?? []), ...changes])].sort();
-  return { paths, reference: (deps.newReference ?? randomUUID)(), changes: changeSet };
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${value.toFixed(1)} ${units[unit]}`;
+  /** The time marks are taken at and compared with (default: the system clock). */
+  now?: () => Date;
 }
 
 /** Reads the stored SHA-256 of objects the listing cannot decide on (see `needsMetadata`). */
@@ -188,19 +148,72 @@ async function uploadAll(
   return bytes;
 }
 
+function percent(part: number, whole: number): string {
+  const value = (part * 100) / whole;
+  return Number.isInteger(value) ? String(value) : value.toFixed(1);
+}
+
+/**
+ * @throws FleetError when `--delete` would newly mark more of the bucket than allowed (and no
+ *   `--force`), before anything is changed.
+ */
+function refuseMassRemoval(
+  orphans: readonly string[],
+  objects: number,
+  stored: DeletionMarks,
+  options: SyncOptions,
+  bucket: string,
+): void {
+  if (!options.delete || options.force) return;
+  const { gone, of } = newlyGone(orphans, objects, stored);
+  if (!removesTooMuch(gone, of, options.maxDeletePercent)) return;
+  const examples = someKeys(orphans.filter((key) => stored[key] === undefined).slice(0, 3));
+  const already = of < objects ? ` not yet marked for deletion` : '';
+  throw new FleetError(
+    `refusing --delete: ${gone} of ${of} objects${already} in bucket ${bucket} (${percent(gone, of)}%) are not in --dir ${options.dir}, more than --max-delete-share ${options.maxDeletePercent}%, e.g. ${examples}${gone > 3 ? ', …' : ''}; check --dir, or pass --force to mark them for deletion all the same. Nothing was changed.`,
+  );
+}
+
+/** The marks with the objects about to be deleted still among them (from when they were marked). */
+function marksWithDue(grace: GracePlan, stored: DeletionMarks, now: number): DeletionMarks {
+  return { ...grace.marks, ...Object.fromEntries(grace.due.map((key) => [key, stored[key] ?? now])) };
+}
+
 /**
  * Syncs `options.dir` to the bucket.
- * @throws AssetDirectoryError (the directory), NotFoundError (bucket or distribution), FleetError.
+ * @throws AssetDirectoryError (the directory: missing, empty, unreadable), FleetError (a removal
+ *   refused, before any change), NotFoundError (bucket or distribution).
  */
 export async function syncAssets(options: SyncOptions, deps: SyncDeps): Promise<SyncSummary> {
   const { bucket, invalidator, reporter } = deps;
+  const now = (deps.now ?? (() => new Date()))().getTime();
   const local = await scanAssets(options.dir, undefined, (line) => reporter.line(line));
+  if (local.length === 0) {
+    throw new AssetDirectoryError(
+      `--dir ${options.dir}: no files to publish (it is empty, or every name in it starts with a dot); nothing was changed`,
+    );
+  }
   const listed = await bucket.list(SYNC_PREFIX);
   const remote = await withMetadata(bucket, local, listed, options.concurrency);
   const pending = parsePending(await bucket.readJson(PENDING_KEY), bucket.name);
+  const stored = await readMarks(bucket);
   const plan = planSync(local, remote);
+  const orphans = plan.orphans.map((o) => o.key);
+  reporter.line(
+    `${local.length} files in ${options.dir}; bucket ${bucket.name} has ${listed.length} objects` +
+      (pending ? `; ${pending.paths.length} paths left to invalidate by an interrupted sync` : ''),
+  );
+  refuseMassRemoval(orphans, listed.length, stored, options, bucket.name);
+  const grace = planGrace(
+    orphans,
+    local.map((a) => a.key),
+    stored,
+    now,
+    options.graceHours * HOUR_MS,
+    options.delete,
+  );
   const uploads = [...plan.added, ...plan.changed];
-  const toDelete = options.delete ? plan.orphans.map((o) => o.key) : [];
+  const toDelete = grace.due;
   const paths = invalidationPaths(
     plan.changed.map((a) => a.key),
     toDelete,
@@ -210,21 +223,9 @@ export async function syncAssets(options: SyncOptions, deps: SyncDeps): Promise<
   const verb = options.dryRun ? 'would ' : '';
 
   reporter.line(
-    `${local.length} files in ${options.dir}; bucket ${bucket.name} has ${listed.length} objects` +
-      (pending ? `; ${pending.paths.length} paths left to invalidate by an interrupted sync` : ''),
-  );
-  reporter.line(
     `${verb}upload ${uploads.length} (${plan.added.length} new, ${plan.changed.length} changed, ${formatBytes(uploadBytes)}), ${plan.unchanged.length} unchanged`,
   );
-  if (plan.orphans.length > 0) {
-    const keys = plan.orphans.map((o) => o.key);
-    const shown = keys.slice(0, 10).join(', ') + (keys.length > 10 ? `, … (${keys.length - 10} more)` : '');
-    reporter.line(
-      options.delete
-        ? `${verb}delete ${keys.length} no longer in the directory: ${shown}`
-        : `${keys.length} objects no longer in the directory (kept; --delete removes them): ${shown}`,
-    );
-  }
+  for (const line of describeRemovals(orphans, grace, options)) reporter.line(line);
   if (invalidator === undefined) {
     reporter.line('no CloudFront distribution known: skipping the invalidation (pass --distribution)');
   } else if (paths.length > 0) {
@@ -237,7 +238,9 @@ export async function syncAssets(options: SyncOptions, deps: SyncDeps): Promise<
     uploaded: 0,
     unchanged: plan.unchanged.length,
     deleted: 0,
-    kept: options.delete ? 0 : plan.orphans.length,
+    marked: grace.mark.length,
+    inGrace: grace.inGrace.length,
+    kept: options.delete ? 0 : orphans.length,
     bytes: 0,
     invalidation: null,
     dryRun: options.dryRun,
@@ -245,14 +248,19 @@ export async function syncAssets(options: SyncOptions, deps: SyncDeps): Promise<
   if (options.dryRun)
     return { ...summary, uploaded: uploads.length, deleted: toDelete.length, bytes: uploadBytes };
 
-  const record = pendingFor(paths, changesOf(plan.changed, toDelete), pending, deps);
+  const record = pendingFor(paths, changesOf(plan.changed, toDelete), pending, deps.newReference);
   // Written first: whatever happens below, a rerun still invalidates these paths.
   if (invalidator !== undefined && paths.length > 0 && !samePending(record, pending)) {
     await bucket.writeJson(PENDING_KEY, record);
   }
+  const marked = marksWithDue(grace, stored, now);
+  await writeMarks(bucket, marked, stored);
   summary.bytes = await uploadAll(uploads, options, deps);
   summary.uploaded = uploads.length;
-  if (toDelete.length > 0) await bucket.delete(toDelete);
+  if (toDelete.length > 0) {
+    await bucket.delete(toDelete);
+    await writeMarks(bucket, grace.marks, marked);
+  }
   summary.deleted = toDelete.length;
   if (invalidator !== undefined && paths.length > 0) {
     const id = await invalidator.invalidate(paths, record.reference);
@@ -260,23 +268,4 @@ export async function syncAssets(options: SyncOptions, deps: SyncDeps): Promise<
     await bucket.delete([PENDING_KEY]);
   }
   return summary;
-}
-
-function samePending(a: Pending, b: Pending | undefined): boolean {
-  return b !== undefined && JSON.stringify(a) === JSON.stringify(b);
-}
-
-/** The closing lines: what was done, in numbers. */
-export function describeSummary(summary: SyncSummary): string[] {
-  const verb = summary.dryRun ? 'would upload' : 'uploaded';
-  const lines = [
-    `${verb} ${summary.uploaded} (${formatBytes(summary.bytes)}), unchanged ${summary.unchanged}, ${
-      summary.dryRun ? 'would delete' : 'deleted'
-    } ${summary.deleted}${summary.kept > 0 ? `, kept ${summary.kept} not in the directory` : ''}`,
-  ];
-  if (summary.invalidation) {
-    lines.push(`invalidation ${summary.invalidation.id}: ${summary.invalidation.paths.length} paths`);
-  }
-  if (summary.dryRun) lines.push('dry run: nothing was changed');
-  return lines;
 }

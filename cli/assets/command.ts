@@ -11,7 +11,8 @@ import { CloudFormationStackOutputs } from '../../adapters/cloudformation-stack-
 import { CloudFrontInvalidator } from '../../adapters/cloudfront-invalidator.js';
 import { S3AssetBucket } from '../../adapters/s3-asset-bucket.js';
 import { lineReporter } from '../../assets/progress.js';
-import { describeSummary, type SyncReporter, syncAssets } from '../../assets/sync.js';
+import { describeSummary } from '../../assets/report.js';
+import { type SyncReporter, syncAssets } from '../../assets/sync.js';
 import type { StackOutputs } from '../../domain/asset-ports.js';
 import { NotFoundError } from '../../domain/errors.js';
 import { DEFAULT_REGION, parseSyncOptions, type SyncCliOptions, USAGE, UsageError } from './options.js';
@@ -24,6 +25,8 @@ export interface CliIo {
   err(line: string): void;
   /** The progress display; defaults to plain lines on `out`. */
   reporter?: SyncReporter;
+  /** The time deletion marks are taken at (default: the system clock). */
+  now?: () => Date;
 }
 
 /** The SDK clients, from the options (tests pass their own). */
@@ -150,6 +153,7 @@ export async function runAssetsCli(
           : new CloudFrontInvalidator(clients.cloudFront, { distributionId: distribution }),
       contentType: contentTypeOf,
       reporter: io.reporter ?? lineReporter(io.out),
+      now: io.now,
     });
     for (const line of describeSummary(summary)) io.out(line);
     return 0;

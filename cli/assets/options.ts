@@ -15,9 +15,21 @@ export interface SyncCliOptions {
   /** --region, else AWS_REGION, else AWS_DEFAULT_REGION; undefined leaves it to the SDK (the profile's). */
   region: string | undefined;
   pathStyle: boolean;
+  /** With --delete: go on although more than --max-delete-share of the objects are gone. */
+  force: boolean;
+  /** With --delete: the largest percentage of the bucket's objects that may be gone from DIR. */
+  maxDeletePercent: number;
+  /** With --delete: hours from marking an object to deleting it. */
+  graceHours: number;
 }
 
 export const DEFAULT_CONCURRENCY = 8;
+/** More than half the bucket gone from DIR looks like a wrong --dir, not a release. */
+export const DEFAULT_MAX_DELETE_PERCENT = 50;
+/** Two days: pages of the previous release stay in browsers' and proxies' caches for a while. */
+export const DEFAULT_GRACE_HOURS = 48;
+/** A year: a grace longer than that is no deletion at all. */
+const MAX_GRACE_HOURS = 8760;
 /** The region when no flag, variable or profile names one (serverless.yml's default). */
 export const DEFAULT_REGION = 'us-east-1';
 
@@ -29,8 +41,15 @@ come from the outputs of the stack fleet-pilot-STAGE.
 
   --stage STAGE        the deployed stage (stack fleet-pilot-STAGE), e.g. prod
   --dir DIR            the app's public directory, e.g. ../app/public
-  --delete             delete objects no longer in DIR (after the uploads); without it they are listed
-  --dry-run            show what would be uploaded, deleted and invalidated; change nothing
+  --delete             mark objects no longer in DIR for deletion, and delete those marked at least
+                       --grace-hours ago (after the uploads); an object back in DIR is un-marked;
+                       without --delete they are listed
+  --grace-hours H      with --delete: hours from marking an object to deleting it, 0-${MAX_GRACE_HOURS}
+                       (default ${DEFAULT_GRACE_HOURS}); 0 deletes at once
+  --max-delete-share P with --delete: refuse, changing nothing, when more than P percent of the
+                       bucket's objects are not in DIR (default ${DEFAULT_MAX_DELETE_PERCENT}): a wrong --dir
+  --force              with --delete: go on above --max-delete-share
+  --dry-run            show what would be uploaded, marked, deleted and invalidated; change nothing
   --bucket NAME        the bucket, instead of the stack's CdnBucketName output
   --distribution ID    the distribution, instead of the stack's CdnDistributionId output
   --concurrency N      uploads at once, 1-64 (default ${DEFAULT_CONCURRENCY})
@@ -40,7 +59,8 @@ come from the outputs of the stack fleet-pilot-STAGE.
   -h, --help           this text
 
 Credentials and endpoints come from the usual AWS settings (AWS_PROFILE, AWS_ENDPOINT_URL_S3, ...).
-Exit codes: 0 done, 1 failed (a rerun completes the work), 2 bad flags.`;
+An empty DIR (nothing but names starting with a dot) is refused.
+Exit codes: 0 done, 1 failed or refused (a rerun completes the work), 2 bad flags.`;
 
 /**
  * Parses `sync` and its flags. `env` supplies AWS_REGION, AWS_DEFAULT_REGION and ASSETS_S3_PATH_STYLE.
@@ -70,6 +90,12 @@ export function parseSyncOptions(
   if (values.stage === undefined && values.bucket === undefined) {
     throw new UsageError('--stage is required (or give --bucket, and --distribution to invalidate)');
   }
+  if (values.delete !== true) {
+    const stray = (['force', 'max-delete-share', 'grace-hours'] as const).find(
+      (f) => values[f] !== undefined,
+    );
+    if (stray !== undefined) throw new UsageError(`--${stray}: only with --delete`);
+  }
   return {
     stage: values.stage,
     dir: values.dir,
@@ -84,6 +110,17 @@ export function parseSyncOptions(
     }),
     region: nonEmpty('--region', values.region) ?? (env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined),
     pathStyle: values['path-style'] === true || env.ASSETS_S3_PATH_STYLE === '1',
+    force: values.force === true,
+    maxDeletePercent: numberFlag(
+      '--max-delete-share',
+      values['max-delete-share'],
+      DEFAULT_MAX_DELETE_PERCENT,
+      { min: 0, max: 100 },
+    ),
+    graceHours: numberFlag('--grace-hours', values['grace-hours'], DEFAULT_GRACE_HOURS, {
+      min: 0,
+      max: MAX_GRACE_HOURS,
+    }),
   };
 }
 
@@ -102,6 +139,9 @@ function parse(argv: readonly string[]) {
       concurrency: { type: 'string' },
       region: { type: 'string' },
       'path-style': { type: 'boolean' },
+      force: { type: 'boolean' },
+      'max-delete-share': { type: 'string' },
+      'grace-hours': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

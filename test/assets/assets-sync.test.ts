@@ -118,10 +118,13 @@ describe('npm run assets -- sync', () => {
     await unlink(join(dir, 'images/logo.png'));
     await unlink(join(dir, 'assets/app-3f2a9c.css'));
     const kept = await sync(...toBucket);
-    expect(kept.out).toContain('2 objects no longer in the directory (kept; --delete removes them)');
+    expect(kept.out).toContain(
+      '2 objects no longer in the directory (kept; --delete marks them for deletion after 48 h)',
+    );
     expect(await keys()).toContain('images/logo.png');
 
-    const deleted = await sync(...toBucket, '--delete');
+    // No grace: deleted by this sync (assets-delete.test.ts covers the grace period).
+    const deleted = await sync(...toBucket, '--delete', '--grace-hours', '0');
     expect(deleted.out).toContain('deleted 2');
     expect(await keys()).not.toContain('images/logo.png');
     expect(await keys()).not.toContain('assets/app-3f2a9c.css');
@@ -136,12 +139,13 @@ describe('npm run assets -- sync', () => {
       await put('robots.txt', content);
       expect((await sync(...toBucket)).code).toBe(0);
     }
+    const now = ['--delete', '--grace-hours', '0'];
     await unlink(join(dir, 'favicon.ico'));
-    await sync(...toBucket, '--delete');
+    await sync(...toBucket, ...now);
     await put('favicon.ico', 'icon');
     await sync(...toBucket);
     await unlink(join(dir, 'favicon.ico'));
-    await sync(...toBucket, '--delete');
+    await sync(...toBucket, ...now);
     const references = invalidations().map((b) => b?.CallerReference);
     expect(references).toHaveLength(5);
     expect(new Set(references).size).toBe(5);
@@ -250,7 +254,15 @@ describe('npm run assets -- sync', () => {
       reporter: lineReporter(() => {}),
       invalidator: { distributionId: DISTRIBUTION, invalidate: async () => 'never' },
     };
-    const options = { dir, delete: false, dryRun: false, concurrency: 4 };
+    const options = {
+      dir,
+      delete: false,
+      dryRun: false,
+      concurrency: 4,
+      force: false,
+      maxDeletePercent: 50,
+      graceHours: 48,
+    };
     await expect(syncAssets(options, { ...deps, bucket: flaky })).rejects.toThrow(
       /1 of 2 uploads failed \(rerun to finish\)/,
     );
