@@ -73,6 +73,10 @@ const INVALID = new Set([
   'ValidationError',
   'MissingParameter',
   'UnknownParameter',
+  // S3: the body did not match its Content-MD5 or Content-Length (the file changed since it was hashed).
+  'BadDigest',
+  'InvalidDigest',
+  'IncompleteBody',
 ]);
 
 const TRANSIENT = new Set([

@@ -1,11 +1,13 @@
 /**
  * Walks the asset directory: every regular file below it (following symbolic links that stay inside
  * it, refusing loops, skipping with a warning those that lead out of it, such as Capistrano's
- * `public/uploads` into `shared/`), with its size and content hashes. Names starting with a dot (`.DS_Store`, `.gitkeep`,
- * `.htaccess`) are not assets and are skipped.
+ * `public/uploads` into `shared/`, and those that lead nowhere), with its size and content hashes,
+ * read as a stream. Names starting with a dot (`.DS_Store`, `.gitkeep`, `.htaccess`) are not assets
+ * and are skipped.
  */
 import { createHash } from 'node:crypto';
-import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { lstat, readdir, readlink, realpath, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { LocalAsset } from '../domain/assets.js';
 
@@ -22,27 +24,44 @@ function describeFsError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Hashes a file's content (read whole: assets are small, and the upload needs the bytes anyway). */
-export async function readAsset(path: string): Promise<{ body: Buffer; md5: string; sha256: string }> {
-  const body = await readFile(path);
-  return {
-    body,
-    md5: createHash('md5').update(body).digest('hex'),
-    sha256: createHash('sha256').update(body).digest('hex'),
-  };
+/** A file's length and digests. */
+export interface FileDigest {
+  size: number;
+  /** Hex MD5. */
+  md5: string;
+  /** Hex SHA-256. */
+  sha256: string;
 }
 
-type ReadAsset = typeof readAsset;
+/** Hashes a stream as it flows, a piece at a time: files of any size, in constant memory. */
+export async function hashStream(stream: AsyncIterable<Uint8Array>): Promise<FileDigest> {
+  const md5 = createHash('md5');
+  const sha256 = createHash('sha256');
+  let size = 0;
+  for await (const chunk of stream) {
+    md5.update(chunk);
+    sha256.update(chunk);
+    size += chunk.byteLength;
+  }
+  return { size, md5: md5.digest('hex'), sha256: sha256.digest('hex') };
+}
+
+/** Hashes a file's content, streamed from disk. */
+export function hashFile(path: string): Promise<FileDigest> {
+  return hashStream(createReadStream(path));
+}
+
+type HashFile = typeof hashFile;
 
 /**
- * Every asset below `root`, sorted by key. `read` reads and hashes one file (tests inject failures);
- * `warn` hears of each symbolic link skipped because it leads out of `root`.
+ * Every asset below `root`, sorted by key. `read` hashes one file (tests inject failures); `warn`
+ * hears of each symbolic link skipped because it leads out of `root` or to nothing.
  * @throws AssetDirectoryError for a missing directory, a symbolic-link loop or an unreadable file,
  *   naming the path.
  */
 export async function scanAssets(
   root: string,
-  read: ReadAsset = readAsset,
+  read: HashFile = hashFile,
   warn: (line: string) => void = () => {},
 ): Promise<LocalAsset[]> {
   const info = await stat(root).catch((error: unknown) => {
@@ -63,7 +82,7 @@ export async function scanAssets(
 async function walk(
   walker: {
     root: string;
-    read: ReadAsset;
+    read: HashFile;
     out: LocalAsset[];
     inside(real: string): boolean;
     warn(line: string): void;
@@ -77,9 +96,16 @@ async function walk(
   for (const name of entries.sort()) {
     if (name.startsWith('.')) continue;
     const path = join(dir, name);
-    const info = await stat(path).catch((error: unknown) => {
+    const info = await stat(path).catch(async (error: unknown) => {
+      const gone = (error as NodeJS.ErrnoException).code === 'ENOENT';
+      if (gone && (await lstat(path).catch(() => undefined))?.isSymbolicLink()) return undefined;
       throw new AssetDirectoryError(`${path}: ${describeFsError(error)}`);
     });
+    if (info === undefined) {
+      const target = await readlink(path).catch(() => '?');
+      walker.warn(`skipped ${path}: a dangling symbolic link (to ${target})`);
+      continue;
+    }
     const real = await realpath(path);
     if (!walker.inside(real)) {
       walker.warn(`skipped ${path}: a symbolic link to ${real}, outside --dir`);
@@ -96,7 +122,7 @@ async function walk(
       });
       walker.out.push({
         key: relative(walker.root, path).split(sep).join('/'),
-        size: info.size,
+        size: content.size,
         md5: content.md5,
         sha256: content.sha256,
       });

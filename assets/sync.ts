@@ -1,7 +1,7 @@
 /**
  * One sync of a directory to the asset bucket: plan (domain/assets.ts, domain/asset-grace.ts), refuse
  * what looks like a mistake (an empty directory; with `--delete`, more than a set share of the bucket
- * gone from it), upload what changed with bounded concurrency, mark objects gone from the
+ * gone from it), stream up what changed with bounded concurrency, mark objects gone from the
  * directory and delete those marked at least the grace period ago, then one CloudFront
  * invalidation of the changed and deleted plain names.
  *
@@ -15,6 +15,7 @@
  * and written again without those once they are deleted: a rerun deletes what an interrupted sync
  * did not, and nothing earlier than its grace.
  */
+import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import {
@@ -45,7 +46,7 @@ import {
   writeMarks,
 } from './bookkeeping.js';
 import { describeRemovals, formatBytes, type SyncSummary, someKeys } from './report.js';
-import { AssetDirectoryError, readAsset, scanAssets } from './scan.js';
+import { AssetDirectoryError, scanAssets } from './scan.js';
 
 export { MARKS_KEY, PENDING_KEY, SYNC_PREFIX } from './bookkeeping.js';
 export { describeSummary, formatBytes, type SyncSummary } from './report.js';
@@ -124,15 +125,20 @@ async function uploadAll(
   const results = await Promise.allSettled(
     assets.map((asset) =>
       limit(async () => {
-        const { body, md5, sha256 } = await readAsset(join(options.dir, asset.key));
-        await bucket.put(asset.key, body, {
-          contentType: deps.contentType(asset.key),
-          cacheControl: cacheControlFor(asset.key),
-          md5,
-          sha256,
-        });
-        bytes += body.byteLength;
-        reporter.uploaded(asset.key, body.byteLength);
+        // Opened per try, streamed: the content hashed by the scan, checked by S3 or on the way.
+        const path = join(options.dir, asset.key);
+        await bucket.put(
+          asset.key,
+          { size: asset.size, open: () => createReadStream(path) },
+          {
+            contentType: deps.contentType(asset.key),
+            cacheControl: cacheControlFor(asset.key),
+            md5: asset.md5,
+            sha256: asset.sha256,
+          },
+        );
+        bytes += asset.size;
+        reporter.uploaded(asset.key, asset.size);
       }),
     ),
   );

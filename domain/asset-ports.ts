@@ -15,6 +15,16 @@ export interface AssetHeaders {
   md5: string;
 }
 
+/**
+ * A file's content for an upload, streamed: `open` gives a fresh stream from the first byte each
+ * time it is called (an upload that is retried reads the file again rather than keeping it in memory).
+ */
+export interface AssetSource {
+  /** The content's length in bytes. */
+  size: number;
+  open(): AsyncIterable<Uint8Array>;
+}
+
 export interface AssetBucket {
   /** The bucket's name, for messages. */
   readonly name: string;
@@ -33,10 +43,12 @@ export interface AssetBucket {
   storedSha256(key: string): Promise<string | undefined>;
 
   /**
-   * Stores `body` under `key`, private (never an ACL). Storing the same content again is harmless.
-   * @throws InvalidRequestError (content did not match `md5`), ThrottlingError, TransientError.
+   * Streams `source` to `key`, private (never an ACL); large sources go up in parts. Storing the same
+   * content again is harmless.
+   * @throws InvalidRequestError (the content read did not match `md5`, `sha256` or `size`: the file
+   *   changed since it was hashed), ThrottlingError, TransientError.
    */
-  put(key: string, body: Uint8Array, headers: AssetHeaders): Promise<void>;
+  put(key: string, source: AssetSource, headers: AssetHeaders): Promise<void>;
 
   /**
    * Deletes objects; keys already gone are not an error.

@@ -184,7 +184,8 @@ function publisherPolicy(stack) {
           {
             Sid: 'WriteAssets',
             Effect: 'Allow',
-            Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+            // AbortMultipartUpload: a large file goes up in parts, and a failed upload drops its parts.
+            Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
             Resource: objectsArn(),
           },
           {

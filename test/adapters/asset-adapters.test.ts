@@ -1,4 +1,6 @@
 /** The asset sync's adapters over mocked SDK clients: request shapes and error mapping. */
+
+import { Readable } from 'node:stream';
 import {
   CloudFormationClient,
   CloudFormationServiceException,
@@ -10,13 +12,25 @@ import {
   CreateInvalidationCommand,
   NoSuchDistribution,
 } from '@aws-sdk/client-cloudfront';
-import { DeleteObjectsCommand, NoSuchBucket, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectsCommand,
+  NoSuchBucket,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { CloudFormationStackOutputs } from '../../adapters/cloudformation-stack-outputs.js';
 import { CloudFrontInvalidator } from '../../adapters/cloudfront-invalidator.js';
 import { DELETE_BATCH_SIZE, S3AssetBucket } from '../../adapters/s3-asset-bucket.js';
-import { ConflictError, type FleetError, NotFoundError, ThrottlingError } from '../../domain/errors.js';
+import {
+  ConflictError,
+  type FleetError,
+  InvalidRequestError,
+  NotFoundError,
+  ThrottlingError,
+} from '../../domain/errors.js';
 
 const cloudFormation = mockClient(CloudFormationClient);
 const cloudFront = mockClient(CloudFrontClient);
@@ -123,25 +137,71 @@ describe('CloudFrontInvalidator', () => {
 describe('S3AssetBucket', () => {
   const bucket = () => new S3AssetBucket(new S3Client({ region: 'us-east-1' }), { bucket: 'assets' });
 
-  it('uploads privately with the headers, the SHA-256 metadata and a Content-MD5 for S3 to check', async () => {
+  /** A source that counts how often it was opened. */
+  const source = (content: string) => {
+    const opened: Readable[] = [];
+    return {
+      opened,
+      size: Buffer.byteLength(content),
+      open() {
+        const stream = Readable.from([Buffer.from(content)]);
+        opened.push(stream);
+        return stream;
+      },
+    };
+  };
+  const headers = {
+    contentType: 'text/css; charset=utf-8',
+    cacheControl: 'public, max-age=31536000, immutable',
+    md5: 'aabbccddeeff00112233445566778899',
+    sha256: 'f00d',
+  };
+
+  it('streams privately with the headers, the SHA-256 metadata and a Content-MD5 for S3 to check', async () => {
     s3.on(PutObjectCommand).resolves({});
-    const body = Buffer.from('body{}');
-    await bucket().put('app-3f2a9c.css', body, {
-      contentType: 'text/css; charset=utf-8',
-      cacheControl: 'public, max-age=31536000, immutable',
-      md5: 'aabbccddeeff00112233445566778899',
-      sha256: 'f00d',
-    });
+    const body = source('body{}');
+    await bucket().put('app-3f2a9c.css', body, headers);
     const input = s3.commandCalls(PutObjectCommand)[0]?.args[0].input;
+    expect(input?.Body).toBe(body.opened[0]);
     expect(input).toMatchObject({
       Bucket: 'assets',
       Key: 'app-3f2a9c.css',
+      ContentLength: 6,
       ContentType: 'text/css; charset=utf-8',
       CacheControl: 'public, max-age=31536000, immutable',
       ContentMD5: Buffer.from('aabbccddeeff00112233445566778899', 'hex').toString('base64'),
       Metadata: { sha256: 'f00d' },
     });
     expect(input).not.toHaveProperty('ACL');
+  });
+
+  it('tries a throttled or failed upload again from a freshly opened stream, but not a rejected one', async () => {
+    const quick = new S3AssetBucket(new S3Client({ region: 'us-east-1' }), {
+      bucket: 'assets',
+      retryDelayMs: 1,
+    });
+    const s3Error = (name: string, status: number) =>
+      new S3ServiceException({
+        name,
+        $fault: status >= 500 ? 'server' : 'client',
+        $metadata: { httpStatusCode: status },
+        message: name,
+      });
+    s3.on(PutObjectCommand)
+      .rejectsOnce(s3Error('SlowDown', 503))
+      .rejectsOnce(s3Error('InternalError', 500))
+      .resolves({});
+    const retried = source('body{}');
+    await quick.put('app-3f2a9c.css', retried, headers);
+    expect(retried.opened).toHaveLength(3);
+    expect(new Set(s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input.Body)).size).toBe(3);
+    expect(retried.opened.every((stream) => stream.destroyed)).toBe(true);
+
+    s3.reset();
+    s3.on(PutObjectCommand).rejects(s3Error('BadDigest', 400));
+    const rejected = source('changed');
+    await expect(quick.put('app-3f2a9c.css', rejected, headers)).rejects.toBeInstanceOf(InvalidRequestError);
+    expect(rejected.opened).toHaveLength(1);
   });
 
   it('deletes in batches of 1000 and fails naming the objects S3 kept', async () => {

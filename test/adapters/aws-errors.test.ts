@@ -111,6 +111,12 @@ const CASES: Array<[string, unknown, new (...args: never[]) => FleetError]> = [
   ['ValidationException', plain({ name: 'ValidationException' }), InvalidRequestError],
   ['ValidationError (query protocols)', plain({ name: 'ValidationError' }), InvalidRequestError],
   ['MissingParameter', ec2('MissingParameter'), InvalidRequestError],
+  ['S3 BadDigest', plain({ name: 'BadDigest', $metadata: { httpStatusCode: 400 } }), InvalidRequestError],
+  [
+    'S3 IncompleteBody',
+    plain({ name: 'IncompleteBody', $metadata: { httpStatusCode: 400 } }),
+    InvalidRequestError,
+  ],
   ['DynamoDB cancelled by validation', cancelled('ValidationError'), InvalidRequestError],
   // transient
   ['EC2 InternalError', ec2('InternalError', 'server'), TransientError],

@@ -154,6 +154,7 @@ describe('the packaged template with a cdn section', () => {
     expect(publisher.flatMap(actions).sort()).toEqual([
       'cloudformation:DescribeStacks',
       'cloudfront:CreateInvalidation',
+      's3:AbortMultipartUpload',
       's3:DeleteObject',
       's3:GetObject',
       's3:ListBucket',
