@@ -188,7 +188,7 @@ export interface LoadBalancerMember {
 export interface JournalEntry {
   role: string;
   at: number;
-  kind: 'plan' | 'reconcile' | 'control' | 'event' | 'probe';
+  kind: 'plan' | 'reconcile' | 'control' | 'event' | 'probe' | 'tick';
   summary: string;
   detail: Record<string, unknown>;
 }

@@ -4,7 +4,7 @@ import type { Config } from '../domain/config.js';
 import { type Ledger, type Observer, SILENT_OBSERVER } from '../domain/ports.js';
 import { type App, createApp } from '../handlers/app.js';
 import { testConfig } from './config.js';
-import { FakeCloud, type FakeCloudOptions, ManualClock } from './fake-cloud.js';
+import { type CloudOp, FakeCloud, type FakeCloudOptions, ManualClock } from './fake-cloud.js';
 
 /** Monday 2026-03-02 10:00 in Toronto (EST, UTC-5): inside the app's business-hours window. */
 export const MONDAY_10AM = Date.parse('2026-03-02T15:00:00Z');
@@ -17,6 +17,10 @@ export interface Harness {
   config: Config;
   /** Moves the clock and lets the fake cloud catch up. */
   advance(ms: number): void;
+  /** Every later `op` takes `ms` of simulated time (a slow or stalled AWS call). */
+  takesTime(op: CloudOp | '*', ms: number): void;
+  /** The Lambda context of an invocation starting now with a `timeoutMs` timeout, on the fake clock. */
+  invocation(timeoutMs: number): { getRemainingTimeInMillis(): number };
 }
 
 export function harness(
@@ -76,6 +80,13 @@ export function harness(
     advance(ms: number) {
       clock.advance(ms);
       cloud.advance();
+    },
+    takesTime(op, ms) {
+      cloud.watch(op, () => clock.advance(ms));
+    },
+    invocation(timeoutMs) {
+      const end = clock.now() + timeoutMs;
+      return { getRemainingTimeInMillis: () => end - clock.now() };
     },
   };
 }

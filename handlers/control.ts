@@ -50,4 +50,4 @@ export async function runControl(event: unknown, app: App = awsApp()): Promise<C
   }
 }
 
-export const handler = wrap(runControl);
+export const handler = wrap((event: unknown) => runControl(event));

@@ -70,4 +70,4 @@ export async function runInstanceState(
   return { role: result.role, skipped: result.skipped ?? null, actions: result.plan?.actions ?? [] };
 }
 
-export const handler = wrap(runInstanceState);
+export const handler = wrap((event: unknown) => runInstanceState(event));

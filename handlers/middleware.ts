@@ -5,8 +5,8 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { logger, metrics } from './app.js';
 
-export function wrap<E, R>(run: (event: E) => Promise<R>) {
-  return middy((event: E, _context: Context) => run(event))
+export function wrap<E, R>(run: (event: E, context: Context) => Promise<R>) {
+  return middy((event: E, context: Context) => run(event, context))
     .use(injectLambdaContext(logger, { clearState: true }))
     .use(logMetrics(metrics));
 }

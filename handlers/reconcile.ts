@@ -17,4 +17,4 @@ export async function runReconcile(_event: unknown, app: App = awsApp()) {
   };
 }
 
-export const handler = wrap(runReconcile);
+export const handler = wrap((event: unknown) => runReconcile(event));

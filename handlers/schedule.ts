@@ -32,4 +32,4 @@ export async function runSchedule(
   return app.fleet.converge(parsed.data.role, { trigger: `schedule:${parsed.data.edge ?? 'edge'}` });
 }
 
-export const handler = wrap(runSchedule);
+export const handler = wrap((event: unknown) => runSchedule(event));

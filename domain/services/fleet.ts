@@ -9,6 +9,7 @@ import { Actuator } from './actuator.js';
 import { Converger } from './converge.js';
 import { type ConvergeOptions, type ConvergeResult, type FleetDeps, roleConfigOf } from './fleet-deps.js';
 import { Launcher } from './launcher.js';
+import { TickRounds, type TickRoundsOptions, type TickRoundsResult } from './tick-rounds.js';
 import { Triggers } from './triggers.js';
 
 export type { ActionOutcome, ConvergeOptions, ConvergeResult, FleetDeps } from './fleet-deps.js';
@@ -18,12 +19,14 @@ export class Fleet {
   private readonly actuator: Actuator;
   private readonly converger: Converger;
   private readonly triggers: Triggers;
+  private readonly rounds: TickRounds;
 
   constructor(private readonly deps: FleetDeps) {
     this.launcher = new Launcher(deps);
     this.actuator = new Actuator(deps, this.launcher);
     this.converger = new Converger(deps, this.actuator);
     this.triggers = new Triggers(deps, this.converger, this.actuator);
+    this.rounds = new TickRounds(deps, this.triggers);
   }
 
   get roles(): string[] {
@@ -40,6 +43,11 @@ export class Fleet {
     options: { probe?: boolean } = {},
   ): Promise<{ results: ConvergeResult[]; errors: { role: string; error: string }[] }> {
     return this.triggers.tick(trigger, options);
+  }
+
+  /** See {@link TickRounds.run}: the tick function's rounds within one invocation. */
+  tickRounds(options: TickRoundsOptions): Promise<TickRoundsResult> {
+    return this.rounds.run(options);
   }
 
   /** See {@link Triggers.instanceChanged}. */

@@ -151,6 +151,35 @@ describe('resources', () => {
     }
   });
 
+  it('gives every function with a dead-letter queue the retry limit docs/operations.md states, and counts its errors', () => {
+    const documented = new Map(
+      [
+        ...readFileSync(join(__dirname, '../../docs/operations.md'), 'utf8').matchAll(
+          /^\| `(\w+)` +\| +(\d) \|/gm,
+        ),
+      ].map((m) => [`${m[1]?.replace(/^./, (c) => c.toUpperCase())}`, Number(m[2])]),
+    );
+    const withQueue = Object.entries(resources)
+      .filter(([, r]) => r.Type === 'AWS::Lambda::EventInvokeConfig')
+      .filter(([, r]) => JSON.stringify(r.Properties.DestinationConfig).includes('DeadLetterQueue'))
+      .map(([name, r]) => [name.replace(/LambdaEvConf$/, ''), r.Properties.MaximumRetryAttempts] as const);
+    expect(withQueue.length).toBe(5);
+    expect(new Map(withQueue)).toEqual(documented);
+
+    const alarm = resources.FunctionErrorsAlarm?.Properties as {
+      Metrics: { Id: string; Expression?: string; MetricStat?: { Metric: { Dimensions: unknown } } }[];
+    };
+    const counted = alarm.Metrics.filter((m) => m.MetricStat !== undefined);
+    const summed = alarm.Metrics.find((m) => m.Expression !== undefined)?.Expression ?? '';
+    for (const [fn] of withQueue) {
+      const metric = counted.find((m) =>
+        JSON.stringify(m.MetricStat?.Metric.Dimensions).includes(`${fn}LambdaFunction`),
+      );
+      expect(metric, fn).toBeDefined();
+      expect(summed, fn).toMatch(new RegExp(`\\b${metric?.Id}\\b`));
+    }
+  });
+
   it('sends EC2 Spot interruption warnings and rebalance recommendations to the spotWarning function', () => {
     const rules = Object.values(resources).filter(
       (r) =>
