@@ -41,7 +41,11 @@ const PATCHABLE: { readonly [K in keyof Required<ServerPatch>]: { required: bool
   reason: { required: false },
   launchAttempt: { required: false },
   market: { required: false },
+  subnetId: { required: false },
   interruptedAt: { required: false },
+  rebalanceAt: { required: false },
+  avoidInstanceType: { required: false },
+  avoidSubnetId: { required: false },
   orphan: { required: false },
   missingSince: { required: false },
 };

@@ -9,6 +9,7 @@ import { type DemandResult, demand } from './demand.js';
 import { desiredCount, plan } from './planner.js';
 import type { FleetView } from './policies/drain-time.js';
 import { learnedLaunchDelaySeconds, scheduleLeadMs } from './policies/launch-delay.js';
+import { awaitingReplacement } from './rebalance.js';
 import { scheduleFloorAhead } from './schedule.js';
 import {
   CAPACITY_STATES,
@@ -76,7 +77,8 @@ export function decide(input: DecideInput): Decision {
       policy: config.policy,
       queue: config.queue,
       samples: input.samples,
-      current: input.servers.filter((s) => CAPACITY_STATES.has(s.state)).length,
+      // A server awaiting its replacement is leaving: its replacement is the capacity.
+      current: input.servers.filter((s) => CAPACITY_STATES.has(s.state) && !awaitingReplacement(s)).length,
       floor: floor.servers,
       now,
       // Holding: keep what the last hold kept, so losing a server during an outage is repaired.
@@ -110,7 +112,7 @@ function fleetView(input: DecideInput): FleetView {
   const newest =
     starting.length === 0 ? undefined : Math.max(...starting.map((s) => s.launchedAt ?? input.now));
   return {
-    inService: input.servers.filter((s) => s.state === 'in-service').length,
+    inService: input.servers.filter((s) => s.state === 'in-service' && !awaitingReplacement(s)).length,
     workersPerServer: input.workersPerServer ?? 1,
     ...(learned === undefined ? {} : { launchDelaySeconds: learned }),
     ...(newest === undefined ? {} : { newestStartingAgeSeconds: Math.max(0, (input.now - newest) / 1000) }),

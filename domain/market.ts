@@ -5,9 +5,9 @@
  * Pure: no I/O.
  */
 import { z } from 'zod';
-import { CAPACITY_STATES, type Market, type ServerRecord } from './types.js';
+import { CAPACITY_STATES, type Market, type ServerRecord, type SpotPool } from './types.js';
 
-export type { Market } from './types.js';
+export type { Market, SpotPool } from './types.js';
 
 export const MARKET_SETTINGS = ['on-demand', 'spot', 'spot-then-on-demand'] as const;
 /** What a role's launches ask for: Spot only, On-Demand only, or Spot falling back to On-Demand. */
@@ -133,4 +133,40 @@ export function lastAttempt(options: readonly LaunchOption[], launch: MarketConf
   let end = firstAttempt(options, market);
   while (end < options.length && options[end]?.market === market) end += 1;
   return end;
+}
+
+/** Whether `option` buys Spot in `pool`. */
+export function inPool(option: LaunchOption, pool: SpotPool): boolean {
+  return (
+    option.market === 'spot' &&
+    option.instanceType === pool.instanceType &&
+    (pool.subnetId === undefined || option.subnetId === pool.subnetId)
+  );
+}
+
+/**
+ * Whether a launch that keeps out of `avoid` may use option `attempt`: any option outside the
+ * pool, and the pool's own options only when the role has no other Spot pool to go to.
+ *
+ * @example
+ * // c5.large and m5.large in subnets a and b; the warned server runs c5.large in a
+ * mayUse(options, 0, { instanceType: 'c5.large', subnetId: 'a' }) // false: c5.large in b is another pool
+ */
+export function mayUse(
+  options: readonly LaunchOption[],
+  attempt: number,
+  avoid: SpotPool | undefined,
+): boolean {
+  const option = options[attempt];
+  if (avoid === undefined || option === undefined || !inPool(option, avoid)) return true;
+  return !options.some((o) => o.market === 'spot' && !inPool(o, avoid));
+}
+
+/** The Spot pool a server runs in, when it is known. */
+export function poolOf(server: ServerRecord): SpotPool | undefined {
+  if (server.instanceType === undefined) return undefined;
+  return {
+    instanceType: server.instanceType,
+    ...(server.subnetId === undefined ? {} : { subnetId: server.subnetId }),
+  };
 }

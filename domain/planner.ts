@@ -8,6 +8,7 @@ import type { RoleConfig } from './config.js';
 import type { DemandResult } from './demand.js';
 import { type MarketConfig, marketsFor, onDemandBaseServers } from './market.js';
 import { drainTailMinutes, retireMinutes } from './paid-hour.js';
+import { awaitingReplacement, replacementLaunches, retireWarned } from './rebalance.js';
 import {
   type Action,
   type BlockedAction,
@@ -106,7 +107,9 @@ export function plan(input: PlanInput): Plan {
   }
   const actions: Action[] = result.actions;
   const blocked: BlockedAction[] = result.blocked;
-  const capacity = input.servers.filter((s) => CAPACITY_STATES.has(s.state));
+  // A server awaiting its replacement (rebalance.ts) is leaving: it does not count as capacity.
+  const warned = input.servers.filter(awaitingReplacement);
+  const capacity = input.servers.filter((s) => CAPACITY_STATES.has(s.state) && !warned.includes(s));
   const bootDeadlineMs = config.health.bootDeadlineSeconds * 1000;
 
   // Servers that booted: healthy ones go into service, ones past their deadline are replaced.
@@ -142,9 +145,14 @@ export function plan(input: PlanInput): Plan {
 
   if (capacity.length < desired.count) {
     const count = desired.count - capacity.length;
-    actions.push({ kind: 'launch', count, reason: `${capacity.length} of ${desired.count} desired servers` });
+    actions.push(
+      ...replacementLaunches(warned, count, `${capacity.length} of ${desired.count} desired servers`),
+    );
   }
   assignMarkets(config.launch, capacity, failed, actions);
+  const leaving = retireWarned(warned, capacity, desired.count, config);
+  actions.push(...leaving.actions);
+  blocked.push(...leaving.blocked);
   if (capacity.length >= desired.count && surplus > 0) {
     retire(input, capacity, failed, surplus, actions, blocked);
     // A server drained in this plan is not registered first, only to be drained again at once.

@@ -24,6 +24,15 @@ export const CAPACITY_STATES: ReadonlySet<LifecycleState> = new Set([
 export type Market = 'on-demand' | 'spot';
 
 /**
+ * Where Spot capacity comes from: an instance type in a zone (here: a subnet). A pool without a
+ * subnet (a record from before subnets were recorded) is every subnet of its type.
+ */
+export interface SpotPool {
+  instanceType: string;
+  subnetId?: string;
+}
+
+/**
  * One server the system owns, keyed by its launch intent. The record exists before the instance
  * (state `launching`, no `instanceId`); RunInstances' ClientToken is derived from `intentId`, so a
  * retried launch can only ever produce this one instance.
@@ -53,8 +62,21 @@ export interface ServerRecord {
   launchAttempt?: number;
   /** The market of the current launch attempt, then of the instance; absent on older records: on-demand. */
   market?: Market;
-  /** When EC2 warned that it will take this (Spot) server back, or recommended rebalancing it. */
+  /** The subnet it was launched in: with its instance type, its Spot pool. */
+  subnetId?: string;
+  /** When EC2 warned that it will take this (Spot) server back, and it was retired for that. */
   interruptedAt?: number;
+  /**
+   * When EC2 recommended rebalancing this in-service (Spot) server: it keeps serving while a
+   * replacement starts in another pool, and retires once that replacement is in service.
+   */
+  rebalanceAt?: number;
+  /**
+   * A replacement's launch skips the Spot pool of the server it replaces (this instance type, in
+   * this subnet when known) while the role has another pool.
+   */
+  avoidInstanceType?: string;
+  avoidSubnetId?: string;
   /** When EC2 first stopped listing this record's instance; cleared when it is listed again. */
   missingSince?: number;
   /** Set on records the reconciler made for tagged instances that had no intent (orphans). */
@@ -130,8 +152,11 @@ export interface DesiredDecision {
 }
 
 export type Action =
-  /** `markets`: each new server's market, when the role launches on Spot at all. */
-  | { kind: 'launch'; count: number; reason: string; markets?: Market[] }
+  /**
+   * `markets`: each new server's market, when the role launches on Spot at all. `avoid`: a Spot
+   * pool the new servers keep out of (the pool of the server they replace ahead of its retirement).
+   */
+  | { kind: 'launch'; count: number; reason: string; markets?: Market[]; avoid?: SpotPool }
   | { kind: 'register'; serverId: string; reason: string }
   | { kind: 'drain'; serverId: string; reason: string }
   | { kind: 'terminate'; serverId: string; reason: string }

@@ -1,9 +1,11 @@
 /**
  * EC2 Instance State-change Notification: converge the owning role now (fast path to health
- * checks). EC2 Spot interruption warnings and rebalance recommendations: drain the server and
- * launch its replacement now. A warning that finds the role's lease held (a tick converging it)
- * tries again within the invocation: EC2 takes the server back two minutes after the warning, and
- * the asynchronous retry of a failed invocation would come a minute or more later.
+ * checks). EC2 Spot interruption warnings: drain the server and launch its replacement now;
+ * rebalance recommendations: launch the replacement in another Spot pool now and retire the server
+ * once that is in service (domain/rebalance.ts). A warning that finds the role's lease held (a
+ * tick converging it) tries again within the invocation: EC2 takes the server back two minutes
+ * after the warning, and the asynchronous retry of a failed invocation would come a minute or
+ * more later.
  */
 import pRetry from 'p-retry';
 import { parseInstanceEvent } from '../domain/commands.js';

@@ -63,6 +63,26 @@ export class Actuator {
     }
   }
 
+  /**
+   * Marks an in-service server with EC2's rebalance recommendation, under the role's lease: it
+   * keeps serving, and the next plans start its replacement and retire it once that is in service
+   * (domain/rebalance.ts).
+   */
+  async markRebalance(role: string, server: ServerRecord, at: number): Promise<void> {
+    const owner = `spot:${this.deps.newId()}`;
+    const { ledger, clock } = this.deps;
+    await ledger.acquireLease(role, owner, clock.now(), this.deps.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS);
+    try {
+      await ledger.updateServer(role, server.intentId, server.version, {
+        rebalanceAt: at,
+        reason:
+          'EC2 rebalance recommendation: serving until its replacement in another Spot pool is in service',
+      });
+    } finally {
+      await ledger.releaseLease(role, owner).catch(() => undefined);
+    }
+  }
+
   async applyAction(
     role: string,
     config: RoleConfig,
@@ -74,7 +94,7 @@ export class Actuator {
       case 'launch':
         for (let i = 0; i < action.count; i += 1) {
           const market = action.markets?.[i];
-          await this.launcher.launchNew(role, config, action.reason, undefined, market);
+          await this.launcher.launchNew(role, config, action.reason, undefined, market, action.avoid);
         }
         return;
       case 'register':

@@ -6,8 +6,8 @@
  */
 import type { RoleConfig } from '../config.js';
 import { CapacityError, FleetError, InvalidRequestError, SpotUnavailableError } from '../errors.js';
-import { firstAttempt, type LaunchOption, lastAttempt, launchOptions } from '../market.js';
-import type { CloudInstance, Market, ServerRecord } from '../types.js';
+import { firstAttempt, type LaunchOption, lastAttempt, launchOptions, mayUse } from '../market.js';
+import type { CloudInstance, Market, ServerRecord, SpotPool } from '../types.js';
 import { renderUserData } from '../user-data.js';
 import type { FleetDeps } from './fleet-deps.js';
 import { describe } from './reporting.js';
@@ -15,13 +15,17 @@ import { describe } from './reporting.js';
 export class Launcher {
   constructor(private readonly deps: FleetDeps) {}
 
-  /** Writes the intent, then launches: a crash in between is resumed or adopted, never doubled. */
+  /**
+   * Writes the intent, then launches: a crash in between is resumed or adopted, never doubled.
+   * With `avoid`, the launch keeps out of that Spot pool while the role has another.
+   */
   async launchNew(
     role: string,
     config: RoleConfig,
     reason: string,
     intentId = this.deps.newId(),
     market: Market = config.launch.market === 'on-demand' ? 'on-demand' : 'spot',
+    avoid?: SpotPool,
   ): Promise<ServerRecord> {
     const now = this.deps.clock.now();
     const options = launchOptions(config.launch);
@@ -40,6 +44,8 @@ export class Launcher {
       reason,
       launchAttempt: firstAttempt(options, market),
       market,
+      ...(avoid === undefined ? {} : { avoidInstanceType: avoid.instanceType }),
+      ...(avoid?.subnetId === undefined ? {} : { avoidSubnetId: avoid.subnetId }),
       version: 0,
     };
     await this.deps.ledger.createIntent(record);
@@ -49,14 +55,17 @@ export class Launcher {
   /**
    * Launches (or re-launches, idempotently) the instance of an intent in `launching`, walking the
    * fallbacks of its market (see `lastAttempt`) on capacity errors. Each attempt's ClientToken is
-   * `<intentId>-<attempt>`, and the attempt and its market are written before the call.
+   * `<intentId>-<attempt>`, and the attempt and its market are written before the call. A
+   * replacement's intent skips the options in the pool it keeps out of (see `mayUse`).
    */
   async launchIntent(config: RoleConfig, intent: ServerRecord): Promise<ServerRecord> {
     const { compute, ledger, clock } = this.deps;
     const options = launchOptions(config.launch);
     let record = intent;
     const end = lastAttempt(options, config.launch, record.market ?? 'on-demand');
+    const avoid = avoidedPool(record);
     for (let attempt = record.launchAttempt ?? 0; attempt < end; attempt += 1) {
+      if (!mayUse(options, attempt, avoid)) continue;
       const option: LaunchOption = options[attempt] ?? { market: 'on-demand' };
       if ((record.launchAttempt ?? 0) !== attempt || (record.market ?? 'on-demand') !== option.market) {
         record = await ledger.updateServer(record.role, record.intentId, record.version, {
@@ -90,6 +99,7 @@ export class Launcher {
           instanceType: instance.instanceType,
           market: instance.market ?? option.market,
         };
+        if (option.subnetId !== undefined) patch.subnetId = option.subnetId;
         if (instance.privateIp !== undefined) patch.privateIp = instance.privateIp;
         const launched = await ledger.updateServer(record.role, record.intentId, record.version, {
           ...patch,
@@ -100,10 +110,11 @@ export class Launcher {
       } catch (error) {
         if (!(error instanceof CapacityError)) throw error;
         // The account's Spot limit fails every Spot option alike: go straight to On-Demand, if allowed.
-        const next =
+        let next =
           error instanceof SpotUnavailableError && error.anywhere && option.market === 'spot'
             ? Math.max(attempt + 1, Math.min(end, firstAttempt(options, 'on-demand')))
             : attempt + 1;
+        while (next < end && !mayUse(options, next, avoid)) next += 1;
         if (next < end) {
           this.deps.observer.warn('no capacity, trying the next option', {
             role: record.role,
@@ -135,4 +146,13 @@ function launchedState(state: CloudInstance['state']): ServerRecord['state'] {
   if (state === 'running') return 'booting';
   if (state === 'pending') return 'pending';
   return state === 'terminated' ? 'terminated' : 'terminating';
+}
+
+/** The Spot pool a replacement's intent keeps out of, if any. */
+function avoidedPool(record: ServerRecord): SpotPool | undefined {
+  if (record.avoidInstanceType === undefined) return undefined;
+  return {
+    instanceType: record.avoidInstanceType,
+    ...(record.avoidSubnetId === undefined ? {} : { subnetId: record.avoidSubnetId }),
+  };
 }

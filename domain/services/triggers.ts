@@ -1,7 +1,9 @@
 /**
  * What starts a converge: the periodic tick (queue probes, one EC2 listing, every role), an EC2
- * instance event, an EC2 Spot warning (drain now, replace now), and a queue probe on its own; plus the warnings about instances of roles no
- * longer configured, and the journal entry for input that was refused or ignored.
+ * instance event, an EC2 Spot warning (an interruption: drain now, replace now; a rebalance
+ * recommendation: replace first, then retire), and a queue probe on its own; plus the warnings
+ * about instances of roles no longer configured, and the journal entry for input that was refused
+ * or ignored.
  */
 import { ownEntry } from '../roles.js';
 import type { CloudInstance, QueueSample } from '../types.js';
@@ -82,10 +84,14 @@ export class Triggers {
   }
 
   /**
-   * EC2 warned that it will take a Spot server back (or recommends rebalancing it): the server is
-   * marked draining at once and retired as an operator's retire is (deregistered, drained, or
-   * terminated now when there is nothing to drain, so its workers run their drain hook), then the
-   * role converges, which launches the replacement now rather than once the server is gone.
+   * EC2 warned that it will take a Spot server back: the server is marked draining at once and
+   * retired as an operator's retire is (deregistered, drained, or terminated now when there is
+   * nothing to drain, so its workers run their drain hook), then the role converges, which
+   * launches the replacement now rather than once the server is gone.
+   * EC2 recommends rebalancing an in-service server (a risk, not a notice): it is marked and keeps
+   * serving; the converge starts its replacement in another Spot pool, and a later converge retires
+   * it once the replacement is in service (domain/rebalance.ts). A server not yet in service is
+   * retired at once, as for an interruption: it serves nothing yet.
    * A repeated warning only converges again. A warning for an instance not listed as this stack's,
    * or not in its role's ledger, is only counted (`ForeignSpotWarnings`): EC2 sends every
    * instance's warnings, so nothing is journaled.
@@ -108,7 +114,10 @@ export class Triggers {
     }
     const metric = warning === 'interruption' ? 'SpotInterruptions' : 'SpotRebalanceRecommendations';
     observer.metric(role, metric, 1, 'Count');
-    if (CAPACITY_STATES.has(record.state)) {
+    if (warning === 'rebalance' && record.state === 'in-service') {
+      // Only a risk: the server serves on until a replacement in another pool is in service.
+      if (record.rebalanceAt === undefined) await this.actuator.markRebalance(role, record, clock.now());
+    } else if (CAPACITY_STATES.has(record.state)) {
       const reason =
         warning === 'interruption'
           ? 'EC2 Spot interruption warning: EC2 takes it back in two minutes'

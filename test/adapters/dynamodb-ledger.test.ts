@@ -147,6 +147,27 @@ describe('DynamoDbLedger on DynamoDB Local', () => {
       expect(await ledger.listServers('app')).toEqual([expected]);
     });
 
+    it('keeps the Spot pool a server was launched in, its rebalance mark and the pool its replacement avoids', async () => {
+      const replacement = serverRecord({
+        intentId: 'replacement',
+        avoidInstanceType: 'c5.large',
+        avoidSubnetId: 'subnet-0123abcd',
+      });
+      await ledger.createIntent(serverRecord());
+      await ledger.createIntent(replacement);
+
+      const warned = await ledger.updateServer('app', 'intent-1', 0, {
+        instanceType: 'c5.large',
+        subnetId: 'subnet-0123abcd',
+        rebalanceAt: NOW + 1000,
+      });
+
+      expect(warned).toMatchObject({ subnetId: 'subnet-0123abcd', rebalanceAt: NOW + 1000, version: 1 });
+      const listed = await ledger.listServers('app');
+      expect(listed.find((r) => r.intentId === 'intent-1')).toEqual(warned);
+      expect(listed.find((r) => r.intentId === 'replacement')).toEqual(replacement);
+    });
+
     it('rejects a stale version with ConflictError and changes nothing', async () => {
       await ledger.createIntent(serverRecord());
       await ledger.updateServer('app', 'intent-1', 0, { state: 'pending', stateSince: NOW + 1 });

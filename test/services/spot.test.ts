@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { LeaseHeldError } from '../../domain/errors.js';
 import { type Observer, SILENT_OBSERVER } from '../../domain/ports.js';
-import type { ServerRecord } from '../../domain/types.js';
+import type { LaunchRequest, ServerRecord } from '../../domain/types.js';
 import { testConfig } from '../../fakes/config.js';
 import { spotEvent } from '../../fakes/events.js';
-import { harness, runFor } from '../../fakes/harness.js';
+import { type Harness, harness, runFor } from '../../fakes/harness.js';
 import { runControl } from '../../handlers/control.js';
 import { runInstanceState } from '../../handlers/instance-state.js';
 
@@ -127,9 +127,9 @@ describe('Spot servers on the fake cloud', () => {
     const victim = h.cloud.alive('app')[0];
     if (victim === undefined) throw new Error('no app server');
     expect(h.cloud.members.get('smallpayroll-http')?.has(victim.instanceId)).toBe(true);
-    const at = h.cloud.interrupt(victim.instanceId, 'rebalance');
+    const at = h.cloud.interrupt(victim.instanceId);
 
-    await runInstanceState(spotEvent(victim.instanceId, 'rebalance', at), h.app);
+    await runInstanceState(spotEvent(victim.instanceId, 'interruption', at), h.app);
     const record = (await h.ledger.listServers('app')).find((r) => r.instanceId === victim.instanceId);
     expect(record).toMatchObject({ state: 'draining', registered: false, interruptedAt: at });
     expect(h.cloud.members.get('smallpayroll-http')?.has(victim.instanceId)).toBe(false);
@@ -175,5 +175,131 @@ describe('Spot servers on the fake cloud', () => {
     await runFor(h, 5 * MINUTE);
     const markets = h.cloud.alive('job').map((i) => i.market ?? 'on-demand');
     expect(markets.sort()).toEqual(['on-demand', 'spot', 'spot']);
+  });
+});
+
+/** The ledger record of an instance. */
+async function recordOf(h: Harness, role: string, instanceId: string): Promise<ServerRecord> {
+  const found = (await h.ledger.listServers(role)).find((r) => r.instanceId === instanceId);
+  if (found === undefined) throw new Error(`no record for ${instanceId}`);
+  return found;
+}
+
+/** The Spot launches made since call number `since`, as "type in subnet". */
+function spotLaunchesSince(h: Harness, since: number): string[] {
+  return h.cloud.calls
+    .slice(since)
+    .filter((c) => c.op === 'launch' && (c.args as LaunchRequest).market === 'spot')
+    .map((c) => `${(c.args as LaunchRequest).instanceType} in ${(c.args as LaunchRequest).subnetId}`);
+}
+
+describe('a Spot rebalance recommendation', () => {
+  it('starts a replacement in another pool, and retires the warned job server only once that is in service', async () => {
+    const h = harness({ config: SPOT_JOBS });
+    await runFor(h, 3 * MINUTE);
+    const victim = h.cloud.alive('job').find((i) => i.market === 'spot');
+    if (victim === undefined) throw new Error('no Spot job server');
+    const warned = await recordOf(h, 'job', victim.instanceId);
+    const pool = `${warned.instanceType} in ${warned.subnetId}`;
+    const since = h.cloud.calls.length;
+    const at = h.cloud.interrupt(victim.instanceId, 'rebalance');
+
+    await runInstanceState(spotEvent(victim.instanceId, 'rebalance', at), h.app);
+
+    // A risk, not a notice: the server serves on; its replacement starts on Spot in another pool.
+    expect(await recordOf(h, 'job', victim.instanceId)).toMatchObject({
+      state: 'in-service',
+      rebalanceAt: at,
+    });
+    expect(victim.state).toBe('running');
+    const started = spotLaunchesSince(h, since);
+    expect(started).toHaveLength(1);
+    expect(started[0]).not.toBe(pool);
+    expect(live(await h.ledger.listServers('job'))).toHaveLength(4);
+
+    // Minute by minute: the warned server leaves only after its replacement is in service.
+    for (let minute = 0; minute < 5; minute += 1) {
+      await runFor(h, MINUTE);
+      const records = await h.ledger.listServers('job');
+      const replacement = records.find((r) => r.createdAt >= at);
+      const old = records.find((r) => r.intentId === warned.intentId);
+      if (old?.state !== 'in-service') expect(replacement?.state).toBe('in-service');
+    }
+    const old = await recordOf(h, 'job', victim.instanceId);
+    expect(['terminating', 'terminated']).toContain(old.state);
+    const journal = (await h.ledger.recentJournal('job', 50)).map((e) => e.summary).join('\n');
+    expect(journal).toContain(`drain ${warned.intentId}: EC2 rebalance recommendation: replaced`);
+    expect(h.cloud.alive('job')).toHaveLength(3);
+    expect(live(await h.ledger.listServers('job'))).toHaveLength(3);
+  });
+
+  it('keeps an app server registered until its replacement is, and an interruption notice then retires it without a second launch', async () => {
+    const h = harness({ config: SPOT_JOBS });
+    await runFor(h, 4 * MINUTE);
+    const victim = h.cloud.alive('app')[0];
+    if (victim === undefined) throw new Error('no app server');
+    const at = h.cloud.interrupt(victim.instanceId, 'rebalance');
+
+    await runInstanceState(spotEvent(victim.instanceId, 'rebalance', at), h.app);
+    await runInstanceState(spotEvent(victim.instanceId, 'rebalance', at), h.app);
+    expect(await recordOf(h, 'app', victim.instanceId)).toMatchObject({
+      state: 'in-service',
+      registered: true,
+    });
+    expect(h.cloud.members.get('smallpayroll-http')?.has(victim.instanceId)).toBe(true);
+    // One replacement for the repeated recommendation.
+    expect(live(await h.ledger.listServers('app'))).toHaveLength(4);
+
+    const launches = h.cloud.callCount('launch');
+    await runInstanceState(
+      spotEvent(victim.instanceId, 'interruption', h.cloud.interrupt(victim.instanceId)),
+      h.app,
+    );
+    expect(await recordOf(h, 'app', victim.instanceId)).toMatchObject({
+      state: 'draining',
+      registered: false,
+    });
+    expect(h.cloud.members.get('smallpayroll-http')?.has(victim.instanceId)).toBe(false);
+    expect(h.cloud.callCount('launch')).toBe(launches);
+    expect(live(await h.ledger.listServers('app'))).toHaveLength(3);
+  });
+
+  it('keeps the warned server serving while no replacement can start, never trying its own pool, until the interruption notice', async () => {
+    const spotOnly = testConfig({
+      roles: {
+        job: {
+          schedule: { baseline: 2 },
+          launch: { market: 'spot', onDemandBase: 1 },
+          lifecycle: { billing: 'per-second', minLifetimeMinutes: 0 },
+        },
+      },
+    });
+    const h = harness({ config: spotOnly });
+    await runFor(h, 3 * MINUTE);
+    const victim = h.cloud.alive('job').find((i) => i.market === 'spot');
+    if (victim === undefined) throw new Error('no Spot job server');
+    const warned = await recordOf(h, 'job', victim.instanceId);
+    const since = h.cloud.calls.length;
+    h.cloud.spotShortage('capacity');
+
+    await runInstanceState(
+      spotEvent(victim.instanceId, 'rebalance', h.cloud.interrupt(victim.instanceId, 'rebalance')),
+      h.app,
+    );
+    await runFor(h, 5 * MINUTE);
+
+    expect(await recordOf(h, 'job', victim.instanceId)).toMatchObject({ state: 'in-service' });
+    expect(victim.state).toBe('running');
+    // Every other pool was tried, each minute; the warned server's own pool never.
+    const tried = spotLaunchesSince(h, since);
+    expect(new Set(tried).size).toBe(3);
+    expect(tried).not.toContain(`${warned.instanceType} in ${warned.subnetId}`);
+
+    h.cloud.clearFaults();
+    await runInstanceState(
+      spotEvent(victim.instanceId, 'interruption', h.cloud.interrupt(victim.instanceId)),
+      h.app,
+    );
+    expect(['terminating', 'terminated']).toContain((await recordOf(h, 'job', victim.instanceId)).state);
   });
 });

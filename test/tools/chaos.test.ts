@@ -509,6 +509,35 @@ describe('Spot', () => {
     expect(w.h.cloud.alive('job').filter((i) => i.market !== 'spot')).toHaveLength(1);
   });
 
+  it('rebalance recommendations for every Spot server while the process dies, then redelivered: serving until replaced, converged', async () => {
+    const w = spotJobs();
+    await ticks(w, 3);
+    const spot = w.h.cloud.alive('job').filter((i) => i.market === 'spot');
+    expect(spot).toHaveLength(2);
+    const before = launches(w, 'job').length;
+    const warn = async (instanceId: string) => {
+      await invoke(w, () => runInstanceState(spotEvent(instanceId, 'rebalance', w.h.clock.now()), w.h.app));
+      w.lifeline.revive();
+    };
+    // The second invocation dies right after marking its server, keeping the role's lease; both
+    // warnings are redelivered once the lease has expired, as Lambda retries a failed one.
+    const [first, second] = spot.map((i) => i.instanceId);
+    await warn(first ?? '');
+    w.ledger.dieAfter('updateServer');
+    await warn(second ?? '');
+    // A risk, not a notice: nothing warned was terminated on the warning.
+    expect(spot.every((i) => i.state === 'running')).toBe(true);
+    await ticks(w, 3);
+    for (const instance of spot) await warn(instance.instanceId);
+    await ticks(w, 8);
+    expect(spot.every((i) => i.state === 'terminated' || i.state === 'shutting-down')).toBe(true);
+    // One replacement each.
+    const replacements = launches(w, 'job').slice(before);
+    expect(new Set(replacements.map((r) => r.intentId)).size).toBe(2);
+    await expectConverges(w);
+    expect(w.h.cloud.alive('job')).toHaveLength(3);
+  });
+
   it('no Spot capacity while warnings arrive: the replacements fall back to On-Demand, one instance per intent', async () => {
     const w = spotJobs();
     await ticks(w, 3);
