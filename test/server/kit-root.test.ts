@@ -4,6 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { requireTool, SYSTEM_TOOLS, type SystemTool } from '../support/system-tools.js';
 import { type KitRoot, makeKitRoot } from './kit-root.js';
 
 /** True while `pid` runs (a zombie waiting to be reaped has stopped running). */
@@ -57,5 +58,22 @@ describe('makeKitRoot', () => {
     const pid = Number(result.stdout.trim());
     expect(pid).toBeGreaterThan(0);
     expect(stillRunning(pid)).toBe(false);
+  });
+});
+
+describe('requireTool', () => {
+  const tools = Object.keys(SYSTEM_TOOLS) as SystemTool[];
+
+  it.each(tools)('fails in one line naming the Debian package when %s is missing', (tool) => {
+    // A PATH of one directory that does not exist: no tool is found.
+    expect(() => requireTool(tool, '/nonexistent/fleet-pilot')).toThrow(
+      new RegExp(
+        `^${tool} is not installed: sudo apt-get install ${SYSTEM_TOOLS[tool]} \\(Debian/Ubuntu; [^\\n]*\\)$`,
+      ),
+    );
+  });
+
+  it.each(tools)('passes when %s is on PATH', (tool) => {
+    expect(() => requireTool(tool)).not.toThrow();
   });
 });

@@ -17,6 +17,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import { requireTool } from '../support/system-tools.js';
 
 export const REPO = join(__dirname, '../..');
 export const KIT = join(REPO, 'server');
@@ -182,6 +183,7 @@ function killGroup(pid: number): void {
  * directory is copied in; the commands in ExecStart= must exist in the root.
  */
 export function verifyUnits(kit: KitRoot, units: string[]): Run {
+  requireTool('systemd-analyze');
   const systemUnits = join(kit.root, 'usr/lib/systemd/system');
   mkdirSync(join(kit.root, 'usr/lib/systemd'), { recursive: true });
   rmSync(systemUnits, { recursive: true, force: true });

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { renderUserData, type UserDataInput } from '../../domain/user-data.js';
+import { requireTool } from '../support/system-tools.js';
 import { ROLE_ENV, STATUS, UNITS, useInstalledKit, verifyUnits } from './kit-root.js';
 
 const kit = useInstalledKit();
@@ -93,6 +94,7 @@ describe('user data from domain/user-data.ts on a server with the kit', () => {
   it('is shellcheck clean, drain hook included', () => {
     const script = renderUserData(JOB);
     const hook = script.match(/<<'FLEET_DRAIN'\n([\s\S]*?)\nFLEET_DRAIN\n/)?.[1] ?? '';
+    requireTool('shellcheck');
     for (const input of [script, hook]) {
       const result = spawnSync('shellcheck', ['-'], { input, encoding: 'utf8' });
       expect(result.error).toBeUndefined();
