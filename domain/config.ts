@@ -288,9 +288,11 @@ export const DEFAULT_CONFIG = {
         // Twice a minute: a burst is seen 15 s sooner on average (docs/benchmark.md).
         everySeconds: 30,
       },
+      // A job server runs no web server: the server kit's own endpoint (server/, docs/server-kit.md)
+      // says whether its workers run.
       health: {
-        urlTemplate: 'http://{privateIp}:80/',
-        expectText: 'welcome',
+        urlTemplate: 'http://{privateIp}:9180/health',
+        expectText: 'fleet-pilot health: ok',
         timeoutMs: 5000,
         bootDeadlineSeconds: 900,
       },

@@ -1,6 +1,6 @@
 /**
- * The real HTTP servers of the sandbox, all on loopback: one small app server per fake instance
- * (on the instance's own 127.x address) and the `/queue/length` endpoint on 127.0.0.1.
+ * The real HTTP servers of the sandbox, all on loopback: one small server per fake instance (on the
+ * instance's own 127.x address) and the `/queue/length` endpoint on 127.0.0.1.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -45,18 +45,20 @@ export interface InstanceServerOptions {
   address: string;
   port: number;
   env: RoleEnv;
-  /** Simulated time it finishes booting: `GET /` answers 503 before, "Welcome" after. */
+  /** Simulated time it finishes booting: `GET /` and `GET /health` answer 503 before. */
   bootedAt: number;
   clock: Clock;
   jobs: JobQueue;
 }
 
 /**
- * One fake instance's server: `GET /` is the app's front page once booted (503 while booting); a
- * job server also runs `env.workers` workers on the shared queue from the moment it has booted.
+ * One fake instance's server: `GET /` is the app's front page once booted (503 while booting) and
+ * `GET /health` the server kit's health endpoint (server/lib/fleet-pilot/fleet-pilot-health), here
+ * on the same port; a job server also runs `env.workers` workers on the shared queue from the
+ * moment it has booted.
  */
 export class InstanceServer {
-  readonly served = { welcome: 0, booting: 0 };
+  readonly served = { welcome: 0, kitOk: 0, booting: 0 };
   private server: Server | undefined;
   private stopped = false;
 
@@ -103,7 +105,8 @@ export class InstanceServer {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
-    if (req.method !== 'GET' || (req.url ?? '/') !== '/') {
+    const path = req.url ?? '/';
+    if (req.method !== 'GET' || (path !== '/' && path !== KIT_HEALTH_PATH)) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       return;
     }
@@ -111,6 +114,15 @@ export class InstanceServer {
     if (clock.now() < bootedAt) {
       this.served.booting += 1;
       res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '5' }).end('booting\n');
+      return;
+    }
+    if (path === KIT_HEALTH_PATH) {
+      this.served.kitOk += 1;
+      const processes =
+        env.role === 'job' ? `workers:   ${env.workers} running of ${env.workers}` : 'app:       active';
+      res
+        .writeHead(200, { 'content-type': 'text/plain; charset=utf-8' })
+        .end(`fleet-pilot health: ok\nrole:      ${env.role}\n${processes}\ndraining:  no\n`);
       return;
     }
     this.served.welcome += 1;
@@ -121,6 +133,9 @@ export class InstanceServer {
       );
   }
 }
+
+/** The path of the server kit's health endpoint. */
+export const KIT_HEALTH_PATH = '/health';
 
 export interface QueueEndpoint {
   url: string;

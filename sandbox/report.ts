@@ -69,6 +69,8 @@ export interface SandboxSummary {
     clockHeldSeconds: number;
     queueProbeRequests: number;
     healthChecksWelcome: number;
+    /** Answers "fleet-pilot health: ok" of the server kit's health endpoint (the job role's check). */
+    healthChecksKitOk: number;
     healthChecksBooting: number;
     queueProbeFailures: number;
     actionFailures: number;
@@ -107,9 +109,11 @@ export function buildSummary(input: SummaryInput): SandboxSummary {
   const waits = [...jobs.waitsS].sort((a, b) => a - b);
   const ticks = [...input.tickMs].sort((a, b) => a - b);
   let welcome = 0;
+  let kitOk = 0;
   let booting = 0;
   for (const server of input.servers.values()) {
     welcome += server.served.welcome;
+    kitOk += server.served.kitOk;
     booting += server.served.booting;
   }
   return {
@@ -164,6 +168,7 @@ export function buildSummary(input: SummaryInput): SandboxSummary {
       clockHeldSeconds: round(input.clockHeldMs / 1000, 1),
       queueProbeRequests: input.queueRequests,
       healthChecksWelcome: welcome,
+      healthChecksKitOk: kitOk,
       healthChecksBooting: booting,
       queueProbeFailures: log.probeFailures,
       actionFailures: log.actionFailures,
@@ -267,7 +272,7 @@ export function renderReport(summary: SandboxSummary, lines: readonly LoggedLine
       (cp.clockHeldSeconds > 0
         ? ` Simulated time waited ${cp.clockHeldSeconds} s (real) in all for ticks to finish.`
         : ''),
-    `- Real HTTP on loopback: ${cp.queueProbeRequests} queue-length probes; ${cp.healthChecksWelcome + cp.healthChecksBooting} content health checks (${cp.healthChecksWelcome} answered "Welcome", ${cp.healthChecksBooting} "booting").`,
+    `- Real HTTP on loopback: ${cp.queueProbeRequests} queue-length probes; ${cp.healthChecksWelcome + cp.healthChecksKitOk + cp.healthChecksBooting} content health checks (${cp.healthChecksWelcome} answered "Welcome", ${cp.healthChecksKitOk} "fleet-pilot health: ok", ${cp.healthChecksBooting} "booting").`,
     `- Failures: ${cp.queueProbeFailures} queue probes, ${cp.actionFailures} actions, ${cp.tickErrors} ticks. ` +
       `${cp.leaseBusySkips} converges skipped because another trigger held the role's lease.`,
     '',

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type Config, parseConfig } from '../domain/config.js';
 import { BACKLOG_TARGET_PER_SERVER } from '../sim/policies.js';
+import { KIT_HEALTH_PATH } from './loopback-servers.js';
 
 /** The job role of config/presets/seed-2010.json: the 2010 rule as users get it. */
 const SEED_2010_JOB = (
@@ -57,7 +58,7 @@ export function policySummary(policy: PolicyName): string {
 
 /** Where the sandbox's loopback servers listen. */
 export interface SandboxEndpoints {
-  /** Every fake instance's app server listens on its own loopback address at this port. */
+  /** Every fake instance's server (app page and kit health endpoint) listens on its own loopback address at this port. */
   appPort: number;
   /** The `/queue/length` endpoint on 127.0.0.1. */
   queueUrl: string;
@@ -79,14 +80,18 @@ const LAUNCH = {
  * @throws ConfigError if an override no longer fits the schema (a defect, not a user error).
  */
 export function sandboxConfig(policy: PolicyName, endpoints: SandboxEndpoints): Config {
-  const health = { urlTemplate: `http://{privateIp}:${endpoints.appPort}/`, timeoutMs: PROBE_TIMEOUT_MS };
+  // The default checks (expected text, path), at the one port of the sandbox's servers.
+  const at = (path: string) => ({
+    urlTemplate: `http://{privateIp}:${endpoints.appPort}${path}`,
+    timeoutMs: PROBE_TIMEOUT_MS,
+  });
   const base = {
     roles: {
-      app: { launch: LAUNCH, dbHost: '127.0.0.1', health },
+      app: { launch: LAUNCH, dbHost: '127.0.0.1', health: at('/') },
       job: {
         launch: LAUNCH,
         dbHost: '127.0.0.1',
-        health,
+        health: at(KIT_HEALTH_PATH),
         queue: { url: endpoints.queueUrl, timeoutMs: PROBE_TIMEOUT_MS },
       },
     },

@@ -27,6 +27,9 @@ App settings (or set them as KEY=value lines in a file given with --settings; fl
   --app-port PORT         port the app server listens on, given to it as $APP_PORT (APP_PORT,
                           default 80; below 1024 its unit gets CAP_NET_BIND_SERVICE to bind it)
   --health-path PATH      the app's health path, checked by fleet-pilot-status (HEALTH_PATH, default /)
+  --kit-health-port PORT  port of the kit's own health endpoint, GET /health, served by
+                          fleet-pilot-health.socket on every server (KIT_HEALTH_PORT, default 9180,
+                          the port of the job role's default health check; not APP_PORT)
   --keep-releases N       releases kept on disk (KEEP_RELEASES, default 5)
   --fetch-attempts N      fetch attempts before the deploy fails (FETCH_ATTEMPTS, default 5)
   --fetch-backoff SECONDS first retry delay, doubling up to 60 (FETCH_BACKOFF_SECONDS, default 2)
@@ -46,6 +49,7 @@ declare -A PATTERNS=(
   [APP_USER]='^[a-z_][a-z0-9_-]{0,31}$'
   [APP_DIR]='^(/[A-Za-z0-9._-]+)+$'
   [APP_PORT]='^[1-9][0-9]{0,4}$'
+  [KIT_HEALTH_PORT]='^[1-9][0-9]{0,4}$'
   [RELEASE_SOURCE]='^(s3://[a-z0-9][a-z0-9.-]{1,62}/[^[:space:]]+|(https|ssh|git|file)://[^[:space:]]+|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^[:space:]]+)$'
   [RELEASE_REF]='^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$'
   [HEALTH_PATH]='^/[A-Za-z0-9._~/?=&%-]*$'
@@ -56,7 +60,8 @@ declare -A PATTERNS=(
 declare -A FLAGS=(
   [--app-user]=APP_USER [--app-dir]=APP_DIR [--app-port]=APP_PORT [--release-source]=RELEASE_SOURCE
   [--release-ref]=RELEASE_REF [--app-start]=APP_START [--worker-start]=WORKER_START
-  [--build-hook]=BUILD_HOOK [--health-path]=HEALTH_PATH [--keep-releases]=KEEP_RELEASES
+  [--build-hook]=BUILD_HOOK [--health-path]=HEALTH_PATH [--kit-health-port]=KIT_HEALTH_PORT
+  [--keep-releases]=KEEP_RELEASES
   [--fetch-attempts]=FETCH_ATTEMPTS [--fetch-backoff]=FETCH_BACKOFF_SECONDS
 )
 declare -A given=()
@@ -87,7 +92,7 @@ done
 # shellcheck disable=SC2034 # read back through ${!key} below
 APP_USER=fleetapp APP_DIR=/srv/app APP_PORT=80 RELEASE_REF=main HEALTH_PATH=/ KEEP_RELEASES=5
 # shellcheck disable=SC2034
-FETCH_ATTEMPTS=5 FETCH_BACKOFF_SECONDS=2 RELEASE_SOURCE='' APP_START='' WORKER_START='' BUILD_HOOK=''
+FETCH_ATTEMPTS=5 FETCH_BACKOFF_SECONDS=2 KIT_HEALTH_PORT=9180 RELEASE_SOURCE='' APP_START='' WORKER_START='' BUILD_HOOK=''
 if [[ -n $settings_file ]]; then
   [[ -f $settings_file ]] || fleet_die "--settings: $settings_file does not exist"
   fleet_read_settings "$settings_file"
@@ -118,6 +123,9 @@ esac
 bind_caps=''
 ((APP_PORT >= 1024)) || bind_caps=CAP_NET_BIND_SERVICE
 ((APP_PORT <= 65535)) || fleet_die "--app-port (APP_PORT): $APP_PORT is above 65535"
+((KIT_HEALTH_PORT <= 65535)) || fleet_die "--kit-health-port (KIT_HEALTH_PORT): $KIT_HEALTH_PORT is above 65535"
+# Every server listens on the health port, an app server on APP_PORT as well.
+((KIT_HEALTH_PORT != APP_PORT)) || fleet_die "--kit-health-port (KIT_HEALTH_PORT): $KIT_HEALTH_PORT is also --app-port; pick another port"
 [[ -n $APP_START || -n $WORKER_START ]] || fleet_die "--app-start or --worker-start is required"
 
 root=${destdir%/}
@@ -128,7 +136,9 @@ units="/etc/systemd/system"
 install -d -m 0755 "$root$sbin" "$root$libexec" "$root$units" "$root$units/multi-user.target.wants" \
   "$root/etc/fleet-pilot" "$root$APP_DIR" "$root$APP_DIR/releases" "$root$APP_DIR/shared"
 install -m 0644 "$KIT/lib/fleet-pilot/common.sh" "$root$libexec/common.sh"
-install -m 0755 "$KIT/lib/fleet-pilot/fleet-pilot-run" "$root$libexec/fleet-pilot-run"
+for helper in fleet-pilot-run fleet-pilot-health; do
+  install -m 0755 "$KIT/lib/fleet-pilot/$helper" "$root$libexec/$helper"
+done
 for script in fleet-pilot-deploy fleet-pilot-start fleet-pilot-status; do
   install -m 0755 "$KIT/sbin/$script" "$root$sbin/$script"
 done
@@ -137,7 +147,7 @@ done
 for unit in "$KIT"/units/*; do
   sed -e "s|@SBIN@|$sbin|g" -e "s|@LIBEXEC@|$libexec|g" -e "s|@APP_USER@|$APP_USER|g" \
     -e "s|@APP_DIR@|$APP_DIR|g" -e "s|@PROTECT_HOME@|$protect_home|g" \
-    -e "s|@BIND_CAPS@|$bind_caps|g" "$unit" >"$root$units/${unit##*/}.tmp"
+    -e "s|@BIND_CAPS@|$bind_caps|g" -e "s|@KIT_HEALTH_PORT@|$KIT_HEALTH_PORT|g" "$unit" >"$root$units/${unit##*/}.tmp"
   chmod 0644 "$root$units/${unit##*/}.tmp"
   mv -f "$root$units/${unit##*/}.tmp" "$root$units/${unit##*/}"
 done

@@ -65,6 +65,11 @@ describe('npm start (the local sandbox)', () => {
       ),
     ).toBe(true);
     expect(summary.jobsDone).toBeGreaterThan(40);
+    // Job servers pass the job role's default check (the server kit's health endpoint): none is
+    // replaced for it, the permanent one included.
+    expect(lines.filter((l) => /job +replace .*not healthy/.test(l))).toEqual([]);
+    expect(summary.finalServers.job?.inService).toBeGreaterThanOrEqual(1);
+    expect(summary.controlPlane.healthChecksKitOk).toBeGreaterThanOrEqual(summary.launches.job ?? 0);
     expect(summary.jobsDone + summary.jobsRunningAtEnd + summary.jobsWaitingAtEnd).toBe(summary.jobsArrived);
 
     // The three files, the summary as returned.

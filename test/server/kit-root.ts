@@ -4,7 +4,7 @@
  * units; git runs the real one, limited to local repositories), and helpers to run a script there
  * and read what it left.
  */
-import { spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import {
   copyFileSync,
   mkdirSync,
@@ -29,6 +29,7 @@ export const DEPLOY = `${SBIN}/fleet-pilot-deploy`;
 export const START = `${SBIN}/fleet-pilot-start`;
 export const STATUS = `${SBIN}/fleet-pilot-status`;
 export const RUN = 'usr/local/lib/fleet-pilot/fleet-pilot-run';
+export const HEALTH = 'usr/local/lib/fleet-pilot/fleet-pilot-health';
 export const ROLE_ENV = 'etc/fleet-pilot/role.env';
 export const UNITS = [
   'fleet-pilot-role.target',
@@ -36,6 +37,8 @@ export const UNITS = [
   'fleet-pilot-start.service',
   'fleet-pilot-app.service',
   'fleet-pilot-worker@1.service',
+  'fleet-pilot-health.socket',
+  'fleet-pilot-health@1.service',
 ];
 
 export const roleEnv = (lines: Record<string, string>) =>
@@ -64,6 +67,15 @@ export interface KitRoot {
     args?: string[],
     options?: { env?: Record<string, string>; input?: string; timeoutMs?: number; cwd?: string },
   ): Run;
+  /**
+   * Starts a command as `run` does but without waiting for it (a server). It runs in its own process
+   * group, killed whole by cleanup().
+   */
+  spawn(
+    command: string,
+    args?: string[],
+    options?: { env?: Record<string, string>; cwd?: string },
+  ): ChildProcess;
   /** Runs the installed kit's script `relative` (e.g. `usr/local/sbin/fleet-pilot-deploy`). */
   runKit(relative: string, args?: string[]): Run;
   /** Runs install.sh into the root with the test settings plus `extra` flags. */
@@ -139,10 +151,21 @@ export function makeKitRoot(from?: string): KitRoot {
     killGroup(result.pid);
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };
   };
+  const spawned: ChildProcess[] = [];
 
   return {
     root,
     run,
+    spawn: (command, args = [], options = {}) => {
+      const child = spawn(command, args, {
+        cwd: options.cwd ?? base,
+        env: { ...env, ...options.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      });
+      spawned.push(child);
+      return child;
+    },
     runKit: (relative, args = []) => run(join(root, relative), args),
     install: (extra = []) => run(join(KIT, 'install.sh'), ['--destdir', root, ...TEST_SETTINGS, ...extra]),
     write: (path, content) => {
@@ -163,7 +186,10 @@ export function makeKitRoot(from?: string): KitRoot {
       writeFileSync(join(state, unit), '');
     },
     failFetches: (fail) => (fail ? writeFileSync(fetchFails, '') : rmSync(fetchFails, { force: true })),
-    cleanup: () => rmSync(base, { recursive: true, force: true }),
+    cleanup: () => {
+      for (const child of spawned) killGroup(child.pid ?? 0);
+      rmSync(base, { recursive: true, force: true });
+    },
   };
 }
 
@@ -197,11 +223,14 @@ export function verifyUnits(kit: KitRoot, units: string[]): Run {
   });
 }
 
-/**
- * Starts an installed unit as systemd would: each `EnvironmentFile=` read into the environment
- * (`KEY=value` lines), then its `ExecStart=` (`%i` filled with `instance`) run from the root's `/`.
- */
-export function startUnit(kit: KitRoot, unit: string, instance = ''): Run {
+interface UnitCommand {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+}
+
+/** An installed unit's `ExecStart=` (`%i` filled with `instance`) and the `EnvironmentFile=`s it reads. */
+function unitCommand(kit: KitRoot, unit: string, instance = ''): UnitCommand {
   const text = kit.read(`etc/systemd/system/${unit}`);
   const env: Record<string, string> = {};
   for (const [, file = ''] of text.matchAll(/^EnvironmentFile=-?(.+)$/gm)) {
@@ -212,7 +241,67 @@ export function startUnit(kit: KitRoot, unit: string, instance = ''): Run {
   const [command = '', ...args] = (text.match(/^ExecStart=(.+)$/m)?.[1] ?? '')
     .replaceAll('%i', instance)
     .split(' ');
-  return kit.run(join(kit.root, command), args, { env, cwd: kit.root });
+  return { command: join(kit.root, command), args, env };
+}
+
+/**
+ * Starts an installed unit as systemd would: each `EnvironmentFile=` read into the environment
+ * (`KEY=value` lines), then its `ExecStart=` (`%i` filled with `instance`) run from the root's `/`.
+ */
+export function startUnit(kit: KitRoot, unit: string, instance = ''): Run {
+  const { command, args, env } = unitCommand(kit, unit, instance);
+  return kit.run(command, args, { env, cwd: kit.root });
+}
+
+/** Starts a long-running unit (a server) as startUnit does, without waiting; cleanup() stops it. */
+export function launchUnit(kit: KitRoot, unit: string): ChildProcess {
+  const { command, args, env } = unitCommand(kit, unit);
+  return kit.spawn(command, args, { env, cwd: kit.root });
+}
+
+/**
+ * Serves an installed socket unit with `Accept=yes` as systemd does, except that it listens on
+ * `host:port` rather than its `ListenStream=`: each connection runs one instance of its service's
+ * `ExecStart=` with the connection as standard input and output (`StandardInput=socket`), through
+ * systemd's own `systemd-socket-activate --accept --inetd`. Resolves once it listens.
+ */
+export async function serveSocketUnit(
+  kit: KitRoot,
+  socket: string,
+  host: string,
+  port: number,
+): Promise<void> {
+  requireTool('systemd-socket-activate');
+  const service = socket.replace(/\.socket$/, '@.service');
+  const expected: [string, RegExp][] = [
+    [socket, /^Accept=yes$/m],
+    [service, /^StandardInput=socket$/m],
+    [service, /^StandardOutput=socket$/m],
+  ];
+  for (const [unit, line] of expected) {
+    if (!line.test(kit.read(`etc/systemd/system/${unit}`))) {
+      throw new Error(
+        `${unit} lacks ${line.source}: systemd-socket-activate --inetd would not run it as systemd does`,
+      );
+    }
+  }
+  const { command, args } = unitCommand(kit, service);
+  // systemd-socket-activate passes its children only the variables named with -E.
+  const passed = ['PATH', 'FLEET_KIT_ROOT', 'STUB_LOG', 'STUB_STATE'].flatMap((name) => ['-E', name]);
+  const child = kit.spawn(
+    'systemd-socket-activate',
+    ['--listen', `${host}:${port}`, '--accept', '--inetd', ...passed, command, ...args],
+    { cwd: kit.root },
+  );
+  await new Promise<void>((resolve, reject) => {
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (stderr.includes('Listening on ')) resolve();
+    });
+    child.on('exit', (code) => reject(new Error(`systemd-socket-activate exited (${code}): ${stderr}`)));
+    child.on('error', reject);
+  });
 }
 
 /** Lists every file under `dir`: path, kind, mode and content (or link target), for comparing trees. */

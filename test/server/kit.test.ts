@@ -35,6 +35,7 @@ describe('kit scripts', () => {
     'server/sbin/fleet-pilot-status',
     'server/lib/fleet-pilot/common.sh',
     'server/lib/fleet-pilot/fleet-pilot-run',
+    'server/lib/fleet-pilot/fleet-pilot-health',
     '.ci/run',
     ...readdirSync(join(__dirname, 'stubs')).map((stub) => `test/server/stubs/${stub}`),
   ];
@@ -58,6 +59,7 @@ describe('kit scripts', () => {
     ['server/sbin/fleet-pilot-start'],
     ['server/sbin/fleet-pilot-status'],
     ['server/lib/fleet-pilot/fleet-pilot-run'],
+    ['server/lib/fleet-pilot/fleet-pilot-health'],
   ])('%s answers --help with its usage', (script) => {
     const result = kit.run(join(REPO, script), ['--help']);
     expect(result.status).toBe(0);
@@ -92,11 +94,22 @@ describe('install.sh', () => {
     [['--release-source', 'ftp://x'], /--release-source \(RELEASE_SOURCE\): 'ftp:\/\/x' does not match/],
     [['--app-start', 'run\nrm -rf /'], /--app-start \(APP_START\): must be one line/],
     [['--keep-releases', '0'], /--keep-releases \(KEEP_RELEASES\)/],
+    [['--kit-health-port', '80'], /--kit-health-port \(KIT_HEALTH_PORT\): 80 is also --app-port/],
+    [['--kit-health-port', '65536'], /--kit-health-port \(KIT_HEALTH_PORT\): 65536 is above 65535/],
+    [['--kit-health-port', '9180/udp'], /--kit-health-port \(KIT_HEALTH_PORT\): '9180\/udp' does not match/],
     [['--colour', 'blue'], /unknown option --colour/],
   ])('rejects %j, naming the flag', (flags, message) => {
     const result = kit.install(flags);
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(message);
+  });
+
+  it('has the health socket listen on --kit-health-port, 9180 by default', () => {
+    const socket = () => kit.read('etc/systemd/system/fleet-pilot-health.socket');
+    expect(socket()).toMatch(/^ListenStream=9180$/m);
+    expect(kit.install(['--kit-health-port', '9300']).status).toBe(0);
+    expect(socket()).toMatch(/^ListenStream=9300$/m);
+    expect(kit.read('etc/fleet-pilot/kit.env')).toContain('\nKIT_HEALTH_PORT=9300\n');
   });
 
   it('keeps an app directory under /home reachable: /home read-only, the app directory writable', () => {

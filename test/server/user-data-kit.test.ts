@@ -56,14 +56,17 @@ describe('user data from domain/user-data.ts on a server with the kit', () => {
     expect(result.status).toBe(0);
     expect(readlinkSync(join(kit.root, 'srv/app/current'))).toMatch(/^releases\/\d{14}$/);
     expect(kit.read('etc/hosts')).toContain('127.0.0.5 dbhost # fleet-pilot dbhost\n');
-    expect(kit.activeUnits()).toEqual([1, 2, 3, 4].map((n) => `fleet-pilot-worker@${n}.service`));
+    expect(kit.activeUnits()).toEqual([
+      'fleet-pilot-health.socket',
+      ...[1, 2, 3, 4].map((n) => `fleet-pilot-worker@${n}.service`),
+    ]);
     expect(kit.calls()).toContain('systemctl enable --now fleet-pilot-drain.service');
     expect(kit.runKit(STATUS).stdout).toMatch(/^workers: +4 running of 4$/m);
   });
 
   it('attaches an app server with a DNS name for its DB', () => {
     expect(runUserData({ ...JOB, role: 'app', dbHost: 'db.internal' }).status).toBe(0);
-    expect(kit.activeUnits()).toEqual(['fleet-pilot-app.service']);
+    expect(kit.activeUnits()).toEqual(['fleet-pilot-app.service', 'fleet-pilot-health.socket']);
     expect(kit.read('etc/hosts')).not.toContain('dbhost');
   });
 

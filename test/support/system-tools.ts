@@ -1,5 +1,5 @@
 /**
- * System tools some tests run (shellcheck, systemd-analyze). A test that
+ * System tools some tests run (shellcheck, systemd-analyze, systemd-socket-activate). A test that
  * needs one fails, never skips, when it is missing, with one line naming the package to install.
  */
 import { spawnSync } from 'node:child_process';
@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 export const SYSTEM_TOOLS = {
   shellcheck: 'shellcheck',
   'systemd-analyze': 'systemd',
+  'systemd-socket-activate': 'systemd',
 } as const;
 
 export type SystemTool = keyof typeof SYSTEM_TOOLS;

@@ -85,7 +85,7 @@ fleet_load_role_env() {
 # kit.env: KEY=value, the value taken verbatim (it may hold a command line). Only install.sh writes
 # it; nothing from user data reaches it.
 FLEET_SETTING_KEYS=(APP_USER APP_DIR APP_PORT RELEASE_SOURCE RELEASE_REF APP_START WORKER_START
-  BUILD_HOOK HEALTH_PATH KEEP_RELEASES FETCH_ATTEMPTS FETCH_BACKOFF_SECONDS)
+  BUILD_HOOK HEALTH_PATH KIT_HEALTH_PORT KEEP_RELEASES FETCH_ATTEMPTS FETCH_BACKOFF_SECONDS)
 
 # Reads a settings file into the named variables or exits naming the line at fault.
 fleet_read_settings() {
