@@ -1,14 +1,9 @@
-/**
- * The CDN's resources: in the packaged dev template (config/dev.json has a `cdn` section) and from
- * the builder directly for the variants (no `cdn`, versioning, no hosted zone, bad settings).
- */
-import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../domain/config.js';
 import { ConfigError } from '../../domain/errors.js';
 import { testConfig } from '../../fakes/config.js';
+import { packagedTemplate } from '../support/packaged-template.js';
 
 type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
 interface Statement {
@@ -28,16 +23,14 @@ const { cdnResources } = createRequire(__filename)('../../infra/cdn.cjs') as {
   cdnResources(config: Config, stack: string): Template;
 };
 
-const TEMPLATE = join(__dirname, '../../.serverless/cloudformation-template-update-stack.json');
 const CERT = 'arn:aws:acm:us-east-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0';
 const CDN = { domain: 'smallpayroll.ca', certificateArn: CERT };
 let packaged: Template;
 
 beforeAll(() => {
-  if (!existsSync(TEMPLATE))
-    throw new Error('no packaged template: run `npm run package` first (npm test does)');
-  packaged = JSON.parse(readFileSync(TEMPLATE, 'utf8'));
-});
+  packaged = packagedTemplate<Template>();
+  // Packages first when run on its own with a missing or stale template (npm test packages before).
+}, 300_000);
 
 const actions = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
 function statementsOf(resource: Resource | undefined): Statement[] {

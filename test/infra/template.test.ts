@@ -2,9 +2,10 @@
  * The packaged CloudFormation template (`npm run package` writes it; `npm test` packages first):
  * least-privilege IAM, the ledger table's safety settings, failure handling and alarms.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { packagedTemplate } from '../support/packaged-template.js';
 
 interface Statement {
   Sid?: string;
@@ -15,19 +16,17 @@ interface Statement {
 }
 type Resource = { Type: string; Properties: Record<string, unknown> };
 
-const TEMPLATE = join(__dirname, '../../.serverless/cloudformation-template-update-stack.json');
 let resources: Record<string, Resource>;
 let statements: Statement[];
 
 beforeAll(() => {
-  if (!existsSync(TEMPLATE))
-    throw new Error('no packaged template: run `npm run package` first (npm test does)');
-  resources = JSON.parse(readFileSync(TEMPLATE, 'utf8')).Resources;
+  resources = packagedTemplate<{ Resources: Record<string, Resource> }>().Resources;
   const role = resources.IamRoleLambdaExecution?.Properties as {
     Policies: { PolicyDocument: { Statement: Statement[] } }[];
   };
   statements = role.Policies.flatMap((p) => p.PolicyDocument.Statement);
-});
+  // Packages first when run on its own with a missing or stale template (npm test packages before).
+}, 300_000);
 
 const actions = (s: Statement) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
 const withAction = (action: string) => statements.filter((s) => actions(s).includes(action));
