@@ -1,6 +1,6 @@
 /** Vitest global setup: one DynamoDB Local for the whole run; tests create their own tables. */
 import type { TestProject } from 'vitest/node';
-import { startDynamoDbLocal } from '../../fakes/dynamodb-local.js';
+import { javaAvailable, startDynamoDbLocal } from '../../fakes/dynamodb-local.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -9,6 +9,11 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  if (!javaAvailable()) {
+    throw new Error(
+      "java is not installed: the tests' DynamoDB Local needs Java 17+ (sudo apt-get install default-jre-headless on Debian; see the README quick start)",
+    );
+  }
   const local = await startDynamoDbLocal();
   project.provide('dynamoEndpoint', local.endpoint);
   return () => local.stop();
