@@ -6,7 +6,8 @@
 import { performance } from 'node:perf_hooks';
 import { MemoryLedger } from '../../adapters/memory-ledger.js';
 import { parseConfig } from '../../domain/config.js';
-import { type Ledger, SILENT_OBSERVER } from '../../domain/ports.js';
+import { SILENT_OBSERVER } from '../../domain/ports.js';
+import { countingLedger } from '../../fakes/counting-ledger.js';
 import { FakeCloud, ManualClock } from '../../fakes/fake-cloud.js';
 import { createApp } from '../../handlers/app.js';
 
@@ -27,20 +28,6 @@ const LAUNCH = {
   subnetIds: ['subnet-0123abcd'],
 };
 
-/** Counts every ledger call (each is one DynamoDB request, plus pages for large queries). */
-function counting(ledger: Ledger, counts: { dynamodb: number }): Ledger {
-  return new Proxy(ledger, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver);
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        counts.dynamodb += 1;
-        return value.apply(target, args);
-      };
-    },
-  });
-}
-
 async function steadyFleet(instances: number) {
   const clock = new ManualClock(Date.parse('2026-03-02T15:00:00Z'));
   const config = parseConfig({
@@ -56,8 +43,7 @@ async function steadyFleet(instances: number) {
     },
   });
   const cloud = new FakeCloud({ clock, pendingMs: 1000, bootMs: 2000 });
-  const counts = { dynamodb: 0 };
-  const ledger = counting(new MemoryLedger(), counts);
+  const { ledger, calls: counts } = countingLedger(new MemoryLedger());
   let id = 0;
   const app = createApp({
     config,
@@ -98,7 +84,7 @@ export async function benchTick(sizes = [10, 100, 1000], repeats = 7): Promise<T
       clock.advance(60_000);
       cloud.advance();
       const cloudBefore = cloud.calls.length;
-      counts.dynamodb = 0;
+      counts.reset();
       const start = performance.now();
       await app.fleet.tick();
       times.push(performance.now() - start);
@@ -106,7 +92,7 @@ export async function benchTick(sizes = [10, 100, 1000], repeats = 7): Promise<T
       byService = {
         ec2: calls.filter((c) => ['launch', 'list', 'terminate', 'vcpus'].includes(c.op)).length,
         elb: calls.filter((c) => ['register', 'deregister', 'members'].includes(c.op)).length,
-        dynamodb: counts.dynamodb,
+        dynamodb: counts.total(),
       };
     }
     times.sort((a, b) => a - b);
