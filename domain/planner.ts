@@ -6,9 +6,9 @@
  */
 import type { RoleConfig } from './config.js';
 import type { DemandResult } from './demand.js';
-import { type MarketConfig, marketsFor, onDemandBaseServers } from './market.js';
-import { drainTailMinutes, retireMinutes } from './paid-hour.js';
+import { type MarketConfig, marketsFor } from './market.js';
 import { awaitingReplacement, replacementLaunches, retireWarned } from './rebalance.js';
+import { retire, serverAge } from './retire.js';
 import {
   type Action,
   type BlockedAction,
@@ -19,9 +19,6 @@ import {
   type RoleBounds,
   type ServerRecord,
 } from './types.js';
-
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
 
 export interface DesiredInput {
   config: Pick<RoleConfig, 'min' | 'max'>;
@@ -78,20 +75,6 @@ export interface PlanInput {
   servers: readonly ObservedServer[];
   /** A paused role plans nothing. */
   paused?: { reason: string };
-}
-
-/** Age of a server: from EC2's launch time, or from the intent while EC2 has not reported one. */
-export function serverAge(server: ServerRecord, now: number): number {
-  return now - (server.launchedAt ?? server.createdAt);
-}
-
-/** Minutes already used of the server's current paid hour. */
-function minutesIntoPaidHour(server: ServerRecord, now: number): number {
-  return Math.floor((serverAge(server, now) % HOUR) / MINUTE);
-}
-
-function label(server: ServerRecord): string {
-  return server.instanceId ?? `intent ${server.intentId}`;
 }
 
 /**
@@ -188,91 +171,6 @@ function assignMarkets(
   }
   for (const action of actions) {
     if (action.kind === 'launch') action.markets = markets.splice(0, action.count);
-  }
-}
-
-function retire(
-  input: PlanInput,
-  capacity: readonly ObservedServer[],
-  failed: readonly ObservedServer[],
-  count: number,
-  actions: Action[],
-  blocked: BlockedAction[],
-): void {
-  const { now, config, role } = input;
-  const { lifecycle } = config;
-  // A launch with no instance yet cannot be drained; it is retired once EC2 reports it.
-  // The servers holding up the on-demand base go last, so scaling in never leaves it short.
-  // A base server goes only for surplus the other servers, launches in flight included, cannot cover.
-  const base = config.launch === undefined ? new Set<string>() : onDemandBaseServers(config.launch, capacity);
-  const others = capacity.filter((s) => !failed.includes(s) && !base.has(s.intentId)).length;
-  let baseRetirable = Math.max(0, count - others);
-  const candidates = capacity
-    .filter((s) => !failed.includes(s) && s.state !== 'launching')
-    .sort(retireOrder(lifecycle.retireOrder, now))
-    .filter((s) => !base.has(s.intentId) || baseRetirable-- > 0);
-  const waits = drainTailMinutes(config) > 0;
-  let left = count;
-  for (const server of candidates) {
-    if (left === 0) break;
-    const ageMin = Math.floor(serverAge(server, now) / MINUTE);
-    if (ageMin < lifecycle.minLifetimeMinutes) {
-      blocked.push({
-        kind: 'retire',
-        serverId: server.intentId,
-        reason: `retire blocked: ${role} server ${label(server)} has run ${ageMin} of ${lifecycle.minLifetimeMinutes} minutes`,
-      });
-      continue;
-    }
-    if (lifecycle.billing === 'hourly') {
-      const used = minutesIntoPaidHour(server, now);
-      // The drain and the tick that terminates after it must also end inside the paid hour.
-      const { first, last, tail } = retireMinutes(config);
-      if (used < first) {
-        blocked.push({
-          kind: 'retire',
-          serverId: server.intentId,
-          reason: `retire blocked: ${role} server ${label(server)} is ${used} minutes into its paid hour; retiring only in the last ${lifecycle.retireInLastMinutesOfHour}${tail > 0 ? ` before its ${tail}-minute drain` : ''}`,
-        });
-        continue;
-      }
-      if (used > last) {
-        blocked.push({
-          kind: 'retire',
-          serverId: server.intentId,
-          reason: `retire blocked: ${role} server ${label(server)} is ${used} minutes into its paid hour; its ${tail}-minute drain would run into the next hour`,
-        });
-        continue;
-      }
-    }
-    left -= 1;
-    const reason = `${capacity.length - failed.length} servers, ${input.desired.count} desired (${lifecycle.retireOrder})`;
-    actions.push({ kind: 'drain', serverId: server.intentId, reason });
-    if (!waits) actions.push({ kind: 'terminate', serverId: server.intentId, reason: 'nothing to drain' });
-  }
-  if (left > 0 && candidates.length < count) {
-    blocked.push({
-      kind: 'retire',
-      reason: `${count - candidates.length} surplus launch(es) not yet reported by EC2`,
-    });
-  }
-}
-
-function retireOrder(
-  order: RoleConfig['lifecycle']['retireOrder'],
-  now: number,
-): (a: ServerRecord, b: ServerRecord) => number {
-  const started = (s: ServerRecord) => s.launchedAt ?? s.createdAt;
-  const tie = (a: ServerRecord, b: ServerRecord) => a.intentId.localeCompare(b.intentId);
-  switch (order) {
-    case 'newest-first':
-      return (a, b) => started(b) - started(a) || tie(a, b);
-    case 'oldest-first':
-      return (a, b) => started(a) - started(b) || tie(a, b);
-    case 'closest-to-paid-hour-end': {
-      const left = (s: ServerRecord) => HOUR - (serverAge(s, now) % HOUR);
-      return (a, b) => left(a) - left(b) || tie(a, b);
-    }
   }
 }
 

@@ -3,8 +3,9 @@
  * its pause and bounds, what the next converge would do, and its recent journal. Reads only.
  */
 
-import { overrideActive, serverAge } from '../planner.js';
+import { overrideActive } from '../planner.js';
 import type { Ledger } from '../ports.js';
+import { serverAge } from '../retire.js';
 import { nextScheduleEdge } from '../schedule.js';
 import {
   CAPACITY_STATES,

@@ -13,14 +13,8 @@ import {
 } from '../../domain/config.js';
 import { type DemandResult, demand } from '../../domain/demand.js';
 import { ConfigError } from '../../domain/errors.js';
-import {
-  applyPlan,
-  desiredCount,
-  overrideActive,
-  type PlanInput,
-  plan,
-  serverAge,
-} from '../../domain/planner.js';
+import { applyPlan, desiredCount, overrideActive, type PlanInput, plan } from '../../domain/planner.js';
+import { serverAge } from '../../domain/retire.js';
 import {
   CAPACITY_STATES,
   type DesiredDecision,
@@ -442,13 +436,15 @@ describe('planner properties', () => {
 
   it('(7) with more servers than desired, some server is retired once enough time passes', () => {
     fc.assert(
-      fc.property(validLifecycleRoleArb, retirableArb, (role, { ages, desired }) => {
+      fc.property(validLifecycleRoleArb, retirableArb, (role, { ages, desired, floor }) => {
         const servers = ages.map((minutes, i) =>
           aServerStarted(`keep-${i}`, T0 - minutes * MINUTE, role.loadBalancer.type !== 'none'),
         );
+        const count = desired % servers.length;
         const decision: DesiredDecision = {
-          count: desired % servers.length,
-          floor: 0,
+          count,
+          // Any schedule floor up to desired: the permanent servers never stall the retirements.
+          floor: floor % (count + 1),
           demand: null,
           reasons: [],
         };
@@ -461,6 +457,38 @@ describe('planner properties', () => {
         );
         expect(retiredAt, 'no retirement within the minimum lifetime and one paid hour').toBeDefined();
       }),
+      RUNS,
+    );
+  });
+
+  it('(8) newest-first: a server of the schedule floor is retired only together with every newer one', () => {
+    fc.assert(
+      fc.property(
+        scenarioArb.map((s) => ({
+          ...s,
+          role: { ...s.role, lifecycle: { ...s.role.lifecycle, retireOrder: 'newest-first' as const } },
+        })),
+        (scenario) => {
+          const o = run(scenario);
+          const started = (s: ServerRecord) => s.launchedAt ?? s.createdAt;
+          // Servers that work or are on their way (not ones past their boot deadline, which are replaced).
+          const working = o.servers.filter((s) => CAPACITY_STATES.has(s.state) && !failed(s, o.role));
+          // Which of two servers started at the same instant is the permanent one is a tie rule.
+          if (new Set(working.map(started)).size < working.length) return;
+          const retired = new Set(
+            o.result.actions.flatMap((a) =>
+              a.kind === 'drain' || a.kind === 'terminate' ? [a.serverId] : [],
+            ),
+          );
+          for (const server of working) {
+            const older = working.filter((s) => started(s) < started(server)).length;
+            if (older >= o.desired.floor || !retired.has(server.intentId)) continue;
+            // One of the `floor` oldest went: every newer server goes in the same plan.
+            const newer = working.filter((s) => started(s) > started(server));
+            expect(newer.filter((s) => !retired.has(s.intentId)).map((s) => s.intentId)).toEqual([]);
+          }
+        },
+      ),
       RUNS,
     );
   });
@@ -491,10 +519,11 @@ const validLifecycleRoleArb: fc.Arbitrary<RoleConfig> = fc
   })
   .filter((role): role is RoleConfig => role !== undefined);
 
-/** 1-6 servers in service, of any age up to 4 h, and a desired count below theirs. */
+/** 1-6 servers in service, of any age up to 4 h, and a desired count (and floor) below theirs. */
 const retirableArb = fc.record({
   ages: fc.array(fc.integer({ min: 0, max: 240 }), { minLength: 1, maxLength: 6 }),
   desired: fc.nat(),
+  floor: fc.nat(),
 });
 
 function aServerStarted(intentId: string, started: number, registered: boolean): ObservedServer {

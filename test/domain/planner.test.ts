@@ -431,12 +431,12 @@ describe('plan: what blocks a retire', () => {
       serverId: 'extra',
       reason: 'retire blocked: job server i-0bbbbbbbbbbbbbbb2 has run 38 of 45 minutes',
     });
-    // The permanent server is 20 minutes into its paid hour, so it is not taken instead.
+    // The permanent server is the schedule floor: it is never taken instead.
     expect(result.blocked).toContainEqual({
       kind: 'retire',
       serverId: 'permanent',
       reason:
-        'retire blocked: job server i-0aaaaaaaaaaaaaaa1 is 20 minutes into its paid hour; retiring only in the last 10',
+        "retire blocked: job server i-0aaaaaaaaaaaaaaa1 is in the role's base of 1 (schedule floor 1): it goes only after i-0bbbbbbbbbbbbbbb2, ahead of it in newest-first order",
     });
   });
 
@@ -463,13 +463,14 @@ describe('plan: what blocks a retire', () => {
     }
   });
 
-  it('skips a blocked server and retires the next eligible one, reporting the skip', () => {
+  it('skips a blocked extra and retires the next eligible extra, reporting the skip', () => {
     const servers = [
       aServer({ intentId: 'young', launchedAt: minutesAgo(38) }),
       aServer({ intentId: 'due', launchedAt: minutesAgo(55) }),
       aServer({ intentId: 'permanent', launchedAt: minutesAgo(5 * 60 + 20) }),
     ];
-    const result = plan({ role: 'job', now: T0, config: job, desired: desired(2), servers });
+    const want = desired(2, { floor: 1 });
+    const result = plan({ role: 'job', now: T0, config: job, desired: want, servers });
     expect(summary(result)).toEqual(['drain due', 'terminate due']);
     expect(result.blocked).toEqual([expect.objectContaining({ kind: 'retire', serverId: 'young' })]);
   });
@@ -513,6 +514,128 @@ describe('plan: what blocks a retire', () => {
     expect(result.blocked).toEqual([
       { kind: 'retire', reason: '2 surplus launch(es) not yet reported by EC2' },
     ]);
+  });
+});
+
+describe('plan: the permanent base is never retired in place of a blocked extra', () => {
+  // The job role's permanent server (the schedule floor of 1) and the extras the queue added.
+  const perSecond = jobRole({ lifecycle: { billing: 'per-second', minLifetimeMinutes: 45 } });
+  const permanent = () => aServer({ intentId: 'permanent', launchedAt: minutesAgo(5 * 60 + 55) });
+  const extra = (intentId: string, ageMinutes: number) =>
+    aServer({ intentId, launchedAt: minutesAgo(ageMinutes) });
+  const floorOf = (count: number, floor: number) => desired(count, { floor });
+  const drained = (result: Plan) => result.actions.filter((a) => a.kind === 'drain').map((a) => a.serverId);
+
+  it.each<[string, RoleConfig, () => ObservedServer[], DesiredDecision, string[]]>([
+    [
+      'both extras younger than their minimum lifetime: nothing retires',
+      perSecond,
+      () => [permanent(), extra('e1', 10), extra('e2', 20)],
+      floorOf(1, 1),
+      [],
+    ],
+    [
+      'the newest extra blocked, the older one due: only the older extra retires',
+      perSecond,
+      () => [permanent(), extra('e1', 10), extra('e2', 50)],
+      floorOf(1, 1),
+      ['e2'],
+    ],
+    [
+      'hourly: the extra early in its paid hour, the permanent server in its last minutes',
+      jobRole(),
+      () => [permanent(), extra('e1', 60 + 20)],
+      floorOf(1, 1),
+      [],
+    ],
+    [
+      'a launch EC2 has not reported yet is newer than the permanent server',
+      perSecond,
+      () => [permanent(), aServer({ intentId: 'l1', state: 'launching' })],
+      floorOf(1, 1),
+      [],
+    ],
+    [
+      'an operator max below the floor: the permanent server waits for the extra',
+      perSecond,
+      () => [permanent(), extra('e1', 10)],
+      floorOf(0, 1),
+      [],
+    ],
+    [
+      'an operator max below the floor: both go once the extra may',
+      perSecond,
+      () => [permanent(), extra('e1', 50)],
+      floorOf(0, 1),
+      ['e1', 'permanent'],
+    ],
+    [
+      'a floor of two keeps the two oldest while the newest extra is blocked',
+      perSecond,
+      () => [permanent(), extra('window', 3 * 60), extra('e1', 10)],
+      floorOf(2, 2),
+      [],
+    ],
+    [
+      'oldest-first keeps the newest for the floor while the oldest waits for its paid hour',
+      jobRole({ lifecycle: { retireOrder: 'oldest-first' } }),
+      () => [extra('old', 3 * 60 + 20), extra('new', 60 + 55)],
+      floorOf(1, 1),
+      [],
+    ],
+    [
+      'ranked by the paid hour no server is permanent: the next one in its last minutes goes',
+      jobRole({ lifecycle: { retireOrder: 'closest-to-paid-hour-end', minLifetimeMinutes: 60 } }),
+      () => [extra('young', 55), extra('due', 2 * 60 + 52)],
+      floorOf(1, 1),
+      ['due'],
+    ],
+  ])('%s', (_name, config, servers, want, expected) => {
+    const result = plan({ role: 'job', now: T0, config, desired: want, servers: servers() });
+    expect(drained(result)).toEqual(expected);
+  });
+
+  it('reports why the permanent server is kept', () => {
+    const result = plan({
+      role: 'job',
+      now: T0,
+      config: perSecond,
+      desired: floorOf(1, 1),
+      servers: [
+        aServer({ intentId: 'permanent', instanceId: 'i-0aaaaaaaaaaaaaaa1', launchedAt: minutesAgo(300) }),
+        aServer({ intentId: 'e1', instanceId: 'i-0bbbbbbbbbbbbbbb2', launchedAt: minutesAgo(10) }),
+      ],
+    });
+    expect(result.blocked).toEqual([
+      {
+        kind: 'retire',
+        serverId: 'e1',
+        reason: 'retire blocked: job server i-0bbbbbbbbbbbbbbb2 has run 10 of 45 minutes',
+      },
+      {
+        kind: 'retire',
+        serverId: 'permanent',
+        reason:
+          "retire blocked: job server i-0aaaaaaaaaaaaaaa1 is in the role's base of 1 (schedule floor 1): it goes only after i-0bbbbbbbbbbbbbbb2, ahead of it in newest-first order",
+      },
+    ]);
+  });
+
+  it('keeps the On-Demand base of a Spot role while a Spot server ahead of it is blocked', () => {
+    const spotJob = jobRole({
+      launch: { market: 'spot', onDemandBase: 1 },
+      lifecycle: { billing: 'per-second', minLifetimeMinutes: 45 },
+    });
+    const base = aServer({ intentId: 'base', market: 'on-demand', launchedAt: minutesAgo(300) });
+    const spot = aServer({ intentId: 'spot', market: 'spot', launchedAt: minutesAgo(10) });
+    const result = plan({
+      role: 'job',
+      now: T0,
+      config: spotJob,
+      desired: floorOf(0, 0),
+      servers: [base, spot],
+    });
+    expect(drained(result)).toEqual([]);
   });
 });
 
