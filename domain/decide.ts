@@ -6,8 +6,8 @@
  */
 import type { RoleConfig } from './config.js';
 import { type DemandResult, demand } from './demand.js';
+import type { FleetView } from './demand-types.js';
 import { desiredCount, plan } from './planner.js';
-import type { FleetView } from './policies/drain-time.js';
 import { learnedLaunchDelaySeconds, scheduleLeadMs } from './policies/launch-delay.js';
 import { awaitingReplacement } from './rebalance.js';
 import { scheduleFloorAhead } from './schedule.js';

@@ -6,33 +6,11 @@
  * needs known samples that agree and cover the whole stabilization window, back to its start.
  */
 import type { BacklogPolicy, PolicyConfig, QueueProbeConfig, ThresholdPolicy } from './config.js';
-import { drainTimeDemand, type FleetView } from './policies/drain-time.js';
+import type { DemandInput, DemandResult, StabilizationWindow } from './demand-types.js';
+import { drainTimeDemand } from './policies/drain-time.js';
 import type { QueueSample } from './types.js';
 
-export interface DemandInput {
-  policy: PolicyConfig;
-  queue: Pick<QueueProbeConfig, 'maxSampleAgeSeconds'>;
-  /** Recent samples, any order; at least the stabilization window's worth when available. */
-  samples: readonly QueueSample[];
-  /** Servers counting toward capacity now (launching, pending, booting, in service). */
-  current: number;
-  /** The schedule floor: extra servers are counted above it. */
-  floor: number;
-  now: number;
-  /**
-   * What the previous converge held at, if it held recently. A hold keeps at least this many, so a
-   * server lost while the queue is unknown is replaced instead of shrinking the fleet.
-   */
-  previousHold?: number;
-  /** Servers in service, their workers and the learned launch delay (the drain-time policy's inputs). */
-  fleet?: FleetView;
-}
-
-export type DemandResult =
-  /** The queue asks for `servers` in total. */
-  | { kind: 'known'; servers: number; queueLength: number; reason: string }
-  /** Keep at least `servers` (the current capacity): the samples do not allow a decision to shrink. */
-  | { kind: 'hold'; servers: number; queueLength: number | null; reason: string };
+export type { DemandInput, DemandResult } from './demand-types.js';
 
 /** Demand of a queue-driven role. Pure: same input, same answer. */
 export function demand(input: DemandInput): DemandResult {
@@ -79,8 +57,6 @@ function isSane(length: number | null): length is number {
   return length !== null && Number.isSafeInteger(length) && length >= 0;
 }
 
-/** The stabilization window's lengths when every sample in it is known and it is covered. */
-export type StabilizationWindow = { ok: true; lengths: number[] } | { ok: false; reason: string };
 type Window = StabilizationWindow;
 
 /**

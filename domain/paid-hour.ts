@@ -3,10 +3,10 @@
  * balancer, the drain and the tick that terminates after it must end inside the hour already paid
  * for; the planner obeys this and the config refuses a drain that leaves no such minute.
  */
-import type { LifecycleConfig } from './config.js';
 
+/** The role settings the paid-hour rule reads (the config schema checks them with this rule). */
 export interface PaidHourSettings {
-  lifecycle: Pick<LifecycleConfig, 'drainSeconds' | 'retireInLastMinutesOfHour'>;
+  lifecycle: { drainSeconds: number; retireInLastMinutesOfHour: number };
   loadBalancer: { type: string };
 }
 

@@ -21,19 +21,9 @@
  * Unknown is not zero: the caller (`demand`) holds on missing, failed or stale samples, and scale-in
  * needs a known, covered stabilization window.
  */
-import type { DemandInput, DemandResult, StabilizationWindow } from '../demand.js';
+import type { DemandInput, DemandResult, StabilizationWindow } from '../demand-types.js';
 import type { QueueSample } from '../types.js';
 import type { DrainTimePolicy } from './drain-time-schema.js';
-
-/** What the fleet looks like to the policy: servers serving now and each one's workers. */
-export interface FleetView {
-  inService: number;
-  workersPerServer: number;
-  /** Learned launch-to-in-service p90; the policy's default when there is no history. */
-  launchDelaySeconds?: number;
-  /** Seconds since the newest server still starting was launched; absent when none is starting. */
-  newestStartingAgeSeconds?: number;
-}
 
 /** While jobs wait past the target, one more server a minute: not one more per converge. */
 export const BEHIND_STEP_SECONDS = 60;
