@@ -13,9 +13,12 @@ import { ConfigError } from './errors.js';
 import { healthUrlTemplateProblem } from './health-url.js';
 import { isPlainObject, mergeDocuments } from './merge.js';
 import { MAX_HOURLY_DRAIN_SECONDS, retireMinutes } from './paid-hour.js';
-import { DrainTimePolicySchema } from './policies/drain-time-schema.js';
+import { POLICY_DEFAULTS } from './policies/common-schema.js';
+import { DRAIN_TIME_DEFAULTS } from './policies/drain-time-schema.js';
+import { PolicySchema } from './policies/policy-schema.js';
 import { ROLE_NAME } from './roles.js';
 
+export { BacklogPolicySchema, PolicySchema, ThresholdPolicySchema } from './policies/policy-schema.js';
 export { LambdaVpcSchema, LaunchSchema, LoadBalancerSchema };
 
 const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
@@ -50,43 +53,6 @@ export const ScheduleSchema = z
     leadMinutes: z.number().int().min(0).max(120).optional(),
   })
   .strict();
-
-const policyCommon = {
-  /** Scale in only when every sample of this many seconds agrees. */
-  stabilizationSeconds: z.number().int().min(0),
-  /** How many extra servers (above the schedule floor) the queue may add. */
-  maxExtra: count,
-};
-
-export const ThresholdPolicySchema = z
-  .object({
-    type: z.literal('threshold'),
-    ...policyCommon,
-    scaleOutAbove: count,
-    scaleInBelow: count,
-    /** Servers added per decision while over the threshold (the scripts added 1 per probe). */
-    step: z.number().int().min(1),
-  })
-  .strict()
-  .refine((p) => p.scaleInBelow <= p.scaleOutAbove, {
-    message: 'expected scaleInBelow <= scaleOutAbove',
-    path: ['scaleInBelow'],
-  });
-
-export const BacklogPolicySchema = z
-  .object({
-    type: z.literal('backlog-per-server'),
-    ...policyCommon,
-    /** Queue length one extra server is expected to absorb. */
-    targetPerServer: z.number().int().min(1),
-  })
-  .strict();
-
-export const PolicySchema = z.discriminatedUnion('type', [
-  ThresholdPolicySchema,
-  BacklogPolicySchema,
-  DrainTimePolicySchema,
-]);
 
 /** Probe intervals a sample stays useful by default: two probes in a row may fail. */
 const SAMPLE_AGE_DEFAULT_PROBES = 3;
@@ -221,10 +187,8 @@ export const ConfigSchema = z
 
 export type ScheduleWindow = z.infer<typeof ScheduleWindowSchema>;
 export type ScheduleConfig = z.infer<typeof ScheduleSchema>;
-export type ThresholdPolicy = z.infer<typeof ThresholdPolicySchema>;
-export type BacklogPolicy = z.infer<typeof BacklogPolicySchema>;
-export type PolicyConfig = z.infer<typeof PolicySchema>;
 export type { DrainTimePolicy } from './policies/drain-time-schema.js';
+export type { BacklogPolicy, PolicyConfig, ThresholdPolicy } from './policies/policy-schema.js';
 export type QueueProbeConfig = z.infer<typeof QueueProbeSchema>;
 export type HealthCheckConfig = z.infer<typeof HealthCheckSchema>;
 export type LoadBalancerConfig = z.infer<typeof LoadBalancerSchema>;
@@ -268,17 +232,9 @@ export const DEFAULT_CONFIG = {
       max: 3,
       schedule: { timeZone: 'America/Toronto', baseline: 1, windows: [] },
       // Chosen on fresh traces of every generator, then the reference traces (docs/benchmark.md
-      // "Choosing the defaults"); the 2010 rule is config/presets/seed-2010.json.
-      policy: {
-        type: 'drain-time',
-        maxExtra: 2,
-        stabilizationSeconds: 180,
-        targetWaitSeconds: 105,
-        jobSeconds: 90,
-        rateWindowSeconds: 300,
-        defaultLaunchDelaySeconds: 300,
-        smallBacklogPerServer: 3,
-      },
+      // "Choosing the defaults"); the 2010 rule is config/presets/seed-2010.json. A policy of
+      // another type takes the same defaults for the keys it shares.
+      policy: { type: 'drain-time', ...POLICY_DEFAULTS, ...DRAIN_TIME_DEFAULTS },
       queue: {
         url: 'http://smallpayroll-http.internal/queue/length',
         timeoutMs: 3000,

@@ -1,30 +1,48 @@
 /**
- * The `drain-time` demand policy's settings (its decisions live in drain-time.ts). Kept apart from
- * config.ts so the policy's numbers and their meaning sit in one short file.
+ * The `drain-time` demand policy's settings and their defaults (its decisions live in
+ * drain-time.ts). Kept apart from config.ts so the policy's numbers and their meaning sit in one
+ * short file.
  */
 import { z } from 'zod';
+import { POLICY_COMMON_FIELDS } from './common-schema.js';
+
+/** Chosen on traces with the common keys' defaults (docs/benchmark.md "Choosing the defaults"). */
+export const DRAIN_TIME_DEFAULTS = {
+  targetWaitSeconds: 105,
+  jobSeconds: 90,
+  rateWindowSeconds: 300,
+  defaultLaunchDelaySeconds: 300,
+  smallBacklogPerServer: 3,
+} as const;
 
 export const DrainTimePolicySchema = z
   .object({
     type: z.literal('drain-time'),
-    /** Scale in only when every sample of this many seconds agrees. */
-    stabilizationSeconds: z.number().int().min(0),
-    /** How many extra servers (above the schedule floor) the queue may add. */
-    maxExtra: z.number().int().min(0),
+    ...POLICY_COMMON_FIELDS,
     /** The wait a job arriving now should see at most: the backlog must drain within it. */
-    targetWaitSeconds: z.number().int().min(1),
+    targetWaitSeconds: z.number().int().min(1).default(DRAIN_TIME_DEFAULTS.targetWaitSeconds),
     /** Typical run time of one job on one worker: what one more server's workers take off the backlog. */
-    jobSeconds: z.number().int().min(1),
+    jobSeconds: z.number().int().min(1).default(DRAIN_TIME_DEFAULTS.jobSeconds),
     /** The queue's drain rate is measured over the samples of this many seconds. */
-    rateWindowSeconds: z.number().int().min(60).max(3600),
+    rateWindowSeconds: z.number().int().min(60).max(3600).default(DRAIN_TIME_DEFAULTS.rateWindowSeconds),
     /** Launch-to-in-service time assumed until the ledger holds enough launches to learn it. */
-    defaultLaunchDelaySeconds: z.number().int().min(0).max(3600),
+    defaultLaunchDelaySeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(3600)
+      .default(DRAIN_TIME_DEFAULTS.defaultLaunchDelaySeconds),
     /**
      * A backlog of at most this many jobs per server in service launches nothing (unless its oldest
      * job already waits past the target): the running servers' next free workers take it, and a
      * server launched for it pays its boot and minimum billing to serve an empty queue. 0 = off.
      */
-    smallBacklogPerServer: z.number().int().min(0).max(1000).optional(),
+    smallBacklogPerServer: z
+      .number()
+      .int()
+      .min(0)
+      .max(1000)
+      .default(DRAIN_TIME_DEFAULTS.smallBacklogPerServer),
   })
   .strict();
 

@@ -71,7 +71,7 @@ export function drainTimeDemand(
     fleet.newestStartingAgeSeconds !== undefined && fleet.newestStartingAgeSeconds < BEHIND_STEP_SECONDS;
   const behindWanted = justLaunched ? input.current : input.current + 1;
   const wanted = Math.max(serversFor(backlogThen), behind ? behindWanted : 0);
-  const small = length <= (policy.smallBacklogPerServer ?? 0) * fleet.inService;
+  const small = length <= policy.smallBacklogPerServer * fleet.inService;
   if ((backlogThen === 0 || small) && !behind) {
     // Fall through to scale-in: a launch now would serve an empty queue, or jobs the running servers' next free workers take.
   } else if (wanted > input.current) {

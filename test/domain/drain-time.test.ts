@@ -16,6 +16,8 @@ function drainTime(overrides: Partial<DrainTimePolicy> = {}): DrainTimePolicy {
     jobSeconds: 60,
     rateWindowSeconds: 300,
     defaultLaunchDelaySeconds: 120,
+    // Off unless a test is about it, so each rule is seen alone.
+    smallBacklogPerServer: 0,
     ...overrides,
   };
 }
