@@ -26,8 +26,8 @@ const HELP = `usage: npm run bench -- [--only ${PARTS.join(',')}] [--out DIR]
                           streams): runs meeting the target, mean ratios and gapClosed
                 spot      every reference trace with the default policy, On-Demand only and with
                           Spot above the permanent server (EC2 interrupting it): cost and wait
-                tune      npm run tune on every reference trace: its time, and how far the default's
-                          p95 is from the best p95 swept at equal or lower instance-hours
+                tune      npm run tune on every reference trace: its time, how far the default's
+                          p95 is from the best p95 swept at equal or lower cost, and whether it keeps it
                 tick      one steady-state converge on the fake cloud at 10, 100 and 1,000 instances
                 handlers  each function's bundle size and cold init
   --out DIR     where bench.json goes (default: out)
@@ -82,7 +82,7 @@ async function main(): Promise<number> {
     const ratios = policyRatios(policies);
     console.log(table(policies as unknown as Record<string, unknown>[]));
     console.log(
-      '\nagainst seed-2010 of the same run (default targets: p95 ratio <= 0.5, instance-hours ratio <= 1.0)',
+      '\nagainst seed-2010 of the same run (default targets: p95 ratio <= 0.5, cost ratio in dollars <= 1.0, cold launches ratio <= 2.0)',
     );
     console.log(table(ratios as unknown as Record<string, unknown>[]));
     report.policies = policies;

@@ -3,7 +3,7 @@
  *
  *   npm run simulate -- --trace FILE.csv --policy NAME [--config FILE] [--seed N]
  *                       [--launch-delay MIN-MAX|S] [--spot-discount F] [--interruptions-per-day N]
- *                       [--on-demand-price P] --out DIR
+ *                       [--on-demand-price P] [--volume-gb N] --out DIR
  *
  * Replays the trace through the real converge service on the fake cloud (or the 2010 script,
  * `seed-2010`), prints a short summary and writes DIR/summary.json and DIR/timeline.svg. With a
@@ -22,12 +22,14 @@ import {
   DEFAULT_ON_DEMAND_PER_HOUR,
   DEFAULT_SEED,
   DEFAULT_SPOT_DISCOUNT,
+  DEFAULT_VOLUME_GB,
+  DEFAULT_VOLUME_PER_GB_MONTH,
   formatSummary,
   isPolicyName,
   type LaunchDelay,
   POLICY_NAMES,
   type PolicyName,
-  type SpotPricing,
+  type Pricing,
   simulate,
   simulationRole,
   timelineSvg,
@@ -37,7 +39,7 @@ import { describeError as describe, loadConfigDocument } from './config-file.js'
 import { numberFlag, parseFlags, readCommandLine, runScript, UsageError } from './flags.js';
 
 const USAGE =
-  'usage: npm run simulate -- --trace FILE.csv --policy NAME [--config FILE] [--seed N] [--launch-delay MIN-MAX|S] [--spot-discount F] [--interruptions-per-day N] [--on-demand-price P] --out DIR';
+  'usage: npm run simulate -- --trace FILE.csv --policy NAME [--config FILE] [--seed N] [--launch-delay MIN-MAX|S] [--spot-discount F] [--interruptions-per-day N] [--on-demand-price P] [--volume-gb N] --out DIR';
 
 const HELP = `${USAGE}
 
@@ -53,7 +55,9 @@ Replays a job trace (CSV: arrival_s,service_s) with one policy and reports job w
                          Spot costing (1 - F) of On-Demand (default ${DEFAULT_SPOT_DISCOUNT}), and print both runs' cost and wait
   --interruptions-per-day N
                          EC2 Spot interruptions a day in that run (default ${DEFAULT_INTERRUPTIONS_PER_DAY}); also turns the Spot run on
-  --on-demand-price P    dollars per On-Demand instance-hour (default ${DEFAULT_ON_DEMAND_PER_HOUR}, c5.large us-east-1)
+  --on-demand-price P    dollars per On-Demand instance-hour (default: the role's instance type in us-east-1,
+                         ${DEFAULT_ON_DEMAND_PER_HOUR} for c5.large)
+  --volume-gb N          root volume per server, gp3 at $${DEFAULT_VOLUME_PER_GB_MONTH}/GB-month (default ${DEFAULT_VOLUME_GB})
   --out DIR              where summary.json and timeline.svg go (required)
   --help                 this text
 
@@ -65,7 +69,7 @@ interface Args {
   config?: string;
   seed: number;
   launchDelay: LaunchDelay;
-  pricing: SpotPricing;
+  pricing: Partial<Pricing>;
   /** Also run on Spot. */
   spot: boolean;
   out: string;
@@ -80,6 +84,7 @@ const FLAGS = [
   'spot-discount',
   'interruptions-per-day',
   'on-demand-price',
+  'volume-gb',
   'out',
 ] as const;
 
@@ -114,10 +119,21 @@ function parseCliArgs(argv: readonly string[]): Args | 'help' {
         DEFAULT_INTERRUPTIONS_PER_DAY,
         { min: 0, max: 1000 },
       ),
-      onDemandPerHour: numberFlag('--on-demand-price', text('on-demand-price'), DEFAULT_ON_DEMAND_PER_HOUR, {
-        min: 0.0001,
-        max: 1000,
-      }),
+      volumeGb: numberFlag('--volume-gb', text('volume-gb'), DEFAULT_VOLUME_GB, { min: 0, max: 65_536 }),
+      // Without the flag, the role's instance type sets the price.
+      ...(text('on-demand-price') === undefined
+        ? {}
+        : {
+            onDemandPerHour: numberFlag(
+              '--on-demand-price',
+              text('on-demand-price'),
+              DEFAULT_ON_DEMAND_PER_HOUR,
+              {
+                min: 0.0001,
+                max: 1000,
+              },
+            ),
+          }),
     },
     spot: text('spot-discount') !== undefined || text('interruptions-per-day') !== undefined,
     out,

@@ -5,10 +5,11 @@
  *                   [--spot-discount F] [--interruptions-per-day N] --out DIR
  *
  * Sweeps every demand-policy family and its knobs, crossed with the job role's minimum lifetime and
- * scale-in stabilization, over the trace in worker threads; prints the Pareto frontier of p95 wait
- * against instance-hours with the 2010 rule, the current config and `bound` (max servers all day)
- * marked; writes DIR/frontier.svg, DIR/points.json and DIR/recommended.json, a fragment to merge
- * over the config: the lowest p95 within the cost cap (x the 2010 rule's instance-hours).
+ * scale-in stabilization, then the probe interval and small-backlog threshold around the best, over
+ * the trace in worker threads; prints the Pareto frontier of p95 wait against dollars with the 2010
+ * rule, the current config and `bound` (max servers all day) marked; writes DIR/frontier.svg,
+ * DIR/points.json and DIR/recommended.json, a fragment to merge over the config: the lowest p95
+ * within the cost cap (x the 2010 rule's dollars), or the current config when nothing beats it.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -34,11 +35,11 @@ const USAGE = `usage: npm run tune -- --trace FILE.csv [--config FILE] [--max-co
 
   --trace           job trace CSV (arrival_s,service_s), e.g. sim/traces/steady-weekday.csv
   --config          your config document (JSON); its job role is the "current config" point and the base of every candidate
-  --max-cost-ratio  candidates within this x the 2010 rule's instance-hours may be recommended (default 1.0)
+  --max-cost-ratio  candidates within this x the 2010 rule's dollars may be recommended (default 1.0)
   --threads         worker threads (default: every core)
   --grid            full (default) or tiny (a few candidates, for a quick look)
   --spot-discount   run every candidate with Spot above the permanent servers, Spot at (1 - F) of On-Demand
-                    (default ${DEFAULT_SPOT_DISCOUNT}); the dollar cost is shown next to the instance-hours
+                    (default ${DEFAULT_SPOT_DISCOUNT}); every cost is then figured with Spot
   --interruptions-per-day
                     EC2 Spot interruptions a day in those runs (default ${DEFAULT_INTERRUPTIONS_PER_DAY}); also turns Spot on
   --out             directory for frontier.svg, points.json and recommended.json`;
@@ -111,7 +112,7 @@ async function userRole(file: string | undefined): Promise<{ document: unknown; 
 }
 
 function row(mark: string, p: TunedPoint): string {
-  return `${mark.padEnd(12)} p95 ${p.waitP95S.toFixed(1).padStart(7)} s  ${p.instanceHours.toFixed(2).padStart(7)} h  $${p.instanceCost.toFixed(2).padStart(6)}  ${p.label}`;
+  return `${mark.padEnd(12)} p95 ${Math.round(p.waitP95S).toString().padStart(5)} s  $${p.cost.toFixed(2).padStart(6)}  ${p.instanceHours.toFixed(2).padStart(7)} h  ${String(p.coldLaunches).padStart(4)} launches  ${p.label}`;
 }
 
 function report(result: TuneResult, market: MarketRun): string {
@@ -127,7 +128,7 @@ function report(result: TuneResult, market: MarketRun): string {
   });
   lines.push('', 'marked points:');
   for (const [p, mark] of marks) lines.push(row(mark, p));
-  lines.push('', `recommended: ${result.why}`);
+  lines.push('', `recommended: ${result.why}`, `against the current config: ${result.versusCurrent}`);
   if (market.spot) {
     const { spotDiscount, interruptionsPerDay } = market.pricing;
     lines.push(
@@ -162,10 +163,7 @@ async function main(): Promise<number> {
   const seconds = (Date.now() - started) / 1000;
   const name = basename(args.trace);
   await mkdir(args.out, { recursive: true });
-  await writeFile(
-    join(args.out, 'frontier.svg'),
-    renderFrontier(result, `${name}: p95 wait vs instance-hours`),
-  );
+  await writeFile(join(args.out, 'frontier.svg'), renderFrontier(result, `${name}: p95 wait vs dollars`));
   await writeFile(join(args.out, 'points.json'), `${JSON.stringify(result.points, null, 2)}\n`);
   // Spot above the permanent servers, as the simulator bought it.
   const spot = args.market.spot ? { onDemandBase: spotOnDemandBase(role) } : undefined;

@@ -5,6 +5,15 @@ import { DateTime } from 'luxon';
 import type { Config } from '../domain/config.js';
 import { ownEntry } from '../domain/roles.js';
 import { percentile, round } from '../sim/billing.js';
+import { vcpusOf } from '../sim/policies.js';
+import {
+  costFigures,
+  DEFAULT_SPOT_DISCOUNT,
+  DEFAULT_VOLUME_GB,
+  DEFAULT_VOLUME_PER_GB_MONTH,
+  onDemandPerHour,
+} from '../sim/pricing.js';
+import { formatDollars, formatDuration } from '../sim/report.js';
 import { renderTimeline, type TimelinePanel } from '../sim/timeline-svg.js';
 import type { DecisionLog, LoggedLine } from './decision-log.js';
 import type { JobStats } from './job-queue.js';
@@ -58,6 +67,11 @@ export interface SandboxSummary {
   retirements: Record<string, number>;
   unhealthyReplacements: Record<string, number>;
   instanceHours: Record<string, number>;
+  /**
+   * Dollars: each instance's running time at its type's On-Demand price (Spot at the simulator's
+   * default discount), plus a 30 GB gp3 root volume for as long as it existed.
+   */
+  cost: Record<string, number>;
   finalServers: Record<string, RoleSummary>;
   controlPlane: {
     ticks: number;
@@ -150,6 +164,7 @@ export function buildSummary(input: SummaryInput): SandboxSummary {
         2,
       ),
     ),
+    cost: perRole((role) => roleCost(cloud, role, endedAt)),
     finalServers: perRole((role) => ({
       desired: log.figures(role).desired,
       inService: log.figures(role).inService,
@@ -257,12 +272,14 @@ export function renderReport(summary: SandboxSummary, lines: readonly LoggedLine
     '',
     '## Servers',
     '',
-    '| role | launches | retirements | replaced (unhealthy) | instance-hours | desired at end | in service at end |',
-    '|---|---:|---:|---:|---:|---:|---:|',
+    '| role | launches | retirements | replaced (unhealthy) | instance-hours | cost | desired at end | in service at end |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
     ...roles.map(
       (role) =>
-        `| ${role} | ${ownEntry(summary.launches, role) ?? 0} | ${ownEntry(summary.retirements, role) ?? 0} | ${ownEntry(summary.unhealthyReplacements, role) ?? 0} | ${ownEntry(summary.instanceHours, role) ?? 0} | ${ownEntry(summary.finalServers, role)?.desired ?? '-'} | ${ownEntry(summary.finalServers, role)?.inService ?? '-'} |`,
+        `| ${role} | ${ownEntry(summary.launches, role) ?? 0} | ${ownEntry(summary.retirements, role) ?? 0} | ${ownEntry(summary.unhealthyReplacements, role) ?? 0} | ${ownEntry(summary.instanceHours, role) ?? 0} | ${formatDollars(ownEntry(summary.cost, role) ?? 0)} | ${ownEntry(summary.finalServers, role)?.desired ?? '-'} | ${ownEntry(summary.finalServers, role)?.inService ?? '-'} |`,
     ),
+    '',
+    `Cost ${formatDollars(Object.values(summary.cost).reduce((a, b) => a + b, 0))} in all: every second an instance ran at its type's On-Demand price in us-east-1 (Spot ${Math.round(DEFAULT_SPOT_DISCOUNT * 100)}% off), plus a ${DEFAULT_VOLUME_GB} GB gp3 root volume each at $${DEFAULT_VOLUME_PER_GB_MONTH} per GB-month while it existed.`,
     '',
     ...roles.map((role) => `- \`${role}\`: ${describeRole(config, role)}`),
     '',
@@ -308,7 +325,31 @@ function describeRole(config: Config, role: string): string {
 }
 
 function seconds(value: number): string {
-  return value >= 120 ? `${round(value / 60, 1)} min` : `${value} s`;
+  return formatDuration(value);
+}
+
+/** Dollars one role's instances cost in the run (see `SandboxSummary.cost`). */
+function roleCost(cloud: SandboxCloud, role: string, endedAt: number): number {
+  let dollars = 0;
+  for (const instance of cloud.instances.values()) {
+    if (instance.role !== role) continue;
+    const toMs = Math.max(instance.launchedAt, Math.min(instance.terminatedAt ?? endedAt, endedAt));
+    const pricing = {
+      onDemandPerHour: onDemandPerHour(instance.instanceType, vcpusOf(instance.instanceType)),
+      spotDiscount: DEFAULT_SPOT_DISCOUNT,
+      interruptionsPerDay: 0,
+      volumeGb: DEFAULT_VOLUME_GB,
+      volumePerGbMonth: DEFAULT_VOLUME_PER_GB_MONTH,
+    };
+    const bill = {
+      market: instance.market ?? 'on-demand',
+      volumeFromMs: instance.launchedAt,
+      volumeToMs: toMs,
+      runs: [{ fromMs: instance.launchedAt, toMs, readyMs: instance.healthyAt }],
+    };
+    dollars += costFigures([bill], pricing).cost;
+  }
+  return round(dollars, 4);
 }
 
 function iso(at: number): string {

@@ -1,7 +1,10 @@
 /** What the simulation loop needs of whatever decides the fleet: the 2010 model or the real services. */
 
 export interface ControllerCounters {
+  /** Servers launched (RunInstances) into service. */
   launches: number;
+  /** Stopped servers started from a warm pool. */
+  warmStarts?: number;
   retirements: number;
   /** Servers terminated because they were not healthy by the boot deadline. */
   failedBoots: number;

@@ -24,8 +24,12 @@ export {
   DEFAULT_INTERRUPTIONS_PER_DAY,
   DEFAULT_ON_DEMAND_PER_HOUR,
   DEFAULT_SPOT_DISCOUNT,
+  DEFAULT_VOLUME_GB,
+  DEFAULT_VOLUME_PER_GB_MONTH,
   interruptionTimes,
-  type SpotPricing,
+  onDemandPerHour,
+  type Pricing,
+  type ServerBill,
 } from './pricing.js';
 export { compareMarkets, describeDelay, formatSummary, timelineSvg } from './report.js';
 export type { TickDecision } from './service-driver.js';

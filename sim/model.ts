@@ -16,7 +16,7 @@
  */
 
 import { EventQueue, JobQueue, type SimEvent } from './events.js';
-import type { Lifetime } from './pricing.js';
+import type { RunSpan, ServerBill } from './pricing.js';
 import type { TraceJob } from './trace.js';
 
 interface Running {
@@ -43,6 +43,8 @@ export interface ModelServer {
   extra: boolean;
   /** How it is bought (pricing.ts); On-Demand unless a controller says Spot. */
   market?: 'on-demand' | 'spot';
+  /** Its billed stretches of running, the last one open while it runs. */
+  runs: { fromMs: number; toMs?: number; readyMs: number }[];
 }
 
 export interface SimulationEvent {
@@ -165,6 +167,7 @@ export class JobModel {
       accepting: false,
       workers: new Array<Running | null>(options.workers ?? this.workersPerServer).fill(null),
       extra: options.extra,
+      runs: [{ fromMs: options.launchMs, readyMs: options.healthyMs }],
     };
     this.servers.push(server);
     this.live.push(server);
@@ -211,16 +214,20 @@ export class JobModel {
     t.billed.push(this.live.length);
   }
 
-  /** Lifetimes (ms) of every instance, the ones still up billed to `endMs`. */
+  /** How long (ms) each run of every instance lasted, the ones still running billed to `endMs`. */
   durations(endMs: number): number[] {
-    return this.servers.map((s) => (s.endMs ?? endMs) - s.launchMs);
+    return this.bills(endMs).flatMap((bill) => bill.runs.map((run) => run.toMs - run.fromMs));
   }
 
-  /** Each instance's lifetime (ms, the ones still up billed to `endMs`) and market. */
-  lifetimes(endMs: number): Lifetime[] {
+  /** Every instance's runs and volume life, the ones still up billed to `endMs`. */
+  bills(endMs: number): ServerBill[] {
     return this.servers.map((s) => ({
-      durationMs: (s.endMs ?? endMs) - s.launchMs,
       market: s.market ?? 'on-demand',
+      volumeFromMs: s.launchMs,
+      volumeToMs: s.endMs ?? endMs,
+      runs: s.runs.map(
+        (run): RunSpan => ({ fromMs: run.fromMs, toMs: run.toMs ?? s.endMs ?? endMs, readyMs: run.readyMs }),
+      ),
     }));
   }
 
@@ -295,6 +302,8 @@ export class JobModel {
   private end(server: ModelServer, reason: string): void {
     server.endMs = this.now;
     server.accepting = false;
+    const run = server.runs.at(-1);
+    if (run !== undefined && run.toMs === undefined) run.toMs = this.now;
     this.live = this.live.filter((s) => s !== server);
     this.lastActivityMs = Math.max(this.lastActivityMs, this.now);
     this.note('terminate', server, reason);

@@ -8,7 +8,9 @@
  *   vCPUs x `workersPerVcpu` workers (2 x 2 = 4 for the default c5.large);
  * - the k-th launch takes the k-th launch-to-healthy delay of a stream seeded by `seed`, under
  *   every policy;
- * - billing runs from launch to termination (billing.ts), priced On-Demand or Spot (pricing.ts);
+ * - cost is dollars (pricing.ts): every second a server runs, from launch to termination, at its
+ *   type's price (On-Demand, or Spot discounted; the boot before it takes work included), plus
+ *   its root volume for as long as it exists (billing.ts keeps the instance-hours figures);
  * - with `spot`, the role buys Spot above its permanent servers and EC2 interrupts a live Spot
  *   server at seeded Poisson instants; the product replaces it (the spotWarning path) and its jobs
  *   get the two-minute notice to finish, then run again elsewhere;
@@ -34,10 +36,12 @@ import {
 import {
   costFigures,
   DEFAULT_INTERRUPTIONS_PER_DAY,
-  DEFAULT_ON_DEMAND_PER_HOUR,
   DEFAULT_SPOT_DISCOUNT,
+  DEFAULT_VOLUME_GB,
+  DEFAULT_VOLUME_PER_GB_MONTH,
   interruptionTimes,
-  type SpotPricing,
+  onDemandPerHour,
+  type Pricing,
 } from './pricing.js';
 import { Seed2010 } from './seed-2010.js';
 import { ServiceDriver, type TickDecision } from './service-driver.js';
@@ -61,8 +65,11 @@ export interface SimulationOptions {
   timelineStepS?: number;
   /** Sees every converge tick's decision (not called for `seed-2010`). */
   onDecision?: (decision: TickDecision) => void;
-  /** Prices (default: c5.large On-Demand); with `spot`, the role buys Spot above its permanent servers. */
-  pricing?: Partial<SpotPricing>;
+  /**
+   * Prices (default: the role's first instance type On-Demand, a 30 GB gp3 root volume); with
+   * `spot`, the role buys Spot above its permanent servers.
+   */
+  pricing?: Partial<Pricing>;
   /**
    * Run the role on Spot (`spot-then-on-demand`, its permanent servers On-Demand) with EC2
    * interrupting Spot servers at `pricing.interruptionsPerDay` (not for `seed-2010`).
@@ -83,13 +90,28 @@ export interface SimulationSummary {
   instanceHoursHourly: number;
   /** Of `instanceHours`, the Spot ones. */
   spotHours: number;
-  /** Dollars, per-second billing: On-Demand hours at the On-Demand price, Spot hours discounted. */
+  /** Dollars in all: running time (per second, 60 s minimum per run) plus root volumes. */
+  cost: number;
+  /** Dollars of running time: On-Demand hours at the type's price, Spot hours discounted. */
   instanceCost: number;
-  /** Dollars had every hour been On-Demand. */
+  /** `instanceCost` had every hour been On-Demand. */
   instanceCostAllOnDemand: number;
+  /** Of `instanceCost`, the time servers ran before they took work (boot, deploy, start). */
+  bootCost: number;
+  /** Dollars of root volumes, of running and stopped servers. */
+  volumeCost: number;
+  /** Of `volumeCost`, while servers were stopped (a warm pool waiting). */
+  stoppedVolumeCost: number;
+  /** The prices the dollars are figured at. */
+  pricing: Pricing;
   /** Spot servers EC2 took back. */
   interruptions: number;
+  /** Servers brought into service: `coldLaunches` plus `warmStarts`. */
   launches: number;
+  /** Servers launched (RunInstances) straight into service. */
+  coldLaunches: number;
+  /** Stopped servers started from a warm pool. */
+  warmStarts: number;
   retirements: number;
   /** Servers terminated because they were not healthy by the boot deadline. */
   failedBoots: number;
@@ -121,10 +143,13 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   const resolved = resolvePolicy(options.policy, options.role);
   const spot = options.spot === true && !resolved.seed2010;
   const policy = spot ? { ...resolved, role: onSpot(resolved.role) } : resolved;
-  const pricing: SpotPricing = {
-    onDemandPerHour: DEFAULT_ON_DEMAND_PER_HOUR,
+  const vcpus = options.vcpus ?? vcpusOf(policy.role.launch.instanceTypes[0] ?? 'c5.large');
+  const pricing: Pricing = {
+    onDemandPerHour: onDemandPerHour(policy.role.launch.instanceTypes[0], vcpus),
     spotDiscount: DEFAULT_SPOT_DISCOUNT,
     interruptionsPerDay: DEFAULT_INTERRUPTIONS_PER_DAY,
+    volumeGb: DEFAULT_VOLUME_GB,
+    volumePerGbMonth: DEFAULT_VOLUME_PER_GB_MONTH,
     ...options.pricing,
   };
   const seed = options.seed ?? DEFAULT_SEED;
@@ -136,7 +161,6 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   const horizonMs = Math.round(
     (options.horizonS ?? Math.max(1, Math.ceil(lastArrival / DAY_S)) * DAY_S) * 1000,
   );
-  const vcpus = options.vcpus ?? vcpusOf(policy.role.launch.instanceTypes[0] ?? 'c5.large');
   const workersPerServer = vcpus * policy.role.workersPerVcpu;
   const stepMs = Math.round((options.timelineStepS ?? 60) * 1000);
 
@@ -188,18 +212,26 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   }
 
   const outcomes = model.outcomes as JobOutcome[];
-  const cost = costFigures(model.lifetimes(endMs), pricing);
-  const { interruptions = 0, ...counters } = controller.counters;
+  const cost = costFigures(model.bills(endMs), pricing);
+  const { interruptions = 0, warmStarts = 0, ...counters } = controller.counters;
   const summary: SimulationSummary = {
     policy: spot ? `${policy.name}+spot` : policy.name,
     jobs: jobs.length,
     ...waitFigures(outcomes.map((o) => o.waitS)),
     ...billedFigures(model.durations(endMs)),
     spotHours: cost.spotHours,
-    instanceCost: cost.cost,
-    instanceCostAllOnDemand: cost.costAllOnDemand,
+    cost: cost.cost,
+    instanceCost: cost.runningCost,
+    instanceCostAllOnDemand: cost.runningCostAllOnDemand,
+    bootCost: cost.bootCost,
+    volumeCost: cost.volumeCost,
+    stoppedVolumeCost: cost.stoppedVolumeCost,
+    pricing,
     interruptions,
     ...counters,
+    launches: counters.launches + warmStarts,
+    coldLaunches: counters.launches,
+    warmStarts,
     requeuedJobs: model.requeued,
     simulatedHours: round(endMs / HOUR_MS, 4),
     seed,

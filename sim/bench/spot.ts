@@ -7,7 +7,7 @@
  */
 import { readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { DEFAULT_LAUNCH_DELAY, DEFAULT_SEED, type SpotPricing, simulate } from '../index.js';
+import { DEFAULT_LAUNCH_DELAY, DEFAULT_SEED, type Pricing, simulate } from '../index.js';
 import { readTrace } from '../trace.js';
 import { REFERENCE_TRACES_DIR } from './policies.js';
 
@@ -15,11 +15,11 @@ export const BENCH_INTERRUPTIONS_PER_DAY = 6;
 
 export interface SpotBenchRow {
   trace: string;
-  /** Dollars, per-second billing, On-Demand only. */
-  instanceCost: number;
+  /** Dollars (running time and volumes), On-Demand only. */
+  cost: number;
   /** Dollars with Spot above the permanent server. */
-  instanceCostSpot: number;
-  /** 1 - instanceCostSpot / instanceCost. */
+  costSpot: number;
+  /** 1 - costSpot / cost. */
   saving: number;
   waitP95S: number;
   waitP95SpotS: number;
@@ -31,7 +31,7 @@ export interface SpotBenchRow {
 
 /** Runs every reference trace On-Demand and with Spot, in trace order. */
 export async function benchSpot(
-  options: { seed?: number; tracesDir?: string; pricing?: Partial<SpotPricing> } = {},
+  options: { seed?: number; tracesDir?: string; pricing?: Partial<Pricing> } = {},
 ): Promise<SpotBenchRow[]> {
   const dir = options.tracesDir ?? REFERENCE_TRACES_DIR;
   const files = (await readdir(dir)).filter((f) => f.endsWith('.csv')).sort();
@@ -49,12 +49,9 @@ export async function benchSpot(
     const spot = (await simulate({ ...run, spot: true })).summary;
     rows.push({
       trace: basename(file, '.csv'),
-      instanceCost: onDemand.instanceCost,
-      instanceCostSpot: spot.instanceCost,
-      saving:
-        onDemand.instanceCost === 0
-          ? 0
-          : Math.round((1 - spot.instanceCost / onDemand.instanceCost) * 1000) / 1000,
+      cost: onDemand.cost,
+      costSpot: spot.cost,
+      saving: onDemand.cost === 0 ? 0 : Math.round((1 - spot.cost / onDemand.cost) * 1000) / 1000,
       waitP95S: onDemand.waitP95S,
       waitP95SpotS: spot.waitP95S,
       spotHours: spot.spotHours,

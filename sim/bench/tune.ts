@@ -1,7 +1,7 @@
 /**
  * The `tune` part of `npm run bench`: `npm run tune`'s sweep over every reference trace, timed, and
- * how far the shipped default's p95 is from the best p95 the sweep finds at equal or lower
- * instance-hours (target: within 20 % or 30 s). The one-day time is the tuner's speed figure
+ * how far the shipped default's p95 is from the best p95 the sweep finds at equal or lower cost in
+ * dollars (target: within 20 % or 30 s), and whether the tuner would keep the default. The one-day time is the tuner's speed figure
  * (target: under 60 s on 2 cores).
  */
 import { readdir } from 'node:fs/promises';
@@ -20,9 +20,12 @@ export interface TuneBenchRow {
   threads: number;
   seconds: number;
   defaultP95S: number;
-  defaultInstanceHours: number;
-  /** Lowest p95 of a swept candidate at the default's instance-hours or fewer. */
+  defaultCost: number;
+  /** Lowest p95 of a swept candidate at the default's dollars or fewer. */
   bestP95AtCostS: number;
+  /** The tuner keeps the default: no candidate beats it on this trace. */
+  keepsDefault: boolean;
+  recommended: string;
   /** default p95 - best p95 at equal or lower cost, in seconds and as a ratio. */
   distanceS: number;
   distanceRatio: number;
@@ -40,7 +43,7 @@ export async function benchTune(tracesDir = REFERENCE_TRACES_DIR): Promise<TuneB
     const ours = result.current;
     const best = Math.min(
       ours.waitP95S,
-      ...result.points.filter((p) => p.instanceHours <= ours.instanceHours).map((p) => p.waitP95S),
+      ...result.points.filter((p) => p.cost <= ours.cost).map((p) => p.waitP95S),
     );
     rows.push({
       trace: basename(file, '.csv'),
@@ -49,8 +52,10 @@ export async function benchTune(tracesDir = REFERENCE_TRACES_DIR): Promise<TuneB
       threads,
       seconds: Math.round(seconds * 10) / 10,
       defaultP95S: ours.waitP95S,
-      defaultInstanceHours: ours.instanceHours,
+      defaultCost: ours.cost,
       bestP95AtCostS: best,
+      keepsDefault: result.keepCurrent,
+      recommended: result.recommended.label,
       distanceS: Math.round((ours.waitP95S - best) * 10) / 10,
       distanceRatio:
         best === 0

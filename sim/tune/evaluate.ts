@@ -1,32 +1,61 @@
 /**
- * One candidate on one trace: the user's job role with the candidate's policy and minimum lifetime,
- * replayed through the simulator. The only place the tuner calls the simulator.
+ * One candidate on one trace: the user's job role with the candidate's policy, minimum lifetime and
+ * probe interval, replayed through the simulator. The only place the tuner calls the simulator.
  */
-import { type SimRole, type SimulationSummary, type SpotPricing, simulate } from '../index.js';
+import { type Pricing, type SimRole, type SimulationSummary, simulate } from '../index.js';
 import type { TraceJob } from '../trace.js';
 import type { Candidate } from './grid.js';
 
 export type Outcome = Pick<
   SimulationSummary,
-  'waitP50S' | 'waitP95S' | 'waitMaxS' | 'instanceHours' | 'launches' | 'instanceCost' | 'interruptions'
+  | 'waitP50S'
+  | 'waitP95S'
+  | 'waitMaxS'
+  | 'instanceHours'
+  | 'cost'
+  | 'launches'
+  | 'coldLaunches'
+  | 'warmStarts'
+  | 'instanceCost'
+  | 'interruptions'
 >;
 
 /** How candidates are bought and priced: with `spot`, above the permanent servers on Spot. */
 export interface MarketRun {
   spot: boolean;
-  pricing: Partial<SpotPricing>;
+  pricing: Partial<Pricing>;
 }
+
+/** A sample stays useful for three probe intervals, as the config's default has it. */
+const SAMPLE_AGE_PROBES = 3;
 
 /** The role a candidate runs as. */
 export function candidateRole(
   role: SimRole,
-  candidate: Pick<Candidate, 'policy' | 'minLifetimeMinutes'>,
+  candidate: Pick<Candidate, 'policy' | 'minLifetimeMinutes' | 'probeSeconds'>,
 ): SimRole {
-  return {
+  const probe = candidate.probeSeconds;
+  const out: SimRole = {
     ...role,
     policy: candidate.policy,
     lifecycle: { ...role.lifecycle, minLifetimeMinutes: candidate.minLifetimeMinutes },
   };
+  if (probe !== undefined && role.queue !== undefined) {
+    const { everySeconds: _, ...queue } = role.queue;
+    out.queue = {
+      ...queue,
+      ...probeSettings(probe),
+      intervalSeconds: probe,
+      maxSampleAgeSeconds: SAMPLE_AGE_PROBES * probe,
+    };
+  }
+  return out;
+}
+
+/** The `queue` keys that probe every `seconds` (under a minute: rounds within the one-minute tick). */
+export function probeSettings(seconds: number): { everyMinutes: number; everySeconds?: 10 | 15 | 20 | 30 } {
+  if (seconds < 60) return { everyMinutes: 1, everySeconds: seconds as 10 | 15 | 20 | 30 };
+  return { everyMinutes: Math.round(seconds / 60) };
 }
 
 /** Replays the trace with `role` (or the 2010 rule) and keeps the figures the tuner compares. */
@@ -43,7 +72,10 @@ export async function evaluate(
     waitP95S: summary.waitP95S,
     waitMaxS: summary.waitMaxS,
     instanceHours: summary.instanceHours,
+    cost: summary.cost,
     launches: summary.launches,
+    coldLaunches: summary.coldLaunches,
+    warmStarts: summary.warmStarts,
     instanceCost: summary.instanceCost,
     interruptions: summary.interruptions,
   };

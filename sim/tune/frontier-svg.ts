@@ -1,5 +1,5 @@
 /**
- * The tuner's chart: every swept point (p95 wait against instance-hours, coloured by policy
+ * The tuner's chart: every swept point (p95 wait against dollars, coloured by policy
  * family), the Pareto frontier as a line through numbered points listed on the right, and labelled
  * markers for the 2010 rule, the current config, `bound` and the recommendation. Plain SVG text,
  * self-contained like the timeline chart.
@@ -34,9 +34,9 @@ export function frontierLabel(index: number): string {
 
 export function renderFrontier(result: TuneResult, title: string): string {
   const all = [...result.points, result.seed, result.current, result.bound];
-  const xs = all.map((p) => p.instanceHours);
+  const xs = all.map((p) => p.cost);
   const ys = all.map((p) => p.waitP95S);
-  const xLow = Math.floor(Math.min(...xs) * 0.95);
+  const xLow = Math.floor(Math.min(...xs) * 0.95 * 10) / 10;
   const xHigh = niceCeiling(Math.max(...xs) * 1.02);
   const yHigh = niceCeiling(Math.max(1, ...ys) * 1.05);
   const x = (v: number) => LEFT + ((v - xLow) / (xHigh - xLow)) * PLOT_W;
@@ -46,7 +46,7 @@ export function renderFrontier(result: TuneResult, title: string): string {
     `<title>${escapeXml(title)}</title>`,
     `<rect x="0" y="0" width="${WIDTH}" height="${HEIGHT}" fill="#ffffff"/>`,
     `<text x="${LEFT}" y="24" font-size="15" font-weight="bold">${escapeXml(title)}</text>`,
-    `<text x="${LEFT}" y="42" fill="#555">lower left is better: less waiting for fewer instance-hours; ${result.points.length} candidates swept</text>`,
+    `<text x="${LEFT}" y="42" fill="#555">lower left is better: less waiting for fewer dollars; ${result.points.length} candidates swept</text>`,
   ];
   for (const tick of valueTicks(0, yHigh)) {
     out.push(
@@ -57,29 +57,29 @@ export function renderFrontier(result: TuneResult, title: string): string {
   for (const tick of valueTicks(xLow, xHigh).filter((t) => t >= xLow)) {
     out.push(
       `<line x1="${fmt(x(tick))}" y1="${TOP}" x2="${fmt(x(tick))}" y2="${TOP + PLOT_H}" stroke="#eee"/>`,
-      `<text x="${fmt(x(tick))}" y="${TOP + PLOT_H + 16}" text-anchor="middle">${tick}</text>`,
+      `<text x="${fmt(x(tick))}" y="${TOP + PLOT_H + 16}" text-anchor="middle">$${tick.toFixed(2)}</text>`,
     );
   }
   out.push(
     `<rect x="${LEFT}" y="${TOP}" width="${PLOT_W}" height="${PLOT_H}" fill="none" stroke="#333"/>`,
-    `<text x="${LEFT + PLOT_W / 2}" y="${TOP + PLOT_H + 38}" text-anchor="middle">instance-hours (per-second billing, 60 s minimum)</text>`,
+    `<text x="${LEFT + PLOT_W / 2}" y="${TOP + PLOT_H + 38}" text-anchor="middle">cost in dollars (running time per second at the type's price, root volumes, boots)</text>`,
     `<text transform="translate(${LEFT - 52} ${TOP + PLOT_H / 2}) rotate(-90)" text-anchor="middle">p95 job wait (seconds)</text>`,
   );
   for (const p of result.points) {
     out.push(
-      `<circle cx="${fmt(x(p.instanceHours))}" cy="${fmt(y(p.waitP95S))}" r="3" fill="${FAMILY_COLORS[p.family] ?? '#999'}" fill-opacity="0.6"><title>${escapeXml(describe(p))}</title></circle>`,
+      `<circle cx="${fmt(x(p.cost))}" cy="${fmt(y(p.waitP95S))}" r="3" fill="${FAMILY_COLORS[p.family] ?? '#999'}" fill-opacity="0.6"><title>${escapeXml(describe(p))}</title></circle>`,
     );
   }
-  const line = result.frontier.map((p) => `${fmt(x(p.instanceHours))},${fmt(y(p.waitP95S))}`).join(' ');
+  const line = result.frontier.map((p) => `${fmt(x(p.cost))},${fmt(y(p.waitP95S))}`).join(' ');
   out.push(`<polyline points="${line}" fill="none" stroke="#333" stroke-width="1.5"/>`);
   result.frontier.forEach((p, i) => {
     out.push(
-      `<text x="${fmt(x(p.instanceHours) + 5)}" y="${fmt(y(p.waitP95S) - 5)}" font-weight="bold">${frontierLabel(i)}</text>`,
+      `<text x="${fmt(x(p.cost) + 5)}" y="${fmt(y(p.waitP95S) - 5)}" font-weight="bold">${frontierLabel(i)}</text>`,
     );
   });
   for (const marker of MARKERS) {
     const p = result[marker.key];
-    const cx = x(p.instanceHours);
+    const cx = x(p.cost);
     const cy = y(p.waitP95S);
     out.push(
       `<rect x="${fmt(cx - 5)}" y="${fmt(cy - 5)}" width="10" height="10" fill="none" stroke="${marker.color}" stroke-width="2"/>`,
@@ -105,7 +105,7 @@ export function renderFrontier(result: TuneResult, title: string): string {
 }
 
 function describe(p: TunedPoint): string {
-  return `${p.label}: p95 ${fmt(p.waitP95S)} s, ${fmt(p.instanceHours)} h`;
+  return `${p.label}: p95 ${fmt(p.waitP95S)} s, $${p.cost.toFixed(2)}`;
 }
 
 function fmt(n: number): string {

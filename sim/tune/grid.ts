@@ -1,7 +1,10 @@
 /**
- * The tuner's search space: every demand-policy family with its own knobs, each crossed with the
- * job role's minimum lifetime and scale-in stabilization. A candidate is plain data, so it can be
- * posted to a worker thread and written into recommended.json as it is.
+ * The tuner's search space, in two stages. First every demand-policy family with its own knobs,
+ * each crossed with the job role's minimum lifetime and scale-in stabilization. Then, around the
+ * best of those (or the current config, when it does better), the settings that act on every
+ * policy alike: how often the queue is probed and, for the drain-time policy, how small a backlog
+ * the running servers are left to clear. A candidate is plain data, so it can be posted to a
+ * worker thread and written into recommended.json as it is.
  */
 import type { PolicyConfig } from '../../domain/config.js';
 
@@ -11,6 +14,8 @@ export interface Candidate {
   family: PolicyConfig['type'];
   policy: PolicyConfig;
   minLifetimeMinutes: number;
+  /** Seconds between queue probes; absent: the role's own. */
+  probeSeconds?: number;
 }
 
 /** The knobs swept; `tiny` exists so tests can sweep in well under a second. */
@@ -20,7 +25,12 @@ export interface Grid {
   drainTime: { targetWaitSeconds: number[]; jobSeconds: number[] };
   minLifetimeMinutes: number[];
   stabilizationSeconds: number[];
+  /** The second stage, around the best of the first. */
+  refine: { probeSeconds: number[]; smallBacklogPerServer: number[] };
 }
+
+/** Probe intervals the tuner may recommend: every one a valid `queue` setting (everySeconds or one minute). */
+export const PROBE_CHOICES = [15, 20, 30, 60] as const;
 
 export const FULL_GRID: Grid = {
   threshold: { scaleOutAbove: [10, 20, 40], scaleInBelow: [2, 5], step: [1, 2] },
@@ -28,6 +38,7 @@ export const FULL_GRID: Grid = {
   drainTime: { targetWaitSeconds: [30, 60, 120, 240, 480], jobSeconds: [60, 120] },
   minLifetimeMinutes: [0, 15, 45],
   stabilizationSeconds: [60, 300, 600],
+  refine: { probeSeconds: [15, 30, 60], smallBacklogPerServer: [0, 1, 2, 3, 4, 6] },
 };
 
 export const TINY_GRID: Grid = {
@@ -36,6 +47,7 @@ export const TINY_GRID: Grid = {
   drainTime: { targetWaitSeconds: [60, 240], jobSeconds: [90] },
   minLifetimeMinutes: [0, 45],
   stabilizationSeconds: [300],
+  refine: { probeSeconds: [30, 60], smallBacklogPerServer: [0, 3] },
 };
 
 /** Settings of the drain-time policy the tuner does not sweep. */
@@ -106,4 +118,43 @@ export function candidates(grid: Grid, maxExtra: number): Candidate[] {
     }
   }
   return out;
+}
+
+/**
+ * The second stage: `best` with every probe interval and, for the drain-time policy, every
+ * small-backlog threshold of the grid (`best` itself left out).
+ */
+export function refinements(best: Candidate, grid: Grid, roleProbeSeconds: number): Candidate[] {
+  const base = best.probeSeconds ?? roleProbeSeconds;
+  const smalls =
+    best.policy.type === 'drain-time' ? grid.refine.smallBacklogPerServer : [undefined as number | undefined];
+  const out: Candidate[] = [];
+  for (const probeSeconds of grid.refine.probeSeconds) {
+    for (const small of smalls) {
+      const policy =
+        best.policy.type === 'drain-time' && small !== undefined
+          ? { ...best.policy, smallBacklogPerServer: small }
+          : best.policy;
+      const same =
+        probeSeconds === base &&
+        (policy.type !== 'drain-time' ||
+          best.policy.type !== 'drain-time' ||
+          (policy.smallBacklogPerServer ?? 0) === (best.policy.smallBacklogPerServer ?? 0));
+      if (same) continue;
+      const smallLabel = policy.type === 'drain-time' ? ` small${policy.smallBacklogPerServer ?? 0}` : '';
+      out.push({
+        label: `${stem(best.label)} probe${probeSeconds}${smallLabel}`,
+        family: best.family,
+        policy,
+        minLifetimeMinutes: best.minLifetimeMinutes,
+        probeSeconds,
+      });
+    }
+  }
+  return out;
+}
+
+/** A label without the second stage's settings. */
+function stem(label: string): string {
+  return label.replace(/ probe\d+( small\d+)?$/, '');
 }

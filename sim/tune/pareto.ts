@@ -1,20 +1,17 @@
 /**
- * Pareto frontier of points that cost (instance-hours) and wait (p95): a point is on the frontier
- * when no other point is at least as good on both and better on one.
+ * Pareto frontier of points that cost (dollars) and wait (p95): a point is on the frontier when no
+ * other point is at least as good on both and better on one.
  */
 
 export interface Figures {
   waitP95S: number;
-  instanceHours: number;
+  /** Dollars. */
+  cost: number;
 }
 
 /** Whether `a` dominates `b`: no worse on both figures, better on at least one. */
 export function dominates(a: Figures, b: Figures): boolean {
-  return (
-    a.waitP95S <= b.waitP95S &&
-    a.instanceHours <= b.instanceHours &&
-    (a.waitP95S < b.waitP95S || a.instanceHours < b.instanceHours)
-  );
+  return a.waitP95S <= b.waitP95S && a.cost <= b.cost && (a.waitP95S < b.waitP95S || a.cost < b.cost);
 }
 
 /**
@@ -22,7 +19,7 @@ export function dominates(a: Figures, b: Figures): boolean {
  * figures, the first one given stands for them all.
  */
 export function frontier<T extends Figures>(points: readonly T[]): T[] {
-  const sorted = [...points].sort((a, b) => a.instanceHours - b.instanceHours || a.waitP95S - b.waitP95S);
+  const sorted = [...points].sort((a, b) => a.cost - b.cost || a.waitP95S - b.waitP95S);
   const out: T[] = [];
   let best = Number.POSITIVE_INFINITY;
   for (const point of sorted) {

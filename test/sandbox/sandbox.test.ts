@@ -75,7 +75,11 @@ describe('npm start (the local sandbox)', () => {
     // The three files, the summary as returned.
     const written = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) as SandboxSummary;
     expect(written).toEqual(summary);
-    expect(await readFile(join(out, 'report.md'), 'utf8')).toContain('| app | 3 |');
+    const report = await readFile(join(out, 'report.md'), 'utf8');
+    expect(report).toContain('| app | 3 |');
+    // The cost line in dollars: three app servers for a few hours at c5.large's $0.085 an hour and more.
+    expect(summary.cost.app).toBeGreaterThan((summary.instanceHours.app ?? 0) * 0.085);
+    expect(report).toMatch(/^Cost \$\d+\.\d+ in all/m);
     const svg = await readFile(join(out, 'timeline.svg'), 'utf8');
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg).toContain('app servers');

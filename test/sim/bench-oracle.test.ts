@@ -99,17 +99,22 @@ describe('families bench', () => {
     traceSeed: 1,
     delaySeed: 1,
     p95Ratio: 0.4,
+    costRatio: 0.9,
     instanceHoursRatio: 0.9,
     gapClosed: 0.7,
     oracleGapClosed: 0.9,
     boundP95Ratio: 0.2,
+    coldLaunches: 6,
+    warmStarts: 2,
+    seedLaunches: 4,
     met: true,
     ...over,
   });
 
   it.each([
     ['half the wait at lower cost', run({}), true],
-    ['half the wait at more cost', run({ instanceHoursRatio: 1.01 }), false],
+    ['half the wait at more dollars', run({ costRatio: 1.01 }), false],
+    ['half the wait at more instance-hours but fewer dollars', run({ instanceHoursRatio: 1.05 }), true],
     ['a longer wait on an unsaturated trace', run({ p95Ratio: 0.6, gapClosed: 0.9 }), false],
     [
       '0.8 of the gap where the bound is above 0.4x',
@@ -125,17 +130,29 @@ describe('families bench', () => {
     expect(meetsTarget(figures)).toBe(met);
   });
 
-  it('sums a family: runs met, geometric-mean ratios, mean gap and the missed runs', () => {
+  it('sums a family: runs met, geometric-mean ratios, launches against the 2010 rule, mean gap and the missed runs', () => {
     const row = familyRow('f', [
-      run({ p95Ratio: 0.25, instanceHoursRatio: 0.5 }),
-      run({ traceSeed: 2, p95Ratio: 1, instanceHoursRatio: 2, gapClosed: null, met: false }),
+      run({ p95Ratio: 0.25, costRatio: 0.5, instanceHoursRatio: 0.5 }),
+      run({
+        traceSeed: 2,
+        p95Ratio: 1,
+        costRatio: 2,
+        instanceHoursRatio: 2,
+        gapClosed: null,
+        coldLaunches: 10,
+        seedLaunches: 0,
+        met: false,
+      }),
     ]);
     expect(row).toEqual({
       family: 'f',
       runs: 2,
       met: 1,
       p95Ratio: 0.5,
+      costRatio: 1,
       instanceHoursRatio: 1,
+      coldLaunchesRatio: 4,
+      warmStarts: 4,
       gapClosed: 0.7,
       oracleGapClosed: 0.9,
       missed: ['2/1'],

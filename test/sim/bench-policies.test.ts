@@ -4,7 +4,13 @@ import { defaultRole, simulate } from '../../sim/index.js';
 import { BOUND_POLICY, boundRole } from '../../sim/policies.js';
 import { steadyWeekday } from '../../sim/traces/make-traces.js';
 
-const row = (policy: string, waitP95S: number, instanceHours = 10): PolicyBenchRow => ({
+const row = (
+  policy: string,
+  waitP95S: number,
+  instanceHours = 10,
+  cost = 1,
+  coldLaunches = 4,
+): PolicyBenchRow => ({
   trace: 't',
   policy,
   waitP50S: 0,
@@ -12,7 +18,11 @@ const row = (policy: string, waitP95S: number, instanceHours = 10): PolicyBenchR
   waitMaxS: waitP95S,
   instanceHours,
   instanceHoursHourly: instanceHours,
-  launches: 0,
+  cost,
+  stoppedVolumeCost: 0,
+  launches: coldLaunches,
+  coldLaunches,
+  warmStarts: 0,
   gapClosed: null,
   simulationMs: 0,
   simulationCpuMs: 0,
@@ -33,9 +43,18 @@ describe('bench policies: gap closed and ratios', () => {
     expect(rows.map((r) => r.gapClosed)).toEqual([null, null, null]);
   });
 
-  it('gives every policy its ratios to seed-2010 of the same trace', () => {
-    const ratios = policyRatios([row('seed-2010', 400, 20), row('default', 100, 15)]);
-    expect(ratios).toEqual([{ trace: 't', policy: 'default', p95Ratio: 0.25, instanceHoursRatio: 0.75 }]);
+  it('gives every policy its ratios to seed-2010 of the same trace: wait, dollars, hours, cold launches', () => {
+    const ratios = policyRatios([row('seed-2010', 400, 20, 2, 5), row('default', 100, 15, 1.9, 8)]);
+    expect(ratios).toEqual([
+      {
+        trace: 't',
+        policy: 'default',
+        p95Ratio: 0.25,
+        costRatio: 0.95,
+        instanceHoursRatio: 0.75,
+        coldLaunchesRatio: 1.6,
+      },
+    ]);
   });
 
   it('the bound keeps the maximum in service from the start and waits no longer than the shipped policy', async () => {

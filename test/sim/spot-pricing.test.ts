@@ -5,51 +5,102 @@ import {
   DEFAULT_ON_DEMAND_PER_HOUR,
   defaultRole,
   interruptionTimes,
+  type Pricing,
+  type ServerBill,
   type SimRole,
-  type SpotPricing,
   simulate,
 } from '../../sim/index.js';
 import type { TraceJob } from '../../sim/trace.js';
 
 const HOUR_MS = 3_600_000;
-const pricing = (over: Partial<SpotPricing> = {}): SpotPricing => ({
+const MONTH_HOURS = 730;
+const pricing = (over: Partial<Pricing> = {}): Pricing => ({
   onDemandPerHour: 0.1,
   spotDiscount: 0.7,
   interruptionsPerDay: 0,
+  volumeGb: 0,
+  volumePerGbMonth: 0.08,
   ...over,
 });
 
+/** A server launched at 0 that ran `runs` ([from, to, ready] in ms) and was terminated at `endMs`. */
+function bill(market: 'on-demand' | 'spot', endMs: number, runs: [number, number, number][]): ServerBill {
+  return {
+    market,
+    volumeFromMs: 0,
+    volumeToMs: endMs,
+    runs: runs.map(([fromMs, toMs, readyMs]) => ({ fromMs, toMs, readyMs })),
+  };
+}
+
 describe('costFigures', () => {
   it.each([
-    ['one On-Demand hour', [{ durationMs: HOUR_MS, market: 'on-demand' as const }], 0.1, 0.1],
-    ['one Spot hour at 70% off', [{ durationMs: HOUR_MS, market: 'spot' as const }], 0.03, 0.1],
+    ['one On-Demand hour', [bill('on-demand', HOUR_MS, [[0, HOUR_MS, 0]])], 0.1, 0.1],
+    ['one Spot hour at 70% off', [bill('spot', HOUR_MS, [[0, HOUR_MS, 0]])], 0.03, 0.1],
+    ['a 10 s Spot server billed its 60 s minimum', [bill('spot', 10_000, [[0, 10_000, 0]])], 0.0005, 0.0017],
     [
-      'a 10 s Spot server billed its 60 s minimum',
-      [{ durationMs: 10_000, market: 'spot' as const }],
-      0.0005,
-      0.0017,
+      'two 10 s runs of one server: a 60 s minimum each time it starts',
+      [
+        bill('on-demand', HOUR_MS, [
+          [0, 10_000, 0],
+          [HOUR_MS - 10_000, HOUR_MS, HOUR_MS],
+        ]),
+      ],
+      0.0033,
+      0.0033,
     ],
-  ])('%s', (_, lifetimes, cost, all) => {
-    const figures = costFigures(lifetimes, pricing());
+  ])('%s', (_, bills, cost, all) => {
+    const figures = costFigures(bills, pricing());
     expect(figures.cost).toBeCloseTo(cost, 4);
     expect(figures.costAllOnDemand).toBeCloseTo(all, 4);
   });
 
+  it('bills a volume for the whole life of its server, running or stopped: 30 GB of gp3 for a month is $2.40', () => {
+    const month = MONTH_HOURS * HOUR_MS;
+    const stoppedMost = bill('on-demand', month, [[0, HOUR_MS, 0]]);
+    const figures = costFigures([stoppedMost], pricing({ volumeGb: 30 }));
+    expect(figures.volumeCost).toBeCloseTo(2.4, 4);
+    expect(figures.stoppedVolumeCost).toBeCloseTo((2.4 * (MONTH_HOURS - 1)) / MONTH_HOURS, 4);
+    expect(figures.cost).toBeCloseTo(0.1 + 2.4, 4);
+  });
+
+  it('counts the running time before a server took work as boot cost', () => {
+    const booted = bill('on-demand', HOUR_MS, [[0, HOUR_MS, 360_000]]);
+    expect(costFigures([booted], pricing()).bootCost).toBeCloseTo(0.01, 4);
+    const neverReady = bill('on-demand', 120_000, [[0, 120_000, 300_000]]);
+    expect(costFigures([neverReady], pricing()).bootCost).toBeCloseTo(
+      costFigures([neverReady], pricing()).runningCost,
+      4,
+    );
+  });
+
   it('never costs more with Spot, and saves exactly when Spot hours are bought at a discount', () => {
-    const lifetime = fc.record({
-      durationMs: fc.integer({ min: 0, max: 10 * HOUR_MS }),
-      market: fc.constantFrom('on-demand' as const, 'spot' as const),
-    });
+    const arbitrary = fc
+      .record({
+        market: fc.constantFrom('on-demand' as const, 'spot' as const),
+        runMs: fc.array(fc.integer({ min: 0, max: 3 * HOUR_MS }), { minLength: 1, maxLength: 4 }),
+      })
+      .map(({ market, runMs }) => {
+        let at = 0;
+        const runs: [number, number, number][] = runMs.map((ms) => {
+          const run: [number, number, number] = [at, at + ms, at];
+          at += ms + 60_000;
+          return run;
+        });
+        return bill(market, at, runs);
+      });
     fc.assert(
       fc.property(
-        fc.array(lifetime, { maxLength: 20 }),
+        fc.array(arbitrary, { maxLength: 20 }),
         fc.double({ min: 0, max: 0.95, noNaN: true }),
-        (lifetimes, discount) => {
-          const figures = costFigures(lifetimes, pricing({ spotDiscount: discount }));
+        (bills, discount) => {
+          const figures = costFigures(bills, pricing({ spotDiscount: discount, volumeGb: 30 }));
           expect(figures.cost).toBeLessThanOrEqual(figures.costAllOnDemand + 1e-9);
-          const anySpot = lifetimes.some((l) => l.market === 'spot');
+          const anySpot = bills.some((b) => b.market === 'spot');
           if (!anySpot) expect(figures.cost).toBeCloseTo(figures.costAllOnDemand, 6);
           if (anySpot && discount > 0.01) expect(figures.cost).toBeLessThan(figures.costAllOnDemand);
+          expect(figures.stoppedVolumeCost).toBeLessThanOrEqual(figures.volumeCost + 1e-9);
+          expect(figures.bootCost).toBeLessThanOrEqual(figures.runningCost + 1e-9);
         },
       ),
     );
@@ -83,6 +134,9 @@ describe('simulate with Spot', () => {
     const { summary } = await simulate({ jobs, policy: 'default', role, horizonS: 86_400 });
     expect(summary.spotHours).toBe(0);
     expect(summary.instanceCost).toBeCloseTo(summary.instanceHours * DEFAULT_ON_DEMAND_PER_HOUR, 3);
+    // 30 GB of gp3 per server for as long as it exists, on top of the running time.
+    expect(summary.volumeCost).toBeGreaterThan(0);
+    expect(summary.cost).toBeCloseTo(summary.instanceCost + summary.volumeCost, 3);
   });
 
   it('with Spot: the permanent server stays On-Demand, interrupted servers are replaced, every job finishes', async () => {

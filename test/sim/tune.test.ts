@@ -10,7 +10,7 @@ import { TEST_CONFIG_INPUT } from '../../fakes/config.js';
 import { simulationRole, spotOnDemandBase } from '../../sim/index.js';
 import type { TraceJob } from '../../sim/trace.js';
 import { frontierLabel, renderFrontier } from '../../sim/tune/frontier-svg.js';
-import { TINY_GRID } from '../../sim/tune/grid.js';
+import { type Grid, TINY_GRID } from '../../sim/tune/grid.js';
 import { dominates, frontier } from '../../sim/tune/pareto.js';
 import { recommendedFragment } from '../../sim/tune/recommend.js';
 import { type TuneResult, tune } from '../../sim/tune/run.js';
@@ -33,7 +33,7 @@ const userDocument = { roles: { job: { lifecycle: { billing: 'per-second' } } } 
 describe('frontier', () => {
   const pointArb = fc.record({
     waitP95S: fc.integer({ min: 0, max: 50 }),
-    instanceHours: fc.integer({ min: 0, max: 50 }),
+    cost: fc.integer({ min: 0, max: 50 }),
   });
   it('no frontier point is dominated by any point; every other point is dominated by a frontier point', () => {
     fc.assert(
@@ -42,11 +42,9 @@ describe('frontier', () => {
         for (const f of front) expect(points.some((p) => dominates(p, f))).toBe(false);
         for (const p of points) {
           if (front.includes(p)) continue;
-          expect(
-            front.some(
-              (f) => dominates(f, p) || (f.waitP95S === p.waitP95S && f.instanceHours === p.instanceHours),
-            ),
-          ).toBe(true);
+          expect(front.some((f) => dominates(f, p) || (f.waitP95S === p.waitP95S && f.cost === p.cost))).toBe(
+            true,
+          );
         }
       }),
     );
@@ -65,25 +63,34 @@ describe('tune on a tiny trace and grid', () => {
     });
   });
 
-  it('sweeps every candidate and keeps only undominated points on the frontier', () => {
+  it('sweeps every candidate, then the probe interval and small backlog around the best, and keeps only undominated points on the frontier', () => {
     const all = [...result.points, result.seed, result.current, result.bound];
-    expect(result.points.length).toBe(8);
+    const second = result.points.filter((p) => p.candidate?.probeSeconds !== undefined);
+    expect(result.points.length - second.length).toBe(8);
+    expect(second.length).toBeGreaterThan(0);
+    expect(second.every((p) => / probe\d+/.test(p.label))).toBe(true);
     for (const f of result.frontier) expect(all.some((p) => dominates(p, f))).toBe(false);
     for (const p of all.filter((q) => !result.frontier.includes(q))) {
       expect(
-        result.frontier.some(
-          (f) => dominates(f, p) || (f.waitP95S === p.waitP95S && f.instanceHours === p.instanceHours),
-        ),
+        result.frontier.some((f) => dominates(f, p) || (f.waitP95S === p.waitP95S && f.cost === p.cost)),
       ).toBe(true);
     }
   });
 
-  it('recommends the lowest p95 within the cost cap', () => {
-    const cap = result.seed.instanceHours;
-    const eligible = result.points.filter((p) => p.instanceHours <= cap);
+  it('recommends the lowest p95 within the cost cap in dollars, the current config included', () => {
+    const cap = result.seed.cost;
+    const eligible = [...result.points, result.current].filter((p) => p.cost <= cap);
     expect(eligible.length).toBeGreaterThan(0);
-    expect(result.recommended.instanceHours).toBeLessThanOrEqual(cap);
+    expect(result.recommended.cost).toBeLessThanOrEqual(cap);
     for (const p of eligible) expect(result.recommended.waitP95S).toBeLessThanOrEqual(p.waitP95S);
+  });
+
+  it('never recommends a candidate the current config is at least as good as on both wait and cost', () => {
+    const { recommended: r, current } = result;
+    if (!result.keepCurrent) {
+      expect(current.waitP95S <= r.waitP95S && current.cost <= r.cost).toBe(false);
+    }
+    expect(result.versusCurrent).toMatch(/current config/);
   });
 
   it('draws every frontier label and the marked points in the SVG', () => {
@@ -95,22 +102,68 @@ describe('tune on a tiny trace and grid', () => {
       'current config',
       'bound',
       'recommended',
-      'instance-hours',
+      'cost in dollars',
       'p95 job wait (seconds)',
     ]) {
       expect(svg).toContain(text);
     }
   });
 
-  it('writes a fragment that parses merged over the user config, with the chosen policy', () => {
+  it('writes a fragment that parses merged over the user config, with the chosen policy and probe interval', () => {
     const fragment = recommendedFragment(result, 'tiny.csv');
     const config = parseConfig(TEST_CONFIG_INPUT, userDocument, JSON.parse(JSON.stringify(fragment)));
     expect(config.roles.job?.policy).toEqual(result.recommended.candidate.policy);
     expect(config.roles.job?.lifecycle.minLifetimeMinutes).toBe(
       result.recommended.candidate.minLifetimeMinutes,
     );
+    const probe = result.recommended.candidate.probeSeconds;
+    if (probe !== undefined) expect(config.roles.job?.queue?.intervalSeconds).toBe(probe);
     expect(config.roles.job?.lifecycle.billing).toBe('per-second');
-    expect(fragment.tuning.why).toMatch(/lowest p95/);
+    expect(fragment.tuning.why).toMatch(result.keepCurrent ? /keep the current config/ : /lowest p95/);
+  });
+
+  it('a probe interval of a minute merges as one minute, whatever the config probed before', () => {
+    const chosen = {
+      ...result.recommended,
+      candidate: { ...result.recommended.candidate, probeSeconds: 60 },
+    };
+    const fragment = recommendedFragment({ ...result, recommended: chosen }, 'tiny.csv');
+    const config = parseConfig(
+      TEST_CONFIG_INPUT,
+      { roles: { job: { queue: { everySeconds: 30 } } } },
+      JSON.parse(JSON.stringify(fragment)),
+    );
+    expect(config.roles.job?.queue?.intervalSeconds).toBe(60);
+  });
+});
+
+describe('tune against the current config', () => {
+  it('keeps the current config and says so when no candidate beats it', async () => {
+    const role = simulationRole({});
+    const policy = role.policy;
+    if (policy?.type !== 'drain-time') throw new Error('the shipped job role runs drain-time');
+    // The only candidate is the current config itself: equal figures, and the current config wins a tie.
+    const grid: Grid = {
+      threshold: { scaleOutAbove: [], scaleInBelow: [], step: [] },
+      backlog: { targetPerServer: [] },
+      drainTime: { targetWaitSeconds: [policy.targetWaitSeconds], jobSeconds: [policy.jobSeconds] },
+      minLifetimeMinutes: [role.lifecycle.minLifetimeMinutes],
+      stabilizationSeconds: [policy.stabilizationSeconds],
+      refine: {
+        probeSeconds: [role.queue?.intervalSeconds ?? 60],
+        smallBacklogPerServer: [policy.smallBacklogPerServer ?? 0],
+      },
+    };
+    const result = await tune({ jobs: tinyTrace(), role, grid, maxCostRatio: 1, threads: 0 });
+    expect(result.points).toHaveLength(1);
+    expect(result.points[0]?.waitP95S).toBe(result.current.waitP95S);
+    expect(result.keepCurrent).toBe(true);
+    expect(result.recommended).toBe(result.current);
+    expect(result.why).toMatch(/^keep the current config/);
+    const fragment = recommendedFragment(result, 'tiny.csv');
+    expect(fragment.tuning.keepCurrent).toBe(true);
+    const merged = parseConfig(TEST_CONFIG_INPUT, JSON.parse(JSON.stringify(fragment))).roles.job;
+    expect(merged?.policy).toEqual(role.policy);
   });
 });
 
@@ -193,10 +246,11 @@ describe('tune with Spot', () => {
     const base = { jobs: tinyTrace(), role, grid: TINY_GRID, maxCostRatio: 2, threads: 0 };
     const onDemand = await tune(base);
     const spot = await tune({ ...base, market: { spot: true, pricing: { spotDiscount: 0.65 } } });
-    expect(spot.seed.instanceCost).toBe(onDemand.seed.instanceCost);
-    expect(spot.points.length).toBe(onDemand.points.length);
-    for (const point of spot.points) expect(point.instanceCost).toBeGreaterThan(0);
-    const cheaper = spot.points.filter((p, i) => p.instanceCost < (onDemand.points[i]?.instanceCost ?? 0));
+    expect(spot.seed.cost).toBe(onDemand.seed.cost);
+    const first = (r: TuneResult) => r.points.filter((p) => p.candidate?.probeSeconds === undefined);
+    expect(first(spot).length).toBe(first(onDemand).length);
+    for (const point of spot.points) expect(point.cost).toBeGreaterThan(0);
+    const cheaper = first(spot).filter((p, i) => p.cost < (first(onDemand)[i]?.cost ?? 0));
     expect(cheaper.length).toBeGreaterThan(0);
   });
 
