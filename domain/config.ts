@@ -5,7 +5,6 @@
  * `parseConfig(...documents)` merges the documents over {@link DEFAULT_CONFIG} (see domain/merge.ts)
  * and validates the result, failing with every bad key's path at once.
  */
-import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { CdnSchema } from './cdn.js';
 import { LambdaVpcSchema, LaunchSchema, LoadBalancerSchema } from './config-aws.js';
@@ -17,42 +16,18 @@ import { POLICY_DEFAULTS } from './policies/common-schema.js';
 import { DRAIN_TIME_DEFAULTS } from './policies/drain-time-schema.js';
 import { PolicySchema } from './policies/policy-schema.js';
 import { ROLE_NAME } from './roles.js';
+import {
+  count,
+  type ScheduleConfig,
+  ScheduleSchema,
+  type ScheduleWindow,
+  ScheduleWindowSchema,
+  type Weekday,
+} from './schedule-schema.js';
 
 export { BacklogPolicySchema, PolicySchema, ThresholdPolicySchema } from './policies/policy-schema.js';
-export { LambdaVpcSchema, LaunchSchema, LoadBalancerSchema };
-
-const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
-export type Weekday = (typeof WEEKDAYS)[number];
-
-const count = z.number().int().min(0);
-const clockTime = z
-  .string()
-  .regex(/^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$/, 'expected a time of day "HH:MM" between 00:00 and 24:00');
-
-const timeZone = z.string().refine((zone) => IANAZone.isValidZone(zone), {
-  message: 'expected an IANA time zone such as "America/Toronto"',
-});
-
-export const ScheduleWindowSchema = z
-  .object({
-    days: z.array(z.enum(WEEKDAYS)).min(1, 'expected at least one day'),
-    start: clockTime,
-    end: clockTime,
-    servers: count,
-  })
-  .strict()
-  .refine((w) => w.start < w.end, { message: 'expected start before end', path: ['end'] });
-
-export const ScheduleSchema = z
-  .object({
-    timeZone,
-    /** Servers outside every window. */
-    baseline: count,
-    windows: z.array(ScheduleWindowSchema),
-    /** Launch this long before a window starts; default: the learned launch-to-in-service p90 (5 min without history). */
-    leadMinutes: z.number().int().min(0).max(120).optional(),
-  })
-  .strict();
+export { LambdaVpcSchema, LaunchSchema, LoadBalancerSchema, ScheduleSchema, ScheduleWindowSchema };
+export type { ScheduleConfig, ScheduleWindow, Weekday };
 
 /** Probe intervals a sample stays useful by default: two probes in a row may fail. */
 const SAMPLE_AGE_DEFAULT_PROBES = 3;
@@ -185,8 +160,6 @@ export const ConfigSchema = z
   })
   .strict();
 
-export type ScheduleWindow = z.infer<typeof ScheduleWindowSchema>;
-export type ScheduleConfig = z.infer<typeof ScheduleSchema>;
 export type { DrainTimePolicy } from './policies/drain-time-schema.js';
 export type { BacklogPolicy, PolicyConfig, ThresholdPolicy } from './policies/policy-schema.js';
 export type QueueProbeConfig = z.infer<typeof QueueProbeSchema>;

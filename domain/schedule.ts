@@ -1,6 +1,7 @@
 /**
- * Schedule floors: how many servers a role's schedule asks for at an instant, when that may next
- * change, and the EventBridge Scheduler cron expressions that fire at the window edges.
+ * Schedule floors: how many servers a role's schedule asks for at an instant and when that may next
+ * change. Which dates a window runs on is domain/calendar.ts; the EventBridge Scheduler cron
+ * expressions that fire at the window edges are domain/schedule-edges.ts.
  *
  * A window is a span of local wall-clock time on each of its days, in the schedule's IANA time zone.
  * On one local date D it covers the instants [edge(D start), edge(D end)), where `end` '24:00' means
@@ -19,40 +20,37 @@
  * periodic tick converges every role anyway, so a skipped edge event costs at most one tick.
  */
 import { IANAZone } from 'luxon';
-import type { ScheduleConfig, ScheduleWindow, Weekday } from './config.js';
+import { calendarOf, type ScheduleCalendar, windowOnDay } from './calendar.js';
 import { ConfigError } from './errors.js';
+import type { ScheduleConfig, ScheduleWindow, Weekday } from './schedule-schema.js';
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
-/** How far ahead `nextScheduleEdge` looks: every window recurs at least weekly. */
-const LOOKAHEAD_DAYS = 8;
+const HOUR = 3_600_000;
+/**
+ * How far ahead `nextScheduleEdge` looks: a weekly window recurs within 8 days, one by the month
+ * within two months; a date further than this has no next edge yet.
+ */
+const LOOKAHEAD_DAYS = 400;
 
 /** Weekdays in `Date#getUTCDay` order (0 = Sunday). */
-const BY_UTC_DAY: readonly Weekday[] = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+export const BY_UTC_DAY: readonly Weekday[] = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
 /** Weekdays in the order people read them (and config writes them). */
-const READING_ORDER: readonly Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+export const READING_ORDER: readonly Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 
 export interface ScheduleFloor {
   servers: number;
   /** The window that set the floor (the first of the largest when several are active). */
   window?: ScheduleWindow;
   reason: string;
-}
-
-/** One window edge as an EventBridge Scheduler schedule. */
-export interface ScheduleEdge {
-  /** EventBridge cron: minutes hours day-of-month month day-of-week year. */
-  expression: string;
-  timeZone: string;
-  edge: 'start' | 'end';
-  /** Index of the window in `schedule.windows`. */
-  window: number;
+  /** The holidays that kept a window from running now, when some did. */
+  skippedForHolidays?: string[];
 }
 
 /**
  * The schedule's floor at instant `at` (epoch ms): the largest `servers` of the windows active
  * then, or `baseline` outside every window. A window is active from its start (inclusive) to its
- * end (exclusive) on each of its days, in the schedule's time zone.
+ * end (exclusive) on each local date its day selectors match, in the schedule's time zone.
  *
  * @example
  * // 2026-03-09T12:00:00Z is Monday 08:00 EDT
@@ -61,26 +59,41 @@ export interface ScheduleEdge {
  */
 export function scheduleFloor(schedule: ScheduleConfig, at: number): ScheduleFloor {
   const zone = zoneOf(schedule);
+  const calendar = calendarOf(schedule);
   const today = localDay(zone, at);
   let best: ScheduleWindow | undefined;
   let active = 0;
+  const skipped: string[] = [];
   for (const window of schedule.windows) {
-    const isActive = [today - 1, today, today + 1].some((day) => {
-      const span = windowSpan(zone, window, day);
-      return span !== undefined && span.start <= at && at < span.end;
-    });
+    let isActive = false;
+    for (const day of [today - 1, today, today + 1]) {
+      const span = spanOn(zone, window, day);
+      if (!(span.start <= at && at < span.end)) continue;
+      const verdict = windowOnDay(window, day, calendar);
+      if (verdict.runs) isActive = true;
+      else if (verdict.skippedForHoliday !== undefined) {
+        skipped.push(`${describeWindow(window)} skipped on a holiday: ${verdict.skippedForHoliday}`);
+      }
+    }
     if (!isActive) continue;
     active += 1;
     if (best === undefined || window.servers > best.servers) best = window;
   }
+  const holidays = skipped.length === 0 ? {} : { skippedForHolidays: skipped };
+  const because = skipped.length === 0 ? '' : ` (${skipped.join('; ')})`;
   if (best === undefined) {
-    return { servers: schedule.baseline, reason: `outside every window → baseline ${schedule.baseline}` };
+    return {
+      servers: schedule.baseline,
+      reason: `outside every window → baseline ${schedule.baseline}${because}`,
+      ...holidays,
+    };
   }
   const others = active > 1 ? ` (largest of ${active} active windows)` : '';
   return {
     servers: best.servers,
     window: best,
-    reason: `window ${describeWindow(best)} ${schedule.timeZone} → ${best.servers}${others}`,
+    reason: `window ${describeWindow(best)} ${schedule.timeZone} → ${best.servers}${others}${because}`,
+    ...holidays,
   };
 }
 
@@ -96,28 +109,34 @@ export function scheduleFloor(schedule: ScheduleConfig, at: number): ScheduleFlo
 export function scheduleFloorAhead(schedule: ScheduleConfig, at: number, leadMs: number): ScheduleFloor {
   const now = scheduleFloor(schedule, at);
   if (leadMs <= 0) return now;
-  let ahead = scheduleFloor(schedule, at + leadMs);
-  for (let edge = nextScheduleEdge(schedule, at); edge !== undefined && edge < at + leadMs; ) {
+  const until = at + leadMs;
+  let ahead = scheduleFloor(schedule, until);
+  for (let edge = nextScheduleEdge(schedule, at, until); edge !== undefined && edge < until; ) {
     const floor = scheduleFloor(schedule, edge);
     if (floor.servers > ahead.servers) ahead = floor;
-    edge = nextScheduleEdge(schedule, edge);
+    edge = nextScheduleEdge(schedule, edge, until);
   }
   if (ahead.servers <= now.servers) return now;
   return { ...ahead, reason: `${ahead.reason} within ${Math.round(leadMs / 60_000)} min: launching ahead` };
 }
 
 /**
- * The first instant strictly after `at` at which some window starts or ends (so the floor may
- * change), or undefined when the schedule has no windows. Between `at` and this instant
- * {@link scheduleFloor} is constant.
+ * The first instant strictly after `at` at which some window starts or ends on a date it runs
+ * (so the floor may change), or undefined when there is none within {@link LOOKAHEAD_DAYS} days
+ * (or before `until`, when given). Between `at` and this instant {@link scheduleFloor} is constant.
  */
-export function nextScheduleEdge(schedule: ScheduleConfig, at: number): number | undefined {
+export function nextScheduleEdge(schedule: ScheduleConfig, at: number, until?: number): number | undefined {
+  if (schedule.windows.length === 0) return undefined;
   const zone = zoneOf(schedule);
+  const calendar = calendarOf(schedule);
   const today = localDay(zone, at);
+  const lastDay = until === undefined ? today + LOOKAHEAD_DAYS : localDay(zone, until) + 1;
   let next: number | undefined;
-  for (let day = today - 1; day <= today + LOOKAHEAD_DAYS; day++) {
+  for (let day = today - 1; day <= lastDay; day++) {
+    // No instant of this date or a later one comes before `next`: every zone is within 14 hours of UTC.
+    if (next !== undefined && next < day * DAY - 15 * HOUR) break;
     for (const window of schedule.windows) {
-      const span = windowSpan(zone, window, day);
+      const span = windowSpan(zone, window, day, calendar);
       if (span === undefined) continue;
       for (const edge of [span.start, span.end]) {
         if (edge > at && (next === undefined || edge < next)) next = edge;
@@ -127,34 +146,7 @@ export function nextScheduleEdge(schedule: ScheduleConfig, at: number): number |
   return next;
 }
 
-/**
- * Every window edge as an EventBridge Scheduler cron expression in the schedule's time zone, in
- * window order (start, then end), without repeating an expression already listed. An end of
- * '24:00' fires at 00:00 on the following days.
- *
- * @example
- * scheduleEdges({ timeZone: 'America/Toronto', baseline: 2,
- *   windows: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '08:00', end: '21:00', servers: 3 }] })
- * // => [{ expression: 'cron(0 8 ? * MON-FRI *)', timeZone: 'America/Toronto', edge: 'start', window: 0 },
- * //     { expression: 'cron(0 21 ? * MON-FRI *)', timeZone: 'America/Toronto', edge: 'end', window: 0 }]
- */
-export function scheduleEdges(schedule: ScheduleConfig): ScheduleEdge[] {
-  const edges: ScheduleEdge[] = [];
-  const seen = new Set<string>();
-  const add = (expression: string, edge: ScheduleEdge['edge'], window: number) => {
-    if (seen.has(expression)) return;
-    seen.add(expression);
-    edges.push({ expression, timeZone: schedule.timeZone, edge, window });
-  };
-  schedule.windows.forEach((window, index) => {
-    add(cronAt(window.start, window.days), 'start', index);
-    if (window.end === '24:00') add(cronAt('00:00', window.days.map(nextWeekday)), 'end', index);
-    else add(cronAt(window.end, window.days), 'end', index);
-  });
-  return edges;
-}
-
-function zoneOf(schedule: ScheduleConfig): IANAZone {
+export function zoneOf(schedule: ScheduleConfig): IANAZone {
   const zone = IANAZone.create(schedule.timeZone);
   if (!zone.isValid) throw new ConfigError([`schedule.timeZone: unknown time zone "${schedule.timeZone}"`]);
   return zone;
@@ -166,21 +158,22 @@ function wallClock(zone: IANAZone, at: number): number {
 }
 
 /** The local date of `at` as a day number (days since 1970-01-01). */
-function localDay(zone: IANAZone, at: number): number {
+export function localDay(zone: IANAZone, at: number): number {
   return Math.floor(wallClock(zone, at) / DAY);
 }
 
-function weekdayOf(day: number): Weekday {
-  return BY_UTC_DAY[(((day + 4) % 7) + 7) % 7] as Weekday;
-}
-
 /** The window's instants on local date `day`, or undefined when it does not run that day. */
-function windowSpan(
+export function windowSpan(
   zone: IANAZone,
   window: ScheduleWindow,
   day: number,
+  calendar: ScheduleCalendar,
 ): { start: number; end: number } | undefined {
-  if (!window.days.includes(weekdayOf(day))) return undefined;
+  return windowOnDay(window, day, calendar).runs ? spanOn(zone, window, day) : undefined;
+}
+
+/** The instants the window's times take on local date `day`, whether or not it runs that day. */
+function spanOn(zone: IANAZone, window: ScheduleWindow, day: number): { start: number; end: number } {
   const midnight = day * DAY;
   return {
     start: firstInstantAtOrAfter(zone, midnight + minutesOf(window.start) * MINUTE),
@@ -189,7 +182,7 @@ function windowSpan(
 }
 
 /** 'HH:MM' as minutes after midnight; '24:00' is 1440. */
-function minutesOf(time: string): number {
+export function minutesOf(time: string): number {
   const [hours, minutes] = time.split(':').map(Number);
   return (hours ?? 0) * 60 + (minutes ?? 0);
 }
@@ -219,41 +212,32 @@ function firstInstantAtOrAfter(zone: IANAZone, wall: number): number {
   return high;
 }
 
-function nextWeekday(day: Weekday): Weekday {
-  return READING_ORDER[(READING_ORDER.indexOf(day) + 1) % 7] as Weekday;
-}
-
-function cronAt(time: string, days: readonly Weekday[]): string {
-  const minutes = minutesOf(time);
-  return `cron(${minutes % 60} ${Math.floor(minutes / 60)} ? * ${cronDays(days)} *)`;
-}
-
 /**
- * EventBridge day-of-week field. Its week runs SUN(1)..SAT(7), so a range never wraps past Saturday
- * (sat+sun is SUN,SAT), and a range is used only when it covers every chosen day: the documentation
- * shows ranges and lists, not the two mixed.
+ * A window as people read it: its name if it has one, its day selectors and its times, e.g.
+ * "mon-fri 08:00-21:00" or "month-end (business days -2,-1) 08:00-21:00".
  */
-function cronDays(days: readonly Weekday[]): string {
-  const chosen = new Set(days);
-  if (chosen.size === 7) return '*';
-  const [only, ...more] = runs(BY_UTC_DAY, chosen);
-  if (only !== undefined && more.length === 0 && only.length >= 3) {
-    return `${only[0]?.toUpperCase()}-${only[only.length - 1]?.toUpperCase()}`;
+export function describeWindow(window: ScheduleWindow): string {
+  const selectors: string[] = [];
+  if (window.days !== undefined) {
+    selectors.push(
+      runs(READING_ORDER, new Set(window.days))
+        .map((run) => (run.length >= 3 ? `${run[0]}-${run[run.length - 1]}` : run.join(',')))
+        .join(','),
+    );
   }
-  return BY_UTC_DAY.filter((day) => chosen.has(day))
-    .map((day) => day.toUpperCase())
-    .join(',');
-}
-
-function describeWindow(window: ScheduleWindow): string {
-  const days = runs(READING_ORDER, new Set(window.days))
-    .map((run) => (run.length >= 3 ? `${run[0]}-${run[run.length - 1]}` : run.join(',')))
-    .join(',');
-  return `${days} ${window.start}-${window.end}`;
+  if (window.dates !== undefined) selectors.push(`dates ${window.dates.join(',')}`);
+  if (window.daysOfMonth !== undefined) selectors.push(`days of month ${window.daysOfMonth.join(',')}`);
+  if (window.businessDaysOfMonth !== undefined) {
+    selectors.push(`business days ${window.businessDaysOfMonth.join(',')}`);
+  }
+  if (window.weekdaysOfMonth !== undefined) selectors.push(window.weekdaysOfMonth.join(','));
+  const days = selectors.join(' ');
+  const times = `${window.start}-${window.end}`;
+  return window.name === undefined ? `${days} ${times}` : `${window.name} (${days}) ${times}`;
 }
 
 /** The chosen days split into runs of consecutive days in `order`. */
-function runs(order: readonly Weekday[], chosen: ReadonlySet<Weekday>): Weekday[][] {
+export function runs(order: readonly Weekday[], chosen: ReadonlySet<Weekday>): Weekday[][] {
   const out: Weekday[][] = [];
   let current: Weekday[] = [];
   for (const day of order) {

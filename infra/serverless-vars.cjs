@@ -56,7 +56,7 @@ module.exports.configJson = async (ctx) => {
  * invoking the `schedule` function with `{ role, edge }` through a role that can do nothing else.
  */
 module.exports.scheduleResources = async (ctx) => {
-  const { scheduleEdges } = tsx.require('../domain/schedule.ts', __filename);
+  const { scheduleEdges } = tsx.require('../domain/schedule-edges.ts', __filename);
   const cfg = await config(ctx);
   const resources = {
     SchedulerRole: {

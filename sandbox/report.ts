@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import type { Config } from '../domain/config.js';
 import { ownEntry } from '../domain/roles.js';
+import { describeWindow } from '../domain/schedule.js';
 import { percentile, round } from '../sim/billing.js';
 import { vcpusOf } from '../sim/policies.js';
 import {
@@ -312,7 +313,7 @@ export function renderReport(summary: SandboxSummary, lines: readonly LoggedLine
 function describeRole(config: Config, role: string): string {
   const c = ownEntry(config.roles, role);
   if (c === undefined) return 'not in the config';
-  const windows = c.schedule.windows.map((w) => `${w.days.join(',')} ${w.start}-${w.end} → ${w.servers}`);
+  const windows = c.schedule.windows.map((w) => `${describeWindow(w)} → ${w.servers}`);
   const parts = [
     `baseline ${c.schedule.baseline}${windows.length > 0 ? `, ${windows.join('; ')}` : ''}`,
     `min ${c.min}, max ${c.max}`,

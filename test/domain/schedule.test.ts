@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { DateTime, IANAZone } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import type { ScheduleConfig, ScheduleWindow, Weekday } from '../../domain/config.js';
-import { nextScheduleEdge, scheduleEdges, scheduleFloor, scheduleFloorAhead } from '../../domain/schedule.js';
+import { nextScheduleEdge, scheduleFloor, scheduleFloorAhead } from '../../domain/schedule.js';
+import { scheduleEdges } from '../../domain/schedule-edges.js';
 
 const WEEKDAYS: Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri'];
 const ALL_DAYS: Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
@@ -361,7 +362,10 @@ function naivelyActive(config: ScheduleConfig, instant: number): ScheduleWindow[
   const minutesOf = (time: string) => Number(time.slice(0, 2)) * 60 + Number(time.slice(3));
   return config.windows.filter(
     (w) =>
-      day !== undefined && w.days.includes(day) && minutesOf(w.start) <= minute && minute < minutesOf(w.end),
+      day !== undefined &&
+      w.days?.includes(day) === true &&
+      minutesOf(w.start) <= minute &&
+      minute < minutesOf(w.end),
   );
 }
 

@@ -202,6 +202,9 @@ describe('resources', () => {
     ).toEqual([
       ['cron(0 8 ? * MON-FRI *)', 'America/Toronto'],
       ['cron(0 21 ? * MON-FRI *)', 'America/Toronto'],
+      // The job role's last two business days move with weekends and holidays: every weekday.
+      ['cron(0 6 ? * MON-FRI *)', 'America/Toronto'],
+      ['cron(0 22 ? * MON-FRI *)', 'America/Toronto'],
     ]);
     for (const schedule of schedules) {
       expect(schedule.Properties.Target).toMatchObject({
