@@ -76,7 +76,7 @@ export class ScheduleCalendar {
   /** The holiday on `day`, or undefined. */
   holidayOn(day: number): string | undefined {
     if (this.not.some((r) => r.first <= day && day <= r.last)) return undefined;
-    if (this.extra.some((r) => r.first <= day && day <= r.last)) return 'extra holiday';
+    if (this.extra.some((r) => r.first <= day && day <= r.last)) return 'extra holiday (extraHolidays)';
     const region = this.schedule.holidays;
     if (region === undefined) return undefined;
     const date = dateOfDay(day);
@@ -192,7 +192,7 @@ export function windowOnDay(window: ScheduleWindow, day: number, calendar: Sched
     }
     matched.push(`applies on the holiday ${facts.holiday}`);
   }
-  return { runs: true, why: matched.join(', ') };
+  return { runs: true, why: `on ${matched.join(', ')}` };
 }
 
 function isNthWeekday(text: string, facts: DayFacts): boolean {

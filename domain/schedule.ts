@@ -67,13 +67,12 @@ export function scheduleFloor(schedule: ScheduleConfig, at: number): ScheduleFlo
   for (const window of schedule.windows) {
     let isActive = false;
     for (const day of [today - 1, today, today + 1]) {
+      const verdict = windowOnDay(window, day, calendar);
+      if (!verdict.runs && verdict.skippedForHoliday === undefined) continue;
       const span = spanOn(zone, window, day);
       if (!(span.start <= at && at < span.end)) continue;
-      const verdict = windowOnDay(window, day, calendar);
       if (verdict.runs) isActive = true;
-      else if (verdict.skippedForHoliday !== undefined) {
-        skipped.push(`${describeWindow(window)} skipped on a holiday: ${verdict.skippedForHoliday}`);
-      }
+      else skipped.push(`${describeWindow(window)} skipped on a holiday: ${verdict.skippedForHoliday}`);
     }
     if (!isActive) continue;
     active += 1;
@@ -192,7 +191,21 @@ export function minutesOf(time: string): number {
  * ambiguous time, the end of the gap for a time that does not exist. Assumes at most one offset
  * change within a day of `wall`, which holds for every real zone.
  */
-function firstInstantAtOrAfter(zone: IANAZone, wall: number): number {
+export function firstInstantAtOrAfter(zone: IANAZone, wall: number): number {
+  const key = `${zone.name} ${wall}`;
+  const known = instants.get(key);
+  if (known !== undefined) return known;
+  // Zone offsets come from Intl and are slow; window edges repeat, so each is worked out once.
+  if (instants.size >= MAX_REMEMBERED_INSTANTS) instants.clear();
+  const instant = computeFirstInstantAtOrAfter(zone, wall);
+  instants.set(key, instant);
+  return instant;
+}
+
+const MAX_REMEMBERED_INSTANTS = 100_000;
+const instants = new Map<string, number>();
+
+function computeFirstInstantAtOrAfter(zone: IANAZone, wall: number): number {
   const offsets = [zone.offset(wall - DAY), zone.offset(wall), zone.offset(wall + DAY)];
   let first: number | undefined;
   for (const offset of offsets) {

@@ -150,7 +150,7 @@ describe('windowOnDay: holidays (Ontario, December 2026)', () => {
     const closed = ontario({ extraHolidays: ['2026-12-28'] });
     expect(runsOn(closed, weekday, '2026-12-24', '2026-12-29')).toEqual(['2026-12-24', '2026-12-29']);
     expect(windowOnDay(weekday, dayOfDate('2026-12-28'), calendarOf(closed)).why).toBe(
-      'skipped on a holiday: extra holiday',
+      'skipped on a holiday: extra holiday (extraHolidays)',
     );
   });
 

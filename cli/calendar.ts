@@ -1,0 +1,128 @@
+/**
+ * What will the schedule ask for, date by date?
+ *
+ *   npm run calendar -- --config config/prod.json --role job --from 2026-12-01 --days 31 [--json]
+ *
+ * Prints each local date's floor timeline with its holiday, the window that set each step and
+ * why it runs that date (domain/schedule-timeline.ts). `--json` prints
+ * `[{date, start, end, servers, window, holiday, why}]`, one element per step.
+ */
+import { DateTime } from 'luxon';
+import { DEFAULT_CONFIG, describeIssues, type ScheduleConfig, ScheduleSchema } from '../domain/config.js';
+import { ConfigError } from '../domain/errors.js';
+import { isPlainObject, mergeDocuments } from '../domain/merge.js';
+import { ownEntry } from '../domain/roles.js';
+import { scheduleTimeline, type TimelineDay } from '../domain/schedule-timeline.js';
+import { loadConfigDocument } from './config-file.js';
+import { numberFlag, parseFlags, readCommandLine, runScript, UsageError } from './flags.js';
+
+const USAGE = `usage: npm run calendar -- [--config FILE] [--role NAME] [--from YYYY-MM-DD] [--days N] [--json]
+
+  --config  your config document (JSON), merged over the defaults (default: the defaults alone)
+  --role    the role whose schedule to show (default: job)
+  --from    the first local date (default: today in the schedule's time zone)
+  --days    how many dates (default 31, at most 731)
+  --json    print [{date, start, end, servers, window, holiday, why}], one element per step`;
+
+interface Options {
+  config?: string;
+  role: string;
+  from?: string;
+  days: number;
+  json: boolean;
+}
+
+function parseCalendarArgs(argv: readonly string[]): Options | 'help' {
+  const json = argv.includes('--json');
+  const values = parseFlags(
+    argv.filter((arg) => arg !== '--json'),
+    ['config', 'role', 'from', 'days'],
+  );
+  if (values === 'help') return 'help';
+  const { from } = values;
+  if (from !== undefined && !(/^\d{4}-\d{2}-\d{2}$/.test(from) && DateTime.fromISO(from).isValid)) {
+    throw new UsageError(`--from: expected a date YYYY-MM-DD, got ${JSON.stringify(from)}`);
+  }
+  return {
+    ...(values.config === undefined ? {} : { config: values.config }),
+    role: values.role ?? 'job',
+    ...(values.from === undefined ? {} : { from: values.from }),
+    days: numberFlag('--days', values.days, 31, { min: 1, max: 731, integer: true }),
+    json,
+  };
+}
+
+/** The timeline as text: one line per date without windows, a block per date with them. */
+function formatTimeline(role: string, schedule: ScheduleConfig, days: readonly TimelineDay[]): string {
+  const { holidays } = schedule;
+  const region =
+    holidays === undefined ? 'none' : [holidays.country, holidays.state].filter(Boolean).join('-');
+  const extra = schedule.extraHolidays?.length ? `, extra ${schedule.extraHolidays.join(', ')}` : '';
+  const not = schedule.notHolidays?.length ? `, worked ${schedule.notHolidays.join(', ')}` : '';
+  const lines = [
+    `${role}: ${schedule.timeZone}, baseline ${schedule.baseline}, ${schedule.windows.length} window(s); holidays ${region}${extra}${not}`,
+  ];
+  for (const day of days) {
+    const weekday = day.weekday[0]?.toUpperCase() + day.weekday.slice(1);
+    const holiday = day.holiday === null ? '' : `  holiday: ${day.holiday}`;
+    const skipped = day.skipped.length === 0 ? '' : ` (skips ${day.skipped.join('; ')})`;
+    const only = day.steps.length === 1 ? day.steps[0] : undefined;
+    if (only !== undefined && only.window === null) {
+      lines.push(
+        `${weekday} ${day.date}  ${only.start}-${only.end} ${only.servers}  baseline${holiday}${skipped}`,
+      );
+      continue;
+    }
+    lines.push(`${weekday} ${day.date}${holiday}${skipped}`);
+    for (const step of day.steps) {
+      const source = step.window === null ? 'baseline' : `${step.window}: ${step.why}`;
+      lines.push(`  ${step.start}-${step.end} ${String(step.servers).padStart(2)}  ${source}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+/**
+ * The role's schedule from the document merged over the defaults, validated on its own: the
+ * calendar needs no launch settings, so a document holding only schedules will do.
+ */
+function roleSchedule(document: unknown, role: string, file: string): ScheduleConfig {
+  if (!isPlainObject(document)) throw new UsageError(`--config ${file}: expected a JSON object`);
+  const merged = mergeDocuments(DEFAULT_CONFIG, document) as { roles?: Record<string, unknown> };
+  const found = ownEntry(merged.roles ?? {}, role);
+  if (!isPlainObject(found)) {
+    throw new UsageError(
+      `--role: unknown role "${role}" (known: ${Object.keys(merged.roles ?? {}).join(', ')})`,
+    );
+  }
+  const parsed = ScheduleSchema.safeParse(found.schedule);
+  if (!parsed.success) {
+    const prefix = `roles.${role}.schedule`;
+    const issues = describeIssues(parsed.error).map((issue) =>
+      issue.startsWith('(root)') ? issue.replace('(root)', prefix) : `${prefix}.${issue}`,
+    );
+    throw new ConfigError(issues);
+  }
+  return parsed.data;
+}
+
+async function main(): Promise<void> {
+  const cli = readCommandLine('calendar', USAGE, parseCalendarArgs);
+  if (!cli.ok) process.exit(cli.exitCode);
+  const options = cli.options;
+  const document = options.config === undefined ? {} : await loadConfigDocument(options.config);
+  const schedule = roleSchedule(document, options.role, options.config ?? '(defaults)');
+  const from = options.from ?? DateTime.now().setZone(schedule.timeZone).toISODate() ?? '';
+  const days = scheduleTimeline(schedule, from, options.days);
+  if (options.json)
+    console.log(
+      JSON.stringify(
+        days.flatMap((day) => day.steps),
+        null,
+        2,
+      ),
+    );
+  else console.log(formatTimeline(options.role, schedule, days));
+}
+
+runScript('calendar', USAGE, main, [ConfigError]);

@@ -1,0 +1,120 @@
+/** `npm run calendar` as a user runs it: the December 2026 month-end in Ontario, JSON, bad input. */
+import { execFile } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const calendar = (args: string[]) =>
+  run(join('node_modules', '.bin', 'tsx'), ['cli/calendar.ts', ...args]).then(
+    (r) => ({ code: 0, ...r }),
+    (e: { code: number; stdout: string; stderr: string }) => e,
+  );
+
+const SCHEDULE = {
+  holidays: { country: 'CA', state: 'ON' },
+  extraHolidays: ['2026-12-28'],
+  windows: [
+    { name: 'month-end', businessDaysOfMonth: [-2, -1], start: '06:00', end: '22:00', servers: 3 },
+    { days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '08:00', end: '18:00', servers: 2 },
+  ],
+};
+let dir: string;
+let config: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'calendar-'));
+  config = join(dir, 'prod.json');
+  await writeFile(config, JSON.stringify({ roles: { job: { schedule: SCHEDULE } } }));
+});
+
+interface Step {
+  date: string;
+  start: string;
+  end: string;
+  servers: number;
+  window: string | null;
+  holiday: string | null;
+  why: string;
+}
+
+describe('npm run calendar', () => {
+  it('shows December 2026: month-end on the 30th and 31st, no weekday window on the 25th or the 28th', async () => {
+    const { code, stdout } = await calendar([
+      '--config',
+      config,
+      '--role',
+      'job',
+      '--from',
+      '2026-12-01',
+      '--days',
+      '31',
+      '--json',
+    ]);
+    expect(code).toBe(0);
+    const steps = JSON.parse(stdout) as Step[];
+    const monthEnd = steps.filter((s) => s.window?.startsWith('month-end'));
+    expect(monthEnd.map((s) => [s.date, s.start, s.end, s.servers, s.why])).toEqual([
+      ['2026-12-30', '06:00', '22:00', 3, 'on business day -2 of the month'],
+      ['2026-12-31', '06:00', '22:00', 3, 'on business day -1 of the month'],
+    ]);
+    const on = (date: string) => steps.filter((s) => s.date === date);
+    expect(on('2026-12-25')).toEqual([
+      {
+        date: '2026-12-25',
+        start: '00:00',
+        end: '24:00',
+        servers: 1,
+        window: null,
+        holiday: 'Christmas Day',
+        why: 'outside every window; Christmas Day skipped mon-fri 08:00-18:00',
+      },
+    ]);
+    expect(on('2026-12-28').map((s) => [s.servers, s.window, s.holiday])).toEqual([
+      [1, null, 'extra holiday (extraHolidays)'],
+    ]);
+    expect(on('2026-12-29').map((s) => [s.start, s.end, s.servers])).toEqual([
+      ['00:00', '08:00', 1],
+      ['08:00', '18:00', 2],
+      ['18:00', '24:00', 1],
+    ]);
+    expect(new Set(steps.map((s) => s.date)).size).toBe(31);
+  });
+
+  it('prints each date with its holiday and the window that set each step', async () => {
+    const { code, stdout } = await calendar(['--config', config, '--from', '2026-12-25', '--days', '6']);
+    expect(code).toBe(0);
+    expect(stdout).toContain(
+      'Fri 2026-12-25  00:00-24:00 1  baseline  holiday: Christmas Day (skips mon-fri 08:00-18:00)',
+    );
+    expect(stdout).toContain('Sat 2026-12-26  00:00-24:00 1  baseline  holiday: Boxing Day');
+    expect(stdout).toContain(
+      '  06:00-22:00  3  month-end (business days -2,-1) 06:00-22:00: on business day -2 of the month',
+    );
+  });
+
+  it('refuses a bad selector naming its key, with exit 2', async () => {
+    const bad = join(dir, 'bad.json');
+    const windows = [{ daysOfMonth: [32], start: '06:00', end: '22:00', servers: 3 }];
+    await writeFile(bad, JSON.stringify({ roles: { job: { schedule: { windows } } } }));
+    const { code, stderr } = await calendar(['--config', bad]);
+    expect(code).toBe(2);
+    expect(stderr).toContain(
+      'roles.job.schedule.windows[0].daysOfMonth[0]: expected a day of the month 1..31',
+    );
+  });
+
+  it('answers --help with the usage, and fails with 2 naming a bad flag', async () => {
+    const help = await calendar(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('usage: npm run calendar');
+    const bad = await calendar(['--from', '2026-12-32']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--from: expected a date YYYY-MM-DD, got "2026-12-32"');
+    const role = await calendar(['--role', 'web']);
+    expect(role.code).toBe(2);
+    expect(role.stderr).toContain('--role: unknown role "web" (known: app, job)');
+  });
+});
