@@ -26,8 +26,8 @@ import {
 } from './schedule-schema.js';
 
 export { BacklogPolicySchema, PolicySchema, ThresholdPolicySchema } from './policies/policy-schema.js';
-export { LambdaVpcSchema, LaunchSchema, LoadBalancerSchema, ScheduleSchema, ScheduleWindowSchema };
 export type { ScheduleConfig, ScheduleWindow, Weekday };
+export { LambdaVpcSchema, LaunchSchema, LoadBalancerSchema, ScheduleSchema, ScheduleWindowSchema };
 
 /** Probe intervals a sample stays useful by default: two probes in a row may fail. */
 const SAMPLE_AGE_DEFAULT_PROBES = 3;
