@@ -5,47 +5,64 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { InvalidArgumentError } from 'commander';
 import { benchFamilies } from '../sim/bench/families.js';
 import { benchHandlers, buildAppProbe } from '../sim/bench/handlers.js';
 import { benchPolicies, policyRatios } from '../sim/bench/policies.js';
 import { BENCH_INTERRUPTIONS_PER_DAY, benchSpot } from '../sim/bench/spot.js';
 import { benchTick } from '../sim/bench/tick.js';
 import { benchTune } from '../sim/bench/tune.js';
-import { parseFlags, readCommandLine, UsageError } from './flags.js';
+import { createProgram, parseProgram, readCommandLine } from './program.js';
+import { nonEmpty } from './values.js';
 
 const PARTS = ['policies', 'families', 'spot', 'tune', 'tick', 'handlers'] as const;
 type Part = (typeof PARTS)[number];
 
-const HELP = `usage: npm run bench -- [--only ${PARTS.join(',')}] [--out DIR]
+const INVOCATION = 'npm run bench --';
 
-  --only LIST   run only these parts, comma-separated (default: all)
-                policies  every reference trace (sim/traces/*.csv) x every policy, plus the
-                          bound (max servers all day) and the onset oracle; ratios against
-                          seed-2010 of the same run
-                families  the default on fresh traces of every generator (4 seeds x 2 launch-delay
-                          streams): runs meeting the target, mean ratios and gapClosed
-                spot      every reference trace with the default policy, On-Demand only and with
-                          Spot above the permanent server (EC2 interrupting it): cost and wait
-                tune      npm run tune on every reference trace: its time, how far the default's
-                          p95 is from the best p95 swept at equal or lower cost, and whether it keeps it
-                tick      one steady-state converge on the fake cloud at 10, 100 and 1,000 instances
-                handlers  each function's bundle size and cold init
-  --out DIR     where bench.json goes (default: out)
-  --help        this text
+const PART_HELP = `parts:
+  policies  every reference trace (sim/traces/*.csv) x every policy, plus the bound (max servers
+            all day) and the onset oracle; ratios against seed-2010 of the same run
+  families  the default on fresh traces of every generator (4 seeds x 2 launch-delay streams):
+            runs meeting the target, mean ratios and gapClosed
+  spot      every reference trace with the default policy, On-Demand only and with Spot above the
+            permanent server (EC2 interrupting it): cost and wait
+  tune      npm run tune on every reference trace: its time, how far the default's p95 is from
+            the best p95 swept at equal or lower cost, and whether it keeps it
+  tick      one steady-state converge on the fake cloud at 10, 100 and 1,000 instances
+  handlers  each function's bundle size and cold init
 
 See docs/benchmark.md.`;
 
-function parseCli(argv: readonly string[]): { parts: Set<Part>; out: string } | 'help' {
-  const values = parseFlags(argv, ['only', 'out']);
-  if (values === 'help') return 'help';
+function partList(raw: string): Set<Part> {
   const parts = new Set<Part>();
-  for (const name of (values.only ?? PARTS.join(',')).split(',').map((p) => p.trim())) {
+  for (const name of raw.split(',').map((p) => p.trim())) {
     if (!(PARTS as readonly string[]).includes(name)) {
-      throw new UsageError(`--only: "${name}" is not a part (parts: ${PARTS.join(', ')})`);
+      throw new InvalidArgumentError(`"${name}" is not a part (parts: ${PARTS.join(', ')})`);
     }
     parts.add(name as Part);
   }
-  return { parts, out: resolve(values.out ?? 'out') };
+  return parts;
+}
+
+function parseCli(
+  argv: readonly string[],
+  write: (text: string) => void,
+): { parts: Set<Part>; out: string } | 'help' {
+  const program = createProgram(
+    INVOCATION,
+    'Policy figures on the reference traces, the cost of a converge tick, and each function’s bundle size and cold init; writes bench.json.',
+  )
+    .option(
+      '--only <list>',
+      `run only these parts, comma-separated: ${PARTS.join(',')} (default: all)`,
+      partList,
+    )
+    .option('--out <dir>', 'where bench.json goes', nonEmpty('a directory'), 'out')
+    .addHelpText('after', `\n${PART_HELP}`);
+  if (parseProgram(program, argv, write) === 'help') return 'help';
+  const values = program.opts<{ only?: Set<Part>; out: string }>();
+  return { parts: values.only ?? new Set(PARTS), out: resolve(values.out) };
 }
 
 function table(rows: Record<string, unknown>[]): string {
@@ -60,7 +77,7 @@ function table(rows: Record<string, unknown>[]): string {
 }
 
 async function main(): Promise<number> {
-  const cli = readCommandLine('bench', HELP, parseCli);
+  const cli = readCommandLine('bench', INVOCATION, parseCli);
   if (!cli.ok) return cli.exitCode;
   const { parts, out } = cli.options;
   mkdirSync(out, { recursive: true });

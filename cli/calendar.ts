@@ -7,6 +7,7 @@
  * why it runs that date (domain/schedule-timeline.ts). `--json` prints
  * `[{date, start, end, servers, window, holiday, why}]`, one element per step.
  */
+import { InvalidArgumentError } from 'commander';
 import { DateTime } from 'luxon';
 import { DEFAULT_CONFIG, describeIssues, type ScheduleConfig, ScheduleSchema } from '../domain/config.js';
 import { ConfigError } from '../domain/errors.js';
@@ -14,15 +15,10 @@ import { isPlainObject, mergeDocuments } from '../domain/merge.js';
 import { ownEntry } from '../domain/roles.js';
 import { scheduleTimeline, type TimelineDay } from '../domain/schedule-timeline.js';
 import { loadConfigDocument } from './config-file.js';
-import { numberFlag, parseFlags, readCommandLine, runScript, UsageError } from './flags.js';
+import { createProgram, parseProgram, readCommandLine, runScript, UsageError } from './program.js';
+import { nonEmpty, numberIn } from './values.js';
 
-const USAGE = `usage: npm run calendar -- [--config FILE] [--role NAME] [--from YYYY-MM-DD] [--days N] [--json]
-
-  --config  your config document (JSON), merged over the defaults (default: the defaults alone)
-  --role    the role whose schedule to show (default: job)
-  --from    the first local date (default: today in the schedule's time zone)
-  --days    how many dates (default 31, at most 731)
-  --json    print [{date, start, end, servers, window, holiday, why}], one element per step`;
+const INVOCATION = 'npm run calendar --';
 
 interface Options {
   config?: string;
@@ -32,23 +28,41 @@ interface Options {
   json: boolean;
 }
 
-function parseCalendarArgs(argv: readonly string[]): Options | 'help' {
-  const json = argv.includes('--json');
-  const values = parseFlags(
-    argv.filter((arg) => arg !== '--json'),
-    ['config', 'role', 'from', 'days'],
-  );
-  if (values === 'help') return 'help';
-  const { from } = values;
-  if (from !== undefined && !(/^\d{4}-\d{2}-\d{2}$/.test(from) && DateTime.fromISO(from).isValid)) {
-    throw new UsageError(`--from: expected a date YYYY-MM-DD, got ${JSON.stringify(from)}`);
+function localDate(raw: string): string {
+  if (!(/^\d{4}-\d{2}-\d{2}$/.test(raw) && DateTime.fromISO(raw).isValid)) {
+    throw new InvalidArgumentError('expected a date YYYY-MM-DD');
   }
+  return raw;
+}
+
+function parseCalendarArgs(argv: readonly string[], write: (text: string) => void): Options | 'help' {
+  const program = createProgram(INVOCATION, 'What will the schedule ask for, date by date?')
+    .option(
+      '--config <file>',
+      'your config document (JSON), merged over the defaults (default: the defaults alone)',
+    )
+    .option('--role <name>', 'the role whose schedule to show', nonEmpty('a role name'), 'job')
+    .option(
+      '--from <date>',
+      "the first local date, YYYY-MM-DD (default: today in the schedule's time zone)",
+      localDate,
+    )
+    .option('--days <n>', 'how many dates', numberIn({ min: 1, max: 731, integer: true }), 31)
+    .option('--json', 'print [{date, start, end, servers, window, holiday, why}], one element per step');
+  if (parseProgram(program, argv, write) === 'help') return 'help';
+  const values = program.opts<{
+    config?: string;
+    role: string;
+    from?: string;
+    days: number;
+    json?: boolean;
+  }>();
   return {
     ...(values.config === undefined ? {} : { config: values.config }),
-    role: values.role ?? 'job',
+    role: values.role,
     ...(values.from === undefined ? {} : { from: values.from }),
-    days: numberFlag('--days', values.days, 31, { min: 1, max: 731, integer: true }),
-    json,
+    days: values.days,
+    json: values.json === true,
   };
 }
 
@@ -107,7 +121,7 @@ function roleSchedule(document: unknown, role: string, file: string): ScheduleCo
 }
 
 async function main(): Promise<void> {
-  const cli = readCommandLine('calendar', USAGE, parseCalendarArgs);
+  const cli = readCommandLine('calendar', INVOCATION, parseCalendarArgs);
   if (!cli.ok) process.exit(cli.exitCode);
   const options = cli.options;
   const document = options.config === undefined ? {} : await loadConfigDocument(options.config);
@@ -125,4 +139,4 @@ async function main(): Promise<void> {
   else console.log(formatTimeline(options.role, schedule, days));
 }
 
-runScript('calendar', USAGE, main, [ConfigError]);
+runScript('calendar', INVOCATION, main, [ConfigError]);

@@ -6,16 +6,16 @@
  *
  * Exits 1 when any run broke an invariant, after printing each failing run's seed; replay one with
  * `npm run test:chaos -- --replay SEED`, which shrinks it and prints the smaller failing scenario.
- * Exits 2 on a bad flag (named, with the usage) or a crash.
+ * Exits 2 on a bad flag (one line naming it) or a crash.
  */
-import { parseChaosOptions, USAGE } from './chaos/options.js';
-import { readCommandLine } from './flags.js';
+import { INVOCATION, parseChaosOptions } from './chaos/options.js';
+import { readCommandLine } from './program.js';
 
 // The handlers' Powertools logger would print every refused event; the chaos run reports by itself.
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 
 async function main(): Promise<number> {
-  const cli = readCommandLine('chaos', USAGE, parseChaosOptions);
+  const cli = readCommandLine('chaos', INVOCATION, parseChaosOptions);
   if (!cli.ok) return cli.exitCode;
   const { options } = cli;
   // Loaded after the flags are checked: a bad flag answers at once.

@@ -1,6 +1,6 @@
 /** Reads a config document (JSON) for the command-line tools; errors name the flag and the file. */
 import { readFile } from 'node:fs/promises';
-import { UsageError } from './flags.js';
+import { UsageError } from './program.js';
 
 /** The parsed JSON of `--config FILE`. @throws UsageError naming the file when unreadable or not JSON. */
 export async function loadConfigDocument(file: string): Promise<unknown> {

@@ -8,8 +8,8 @@
 import { join } from 'node:path';
 import { ownEntry } from '../domain/roles.js';
 import type { SandboxSummary } from '../sandbox/report.js';
-import { readCommandLine } from './flags.js';
-import { parseCliOptions, USAGE } from './sandbox/options.js';
+import { readCommandLine } from './program.js';
+import { INVOCATION, parseCliOptions } from './sandbox/options.js';
 
 // The AWS SDK's Node 20 notice says nothing about the sandbox (Node 20 is supported here).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -18,7 +18,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const HARD_STOP_MS = 15_000;
 
 async function main(): Promise<number> {
-  const cli = readCommandLine('sandbox', USAGE, parseCliOptions);
+  const cli = readCommandLine('sandbox', INVOCATION, parseCliOptions);
   if (!cli.ok) return cli.exitCode;
   const { options } = cli;
 

@@ -14,6 +14,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
+import { type Command, Option } from 'commander';
 import { ConfigError } from '../domain/errors.js';
 import {
   DEFAULT_INTERRUPTIONS_PER_DAY,
@@ -29,20 +30,10 @@ import { FULL_GRID, type Grid, TINY_GRID } from '../sim/tune/grid.js';
 import { recommendedFragment } from '../sim/tune/recommend.js';
 import { type TunedPoint, type TuneResult, tune } from '../sim/tune/run.js';
 import { describeError, loadConfigDocument } from './config-file.js';
-import { choiceFlag, numberFlag, parseFlags, readCommandLine, runScript, UsageError } from './flags.js';
+import { createProgram, parseProgram, readCommandLine, required, runScript, UsageError } from './program.js';
+import { nonEmpty, numberIn } from './values.js';
 
-const USAGE = `usage: npm run tune -- --trace FILE.csv [--config FILE] [--max-cost-ratio 1.0] [--threads N] [--grid full|tiny] [--spot-discount F] [--interruptions-per-day N] --out DIR
-
-  --trace           job trace CSV (arrival_s,service_s), e.g. sim/traces/steady-weekday.csv
-  --config          your config document (JSON); its job role is the "current config" point and the base of every candidate
-  --max-cost-ratio  candidates within this x the 2010 rule's dollars may be recommended (default 1.0)
-  --threads         worker threads (default: every core)
-  --grid            full (default) or tiny (a few candidates, for a quick look)
-  --spot-discount   run every candidate with Spot above the permanent servers, Spot at (1 - F) of On-Demand
-                    (default ${DEFAULT_SPOT_DISCOUNT}); every cost is then figured with Spot
-  --interruptions-per-day
-                    EC2 Spot interruptions a day in those runs (default ${DEFAULT_INTERRUPTIONS_PER_DAY}); also turns Spot on
-  --out             directory for frontier.svg, points.json and recommended.json`;
+const INVOCATION = 'npm run tune --';
 
 interface Args {
   trace: string;
@@ -54,51 +45,82 @@ interface Args {
   out: string;
 }
 
-function parseCliArgs(argv: readonly string[]): Args | 'help' {
-  const values = parseFlags(argv, [
-    'trace',
-    'config',
-    'max-cost-ratio',
-    'threads',
-    'grid',
-    'spot-discount',
-    'interruptions-per-day',
-    'out',
-  ]);
-  if (values === 'help') return 'help';
-  const required = (flag: 'trace' | 'out'): string => {
-    const value = values[flag];
-    if (value === undefined || value === '') throw new UsageError(`--${flag} is required`);
-    return value;
-  };
-  const args: Args = {
-    trace: required('trace'),
-    maxCostRatio: numberFlag('--max-cost-ratio', values['max-cost-ratio'], 1, { min: 0.01, max: 100 }),
-    threads: numberFlag('--threads', values.threads, availableParallelism(), {
-      min: 0,
-      max: 64,
-      integer: true,
-    }),
-    grid: choiceFlag('--grid', values.grid, ['full', 'tiny'], 'full') === 'full' ? FULL_GRID : TINY_GRID,
+function tuneProgram(): Command {
+  return createProgram(
+    INVOCATION,
+    'Sweeps every demand-policy family over a trace: which policy suits my queue?',
+  )
+    .usage('--trace FILE.csv --out DIR [options]')
+    .option(
+      '--trace <file.csv>',
+      'job trace CSV (arrival_s,service_s), e.g. sim/traces/steady-weekday.csv',
+      nonEmpty('a file'),
+    )
+    .option(
+      '--out <dir>',
+      'directory for frontier.svg, points.json and recommended.json',
+      nonEmpty('a directory'),
+    )
+    .option(
+      '--config <file>',
+      'your config document (JSON); its job role is the "current config" point and the base of every candidate',
+    )
+    .option(
+      '--max-cost-ratio <x>',
+      "candidates within this x the 2010 rule's dollars may be recommended",
+      numberIn({ min: 0.01, max: 100 }),
+      1,
+    )
+    .option(
+      '--threads <n>',
+      'worker threads (default: every core)',
+      numberIn({ min: 0, max: 64, integer: true }),
+    )
+    .addOption(
+      new Option('--grid <name>', 'full, or tiny (a few candidates, for a quick look)')
+        .choices(['full', 'tiny'])
+        .default('full'),
+    )
+    .option(
+      '--spot-discount <f>',
+      `run every candidate with Spot above the permanent servers, Spot at (1 - F) of On-Demand (default ${DEFAULT_SPOT_DISCOUNT}); every cost is then figured with Spot`,
+      numberIn({ min: 0, max: 0.99 }),
+    )
+    .option(
+      '--interruptions-per-day <n>',
+      `EC2 Spot interruptions a day in those runs (default ${DEFAULT_INTERRUPTIONS_PER_DAY}); also turns Spot on`,
+      numberIn({ min: 0, max: 1000 }),
+    );
+}
+
+function parseCliArgs(argv: readonly string[], write: (text: string) => void): Args | 'help' {
+  const program = tuneProgram();
+  if (parseProgram(program, argv, write) === 'help') return 'help';
+  const values = program.opts<{
+    trace?: string;
+    out?: string;
+    config?: string;
+    maxCostRatio: number;
+    threads?: number;
+    grid: 'full' | 'tiny';
+    spotDiscount?: number;
+    interruptionsPerDay?: number;
+  }>();
+  return {
+    trace: required('--trace', values.trace),
+    maxCostRatio: values.maxCostRatio,
+    threads: values.threads ?? availableParallelism(),
+    grid: values.grid === 'full' ? FULL_GRID : TINY_GRID,
     market: {
-      spot: values['spot-discount'] !== undefined || values['interruptions-per-day'] !== undefined,
+      spot: values.spotDiscount !== undefined || values.interruptionsPerDay !== undefined,
       pricing: {
-        spotDiscount: numberFlag('--spot-discount', values['spot-discount'], DEFAULT_SPOT_DISCOUNT, {
-          min: 0,
-          max: 0.99,
-        }),
-        interruptionsPerDay: numberFlag(
-          '--interruptions-per-day',
-          values['interruptions-per-day'],
-          DEFAULT_INTERRUPTIONS_PER_DAY,
-          { min: 0, max: 1000 },
-        ),
+        spotDiscount: values.spotDiscount ?? DEFAULT_SPOT_DISCOUNT,
+        interruptionsPerDay: values.interruptionsPerDay ?? DEFAULT_INTERRUPTIONS_PER_DAY,
       },
     },
-    out: required('out'),
+    out: required('--out', values.out),
+    ...(values.config === undefined ? {} : { config: values.config }),
   };
-  if (values.config !== undefined) args.config = values.config;
-  return args;
 }
 
 async function userRole(file: string | undefined): Promise<{ document: unknown; role: SimRole }> {
@@ -139,7 +161,7 @@ function report(result: TuneResult, market: MarketRun): string {
 }
 
 async function main(): Promise<number> {
-  const cli = readCommandLine('tune', USAGE, parseCliArgs);
+  const cli = readCommandLine('tune', INVOCATION, parseCliArgs);
   if (!cli.ok) return cli.exitCode;
   const args = cli.options;
   const { role } = await userRole(args.config);
@@ -176,4 +198,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-runScript('tune', USAGE, main, [TraceError]);
+runScript('tune', INVOCATION, main, [TraceError]);

@@ -15,7 +15,8 @@ import { describeSummary } from '../../assets/report.js';
 import { type SyncReporter, syncAssets } from '../../assets/sync.js';
 import type { StackOutputs } from '../../domain/asset-ports.js';
 import { NotFoundError } from '../../domain/errors.js';
-import { DEFAULT_REGION, parseSyncOptions, type SyncCliOptions, USAGE, UsageError } from './options.js';
+import { usageLine } from '../program.js';
+import { DEFAULT_REGION, INVOCATION, parseSyncOptions, type SyncCliOptions, UsageError } from './options.js';
 
 /** serverless.yml's `service`: the stack of stage S is `fleet-pilot-S`. */
 export const SERVICE = 'fleet-pilot';
@@ -131,16 +132,13 @@ export async function runAssetsCli(
 ): Promise<number> {
   let options: SyncCliOptions | 'help';
   try {
-    options = parseSyncOptions(argv, env);
+    options = parseSyncOptions(argv, env, (text) => io.out(text.replace(/\n$/, '')));
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    io.err(`assets: ${error.message}\n\n${USAGE}`);
+    io.err(usageLine('assets', INVOCATION, error.message));
     return 2;
   }
-  if (options === 'help') {
-    io.out(USAGE);
-    return 0;
-  }
+  if (options === 'help') return 0;
   try {
     const resolved = { ...options, region: await resolveRegion(options) };
     const clients = makeClients(resolved);

@@ -1,8 +1,9 @@
 /** The sandbox's command line: flags, defaults and the errors a bad flag gets. */
-
+import { type Command, Option } from 'commander';
 import { LEDGER_CHOICES, type LedgerChoice } from '../../sandbox/run-sandbox.js';
 import { POLICY_NAMES, type PolicyName } from '../../sandbox/sandbox-config.js';
-import { choiceFlag, numberFlag, parseFlags, UsageError } from '../flags.js';
+import { createProgram, parseProgram, UsageError } from '../program.js';
+import { nonEmpty, numberIn } from '../values.js';
 
 export interface CliOptions {
   days: number;
@@ -22,41 +23,61 @@ export const DEFAULT_OPTIONS: CliOptions = {
   ledger: 'auto',
 };
 
-export const USAGE = `usage: npm start -- [--days N] [--speed X] [--out DIR] [--policy NAME] [--seed N] [--ledger KIND]
+export const INVOCATION = 'npm start --';
 
-  --days N       simulated days to run, from Monday 00:00 America/Toronto (default ${DEFAULT_OPTIONS.days}; 0.25 = 6 hours)
-  --speed X      simulated seconds per real second (default ${DEFAULT_OPTIONS.speed}: an hour a second, at most)
-  --out DIR      where summary.json, report.md and timeline.svg go (default ${DEFAULT_OPTIONS.out}/)
-  --policy NAME  ${POLICY_NAMES.join(' | ')} (default ${DEFAULT_OPTIONS.policy})
-  --seed N       seed of the synthetic workload, a non-negative integer (default ${DEFAULT_OPTIONS.seed})
-  --ledger KIND  ${LEDGER_CHOICES.join(' | ')} (default auto: DynamoDB Local when Java is available)`;
+export function sandboxProgram(): Command {
+  return createProgram(
+    INVOCATION,
+    'The whole control plane locally: the real services on a fake EC2 and load balancer, a loopback server per instance, a synthetic payroll workload.',
+  )
+    .option(
+      '--days <n>',
+      'simulated days to run, from Monday 00:00 America/Toronto (0.25 = 6 hours)',
+      numberIn({ min: 1 / 24, max: 31 }),
+      DEFAULT_OPTIONS.days,
+    )
+    .option(
+      '--speed <x>',
+      'simulated seconds per real second (default: an hour a second, at most)',
+      numberIn({ min: 1, max: 100_000 }),
+      DEFAULT_OPTIONS.speed,
+    )
+    .option(
+      '--out <dir>',
+      'where summary.json, report.md and timeline.svg go',
+      nonEmpty('a directory path'),
+      DEFAULT_OPTIONS.out,
+    )
+    .addOption(
+      new Option('--policy <name>', 'the job role demand policy')
+        .choices(POLICY_NAMES)
+        .default(DEFAULT_OPTIONS.policy),
+    )
+    .option(
+      '--seed <n>',
+      'seed of the synthetic workload, a non-negative integer',
+      numberIn({ min: 0, max: 2 ** 32 - 1, integer: true }),
+      DEFAULT_OPTIONS.seed,
+    )
+    .addOption(
+      new Option('--ledger <kind>', 'where the ledger lives (auto: DynamoDB Local when Java is available)')
+        .choices(LEDGER_CHOICES)
+        .default(DEFAULT_OPTIONS.ledger),
+    );
+}
 
 export { UsageError };
 
 /**
- * Parses and validates the flags.
+ * Parses and validates the flags; help text goes to `write`.
  * @returns the options, or `'help'` for `--help`.
  * @throws UsageError naming the flag and what was expected.
  */
-export function parseCliOptions(argv: readonly string[]): CliOptions | 'help' {
-  const flags = parseFlags(argv, ['days', 'speed', 'out', 'policy', 'seed', 'ledger']);
-  if (flags === 'help') return 'help';
-  return {
-    days: numberFlag('--days', flags.days, DEFAULT_OPTIONS.days, { min: 1 / 24, max: 31 }),
-    speed: numberFlag('--speed', flags.speed, DEFAULT_OPTIONS.speed, { min: 1, max: 100_000 }),
-    out: outFlag(flags.out),
-    policy: choiceFlag('--policy', flags.policy, POLICY_NAMES, DEFAULT_OPTIONS.policy),
-    seed: numberFlag('--seed', flags.seed, DEFAULT_OPTIONS.seed, {
-      min: 0,
-      max: 2 ** 32 - 1,
-      integer: true,
-    }),
-    ledger: choiceFlag('--ledger', flags.ledger, LEDGER_CHOICES, DEFAULT_OPTIONS.ledger),
-  };
-}
-
-function outFlag(raw: string | undefined): string {
-  if (raw === undefined) return DEFAULT_OPTIONS.out;
-  if (raw.trim() === '') throw new UsageError('--out: expected a directory path, got an empty string');
-  return raw;
+export function parseCliOptions(
+  argv: readonly string[],
+  write?: (text: string) => void,
+): CliOptions | 'help' {
+  const program = sandboxProgram();
+  if (parseProgram(program, argv, write) === 'help') return 'help';
+  return program.opts<CliOptions>();
 }

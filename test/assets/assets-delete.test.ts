@@ -119,10 +119,14 @@ describe('assets sync --delete refuses what looks like a mistake', () => {
     await world.put('robots.txt', 'x');
     const share = await world.sync(...TO_BUCKET, '--delete', '--max-delete-share', '150');
     expect(share.code).toBe(2);
-    expect(share.err).toContain('--max-delete-share: expected a number from 0 to 100, got 150');
+    expect(share.err).toContain(
+      "option '--max-delete-share <p>' argument '150' is invalid. expected a number from 0 to 100",
+    );
     const grace = await world.sync(...TO_BUCKET, '--delete', '--grace-hours=-1');
     expect(grace.code).toBe(2);
-    expect(grace.err).toContain('--grace-hours: expected a number from 0 to 8760, got -1');
+    expect(grace.err).toContain(
+      "option '--grace-hours <h>' argument '-1' is invalid. expected a number from 0 to 8760",
+    );
     const alone = await world.sync(...TO_BUCKET, '--force');
     expect(alone.code).toBe(2);
     expect(alone.err).toContain('--force: only with --delete');

@@ -109,10 +109,12 @@ describe('npm run calendar', () => {
   it('answers --help with the usage, and fails with 2 naming a bad flag', async () => {
     const help = await calendar(['--help']);
     expect(help.code).toBe(0);
-    expect(help.stdout).toContain('usage: npm run calendar');
+    expect(help.stdout).toContain('Usage: npm run calendar --');
     const bad = await calendar(['--from', '2026-12-32']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('--from: expected a date YYYY-MM-DD, got "2026-12-32"');
+    expect(bad.stderr).toBe(
+      "calendar: option '--from <date>' argument '2026-12-32' is invalid. expected a date YYYY-MM-DD (see 'npm run calendar -- --help')\n",
+    );
     const role = await calendar(['--role', 'web']);
     expect(role.code).toBe(2);
     expect(role.stderr).toContain('--role: unknown role "web" (known: app, job)');

@@ -24,10 +24,23 @@ describe('npm run simulate', () => {
     expect(stderr).not.toContain('usage:');
   });
 
-  it('fails with 2 on an unknown flag, naming it, with the usage', async () => {
-    const { code, stderr } = await simulate(['--bogus']);
+  it('fails with 2 on an unknown flag in one line naming it and pointing to --help', async () => {
+    const { code, stderr } = await simulate(['--polcy', 'default']);
     expect(code).toBe(2);
-    expect(stderr).toMatch(/bogus/);
-    expect(stderr).toContain('usage: npm run simulate');
+    expect(stderr).toBe(
+      "simulate: unknown option '--polcy' (did you mean --policy?) (see 'npm run simulate -- --help')\n",
+    );
+  });
+
+  it('accepts --policy bound: the role at its maximum all day, so nothing launches or retires', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'simulate-'));
+    const trace = join(dir, 'short.csv');
+    await writeFile(trace, 'arrival_s,service_s\n0,30\n600,45\n');
+    const { code, stdout } = await simulate(['--trace', trace, '--policy', 'bound', '--out', dir]);
+    expect(code).toBe(0);
+    expect(stdout).toContain('with policy bound');
+    expect(stdout).toContain('launches 0, retirements 0');
+    // Waits to the second, not in tenths of a minute.
+    expect(stdout).toMatch(/wait p50 \d+ s, p95 \d+ s, max \d+ s/);
   });
 });

@@ -182,7 +182,7 @@ describe('npm run tune', () => {
   it('prints its usage on --help', async () => {
     const { code, stdout } = await tuneCli(['--help']);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/usage: npm run tune -- --trace FILE.csv/);
+    expect(stdout).toMatch(/Usage: npm run tune -- --trace FILE.csv/);
   });
 
   it('fails on a bad trace naming the line', async () => {
