@@ -22,7 +22,13 @@ export function createProgram(name: string, description: string): Command {
     .helpCommand(false)
     .showSuggestionAfterError(true)
     .allowExcessArguments(false)
-    .configureHelp({ sortSubcommands: false, showGlobalOptions: true })
+    .configureHelp({
+      sortSubcommands: false,
+      showGlobalOptions: true,
+      helpWidth: 80,
+      // Names only in the list of subcommands, so descriptions keep room to wrap within 80 columns.
+      subcommandTerm: (command) => command.name(),
+    })
     .exitOverride()
     .configureOutput({ outputError: () => {} });
 }

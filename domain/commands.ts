@@ -1,5 +1,5 @@
 /**
- * The manual control commands (`sls invoke -f control --data '{...}'`), the EC2 state-change
+ * The manual control commands (`fleet-pilot`, or `sls invoke -f control --data '{...}'`), the EC2 state-change
  * event and EC2's Spot warnings, as schemas. Anything else is refused with every bad field named, before anything changes.
  */
 import { z } from 'zod';
@@ -21,6 +21,18 @@ const minutes = (fallback?: number) => {
     .max(7 * 24 * 60);
   return fallback === undefined ? base : base.default(fallback);
 };
+
+/** Every control action; `status`, `journal` and `history` only read. */
+export const CONTROL_ACTIONS = [
+  'status',
+  'journal',
+  'history',
+  'launch',
+  'retire',
+  'pause',
+  'resume',
+  'override',
+] as const;
 
 export const ControlCommandSchema = z.discriminatedUnion(
   'action',
@@ -63,6 +75,23 @@ export const ControlCommandSchema = z.discriminatedUnion(
         message: 'expected exactly one of instanceId or count',
         path: ['count'],
       }),
+    z
+      .object({
+        action: z.literal('journal'),
+        role: role.optional(),
+        /** Entries at or after this many minutes ago (default a day). */
+        sinceMinutes: minutes(24 * 60),
+        limit: z.number().int().min(1).max(500).default(100),
+      })
+      .strict(),
+    z
+      .object({
+        action: z.literal('history'),
+        role: role.optional(),
+        /** The span drawn, ending now (default a day). */
+        sinceMinutes: minutes(24 * 60),
+      })
+      .strict(),
     z.object({ action: z.literal('pause'), role, reason: z.string().max(200).optional(), dryRun }).strict(),
     z.object({ action: z.literal('resume'), role, dryRun }).strict(),
     z
@@ -98,9 +127,7 @@ export const ControlCommandSchema = z.discriminatedUnion(
   ],
   {
     error: (issue) =>
-      issue.code === 'invalid_union'
-        ? 'expected one of status, launch, retire, pause, resume, override'
-        : undefined,
+      issue.code === 'invalid_union' ? `expected one of ${CONTROL_ACTIONS.join(', ')}` : undefined,
   },
 );
 

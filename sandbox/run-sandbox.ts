@@ -9,16 +9,14 @@
 import { mkdir } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DateTime } from 'luxon';
-import { createLedgerTable, DynamoDbLedger, ledgerDocumentClient } from '../adapters/dynamodb-ledger.js';
-import { MemoryLedger } from '../adapters/memory-ledger.js';
 import type { Config } from '../domain/config.js';
-import type { Clock, Ledger } from '../domain/ports.js';
 import { ownEntry } from '../domain/roles.js';
 import { tickRounds } from '../domain/services/tick-rounds.js';
-import { freePort, javaAvailable, localDynamoClient, startDynamoDbLocal } from '../fakes/dynamodb-local.js';
+import { freePort } from '../fakes/dynamodb-local.js';
 import type { App } from '../handlers/app.js';
 import { runInstanceState } from '../handlers/instance-state.js';
 import { seededRandom } from '../sim/random.js';
+import { serveControl } from './control-server.js';
 import { DecisionLog } from './decision-log.js';
 import { JobQueue } from './job-queue.js';
 import { InstanceServer, type QueueEndpoint, readRoleEnv, startQueueEndpoint } from './loopback-servers.js';
@@ -27,11 +25,10 @@ import { buildSummary, type SandboxSummary, type Timeline, writeOutputs } from '
 import { createSandboxApp, loadBalancerName, SANDBOX_STACK } from './sandbox-app.js';
 import { type InstanceTransition, SandboxCloud } from './sandbox-cloud.js';
 import { type PolicyName, sandboxConfig } from './sandbox-config.js';
+import { type LedgerChoice, type LedgerSetup, setUpLedger } from './sandbox-ledger.js';
 import { payrollWorkload } from './workload.js';
 
-/** Where the sandbox keeps its ledger: auto picks DynamoDB Local when Java is available. */
-export type LedgerChoice = 'auto' | 'memory' | 'dynamodb';
-export const LEDGER_CHOICES: readonly LedgerChoice[] = ['auto', 'memory', 'dynamodb'];
+export { LEDGER_CHOICES, type LedgerChoice } from './sandbox-ledger.js';
 
 export interface SandboxOptions {
   /** Simulated days (fractions allowed). */
@@ -49,6 +46,11 @@ export interface SandboxOptions {
   log?: (line: string) => void;
   /** Aborting stops the run cleanly; what was gathered is still written. */
   signal?: AbortSignal;
+  /**
+   * Serve the control function on 127.0.0.1:`port` (0: any free one), written to `out/sandbox.json`,
+   * and keep serving after the last simulated day (the fleet then stands still) until aborted.
+   */
+  serve?: { port: number };
 }
 
 export { SANDBOX_STACK } from './sandbox-app.js';
@@ -65,14 +67,6 @@ const WATCH_EVERY_MS = 5;
 const STOP_GRACE_MS = 5_000;
 /** After this many failed ticks in a row the run stops (DynamoDB Local gone, say). */
 const MAX_FAILED_TICKS_IN_A_ROW = 5;
-
-interface LedgerSetup {
-  /** The ledger, dating what it dates by the sandbox's clock. */
-  create(clock: Clock): Ledger;
-  kind: 'dynamodb-local' | 'memory';
-  description: string;
-  close(): Promise<void>;
-}
 
 /**
  * Runs the sandbox and returns its summary (also written to `out/summary.json`).
@@ -190,6 +184,17 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxSummar
     });
     const app = createSandboxApp({ config, cloud, ledger: ledgerSetup.create(clock), clock, observer: log });
     appRef = app;
+    if (options.serve !== undefined) {
+      const control = await serveControl(app, {
+        port: options.serve.port,
+        out: options.out,
+        stack: SANDBOX_STACK,
+      });
+      closers.push({ name: 'control server', close: control.close });
+      write(
+        `sandbox: control function at ${control.url} (written to ${control.file}); try: npx fleet-pilot status --local`,
+      );
+    }
 
     // As the tick function runs: a round every most frequent probe interval (sub-minute rounds too).
     const tickEveryMs = tickRounds(config).everyMs;
@@ -259,6 +264,10 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxSummar
     }
     clock.setCeiling(end);
     await waitUntil(end);
+    if (options.serve !== undefined && !aborted()) {
+      write('sandbox: the last simulated day is over; still serving the control function until stopped');
+      await untilAborted(options.signal);
+    }
   } catch (error) {
     failure = error;
   } finally {
@@ -337,51 +346,15 @@ function recordTimeline(timeline: Timeline, at: number, queue: number, log: Deci
   }
 }
 
+function untilAborted(signal: AbortSignal | undefined): Promise<void> {
+  if (signal === undefined) return new Promise(() => {});
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+}
+
 async function settle(inFlight: Set<Promise<unknown>>): Promise<void> {
   const deadline = performance.now() + STOP_GRACE_MS;
   while (inFlight.size > 0 && performance.now() < deadline) {
     await Promise.race([Promise.allSettled([...inFlight]), sleep(Math.max(1, deadline - performance.now()))]);
-  }
-}
-
-async function setUpLedger(choice: LedgerChoice, write: (line: string) => void): Promise<LedgerSetup> {
-  const memory = (why: string): LedgerSetup => ({
-    create: () => new MemoryLedger(),
-    kind: 'memory',
-    description: `in memory (${why})`,
-    close: async () => undefined,
-  });
-  if (choice === 'memory') return memory('--ledger memory');
-  if (!javaAvailable()) {
-    if (choice === 'dynamodb')
-      throw new Error('--ledger dynamodb: DynamoDB Local needs Java, and none was found');
-    return memory('Java not found, so no DynamoDB Local');
-  }
-  write('ledger: starting DynamoDB Local ...');
-  let local: Awaited<ReturnType<typeof startDynamoDbLocal>>;
-  try {
-    local = await startDynamoDbLocal();
-  } catch (error) {
-    if (choice === 'dynamodb') throw error;
-    return memory(`DynamoDB Local did not start: ${(error as Error).message}`);
-  }
-  const client = localDynamoClient(local.endpoint);
-  const close = async () => {
-    client.destroy();
-    await local.stop();
-  };
-  try {
-    const tableName = `${SANDBOX_STACK}-ledger`;
-    // Simulated times are not now: TTL would delete items the run still needs.
-    await createLedgerTable(client, tableName, { ttl: false });
-    return {
-      create: (clock) => new DynamoDbLedger(ledgerDocumentClient(client), { tableName, clock }),
-      kind: 'dynamodb-local',
-      description: `DynamoDB Local at ${local.endpoint}, table ${tableName}`,
-      close,
-    };
-  } catch (error) {
-    await close();
-    throw error;
   }
 }

@@ -12,7 +12,12 @@ export interface CliOptions {
   policy: PolicyName;
   seed: number;
   ledger: LedgerChoice;
+  /** Serve the control function on this loopback port (0: any free one) until stopped. */
+  serve?: { port: number };
 }
+
+/** With --serve the fleet moves at a pace a person can follow, for a week, unless told otherwise. */
+export const SERVE_DEFAULTS = { days: 7, speed: 60 };
 
 export const DEFAULT_OPTIONS: CliOptions = {
   days: 1,
@@ -63,6 +68,15 @@ export function sandboxProgram(): Command {
       new Option('--ledger <kind>', 'where the ledger lives (auto: DynamoDB Local when Java is available)')
         .choices(LEDGER_CHOICES)
         .default(DEFAULT_OPTIONS.ledger),
+    )
+    .option(
+      '--serve',
+      `keep running and serve the control function on a loopback port for \`fleet-pilot --local\` (written to OUT/sandbox.json) until stopped; --days defaults to ${SERVE_DEFAULTS.days} and --speed to ${SERVE_DEFAULTS.speed}, and after the last day the fleet stands still`,
+    )
+    .option(
+      '--port <n>',
+      'with --serve: the loopback port (default: any free one)',
+      numberIn({ min: 1, max: 65_535, integer: true }),
     );
 }
 
@@ -79,5 +93,16 @@ export function parseCliOptions(
 ): CliOptions | 'help' {
   const program = sandboxProgram();
   if (parseProgram(program, argv, write) === 'help') return 'help';
-  return program.opts<CliOptions>();
+  const { serve, port, ...options } = program.opts<CliOptions & { serve?: boolean; port?: number }>();
+  if (serve !== true) {
+    if (port !== undefined) throw new UsageError('--port: only with --serve');
+    return options;
+  }
+  const given = (flag: 'days' | 'speed') => program.getOptionValueSource(flag) === 'cli';
+  return {
+    ...options,
+    days: given('days') ? options.days : SERVE_DEFAULTS.days,
+    speed: given('speed') ? options.speed : SERVE_DEFAULTS.speed,
+    serve: { port: port ?? 0 },
+  };
 }

@@ -9,10 +9,18 @@ import type { ControlCommand } from '../commands.js';
 import { ValidationError } from '../errors.js';
 import { overrideActive } from '../planner.js';
 import { CAPACITY_STATES, type RoleBounds, type RoleControls, type RolePause } from '../types.js';
+import {
+  type JournalLine,
+  journalRoles,
+  journalSince,
+  type RoleHistory,
+  roleHistory,
+} from './control-history.js';
 import { type RoleStatus, roleStatus, statusLine } from './control-status.js';
 import type { ConvergeResult, Fleet, FleetDeps } from './fleet.js';
 import { describeAction } from './reporting.js';
 
+export type { JournalLine, RoleHistory } from './control-history.js';
 export type { RoleStatus, ServerStatus } from './control-status.js';
 
 export interface ControlResult {
@@ -25,6 +33,12 @@ export interface ControlResult {
   /** The static-asset CDN, when configured (status only). */
   cdn?: { domain: string; aliases: string[] };
   converge?: { actions: string[]; blocked: string[]; failed: string[] };
+  /** The control plane's time when it answered (ISO 8601): ages and "ago" are counted from it. */
+  at?: string;
+  /** The journal, newest first (journal only). */
+  journal?: JournalLine[];
+  /** What each role looked like since `since` (history only). */
+  history?: { since: string; roles: RoleHistory[] };
 }
 
 export class Control {
@@ -39,10 +53,19 @@ export class Control {
    * @throws ValidationError naming the field (unknown role, count out of range, unknown server).
    */
   async run(command: ControlCommand, requestId: string): Promise<ControlResult> {
-    if (command.action !== 'status' || command.role !== undefined) this.knownRole(command.role ?? '');
+    const result = await this.answer(command, requestId);
+    return { ...result, at: iso(this.deps.clock.now()) };
+  }
+
+  private async answer(command: ControlCommand, requestId: string): Promise<ControlResult> {
+    if (command.role !== undefined) this.knownRole(command.role);
     switch (command.action) {
       case 'status':
         return this.status(command.role, command.journal ?? 5);
+      case 'journal':
+        return this.journalSince(command.role, command.sinceMinutes, command.limit);
+      case 'history':
+        return this.history(command.role, command.sinceMinutes);
       case 'pause':
         return this.setPause(command.role, command.dryRun === true, {
           reason: command.reason ?? 'paused by an operator',
@@ -80,6 +103,33 @@ export class Control {
     const cdn = this.deps.cdn && { domain: this.deps.cdn.domain, aliases: cdnAliases(this.deps.cdn) };
     if (cdn) messages.push(`cdn: ${cdn.domain} assets on ${cdn.aliases.join(', ')}`);
     return { ok: true, action: 'status', dryRun: true, messages, roles, ...(cdn && { cdn }) };
+  }
+
+  private async journalSince(
+    only: string | undefined,
+    sinceMinutes: number,
+    limit: number,
+  ): Promise<ControlResult> {
+    const since = this.deps.clock.now() - sinceMinutes * 60_000;
+    const journal = await journalSince(this.deps.ledger, journalRoles(this.fleet.roles, only), since, limit);
+    const messages = [`${journal.length} journal entries since ${iso(since)}`];
+    return { ok: true, action: 'journal', dryRun: true, messages, journal };
+  }
+
+  private async history(only: string | undefined, sinceMinutes: number): Promise<ControlResult> {
+    const now = this.deps.clock.now();
+    const since = now - sinceMinutes * 60_000;
+    const instances = await this.deps.compute.list();
+    const roles: RoleHistory[] = [];
+    for (const role of only === undefined ? this.fleet.roles : [only]) {
+      const current = await roleStatus(this.fleet, this.deps.ledger, role, now, instances, 0);
+      roles.push(await roleHistory(this.deps.ledger, role, since, now, current.desired));
+    }
+    const messages = roles.map(
+      (r) =>
+        `${r.role}: ${r.queue.length} queue samples, ${r.desired.length - 1} journaled decisions since ${iso(since)}`,
+    );
+    return { ok: true, action: 'history', dryRun: true, messages, history: { since: iso(since), roles } };
   }
 
   /** Pauses (`next`) or resumes (`undefined`) a role; its bounds stay as they are. */

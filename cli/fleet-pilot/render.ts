@@ -1,0 +1,153 @@
+/**
+ * What fleet-pilot prints for each answer of the control function, for people (`-o table`, the
+ * default, 80 columns; `-o wide`, every column and nothing cut). `-o json` prints the answer as is.
+ */
+import type { ControlResult, JournalLine, RoleStatus } from '../../domain/services/control.js';
+import { type Paint, relative, shortId, span, table, truncate, WIDTH, wrap } from './terminal.js';
+
+export type OutputFormat = 'table' | 'wide' | 'json';
+
+export interface RenderContext {
+  wide: boolean;
+  paint: Paint;
+  /** The control plane's clock when it answered, epoch ms. */
+  now: number;
+}
+
+/** The answer's own time (the sandbox's clock is simulated), else the caller's. */
+export function answerTime(result: { at?: string }, fallback: number): number {
+  const at = result.at === undefined ? Number.NaN : Date.parse(result.at);
+  return Number.isFinite(at) ? at : fallback;
+}
+
+export function renderStatus(result: ControlResult, ctx: RenderContext): string {
+  const blocks = (result.roles ?? []).map((role) => renderRole(role, ctx));
+  if (result.cdn !== undefined)
+    blocks.push(`cdn: ${result.cdn.domain} assets on ${result.cdn.aliases.join(', ')}`);
+  return blocks.join('\n\n');
+}
+
+function renderRole(r: RoleStatus, ctx: RenderContext): string {
+  const { paint, now, wide } = ctx;
+  const width = wide ? Number.POSITIVE_INFINITY : WIDTH;
+  const inService = r.servers.filter((s) => s.inService).length;
+  const state = r.paused ? paint('red', 'PAUSED') : paint('green', 'running');
+  const lines = [
+    `${paint('bold', r.role)}  ${state}  desired ${paint('bold', String(r.desired))}  in service ${inService}  servers ${r.servers.length}  (floor ${r.floor}, demand ${r.demand ?? '-'})`,
+  ];
+  const say = (label: string, text: string) => lines.push(...wrapOrNot(`${label}: ${text}`, width));
+  say('why', r.reasons.join('; ') || 'no reason given');
+  if (r.hold !== null) say('hold', r.hold);
+  if (r.pause !== null) {
+    say(
+      'pause',
+      `${r.pause.reason}${r.pause.since === undefined ? '' : `, since ${relative(r.pause.since, now)}`}`,
+    );
+  }
+  const b = r.bounds;
+  say(
+    'bounds',
+    b === null
+      ? 'none'
+      : `${[b.min === undefined ? '' : `min ${b.min}`, b.max === undefined ? '' : `max ${b.max}`].filter(Boolean).join(', ')}${b.expiresAt === undefined ? '' : `, expires ${relative(b.expiresAt, now)}`}${b.reason === undefined ? '' : ` (${b.reason})`}`,
+  );
+  const next = [...r.nextActions, ...r.blocked.map((x) => `blocked: ${x}`)];
+  say('next converge', next.length === 0 ? 'nothing to do' : next.join('; '));
+  if (r.nextScheduleChange !== null) say('schedule changes', relative(r.nextScheduleChange, now));
+  lines.push('');
+  if (r.servers.length === 0) {
+    lines.push('  no servers');
+  } else {
+    const head = ['SERVER', 'STATE', 'AGE', 'ADDRESS', 'IN SERVICE', 'MARKET'];
+    const rows = r.servers.map((s) => [
+      s.instanceId === null ? '(launching)' : wide ? s.instanceId : shortId(s.instanceId),
+      colourState(s.state, paint),
+      span(s.ageMinutes * 60_000),
+      s.address ?? '-',
+      s.inService ? 'yes' : 'no',
+      s.market,
+    ]);
+    if (wide) {
+      head.push('REGISTERED', 'INTENT', 'REASON');
+      r.servers.forEach((s, i) => {
+        rows[i]?.push(s.registered ? 'yes' : 'no', s.intentId, s.reason ?? '-');
+      });
+    }
+    lines.push(table(head, rows));
+  }
+  if (r.journal.length > 0) {
+    lines.push(
+      '',
+      renderJournalTable(
+        r.journal.map((j) => ({ ...j, role: r.role })),
+        ctx,
+        false,
+      ),
+    );
+  }
+  return lines.join('\n');
+}
+
+function colourState(state: string, paint: Paint): string {
+  if (state === 'in-service') return paint('green', state);
+  if (state === 'draining' || state === 'terminating') return paint('yellow', state);
+  if (state === 'terminated') return paint('dim', state);
+  return paint('cyan', state);
+}
+
+function wrapOrNot(text: string, width: number): string[] {
+  return Number.isFinite(width)
+    ? wrap(text, width, '  ').map((l, i) => (i === 0 ? l : `  ${l}`))
+    : [`  ${text}`];
+}
+
+/** Journal entries, newest first, as a table. */
+export function renderJournal(result: ControlResult, ctx: RenderContext): string {
+  const entries = result.journal ?? [];
+  if (entries.length === 0) return 'no journal entries in that span';
+  return renderJournalTable(entries, ctx, true);
+}
+
+function renderJournalTable(entries: JournalLine[], ctx: RenderContext, withRole: boolean): string {
+  const head = [ctx.wide ? 'AT' : 'WHEN', ...(withRole ? ['ROLE'] : []), 'KIND', 'SUMMARY'];
+  const when = entries.map((e) => (ctx.wide ? e.at : relative(e.at, ctx.now)));
+  const fixed =
+    Math.max(4, ...when.map((w) => w.length)) +
+    (withRole ? Math.max(4, ...entries.map((e) => e.role.length)) + 2 : 0) +
+    Math.max(4, ...entries.map((e) => e.kind.length)) +
+    4;
+  const rows = entries.map((e, i) => [
+    when[i] ?? '',
+    ...(withRole ? [e.role] : []),
+    e.kind,
+    ctx.wide ? e.summary : truncate(e.summary, WIDTH - fixed),
+  ]);
+  return table(head, rows);
+}
+
+/** A changing command's answer: what was done (or, in a dry run, would be) and what the converge did. */
+export function renderChange(result: ControlResult, ctx: RenderContext): string {
+  const width = ctx.wide ? Number.POSITIVE_INFINITY : WIDTH;
+  const lines: string[] = [];
+  if (result.dryRun) lines.push(ctx.paint('yellow', 'dry run: nothing was changed'));
+  for (const message of result.messages) lines.push(...wrapOrNot(message, width).map((l) => l.slice(2)));
+  const c = result.converge;
+  if (c !== undefined) {
+    const verb = result.dryRun ? 'would' : 'then';
+    const items = [
+      ...c.actions.map((a) => `${verb}: ${a}`),
+      ...c.blocked.map((b) => `blocked: ${b}`),
+      ...c.failed.map((f) => ctx.paint('red', `failed: ${f}`)),
+    ];
+    if (items.length === 0) items.push(`${verb}: nothing else to do`);
+    for (const item of items) lines.push(...wrapOrNot(item, width));
+  }
+  return lines.join('\n');
+}
+
+/** A refusal of the control function: every bad field, and that nothing changed. */
+export function renderRefusal(answer: { error?: unknown; issues?: unknown }): string {
+  const issues = Array.isArray(answer.issues) ? answer.issues.map(String) : [];
+  const reasons = issues.length > 0 ? issues.join('; ') : String(answer.error ?? 'refused');
+  return `fleet-pilot: refused: ${reasons}; nothing changed`;
+}

@@ -1,0 +1,171 @@
+/** What `fleet-pilot status` and `journal` print for people: 80 columns, times from the control plane's clock. */
+import { describe, expect, it } from 'vitest';
+import { renderChange, renderJournal, renderStatus } from '../../cli/fleet-pilot/render.js';
+import { paintFor, relative, shortId, span } from '../../cli/fleet-pilot/terminal.js';
+import type { ControlResult, RoleStatus } from '../../domain/services/control.js';
+
+const NOW = Date.parse('2026-03-02T14:12:00Z');
+const plain = paintFor({ isTTY: false }, {});
+
+const job: RoleStatus = {
+  role: 'job',
+  desired: 3,
+  floor: 1,
+  demand: 3,
+  hold: null,
+  reasons: [
+    'schedule: weekdays 08:00-21:00 → 1',
+    'demand: queue 42, draining 5.2/min, 2.7/min per server, launch-to-serve 300 s: 3',
+  ],
+  nextScheduleChange: '2026-03-03T02:00:00.000Z',
+  paused: true,
+  pause: { reason: 'incident 4711', since: NOW - 12 * 60_000, setBy: 'control' },
+  bounds: { min: 3, expiresAt: NOW + 108 * 60_000, reason: 'manual launch of 2', setBy: 'control' },
+  servers: [
+    {
+      intentId: '26c82983-258b-4220-8951-8f6765838fb9',
+      instanceId: 'i-0a1b2c3d4e5f60718',
+      state: 'in-service',
+      ageMinutes: 184,
+      address: '10.20.30.40',
+      inService: true,
+      registered: true,
+      market: 'on-demand',
+      reason: 'content health check passed',
+    },
+    {
+      intentId: '31f20208-58d3-45ff-9f6d-e6fac59ed5cd',
+      instanceId: 'i-0ffee1234567890ab',
+      state: 'booting',
+      ageMinutes: 3,
+      address: '10.20.31.7',
+      inService: false,
+      registered: false,
+      market: 'spot',
+      reason: null,
+    },
+    {
+      intentId: '9c9914c1-208a-4c47-bb06-3f662bbcba31',
+      instanceId: null,
+      state: 'launching',
+      ageMinutes: 0,
+      address: null,
+      inService: false,
+      registered: false,
+      market: 'spot',
+      reason: null,
+    },
+  ],
+  nextActions: [],
+  blocked: ['launch: the role is paused'],
+  journal: [
+    {
+      at: '2026-03-02T14:00:00.000Z',
+      kind: 'control',
+      summary: 'job: paused: no launches or retirements until resumed',
+    },
+    {
+      at: '2026-03-02T13:55:10.000Z',
+      kind: 'plan',
+      summary: 'desired 3; launch 2: 1 of 3 desired servers; the queue is growing faster than it drains',
+    },
+  ],
+};
+
+const status: ControlResult = {
+  ok: true,
+  action: 'status',
+  dryRun: true,
+  messages: [],
+  roles: [job],
+  at: new Date(NOW).toISOString(),
+};
+
+describe('fleet-pilot status', () => {
+  it('fits 80 columns, ids cut to their distinguishing tail', () => {
+    const text = renderStatus(status, { wide: false, paint: plain, now: NOW });
+    expect(text).toMatchInlineSnapshot(`
+      "job  PAUSED  desired 3  in service 1  servers 3  (floor 1, demand 3)
+        why: schedule: weekdays 08:00-21:00 → 1; demand: queue 42, draining 5.2/min,
+          2.7/min per server, launch-to-serve 300 s: 3
+        pause: incident 4711, since 12 min ago
+        bounds: min 3, expires in 1 h 48 min (manual launch of 2)
+        next converge: blocked: launch: the role is paused
+        schedule changes: in 11 h 48 min
+
+      SERVER          STATE       AGE         ADDRESS      IN SERVICE  MARKET
+      i-…3d4e5f60718  in-service  3 h 04 min  10.20.30.40  yes         on-demand
+      i-…234567890ab  booting     3 min       10.20.31.7   no          spot
+      (launching)     launching   0 s         -            no          spot
+
+      WHEN        KIND     SUMMARY
+      12 min ago  control  job: paused: no launches or retirements until resumed
+      16 min ago  plan     desired 3; launch 2: 1 of 3 desired servers; the queue is …"
+    `);
+    expect(Math.max(...text.split('\n').map((l) => l.length))).toBeLessThanOrEqual(80);
+  });
+
+  it('shows every column and whole ids with -o wide', () => {
+    const text = renderStatus(status, { wide: true, paint: plain, now: NOW });
+    expect(text).toContain('i-0a1b2c3d4e5f60718');
+    expect(text).toContain('26c82983-258b-4220-8951-8f6765838fb9');
+    expect(text).toContain('content health check passed');
+    expect(text).toContain('the queue is growing faster than it drains');
+  });
+
+  it('colours only on a terminal, and never with NO_COLOR', () => {
+    const tty = { isTTY: true };
+    expect(paintFor(tty, {})('green', 'x')).not.toBe('x');
+    expect(paintFor(tty, { NO_COLOR: '' })('green', 'x')).toBe('x');
+    expect(paintFor({ isTTY: false }, {})('green', 'x')).toBe('x');
+  });
+});
+
+describe('fleet-pilot journal and changes', () => {
+  it('prints the journal newest first with times as "ago"', () => {
+    const text = renderJournal(
+      { ...status, action: 'journal', journal: job.journal.map((j) => ({ ...j, role: 'job' })) },
+      { wide: false, paint: plain, now: NOW },
+    );
+    expect(text.split('\n')).toEqual([
+      'WHEN        ROLE  KIND     SUMMARY',
+      '12 min ago  job   control  job: paused: no launches or retirements until resumed',
+      '16 min ago  job   plan     desired 3; launch 2: 1 of 3 desired servers; the que…',
+    ]);
+  });
+
+  it('says a dry run changed nothing and what the converge would do', () => {
+    const text = renderChange(
+      {
+        ok: true,
+        action: 'launch',
+        dryRun: true,
+        messages: ['app: launching 2 (minimum 5 held until 2026-03-02T16:12:00.000Z)'],
+        converge: { actions: ['launch 2: 3 of 5 desired servers'], blocked: [], failed: [] },
+      },
+      { wide: false, paint: plain, now: NOW },
+    );
+    expect(text.split('\n')).toEqual([
+      'dry run: nothing was changed',
+      'app: launching 2 (minimum 5 held until 2026-03-02T16:12:00.000Z)',
+      '  would: launch 2: 3 of 5 desired servers',
+    ]);
+  });
+
+  it.each([
+    [30_000, '30 s'],
+    [12 * 60_000, '12 min'],
+    [3 * 3_600_000, '3 h'],
+    [3 * 3_600_000 + 5 * 60_000, '3 h 05 min'],
+    [50 * 3_600_000, '2 d 2 h'],
+  ])('says a span of %s ms as %s', (ms, text) => {
+    expect(span(ms)).toBe(text);
+    expect(relative(NOW - ms, NOW)).toBe(`${text} ago`);
+    expect(relative(NOW + ms, NOW)).toBe(`in ${text}`);
+  });
+
+  it('keeps short ids whole and cuts long ones to their tail', () => {
+    expect(shortId('i-0123abcd')).toBe('i-0123abcd');
+    expect(shortId('i-0a1b2c3d4e5f60718')).toBe('i-…3d4e5f60718');
+  });
+});
