@@ -14,7 +14,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
       "java is not installed: the tests' DynamoDB Local needs Java 17+ (sudo apt-get install default-jre-headless on Debian; see the README quick start)",
     );
   }
-  const local = await startDynamoDbLocal();
+  // Java takes over 30 s to answer on a machine busy with other work; a slow start is not a failure.
+  const local = await startDynamoDbLocal(120_000);
   project.provide('dynamoEndpoint', local.endpoint);
   return () => local.stop();
 }
