@@ -58,7 +58,9 @@ export async function roleHistory(
   desiredNow: number,
 ): Promise<RoleHistory> {
   const samples = await ledger.samplesSince(role, since);
-  const journal = (await ledger.recentJournal(role, JOURNAL_SCAN)).filter((e) => e.at >= since);
+  const journal = (await ledger.recentJournal(role, JOURNAL_SCAN)).filter(
+    (e) => e.at >= since && e.at <= now,
+  );
   const servers = await ledger.listServers(role);
   const plans = journal.filter((e) => e.kind === 'plan').sort((a, b) => a.at - b.at);
   const desired = plans.flatMap((e) => {
