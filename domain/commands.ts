@@ -25,13 +25,13 @@ const minutes = (fallback?: number) => {
 /** Every control action; `status`, `journal` and `history` only read. */
 export const CONTROL_ACTIONS = [
   'status',
-  'journal',
-  'history',
   'launch',
   'retire',
   'pause',
   'resume',
   'override',
+  'journal',
+  'history',
 ] as const;
 
 export const ControlCommandSchema = z.discriminatedUnion(

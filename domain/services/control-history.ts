@@ -4,8 +4,10 @@
  * desired count as each journaled decision had it, and servers in service from the server
  * records (kept a while after termination) and the journaled drains.
  */
-import type { Ledger } from '../ports.js';
+import type { Compute, Ledger } from '../ports.js';
 import { type JournalEntry, type ServerRecord, STACK_JOURNAL } from '../types.js';
+import { roleStatus } from './control-status.js';
+import type { Fleet } from './fleet.js';
 
 /** Journal entries read per role at most: a day of a busy role's decisions. */
 const JOURNAL_SCAN = 2000;
@@ -47,6 +49,27 @@ export async function journalSince(
 /** Which journal partitions a `journal` command reads: one role's, or every role's and the stack's. */
 export function journalRoles(roles: readonly string[], only: string | undefined): string[] {
   return only === undefined ? [...roles, STACK_JOURNAL] : [only];
+}
+
+/** Every role's history from `since` to `now`, with a line per role saying what it was made of. */
+export async function fleetHistory(
+  fleet: Fleet,
+  deps: { ledger: Ledger; compute: Compute },
+  roles: readonly string[],
+  since: number,
+  now: number,
+): Promise<{ messages: string[]; history: { since: string; roles: RoleHistory[] } }> {
+  const instances = await deps.compute.list();
+  const histories: RoleHistory[] = [];
+  for (const role of roles) {
+    const current = await roleStatus(fleet, deps.ledger, role, now, instances, 0);
+    histories.push(await roleHistory(deps.ledger, role, since, now, current.desired));
+  }
+  const messages = histories.map(
+    (r) =>
+      `${r.role}: ${r.queue.length} queue samples, ${r.desired.length - 1} journaled decisions since ${iso(since)}`,
+  );
+  return { messages, history: { since: iso(since), roles: histories } };
 }
 
 /** One role's history from `since` to `now`; `desiredNow` is what a converge would want now. */

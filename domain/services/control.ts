@@ -10,11 +10,11 @@ import { ValidationError } from '../errors.js';
 import { overrideActive } from '../planner.js';
 import { CAPACITY_STATES, type RoleBounds, type RoleControls, type RolePause } from '../types.js';
 import {
+  fleetHistory,
   type JournalLine,
   journalRoles,
   journalSince,
   type RoleHistory,
-  roleHistory,
 } from './control-history.js';
 import { type RoleStatus, roleStatus, statusLine } from './control-status.js';
 import type { ConvergeResult, Fleet, FleetDeps } from './fleet.js';
@@ -105,31 +105,24 @@ export class Control {
     return { ok: true, action: 'status', dryRun: true, messages, roles, ...(cdn && { cdn }) };
   }
 
-  private async journalSince(
-    only: string | undefined,
-    sinceMinutes: number,
-    limit: number,
-  ): Promise<ControlResult> {
+  private async journalSince(only: string | undefined, sinceMinutes: number, limit: number) {
     const since = this.deps.clock.now() - sinceMinutes * 60_000;
     const journal = await journalSince(this.deps.ledger, journalRoles(this.fleet.roles, only), since, limit);
     const messages = [`${journal.length} journal entries since ${iso(since)}`];
-    return { ok: true, action: 'journal', dryRun: true, messages, journal };
+    return { ok: true, action: 'journal', dryRun: true, messages, journal } as const;
   }
 
   private async history(only: string | undefined, sinceMinutes: number): Promise<ControlResult> {
     const now = this.deps.clock.now();
-    const since = now - sinceMinutes * 60_000;
-    const instances = await this.deps.compute.list();
-    const roles: RoleHistory[] = [];
-    for (const role of only === undefined ? this.fleet.roles : [only]) {
-      const current = await roleStatus(this.fleet, this.deps.ledger, role, now, instances, 0);
-      roles.push(await roleHistory(this.deps.ledger, role, since, now, current.desired));
-    }
-    const messages = roles.map(
-      (r) =>
-        `${r.role}: ${r.queue.length} queue samples, ${r.desired.length - 1} journaled decisions since ${iso(since)}`,
-    );
-    return { ok: true, action: 'history', dryRun: true, messages, history: { since: iso(since), roles } };
+    const roles = only === undefined ? this.fleet.roles : [only];
+    const history = await fleetHistory(this.fleet, this.deps, roles, now - sinceMinutes * 60_000, now);
+    return {
+      ok: true,
+      action: 'history',
+      dryRun: true,
+      messages: history.messages,
+      history: history.history,
+    };
   }
 
   /** Pauses (`next`) or resumes (`undefined`) a role; its bounds stay as they are. */

@@ -3,7 +3,7 @@
  * runs it) against the sandbox serving its control function on loopback (`npm start -- --serve`),
  * every subcommand and the refusals, with their exit codes.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +34,30 @@ function fleetPilot(args: string[], env: Record<string, string> = {}): Promise<R
         resolve({ code, stdout, stderr });
       },
     );
+  });
+}
+
+/** Runs a following command until its output has matched `pattern` `times` times, then Ctrl-C. */
+function untilSeen(args: string[], pattern: RegExp, times: number): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['bin/fleet-pilot.cjs', ...args], {
+      env: { ...process.env, NO_COLOR: undefined },
+    });
+    let stdout = '';
+    let stderr = '';
+    let sent = false;
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const seen = stdout.match(new RegExp(pattern.source, 'gm'))?.length ?? 0;
+      if (seen >= times && !sent) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
   });
 }
 
@@ -210,6 +234,21 @@ describe('fleet-pilot against the sandbox', () => {
     // The servers the sandbox launched are drawn: a step above zero in a servers panel.
     expect(svg).toMatch(/<path d="M[\d.]+ [\d.]+(H[\d.]+V[\d.]+)+/);
   });
+
+  it('redraws status with --watch and follows the journal with --follow until Ctrl-C, exit 0', async () => {
+    const [watched, followed] = await Promise.all([
+      untilSeen(['status', 'app', '--watch', '1', ...local], /^every 1 s, Ctrl-C to stop/, 2),
+      untilSeen(
+        ['journal', 'app', '--since', '1d', '--follow', '1', ...local],
+        /^WHEN +ROLE +KIND +SUMMARY$/,
+        1,
+      ),
+    ]);
+    expect(watched.code).toBe(0);
+    expect(watched.stdout.match(/^app +running +desired \d+/gm)?.length).toBeGreaterThanOrEqual(2);
+    expect(followed.code).toBe(0);
+    expect(followed.stdout).toMatch(/ago +app +plan +desired \d+/);
+  }, 60_000);
 
   it('says where no sandbox is serving: exit 3', async () => {
     const { code, stderr } = await fleetPilot(['status', '--local', '--sandbox', join(dir, 'none.json')]);
