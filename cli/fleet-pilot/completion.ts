@@ -7,7 +7,7 @@ import type { Command, Option } from 'commander';
 interface Spec {
   name: string;
   description: string;
-  flags: { flag: string; description: string; choices: string[]; takesValue: boolean }[];
+  flags: { flag: string; short?: string; description: string; choices: string[]; takesValue: boolean }[];
 }
 
 function specs(program: Command): { global: Spec['flags']; commands: Spec[] } {
@@ -16,6 +16,7 @@ function specs(program: Command): { global: Spec['flags']; commands: Spec[] } {
       .filter((o) => o.long !== undefined && !o.hidden)
       .map((o) => ({
         flag: o.long ?? '',
+        ...(o.short === undefined ? {} : { short: o.short }),
         description: o.description,
         choices: [...(o.argChoices ?? [])],
         takesValue: o.required || o.optional,
@@ -40,7 +41,10 @@ export function bashCompletion(program: Command): string {
   const fn = `_${name.replace(/[^A-Za-z0-9]/g, '_')}`;
   const choiceCases = [...global, ...commands.flatMap((c) => c.flags)]
     .filter((f) => f.choices.length > 0)
-    .map((f) => `    ${f.flag}) COMPREPLY=($(compgen -W "${f.choices.join(' ')}" -- "$cur")); return ;;`);
+    .map(
+      (f) =>
+        `    ${f.short === undefined ? '' : `${f.short}|`}${f.flag}) mapfile -t COMPREPLY < <(compgen -W "${f.choices.join(' ')}" -- "$cur"); return ;;`,
+    );
   const uniqueCases = [...new Set(choiceCases)];
   const commandCases = commands.map(
     (c) => `    ${c.name}) flags="${[...c.flags, ...global].map((f) => f.flag).join(' ')}" ;;`,
@@ -61,14 +65,14 @@ ${uniqueCases.join('\n')}
     esac
   done
   if [[ -z "$cmd" && "$cur" != -* ]]; then
-    COMPREPLY=($(compgen -W "${commands.map((c) => c.name).join(' ')}" -- "$cur"))
+    mapfile -t COMPREPLY < <(compgen -W "${commands.map((c) => c.name).join(' ')}" -- "$cur")
     return
   fi
   case "$cmd" in
 ${commandCases.join('\n')}
     *) flags="${global.map((f) => f.flag).join(' ')}" ;;
   esac
-  COMPREPLY=($(compgen -W "$flags" -- "$cur"))
+  mapfile -t COMPREPLY < <(compgen -W "$flags" -- "$cur")
 }
 complete -F ${fn} ${name}
 `;

@@ -97,7 +97,7 @@ export async function runFleetPilot(argv: readonly string[], deps: FleetPilotDep
         const result = await ask(request.command);
         const history = result.history ?? { since: new Date().toISOString(), roles: [] };
         const now = answerTime(result, Date.now());
-        const title = `fleet-pilot ${endpoint.target}: ${history.roles.map((r) => r.role).join(', ')} from ${history.since.slice(0, 16).replace('T', ' ')} UTC`;
+        const title = `fleet-pilot: ${history.roles.map((r) => r.role).join(', ')} on ${endpoint.target}, from ${history.since.slice(0, 16).replace('T', ' ')} UTC`;
         await writeFile(request.out, fleetTimelineSvg(history, now, title));
         if (json) out(JSON.stringify(result, null, 2));
         else {

@@ -4,7 +4,7 @@
  * every subcommand and the refusals, with their exit codes.
  */
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -266,6 +266,29 @@ describe('fleet-pilot against the sandbox', () => {
     expect(bash.stdout).toContain('complete -F _fleet_pilot fleet-pilot');
     expect(bash.stdout).toContain('status launch retire pause resume override journal timeline completion');
     expect(bash.stdout).toMatch(/launch\) flags="--hold --reason --request-id --dry-run/);
+    // The bash script is what shellcheck accepts, and completes a subcommand and a flag's choices.
+    const script = join(dir, 'fleet-pilot.bash');
+    await writeFile(script, bash.stdout);
+    const check = await new Promise<Run>((resolve) => {
+      execFile('shellcheck', ['-s', 'bash', script], (error, stdout, stderr) =>
+        resolve({ code: error === null ? 0 : Number(error.code), stdout, stderr }),
+      );
+    });
+    expect(check).toMatchObject({ code: 0, stdout: '' });
+    const complete = (words: string) =>
+      new Promise<string>((resolve) => {
+        execFile(
+          'bash',
+          [
+            '-c',
+            `source ${script}; COMP_WORDS=(${words}); COMP_CWORD=$((\${#COMP_WORDS[@]} - 1)); _fleet_pilot; echo "\${COMPREPLY[*]}"`,
+          ],
+          (_error, stdout) => resolve(stdout.trim()),
+        );
+      });
+    expect(await complete('fleet-pilot la')).toBe('launch');
+    expect(await complete('fleet-pilot status -o w')).toBe('wide');
+    expect(await complete('fleet-pilot launch app 1 --dr')).toBe('--dry-run');
     expect(zsh.stdout).toMatch(/^#compdef fleet-pilot/);
     expect(zsh.stdout).toContain("'--output[");
     expect(fish.code).toBe(2);
