@@ -253,19 +253,16 @@ export function referenceOnsets(name: string): number[] {
 
 export const TRACES_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'traces');
 
-const USAGE = `usage: npm run traces [-- --check]
-
-Regenerates every reference trace in sim/traces/ from its fixed seed (the files are committed;
-a rerun must leave them unchanged). --check also replays each one with the job role's maximum
-servers in service all day (\`bound\`) and with the 2010 rule, to show it does not saturate the role.`;
-
-async function main(argv: string[]): Promise<void> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    console.log(USAGE);
-    return;
-  }
-  const unknown = argv.filter((a) => a !== '--check');
-  if (unknown.length > 0) throw new Error(`unknown argument ${unknown[0]}\n${USAGE}`);
+/**
+ * Regenerates every reference trace in sim/traces/ from its fixed seed; with `check`, also replays
+ * each one with the job role at its maximum all day (`bound`) and with the 2010 rule.
+ * `onLine` gets one line per trace as it is written: its file, jobs and worker-hours (and p95 waits
+ * with `check`).
+ */
+export async function writeReferenceTraces(options: {
+  check: boolean;
+  onLine: (line: string) => void;
+}): Promise<void> {
   await mkdir(TRACES_DIR, { recursive: true });
   for (const [name, make] of Object.entries(REFERENCE_TRACES)) {
     const jobs = make();
@@ -273,18 +270,11 @@ async function main(argv: string[]): Promise<void> {
     await writeFile(file, formatTrace(jobs));
     const work = jobs.reduce((sum, j) => sum + j.serviceS, 0) / HOUR;
     let line = `${file}: ${jobs.length} jobs, ${work.toFixed(1)} worker-hours`;
-    if (argv.includes('--check')) {
+    if (options.check) {
       const bound = await simulate({ jobs, policy: 'default', role: boundRole(defaultRole()) });
       const seed = await simulate({ jobs, policy: 'seed-2010' });
       line += `; p95 wait: bound ${bound.summary.waitP95S} s, seed-2010 ${seed.summary.waitP95S} s`;
     }
-    console.log(line);
+    options.onLine(line);
   }
-}
-
-if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
-  main(process.argv.slice(2)).catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(2);
-  });
 }
