@@ -118,7 +118,8 @@ export const LifecycleSchema = z
 export const RoleSchema = z
   .object({
     min: count,
-    max: z.number().int().min(1).max(1000),
+    // No ceiling of its own: the account's quotas set it (docs/configuration.md, Quotas).
+    max: z.number().int().min(1),
     schedule: ScheduleSchema,
     policy: PolicySchema.optional(),
     queue: QueueProbeSchema.optional(),

@@ -3,7 +3,8 @@
  * builds the AWS clients and adapters once per container, and wires the services.
  *
  * Environment (every function):
- * - `FLEET_CONFIG`: the config document as JSON (serverless.yml fills it from config/<stage>.json).
+ * - `FLEET_CONFIG`: the config document as JSON, only where no config was bundled at build time
+ *   (`sls package` bundles config/<stage>.json into the code: infra/serverless-vars.cjs).
  * - `FLEET_STACK`: the stack name; instances are tagged `fleet-pilot:stack=<FLEET_STACK>`.
  * - `FLEET_TABLE`: the DynamoDB ledger table.
  * - `POWERTOOLS_SERVICE_NAME`, `POWERTOOLS_METRICS_NAMESPACE`, `POWERTOOLS_LOG_LEVEL`: logging and metrics.
@@ -108,22 +109,41 @@ export function createApp(parts: AppParts): App {
   };
 }
 
+/** Set by esbuild's `define` when packaging (infra/serverless-vars.cjs): the validated config as JSON. */
+declare const FLEET_BUNDLED_CONFIG: string | undefined;
+
+/** The config bundled into the package, if this code was packaged with one. */
+export const BUNDLED_CONFIG: string | undefined =
+  typeof FLEET_BUNDLED_CONFIG === 'string' ? FLEET_BUNDLED_CONFIG : undefined;
+
 const EnvSchema = z.object({
-  FLEET_CONFIG: z.string().min(2, 'expected the config document as JSON'),
+  FLEET_CONFIG: z.string().min(2, 'expected the config document as JSON').optional(),
   FLEET_STACK: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'expected the stack name'),
   FLEET_TABLE: z.string().min(3, 'expected the ledger table name'),
 });
 
-/** Reads the environment once, failing with every missing or bad key named. */
-export function readEnvironment(env: NodeJS.ProcessEnv): { config: Config; stack: string; table: string } {
+/**
+ * Reads the environment and the config once, failing with every missing or bad key named. The
+ * config is the one bundled at build time, else `FLEET_CONFIG`; either is validated again here.
+ */
+export function readEnvironment(
+  env: NodeJS.ProcessEnv,
+  bundled: string | undefined = BUNDLED_CONFIG,
+): { config: Config; stack: string; table: string } {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success)
     throw new ConfigError(describeIssues(parsed.error).map((line) => `environment ${line}`));
+  const source = bundled === undefined ? 'environment FLEET_CONFIG' : 'bundled config';
+  const text = bundled ?? parsed.data.FLEET_CONFIG;
+  if (text === undefined)
+    throw new ConfigError([
+      'environment FLEET_CONFIG: expected the config document as JSON (none was bundled)',
+    ]);
   let raw: unknown;
   try {
-    raw = JSON.parse(parsed.data.FLEET_CONFIG);
+    raw = JSON.parse(text);
   } catch (error) {
-    throw new ConfigError([`environment FLEET_CONFIG: not JSON (${(error as Error).message})`]);
+    throw new ConfigError([`${source}: not JSON (${(error as Error).message})`]);
   }
   return { config: parseConfig(raw), stack: parsed.data.FLEET_STACK, table: parsed.data.FLEET_TABLE };
 }

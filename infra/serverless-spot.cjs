@@ -7,5 +7,5 @@ const vars = require('./serverless-vars.cjs');
 
 module.exports.warningEvents = async (ctx) => {
   const { spotWarningEvents } = tsx.require('./spot.ts', __filename);
-  return spotWarningEvents(JSON.parse(await vars.configJson(ctx)));
+  return spotWarningEvents(await vars.config(ctx));
 };

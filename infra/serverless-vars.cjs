@@ -1,10 +1,11 @@
 /**
  * Values serverless.yml takes from the validated config (`${file(./infra/serverless-vars.cjs):NAME}`),
  * so packaging fails on a bad config with every bad key named, and nothing needs AWS to resolve.
- * The config file is config/<stage>.json.
+ * The config file is config/<stage>.json, or <FLEET_CONFIG_DIR>/<stage>.json when that is set (configs
+ * kept outside the repository).
  */
 const { readFileSync, existsSync } = require('node:fs');
-const { join } = require('node:path');
+const { join, relative } = require('node:path');
 const tsx = require('tsx/cjs/api');
 
 const root = join(__dirname, '..');
@@ -19,36 +20,43 @@ async function stackOf(resolveVariable) {
 }
 
 function load(stage) {
-  const file = join(root, 'config', `${stage}.json`);
+  const dir = process.env.FLEET_CONFIG_DIR || join(root, 'config');
+  const file = join(dir, `${stage}.json`);
+  const shown = relative(process.cwd(), file) || file;
   if (!existsSync(file)) {
-    throw new Error(
-      `no config for stage "${stage}": create config/${stage}.json (see README "Configuration")`,
-    );
+    throw new Error(`no config for stage "${stage}": create ${shown} (see README "Configuration")`);
   }
   const { parseConfig } = tsx.require('../domain/config.ts', __filename);
   let raw;
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new Error(`config/${stage}.json is not JSON: ${error.message}`);
+    throw new Error(`${shown} is not JSON: ${error.message}`);
   }
   try {
-    return parseConfig(raw);
+    return { raw, parsed: parseConfig(raw) };
   } catch (error) {
-    throw new Error(`config/${stage}.json: ${error.message}`);
+    throw new Error(`${shown}: ${error.message}`);
   }
 }
 
 async function config({ resolveVariable }) {
-  return load(await stageOf(resolveVariable));
+  return load(await stageOf(resolveVariable)).parsed;
 }
 
-/** The config as compact JSON for the FLEET_CONFIG environment variable (Lambda allows 4 KB in all). */
-module.exports.configJson = async (ctx) => {
-  const json = JSON.stringify(await config(ctx));
-  if (json.length > 3500)
-    throw new Error(`config is ${json.length} bytes as JSON; the Lambda environment allows 4 KB`);
-  return json;
+/** The validated config of the stage being packaged (the other builders and infra/serverless-spot.cjs read it). */
+module.exports.config = config;
+
+/**
+ * The config bundled into every function at build time (esbuild `define`, read by handlers/app.ts
+ * and validated again at cold start): unlike an environment variable (4 KB for all of them), the
+ * bundle has no size limit that a config can reach, so any number of roles packages.
+ */
+module.exports.bundledConfig = async ({ resolveVariable }) => {
+  // The document as written, once it validated: the functions parse it as packaging did (the
+  // parsed form carries derived keys the schema does not accept as input).
+  const { raw } = load(await stageOf(resolveVariable));
+  return { FLEET_BUNDLED_CONFIG: JSON.stringify(JSON.stringify(raw)) };
 };
 
 /**
