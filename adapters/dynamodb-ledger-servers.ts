@@ -8,7 +8,7 @@
  *   while it is live. A patch naming anything but a patchable ServerRecord field, or clearing a
  *   required one (state, createdAt, stateSince, registered), is refused with InvalidRequestError.
  */
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, InvalidRequestError, NotFoundError, TransientError } from '../domain/errors.js';
 import type { Clock } from '../domain/ports.js';
 import type { ServerRecord } from '../domain/types.js';
@@ -66,6 +66,21 @@ export class ServerRecords {
       ExpressionAttributeValues: { ':pk': rolePk(role), ':prefix': 'SERVER#' },
     });
     return items.map(toServerRecord);
+  }
+
+  async getServer(role: string, intentId: string): Promise<ServerRecord | undefined> {
+    try {
+      const result = await this.table.client.send(
+        new GetCommand({
+          TableName: this.table.tableName,
+          Key: { pk: rolePk(role), sk: serverSk(intentId) },
+          ConsistentRead: true,
+        }),
+      );
+      return result.Item === undefined ? undefined : toServerRecord(result.Item);
+    } catch (error) {
+      throw mapAwsError(error, `getServer(${role}, ${intentId})`);
+    }
   }
 
   async createIntent(record: ServerRecord): Promise<void> {

@@ -68,6 +68,10 @@ export class DynamoDbLedger implements Ledger {
     return this.servers.listServers(role);
   }
 
+  getServer(role: string, intentId: string): Promise<ServerRecord | undefined> {
+    return this.servers.getServer(role, intentId);
+  }
+
   createIntent(record: ServerRecord): Promise<void> {
     return this.servers.createIntent(record);
   }

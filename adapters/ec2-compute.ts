@@ -1,6 +1,6 @@
 /**
  * The Compute port over EC2: launches one tagged instance per intent (idempotent by ClientToken),
- * lists the stack's instances by tag, terminates idempotently and looks up vCPUs.
+ * lists the stack's instances by tag, finds one by id, terminates idempotently and looks up vCPUs.
  */
 
 import {
@@ -172,6 +172,30 @@ export class Ec2Compute implements Compute {
       nextToken = page.NextToken === '' ? undefined : page.NextToken;
     } while (nextToken !== undefined);
     return instances;
+  }
+
+  async find(instanceId: string): Promise<CloudInstance | undefined> {
+    let page: DescribeInstancesCommandOutput;
+    try {
+      page = await this.client.send(
+        new DescribeInstancesCommand({
+          InstanceIds: [instanceId],
+          Filters: [{ Name: `tag:${TAG_STACK}`, Values: [this.settings.stack] }],
+        }),
+      );
+    } catch (error) {
+      // EC2 answers an id it does not know (not yet, or no longer) with an error, not an empty page.
+      if (isUnknownInstanceError(error)) return undefined;
+      throw mapAwsError(error, `DescribeInstances of ${instanceId}`);
+    }
+    for (const reservation of page.Reservations ?? []) {
+      for (const instance of reservation.Instances ?? []) {
+        if (instance.InstanceId !== instanceId || tagValue(instance, TAG_STACK) !== this.settings.stack)
+          continue;
+        return toCloudInstance(instance);
+      }
+    }
+    return undefined;
   }
 
   /**

@@ -29,6 +29,11 @@ export class MemoryLedger implements Ledger {
     return [...this.servers.values()].filter((s) => s.role === role).map(copyRecord);
   }
 
+  async getServer(role: string, intentId: string): Promise<ServerRecord | undefined> {
+    const found = this.servers.get(`${role}#${intentId}`);
+    return found === undefined ? undefined : copyRecord(found);
+  }
+
   async createIntent(record: ServerRecord): Promise<void> {
     const key = `${record.role}#${record.intentId}`;
     if (this.servers.has(key)) throw new ConflictError(`intent ${record.intentId} already exists`);

@@ -92,7 +92,8 @@ export function plan(input: PlanInput): Plan {
   const blocked: BlockedAction[] = result.blocked;
   // A server awaiting its replacement (rebalance.ts) is leaving: it does not count as capacity.
   const warned = input.servers.filter(awaitingReplacement);
-  const capacity = input.servers.filter((s) => CAPACITY_STATES.has(s.state) && !warned.includes(s));
+  const warnedSet = new Set(warned);
+  const capacity = input.servers.filter((s) => CAPACITY_STATES.has(s.state) && !warnedSet.has(s));
   const bootDeadlineMs = config.health.bootDeadlineSeconds * 1000;
 
   // Servers that booted: healthy ones go into service, ones past their deadline are replaced.
@@ -161,9 +162,10 @@ function assignMarkets(
     (n, a) => n + (a.kind === 'launch' ? a.count : a.kind === 'replace' ? 1 : 0),
     0,
   );
+  const failing = new Set(failed);
   const markets = marketsFor(
     launch,
-    capacity.filter((s) => !failed.includes(s)),
+    capacity.filter((s) => !failing.has(s)),
     starts,
   );
   for (const action of actions) {

@@ -38,6 +38,14 @@ export interface Compute {
   list(): Promise<CloudInstance[]>;
 
   /**
+   * One instance by id, in any state (terminated included while EC2 still reports it), when it is
+   * tagged for this stack: one DescribeInstances call whatever the fleet's size. Unknown ids (not
+   * yet visible, long gone) and other stacks' instances are `undefined`.
+   * @throws ThrottlingError, TransientError.
+   */
+  find(instanceId: string): Promise<CloudInstance | undefined>;
+
+  /**
    * Terminates instances. Already-terminated or unknown ids are not an error (idempotent).
    * Callers must only pass instances the ledger owns.
    * @throws ThrottlingError, TransientError.
@@ -84,6 +92,12 @@ export interface Ledger {
    * @throws ThrottlingError, TransientError.
    */
   listServers(role: string): Promise<ServerRecord[]>;
+
+  /**
+   * One record by its key (role and intent id), read consistently; `undefined` when there is none.
+   * @throws ThrottlingError, TransientError.
+   */
+  getServer(role: string, intentId: string): Promise<ServerRecord | undefined>;
 
   /**
    * Writes a new launch intent (a record in state `launching`).

@@ -51,7 +51,9 @@ export function retire(
   // The servers holding up the on-demand base go last, whatever the order.
   const onDemand =
     config.launch === undefined ? new Set<string>() : onDemandBaseServers(config.launch, capacity);
-  const sorted = capacity.filter((s) => !failed.includes(s)).sort(retireOrder(lifecycle.retireOrder, now));
+  // A set, not the array: a fleet with many failed boots must not make this quadratic.
+  const failing = new Set(failed);
+  const sorted = capacity.filter((s) => !failing.has(s)).sort(retireOrder(lifecycle.retireOrder, now));
   const order = [
     ...sorted.filter((s) => !onDemand.has(s.intentId)),
     ...sorted.filter((s) => onDemand.has(s.intentId)),

@@ -7,6 +7,7 @@
 export type CloudOp =
   | 'launch'
   | 'list'
+  | 'find'
   | 'terminate'
   | 'vcpus'
   | 'register'

@@ -240,6 +240,16 @@ export class FakeCloud extends CallFaults {
       for (const instance of shown) this.listed.add(instance.instanceId);
       return shown.map(publicView);
     },
+    find: async (instanceId: string): Promise<CloudInstance | undefined> => {
+      this.enter('find', instanceId);
+      this.advance();
+      const instance = this.instances.get(instanceId);
+      if (instance === undefined || instance.stack !== this.stack) return undefined;
+      const now = this.options.clock.now();
+      // EC2's eventual consistency, as for list(): not yet visible shortly after launch.
+      if (!this.listed.has(instanceId) && now - instance.launchedAt < this.listLagMs) return undefined;
+      return publicView(instance);
+    },
     terminate: async (ids: readonly string[]): Promise<void> => {
       if (ids.length === 0) return;
       this.enter('terminate', [...ids]);

@@ -162,6 +162,10 @@ export class FaultyLedger implements Ledger {
     return this.call('listServers', () => this.inner.listServers(role));
   }
 
+  getServer(role: string, intentId: string): Promise<ServerRecord | undefined> {
+    return this.call('getServer', () => this.inner.getServer(role, intentId));
+  }
+
   createIntent(record: ServerRecord): Promise<void> {
     return this.call('createIntent', async () => {
       await this.inner.createIntent(record);

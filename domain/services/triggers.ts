@@ -1,6 +1,6 @@
 /**
  * What starts a converge: the periodic tick (queue probes, one EC2 listing, every role), an EC2
- * instance event, an EC2 Spot warning (an interruption: drain now, replace now; a rebalance
+ * instance event (instance-events.ts: that instance alone), an EC2 Spot warning (an interruption: drain now, replace now; a rebalance
  * recommendation: replace first, then retire), and a queue probe on its own; plus the warnings
  * about instances of roles no longer configured, and the journal entry for input that was refused
  * or ignored.
@@ -11,14 +11,19 @@ import { CAPACITY_STATES, STACK_JOURNAL } from '../types.js';
 import type { Actuator } from './actuator.js';
 import type { Converger } from './converge.js';
 import type { ConvergeResult, FleetDeps } from './fleet-deps.js';
+import { InstanceEvents, recordKeyOf } from './instance-events.js';
 import { describe } from './reporting.js';
 
 export class Triggers {
+  private readonly events: InstanceEvents;
+
   constructor(
     private readonly deps: FleetDeps,
     private readonly converger: Converger,
     private readonly actuator: Actuator,
-  ) {}
+  ) {
+    this.events = new InstanceEvents(deps, actuator);
+  }
 
   get roles(): string[] {
     return Object.keys(this.deps.config.roles);
@@ -26,7 +31,8 @@ export class Triggers {
 
   /**
    * The periodic tick: probe every queue-driven role, then converge every role (one EC2 listing
-   * for all). A role that fails does not stop the others; its error is in the result.
+   * for all, each role handed only its own instances). A role that fails does not stop the others;
+   * its error is in the result.
    */
   async tick(
     trigger = 'tick',
@@ -48,11 +54,11 @@ export class Triggers {
       );
     }
     const instances = await this.deps.compute.list();
-    this.reportUnmanaged(instances);
+    const byRole = this.sliceByRole(instances);
     const results: ConvergeResult[] = [];
     for (const role of this.roles) {
       try {
-        results.push(await this.converger.converge(role, { trigger, instances }));
+        results.push(await this.converger.converge(role, { trigger, instances: byRole.get(role) ?? [] }));
       } catch (error) {
         errors.push({ role, error: describe(error) });
         this.deps.observer.warn('converge failed', { role, trigger, error: describe(error) });
@@ -61,26 +67,9 @@ export class Triggers {
     return { results, errors };
   }
 
-  /**
-   * An EC2 state change: converge the instance's role now (the fast path to health checks and
-   * registration), with the one EC2 listing that tells the role. Level-triggered, so duplicated or
-   * out-of-order events change nothing.
-   *
-   * EventBridge delivers every instance of the region; one not listed as this stack's (another
-   * stack's, untagged, not yet listed, or already terminated) is only counted
-   * (`UnlistedInstanceEvents`): no ledger read, no journal entry. The tick's reconcile covers the
-   * rest. Ownership itself stays the ledger's: the converge acts only on what the ledger owns.
-   */
-  async instanceChanged(instanceId: string, state: string): Promise<ConvergeResult | { ignored: string }> {
-    const instances = await this.deps.compute.list();
-    const role = instances.find((i) => i.instanceId === instanceId)?.role;
-    if (role !== undefined && this.roles.includes(role)) {
-      return this.converger.converge(role, { trigger: `event:${state}:${instanceId}`, instances });
-    }
-    this.deps.observer.metric(STACK_JOURNAL, 'UnlistedInstanceEvents', 1, 'Count');
-    return {
-      ignored: `${instanceId} (${state}) is not listed as an instance of this stack's roles: ignored`,
-    };
+  /** An EC2 state change: see {@link InstanceEvents.changed} (the one instance, not the fleet). */
+  instanceChanged(instanceId: string, state: string): Promise<ConvergeResult | { ignored: string }> {
+    return this.events.changed(instanceId, state);
   }
 
   /**
@@ -102,13 +91,19 @@ export class Triggers {
     warning: 'interruption' | 'rebalance',
   ): Promise<ConvergeResult | { ignored: string }> {
     const { ledger, clock, observer } = this.deps;
-    const instances = await this.deps.compute.list();
-    const role = instances.find((i) => i.instanceId === instanceId)?.role;
+    // The one instance and its one record, whatever the fleet's size.
+    const instance = await this.deps.compute.find(instanceId);
+    const role = instance?.role;
     const record =
-      role === undefined || !this.roles.includes(role)
+      instance === undefined || role === undefined || !this.roles.includes(role)
         ? undefined
-        : (await ledger.listServers(role)).find((r) => r.instanceId === instanceId);
-    if (role === undefined || record === undefined) {
+        : await ledger.getServer(role, recordKeyOf(instance));
+    if (
+      instance === undefined ||
+      role === undefined ||
+      record === undefined ||
+      (record.instanceId !== undefined && record.instanceId !== instanceId)
+    ) {
       observer.metric(STACK_JOURNAL, 'ForeignSpotWarnings', 1, 'Count');
       return { ignored: `${instanceId} is not this stack's` };
     }
@@ -123,7 +118,7 @@ export class Triggers {
           ? 'EC2 Spot interruption warning: EC2 takes it back in two minutes'
           : 'EC2 rebalance recommendation: at elevated risk of a Spot interruption';
       const paused = (await ledger.getControls(role)).pause !== undefined;
-      await this.actuator.retireServer(role, record, reason, instances, {
+      await this.actuator.retireServer(role, record, reason, [instance], {
         paused,
         interruptedAt: clock.now(),
       });
@@ -150,20 +145,32 @@ export class Triggers {
   }
 
   /**
-   * Instances tagged for this stack whose role is not in the config (a role removed from it) are
-   * never converged or reconciled: say so every tick, per role, so they are not left running unseen.
+   * The listing cut by role tag, in one pass. Instances tagged for this stack whose role is not in
+   * the config (a role removed from it) are never converged or reconciled: say so every tick, per
+   * role, so they are not left running unseen.
    */
-  private reportUnmanaged(instances: readonly CloudInstance[]): void {
+  private sliceByRole(instances: readonly CloudInstance[]): Map<string, CloudInstance[]> {
+    const configured = new Set(this.roles);
+    const byRole = new Map<string, CloudInstance[]>();
     const unmanaged = new Map<string, string[]>();
     for (const instance of instances) {
       const role = instance.role ?? '(no role tag)';
-      if (this.roles.includes(role) || instance.state === 'terminated') continue;
-      unmanaged.set(role, [...(unmanaged.get(role) ?? []), instance.instanceId]);
+      if (configured.has(role)) {
+        const slice = byRole.get(role);
+        if (slice === undefined) byRole.set(role, [instance]);
+        else slice.push(instance);
+        continue;
+      }
+      if (instance.state === 'terminated') continue;
+      const ids = unmanaged.get(role);
+      if (ids === undefined) unmanaged.set(role, [instance.instanceId]);
+      else ids.push(instance.instanceId);
     }
     for (const [role, ids] of unmanaged) {
       this.deps.observer.warn('instances of an unconfigured role', { role, instanceIds: ids });
       this.deps.observer.metric(role, 'UnmanagedInstances', ids.length);
     }
+    return byRole;
   }
 
   /** Reads the role's queue once and records the sample (unknown samples too). */

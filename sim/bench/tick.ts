@@ -19,6 +19,8 @@ export interface TickBenchRow {
   byService: Record<string, number>;
   medianMs: number;
   msRatioTo10: number;
+  /** Calls one EC2 state-change event for an in-service server makes, by API (ledger calls as `dynamodb`). */
+  eventAwsCalls: Record<string, number>;
 }
 
 const LAUNCH = {
@@ -90,12 +92,19 @@ export async function benchTick(sizes = [10, 100, 1000], repeats = 7): Promise<T
       times.push(performance.now() - start);
       const calls = cloud.calls.slice(cloudBefore);
       byService = {
-        ec2: calls.filter((c) => ['launch', 'list', 'terminate', 'vcpus'].includes(c.op)).length,
+        ec2: calls.filter((c) => ['launch', 'list', 'find', 'terminate', 'vcpus'].includes(c.op)).length,
         elb: calls.filter((c) => ['register', 'deregister', 'members'].includes(c.op)).length,
         dynamodb: counts.total(),
       };
     }
     times.sort((a, b) => a - b);
+    const [server] = cloud.alive('app');
+    const eventStart = cloud.calls.length;
+    counts.dynamodb = 0;
+    await app.fleet.instanceChanged(server?.instanceId ?? '', 'running');
+    const eventAwsCalls: Record<string, number> = { dynamodb: counts.dynamodb };
+    for (const call of cloud.calls.slice(eventStart))
+      eventAwsCalls[call.op] = (eventAwsCalls[call.op] ?? 0) + 1;
     rows.push({
       instances,
       awsCalls: Object.values(byService).reduce((a, b) => a + b, 0),
@@ -103,6 +112,7 @@ export async function benchTick(sizes = [10, 100, 1000], repeats = 7): Promise<T
       byService,
       medianMs: round(times[Math.floor(times.length / 2)] ?? 0),
       msRatioTo10: 0,
+      eventAwsCalls,
     });
   }
   const base = rows[0]?.medianMs ?? 1;

@@ -97,6 +97,20 @@ describe('DynamoDbLedger on DynamoDB Local', () => {
       expect(await ledger.listServers('nobody')).toEqual([]);
     });
 
+    it('reads one record by role and intent id, and nothing for another role or an unknown intent', async () => {
+      const record = serverRecord({
+        intentId: 'a',
+        instanceId: 'i-0a',
+        state: 'booting',
+        privateIp: '127.0.0.2',
+      });
+      await ledger.createIntent(record);
+      await ledger.createIntent(serverRecord({ role: 'job', intentId: 'b' }));
+      expect(await ledger.getServer('app', 'a')).toEqual(record);
+      expect(await ledger.getServer('job', 'a')).toBeUndefined();
+      expect(await ledger.getServer('app', 'nobody')).toBeUndefined();
+    });
+
     it('lists every page of a role with many records', async () => {
       const paged = new DynamoDbLedger(table.doc, { tableName: table.tableName, queryPageSize: 4 });
       const ids = Array.from({ length: 11 }, (_, i) => `intent-${String(i).padStart(2, '0')}`);

@@ -398,3 +398,42 @@ describe('Ec2Compute.vcpus', () => {
     await expect(compute().vcpus('z9.huge')).rejects.toBeInstanceOf(NotFoundError);
   });
 });
+
+describe('Ec2Compute.find', () => {
+  const tagged = (stack: string): Instance => ({
+    InstanceId: 'i-0123456789abcdef0',
+    State: { Name: 'running' },
+    InstanceType: 'c5.large',
+    LaunchTime: new Date('2024-03-04T13:00:00Z'),
+    PrivateIpAddress: '127.0.0.9',
+    Tags: [
+      { Key: TAG_STACK, Value: stack },
+      { Key: TAG_ROLE, Value: 'app' },
+      { Key: TAG_INTENT, Value: 'intent-1' },
+    ],
+  });
+
+  it('asks DescribeInstances for that one instance, in any state, tagged for the stack', async () => {
+    ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [tagged('payroll-prod')] }] });
+    const found = await compute().find('i-0123456789abcdef0');
+    expect(found).toMatchObject({ instanceId: 'i-0123456789abcdef0', role: 'app', intentId: 'intent-1' });
+    expect(ec2.commandCalls(DescribeInstancesCommand).map((c) => c.args[0].input)).toEqual([
+      {
+        InstanceIds: ['i-0123456789abcdef0'],
+        Filters: [{ Name: 'tag:fleet-pilot:stack', Values: ['payroll-prod'] }],
+      },
+    ]);
+  });
+
+  it('answers nothing for an unknown instance or one of another stack', async () => {
+    ec2.on(DescribeInstancesCommand).rejectsOnce(ec2Error('InvalidInstanceID.NotFound'));
+    expect(await compute().find('i-0123456789abcdef0')).toBeUndefined();
+    ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [tagged('someone-else')] }] });
+    expect(await compute().find('i-0123456789abcdef0')).toBeUndefined();
+  });
+
+  it('maps throttling', async () => {
+    ec2.on(DescribeInstancesCommand).rejects(ec2Error('RequestLimitExceeded'));
+    await expect(compute().find('i-0123456789abcdef0')).rejects.toBeInstanceOf(ThrottlingError);
+  });
+});

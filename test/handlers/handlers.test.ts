@@ -125,7 +125,7 @@ describe('handlers on the fake cloud and DynamoDB Local', () => {
     expect(foreign).toMatchObject({
       ignored: expect.stringMatching(/not listed as an instance of this stack/),
     });
-    expect(h.cloud.calls.map((c) => c.op)).toEqual(['list']);
+    expect(h.cloud.calls.map((c) => c.op)).toEqual(['find']);
   });
 
   it('reconcile: adopts a launch whose record was lost; twice changes nothing', async () => {

@@ -197,18 +197,26 @@ describe('converge on the fake cloud', () => {
     expect(metrics).toContainEqual([STACK_JOURNAL, 'UnlistedInstanceEvents', 1]);
   });
 
-  it('an EC2 event for an owned instance reads the owning role once and lists EC2 once', async () => {
-    const h = harness();
-    await runFor(h, 3 * MINUTE);
-    const [server] = h.cloud.alive('job');
-    if (server === undefined) throw new Error('no job server');
-    const listServers = vi.spyOn(h.ledger, 'listServers');
-    const lists = h.cloud.callCount('list');
-    const result = await h.app.fleet.instanceChanged(server.instanceId, 'running');
-    expect(result).toMatchObject({ role: 'job' });
-    expect(listServers.mock.calls.map(([role]) => role)).toEqual(['job']);
-    expect(h.cloud.callCount('list') - lists).toBe(1);
-  });
+  it.each([3, 40])(
+    'an EC2 event among %i servers looks up that instance alone: one DescribeInstances, one ledger read by key',
+    async (servers) => {
+      const h = harness({
+        config: testConfig({ roles: { app: { max: 50, schedule: { baseline: servers, windows: [] } } } }),
+      });
+      await runFor(h, 4 * MINUTE);
+      expect(h.cloud.alive('app')).toHaveLength(servers);
+      const [server] = h.cloud.alive('job');
+      if (server === undefined) throw new Error('no job server');
+      const listServers = vi.spyOn(h.ledger, 'listServers');
+      const getServer = vi.spyOn(h.ledger, 'getServer');
+      const before = h.cloud.calls.length;
+      const result = await h.app.fleet.instanceChanged(server.instanceId, 'running');
+      expect(result).toMatchObject({ role: 'job' });
+      expect(h.cloud.calls.slice(before).map((c) => c.op)).toEqual(['find']);
+      expect(getServer.mock.calls).toEqual([['job', server.intentId]]);
+      expect(listServers).not.toHaveBeenCalled();
+    },
+  );
 
   it('keeps the hold level when other journal entries crowd out the holding plans', async () => {
     const h = harness();

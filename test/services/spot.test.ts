@@ -149,7 +149,7 @@ describe('Spot servers on the fake cloud', () => {
     const before = {
       journal: await h.ledger.recentJournal('_stack', 50),
       job: await h.ledger.listServers('job'),
-      changes: h.cloud.calls.filter((c) => c.op !== 'list').length,
+      changes: h.cloud.calls.filter((c) => c.op !== 'find').length,
     };
     const result = await runInstanceState(
       spotEvent(foreign.instanceId, 'interruption', h.clock.now()),
@@ -158,8 +158,8 @@ describe('Spot servers on the fake cloud', () => {
     expect(result).toHaveProperty('ignored');
     expect(await h.ledger.recentJournal('_stack', 50)).toEqual(before.journal);
     expect(await h.ledger.listServers('job')).toEqual(before.job);
-    // One EC2 listing tells it is not this stack's; nothing else is called.
-    expect(h.cloud.calls.filter((c) => c.op !== 'list').length).toBe(before.changes);
+    // One lookup of that instance tells it is not this stack's; nothing else is called.
+    expect(h.cloud.calls.filter((c) => c.op !== 'find').length).toBe(before.changes);
     expect(seen).toContain('_stack:ForeignSpotWarnings');
   });
 

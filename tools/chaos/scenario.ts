@@ -229,6 +229,7 @@ const cloudFault: fc.Arbitrary<{ op: CloudOp; error: CloudError }> = fc.oneof(
 
 const ledgerMethod = fc.constantFrom<LedgerMethod>(
   'listServers',
+  'getServer',
   'createIntent',
   'updateServer',
   'acquireLease',
