@@ -29,7 +29,7 @@ const PART_HELP = `parts:
             permanent server (EC2 interrupting it): cost and wait
   tune      npm run tune on every reference trace: its time, how far the default's p95 is from
             the best p95 swept at equal or lower cost, and whether it keeps it
-  tick      one steady-state converge on the fake cloud at 10, 100 and 1,000 instances
+  tick      one steady-state converge on the fake cloud: 10, 1,000, 10,000 servers, 50 x 200
   handlers  each function's bundle size and cold init
 
 See docs/benchmark.md.`;
