@@ -12,6 +12,7 @@ import {
   CapacityError,
   ConflictError,
   FleetError,
+  IncorrectStateError,
   InvalidRequestError,
   NotFoundError,
   SpotUnavailableError,
@@ -25,6 +26,7 @@ type Kind =
   | 'spot-price'
   | 'spot-limit'
   | 'conflict'
+  | 'incorrect-state'
   | 'invalid'
   | 'not-found'
   | 'transient';
@@ -63,6 +65,9 @@ const SPOT_LIMIT = new Set(['MaxSpotInstanceCountExceeded']);
 
 const CONFLICT = new Set(['ConditionalCheckFailed', 'IdempotentParameterMismatch']);
 
+/** The instance is not in a state that allows the call (start while stopping, stop while pending). */
+const INCORRECT_STATE = new Set(['IncorrectInstanceState', 'IncorrectState']);
+
 const INVALID = new Set([
   'InvalidInstance',
   'InvalidEndPoint',
@@ -77,6 +82,9 @@ const INVALID = new Set([
   'BadDigest',
   'InvalidDigest',
   'IncompleteBody',
+  // Hibernation asked of an instance not launched for it, or of a type or AMI that cannot.
+  'UnsupportedHibernationConfiguration',
+  'UnsupportedOperation',
 ]);
 
 const TRANSIENT = new Set([
@@ -139,6 +147,7 @@ function classifyName(name: string): Kind | undefined {
   if (SPOT_PRICE.has(name)) return 'spot-price';
   if (SPOT_LIMIT.has(name)) return 'spot-limit';
   if (CONFLICT.has(name)) return 'conflict';
+  if (INCORRECT_STATE.has(name)) return 'incorrect-state';
   // Before the NotFound rule: a missing AMI is a bad launch setting, not a missing resource we manage.
   if (INVALID.has(name) || name.startsWith('InvalidParameter') || name.startsWith('InvalidAMIID.')) {
     return 'invalid';
@@ -206,8 +215,9 @@ export interface CapacityAttempt {
  *   → SpotUnavailableError `anywhere` (no Spot launch can succeed until the account's limit frees)
  * - ConditionalCheckFailed, TransactionCanceled for a failed condition, IdempotentParameterMismatch
  *   → ConflictError
+ * - IncorrectInstanceState (start while stopping, stop while pending) → IncorrectStateError
  * - InvalidParameter*, InvalidAMIID.*, *.Malformed, InvalidInstance, InvalidTarget, Validation,
- *   MissingParameter → InvalidRequestError
+ *   MissingParameter, UnsupportedHibernationConfiguration, UnsupportedOperation → InvalidRequestError
  * - any other *NotFound / *.NotFound (LoadBalancerNotFound, TargetGroupNotFound, ...) → NotFoundError
  * - 5xx, server faults, SDK-retryable errors, timeouts and network resets → TransientError
  * - a FleetError is returned unchanged.
@@ -240,6 +250,8 @@ export function mapAwsError(error: unknown, context: string, attempt: CapacityAt
       );
     case 'conflict':
       return new ConflictError(message, options);
+    case 'incorrect-state':
+      return new IncorrectStateError(message, options);
     case 'invalid':
       return new InvalidRequestError(message, options);
     case 'not-found':

@@ -1,6 +1,7 @@
 /**
- * The ledger's per-role settings: the operator's pause and min/max bounds, one item each, so
- * setting or clearing one never touches the other; and the level the last holding plan kept.
+ * The ledger's per-role settings: the operator's pause, min/max bounds and warm-pool control, one
+ * item each, so setting or clearing one never touches the others; and the level the last holding
+ * plan kept.
  *
  * - Both live under the sort-key prefix `OVERRIDE`, next to the older single item `OVERRIDE` (pause
  *   and min/max in one map) that stacks deployed before the split may still hold: one Query reads
@@ -11,7 +12,7 @@
  *   applying), which must not be read as the item's TTL.
  */
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { HoldRecord, RoleBounds, RoleControls, RolePause } from '../domain/types.js';
+import type { HoldRecord, PoolControl, RoleBounds, RoleControls, RolePause } from '../domain/types.js';
 import { mapAwsError } from './aws-errors.js';
 import { type Item, isConditionFailure, type LedgerTable, rolePk } from './dynamodb-ledger-table.js';
 
@@ -19,6 +20,7 @@ const PREFIX = 'OVERRIDE';
 const LEGACY_SK = PREFIX;
 const PAUSE_SK = `${PREFIX}#PAUSE`;
 const BOUNDS_SK = `${PREFIX}#BOUNDS`;
+const POOL_SK = `${PREFIX}#POOL`;
 const HOLD_SK = 'HOLD';
 
 export class RoleControlItems {
@@ -33,7 +35,16 @@ export class RoleControlItems {
     const legacy = fromLegacy(bySk.get(LEGACY_SK)?.override);
     const pause = toPause(bySk.get(PAUSE_SK)?.pause) ?? legacy.pause;
     const bounds = toBounds(bySk.get(BOUNDS_SK)?.bounds) ?? legacy.bounds;
-    return { ...(pause === undefined ? {} : { pause }), ...(bounds === undefined ? {} : { bounds }) };
+    const pool = toPool(bySk.get(POOL_SK)?.pool);
+    return {
+      ...(pause === undefined ? {} : { pause }),
+      ...(bounds === undefined ? {} : { bounds }),
+      ...(pool === undefined ? {} : { pool }),
+    };
+  }
+
+  async setPoolControl(role: string, control: PoolControl | undefined): Promise<void> {
+    await this.write(role, POOL_SK, 'pool', control, `setPoolControl(${role})`);
   }
 
   async setPause(role: string, pause: RolePause | undefined): Promise<void> {
@@ -156,6 +167,19 @@ function toBounds(value: unknown): RoleBounds | undefined {
     since: numberField(value.since),
     expiresAt: numberField(value.expiresAt),
     reason: stringField(value.reason),
+    requestId: stringField(value.requestId),
+    setBy: stringField(value.setBy),
+  });
+}
+
+function toPool(value: unknown): PoolControl | undefined {
+  if (!isMap(value) || typeof value.drained !== 'boolean' || typeof value.reason !== 'string')
+    return undefined;
+  return withoutUndefined({
+    drained: value.drained,
+    refreshBefore: numberField(value.refreshBefore),
+    reason: value.reason,
+    since: numberField(value.since) ?? 0,
     requestId: stringField(value.requestId),
     setBy: stringField(value.setBy),
   });

@@ -48,6 +48,12 @@ const PATCHABLE: { readonly [K in keyof Required<ServerPatch>]: { required: bool
   avoidSubnetId: { required: false },
   orphan: { required: false },
   missingSince: { required: false },
+  image: { required: false },
+  userDataDigest: { required: false },
+  release: { required: false },
+  stoppedAt: { required: false },
+  startedAt: { required: false },
+  bridge: { required: false },
 };
 const PATCH_FIELDS = Object.keys(PATCHABLE) as (keyof ServerPatch)[];
 

@@ -9,6 +9,7 @@ import type { Clock, Lease, Ledger } from '../domain/ports.js';
 import type {
   HoldRecord,
   JournalEntry,
+  PoolControl,
   QueueSample,
   RoleBounds,
   RoleControls,
@@ -119,6 +120,10 @@ export class DynamoDbLedger implements Ledger {
 
   setBounds(role: string, bounds: RoleBounds | undefined): Promise<void> {
     return this.controls.setBounds(role, bounds);
+  }
+
+  setPoolControl(role: string, control: PoolControl | undefined): Promise<void> {
+    return this.controls.setPoolControl(role, control);
   }
 
   getHold(role: string): Promise<HoldRecord | undefined> {

@@ -1,6 +1,7 @@
 /**
  * The Compute port over EC2: launches one tagged instance per intent (idempotent by ClientToken),
- * lists the stack's instances by tag, finds one by id, terminates idempotently and looks up vCPUs.
+ * lists the stack's instances by tag, finds one by id, terminates idempotently, starts and stops (or hibernates)
+ * the warm pool's instances, and looks up vCPUs.
  */
 
 import {
@@ -14,6 +15,10 @@ import {
   RunInstancesCommand,
   type RunInstancesCommandInput,
   type RunInstancesCommandOutput,
+  StartInstancesCommand,
+  type StartInstancesCommandOutput,
+  StopInstancesCommand,
+  type StopInstancesCommandOutput,
   type Tag,
   TerminateInstancesCommand,
   type TerminateInstancesCommandOutput,
@@ -42,6 +47,8 @@ export interface Ec2Api {
   send(command: DescribeInstancesCommand): Promise<DescribeInstancesCommandOutput>;
   send(command: TerminateInstancesCommand): Promise<TerminateInstancesCommandOutput>;
   send(command: DescribeInstanceTypesCommand): Promise<DescribeInstanceTypesCommandOutput>;
+  send(command: StartInstancesCommand): Promise<StartInstancesCommandOutput>;
+  send(command: StopInstancesCommand): Promise<StopInstancesCommandOutput>;
 }
 
 /** What the adapter reads of a role's launch settings (market choice is the launcher's). */
@@ -136,6 +143,8 @@ export class Ec2Compute implements Compute {
         ? { IamInstanceProfile: { Arn: launch.iamInstanceProfileArn } }
         : {}),
       ...(request.market === 'spot' ? { InstanceMarketOptions: spotMarketOptions(launch) } : {}),
+      // Only at launch: an instance hibernates later only if it was launched for it.
+      ...(request.hibernate === true ? { HibernationOptions: { Configured: true } } : {}),
       UserData: encodeUserData(request.userData),
       MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 1 },
       TagSpecifications: [
@@ -229,6 +238,32 @@ export class Ec2Compute implements Compute {
         return;
       }
       for (const id of ids) await this.terminateBatch([id]);
+    }
+  }
+
+  /**
+   * StartInstances answers IncorrectInstanceState for an instance still stopping, and succeeds
+   * for one already pending or running (so a retried start is harmless).
+   */
+  async start(instanceId: string): Promise<void> {
+    try {
+      await this.client.send(new StartInstancesCommand({ InstanceIds: [instanceId] }));
+    } catch (error) {
+      throw mapAwsError(error, `StartInstances of ${instanceId}`);
+    }
+  }
+
+  /** StopInstances of a stopping or stopped instance succeeds: a retried stop is harmless. */
+  async stop(instanceId: string, options: { hibernate: boolean }): Promise<void> {
+    try {
+      await this.client.send(
+        new StopInstancesCommand({
+          InstanceIds: [instanceId],
+          ...(options.hibernate ? { Hibernate: true } : {}),
+        }),
+      );
+    } catch (error) {
+      throw mapAwsError(error, `StopInstances${options.hibernate ? ' (hibernate)' : ''} of ${instanceId}`);
     }
   }
 

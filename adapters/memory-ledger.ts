@@ -7,6 +7,7 @@ import type { Lease, Ledger } from '../domain/ports.js';
 import type {
   HoldRecord,
   JournalEntry,
+  PoolControl,
   QueueSample,
   RoleBounds,
   RoleControls,
@@ -22,6 +23,7 @@ export class MemoryLedger implements Ledger {
   private readonly pauses = new Map<string, RolePause>();
   private readonly bounds = new Map<string, RoleBounds>();
   private readonly holds = new Map<string, HoldRecord>();
+  private readonly pools = new Map<string, PoolControl>();
 
   constructor(private readonly settings: { maxJournalPerRole?: number; maxSamplesPerRole?: number } = {}) {}
 
@@ -103,9 +105,11 @@ export class MemoryLedger implements Ledger {
   async getControls(role: string): Promise<RoleControls> {
     const pause = this.pauses.get(role);
     const bounds = this.bounds.get(role);
+    const pool = this.pools.get(role);
     return {
       ...(pause === undefined ? {} : { pause: { ...pause } }),
       ...(bounds === undefined ? {} : { bounds: { ...bounds } }),
+      ...(pool === undefined ? {} : { pool: { ...pool } }),
     };
   }
 
@@ -117,6 +121,11 @@ export class MemoryLedger implements Ledger {
   async setBounds(role: string, bounds: RoleBounds | undefined): Promise<void> {
     if (bounds === undefined) this.bounds.delete(role);
     else this.bounds.set(role, { ...bounds });
+  }
+
+  async setPoolControl(role: string, control: PoolControl | undefined): Promise<void> {
+    if (control === undefined) this.pools.delete(role);
+    else this.pools.set(role, { ...control });
   }
 
   async getHold(role: string): Promise<HoldRecord | undefined> {

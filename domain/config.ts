@@ -24,6 +24,7 @@ import {
   ScheduleWindowSchema,
   type Weekday,
 } from './schedule-schema.js';
+import { WarmPoolSchema, warmPoolIssues } from './warm-pool-schema.js';
 
 export { BacklogPolicySchema, PolicySchema, ThresholdPolicySchema } from './policies/policy-schema.js';
 export type { ScheduleConfig, ScheduleWindow, Weekday };
@@ -132,8 +133,13 @@ export const RoleSchema = z
       .min(1)
       .regex(/^[A-Za-z0-9.:-]+$/, 'expected a host name or address'),
     workersPerVcpu: z.number().int().min(1).max(64),
+    /** Stopped, ready servers started before any cold launch (domain/warm-pool.ts); off when absent. */
+    warmPool: WarmPoolSchema.optional(),
   })
   .strict()
+  .superRefine((r, ctx) => {
+    for (const issue of warmPoolIssues(r)) ctx.addIssue({ code: 'custom', ...issue });
+  })
   .refine((r) => r.min <= r.max, { message: 'expected min <= max', path: ['min'] })
   .refine((r) => Math.max(r.schedule.baseline, ...r.schedule.windows.map((w) => w.servers)) <= r.max, {
     message: 'expected every schedule floor (baseline and window servers) <= max',
@@ -169,6 +175,7 @@ export type LoadBalancerConfig = z.infer<typeof LoadBalancerSchema>;
 export type LifecycleConfig = z.infer<typeof LifecycleSchema>;
 export type LaunchConfig = z.infer<typeof LaunchSchema>;
 export type RoleConfig = z.infer<typeof RoleSchema>;
+export type { WarmPoolConfig } from './warm-pool-schema.js';
 export type Config = z.infer<typeof ConfigSchema>;
 
 const weekdays: Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri'];

@@ -16,10 +16,12 @@ import {
   type DesiredDecision,
   type ObservedServer,
   type Plan,
+  type PoolControl,
   type QueueSample,
   type RoleBounds,
   type RolePause,
 } from './types.js';
+import { launchSpec, poolSize } from './warm-pool.js';
 
 /** Everything one role's decision depends on; a plain object, so callers can build it anywhere. */
 export interface DecideInput {
@@ -45,6 +47,8 @@ export interface DecideInput {
   bounds?: RoleBounds;
   /** The operator's pause, if set: a paused role plans nothing. */
   pause?: RolePause;
+  /** The operator's drain or refill of the role's warm pool, if set. */
+  poolControl?: PoolControl;
   /** Workers one server runs (vCPUs x workersPerVcpu): what the drain-time policy sizes with. */
   workersPerServer?: number;
 }
@@ -66,11 +70,12 @@ export interface Decision {
 export function decide(input: DecideInput): Decision {
   const { role, config, now, bounds, pause } = input;
   // Launch a window's servers ahead of its start by the (learned) launch-to-in-service lead.
-  const floor = scheduleFloorAhead(
-    config.schedule,
-    now,
-    scheduleLeadMs(config.schedule.leadMinutes, input.servers, config.health.bootDeadlineSeconds),
+  const leadMs = scheduleLeadMs(
+    config.schedule.leadMinutes,
+    input.servers,
+    config.health.bootDeadlineSeconds,
   );
+  const floor = scheduleFloorAhead(config.schedule, now, leadMs);
   let demandResult: DemandResult | undefined;
   if (config.policy !== undefined && config.queue !== undefined) {
     demandResult = demand({
@@ -93,6 +98,8 @@ export function decide(input: DecideInput): Decision {
     ...(bounds === undefined ? {} : { override: bounds }),
     now,
   });
+  const { size, reason } = poolSize(config, now, leadMs, input.poolControl);
+  const refreshBefore = input.poolControl?.refreshBefore;
   const planned = plan({
     role,
     now,
@@ -100,6 +107,14 @@ export function decide(input: DecideInput): Decision {
     desired,
     servers: input.servers,
     ...(pause === undefined ? {} : { paused: { reason: pause.reason } }),
+    pool: {
+      size,
+      reason,
+      ...(config.warmPool === undefined ? {} : { settings: config.warmPool }),
+      spec: launchSpec(role, config),
+      instanceTypes: config.launch.instanceTypes,
+      ...(refreshBefore === undefined ? {} : { refreshBefore }),
+    },
   });
   return { ...(demandResult === undefined ? {} : { demand: demandResult }), desired, plan: planned };
 }

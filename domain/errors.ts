@@ -54,6 +54,14 @@ export class NotFoundError extends FleetError {}
 /** A conditional write lost: someone else changed the record, or it already exists. */
 export class ConflictError extends FleetError {}
 
+/**
+ * The instance is not in a state that allows the call (EC2 IncorrectInstanceState: starting one
+ * that is still stopping, stopping one that is still pending). It may be allowed once it settles.
+ */
+export class IncorrectStateError extends FleetError {
+  override readonly retryable = true;
+}
+
 /** The request itself is wrong (bad AMI, bad parameter): retrying unchanged will not help. */
 export class InvalidRequestError extends FleetError {}
 

@@ -7,18 +7,20 @@
 import type { RoleConfig } from './config.js';
 import type { DemandResult } from './demand.js';
 import { type MarketConfig, marketsFor } from './market.js';
+import { drainTailMinutes } from './paid-hour.js';
+import { planPool } from './pool-plan.js';
 import { awaitingReplacement, replacementLaunches, retireWarned } from './rebalance.js';
 import { retire, serverAge } from './retire.js';
-import {
-  type Action,
-  type BlockedAction,
-  CAPACITY_STATES,
-  type DesiredDecision,
-  type ObservedServer,
-  type Plan,
-  type RoleBounds,
-  type ServerRecord,
+import type {
+  Action,
+  BlockedAction,
+  DesiredDecision,
+  ObservedServer,
+  Plan,
+  RoleBounds,
+  ServerRecord,
 } from './types.js';
+import { countsAsCapacity, NO_POOL, type PoolInput } from './warm-pool.js';
 
 export interface DesiredInput {
   config: Pick<RoleConfig, 'min' | 'max'>;
@@ -75,6 +77,8 @@ export interface PlanInput {
   servers: readonly ObservedServer[];
   /** A paused role plans nothing. */
   paused?: { reason: string };
+  /** The role's warm pool (domain/warm-pool.ts); without it, any warm server is stale and trimmed. */
+  pool?: PoolInput;
 }
 
 /**
@@ -90,15 +94,17 @@ export function plan(input: PlanInput): Plan {
   }
   const actions: Action[] = result.actions;
   const blocked: BlockedAction[] = result.blocked;
-  // A server awaiting its replacement (rebalance.ts) is leaving: it does not count as capacity.
+  // A server awaiting its replacement (rebalance.ts) is leaving: it does not count as capacity,
+  // nor does a bridge (a warm server standing in for Spot servers still booting): the pool counts it.
   const warned = input.servers.filter(awaitingReplacement);
   const warnedSet = new Set(warned);
-  const capacity = input.servers.filter((s) => CAPACITY_STATES.has(s.state) && !warnedSet.has(s));
+  const capacity = input.servers.filter((s) => countsAsCapacity(s) && !warnedSet.has(s));
   const bootDeadlineMs = config.health.bootDeadlineSeconds * 1000;
 
   // Servers that booted: healthy ones go into service, ones past their deadline are replaced.
   const failed: ObservedServer[] = [];
-  for (const server of capacity) {
+  for (const server of input.servers) {
+    if (warned.includes(server)) continue;
     if (server.state !== 'booting' && server.state !== 'pending') continue;
     if (server.state === 'booting' && server.health?.healthy === true) {
       actions.push({ kind: 'register', serverId: server.intentId, reason: 'content health check passed' });
@@ -112,20 +118,18 @@ export function plan(input: PlanInput): Plan {
     const why = `not healthy ${Math.round(serverAge(server, now) / 1000)} s after launch (deadline ${config.health.bootDeadlineSeconds} s)${
       server.health?.healthy === false ? `: ${server.health.reason}` : ''
     }`;
-    if (surplus > 0) {
-      surplus -= 1;
+    if (surplus > 0 || server.bridge === true) {
+      if (server.bridge !== true) surplus -= 1;
       actions.push({ kind: 'terminate', serverId: server.intentId, reason: `${why}; not needed` });
     } else {
       actions.push({ kind: 'replace', serverId: server.intentId, reason: why });
     }
   }
 
-  // Drained servers are terminated.
-  for (const server of input.servers) {
-    if (server.state === 'draining' && (server.drainUntil ?? 0) <= now) {
-      actions.push({ kind: 'terminate', serverId: server.intentId, reason: 'drain time over' });
-    }
-  }
+  // Drained servers are terminated, or go back into the warm pool (pool-plan.ts).
+  const drained = input.servers
+    .filter((s) => s.state === 'draining' && (s.drainUntil ?? 0) <= now)
+    .map((server) => ({ server, reason: 'drain time over' }));
 
   if (capacity.length < desired.count) {
     const count = desired.count - capacity.length;
@@ -138,11 +142,22 @@ export function plan(input: PlanInput): Plan {
   actions.push(...leaving.actions);
   blocked.push(...leaving.blocked);
   if (capacity.length >= desired.count && surplus > 0) {
-    retire(input, capacity, failed, surplus, actions, blocked);
-    // A server drained in this plan is not registered first, only to be drained again at once.
-    const drained = new Set(actions.flatMap((a) => (a.kind === 'drain' ? [a.serverId] : [])));
-    result.actions = actions.filter((a) => a.kind !== 'register' || !drained.has(a.serverId));
+    drained.push(...retire(input, capacity, failed, surplus, actions, blocked));
   }
+  planPool({
+    now,
+    desired: desired.count,
+    servers: input.servers,
+    pool: input.pool ?? NO_POOL,
+    bootDeadlineSeconds: config.health.bootDeadlineSeconds,
+    spot: config.launch !== undefined && config.launch.market !== 'on-demand',
+    drainWaits: drainTailMinutes(config) > 0,
+    actions,
+    drained,
+  });
+  // A server drained in this plan is not registered first, only to be drained again at once.
+  const draining = new Set(actions.flatMap((a) => (a.kind === 'drain' ? [a.serverId] : [])));
+  result.actions = actions.filter((a) => a.kind !== 'register' || !draining.has(a.serverId));
   return result;
 }
 
@@ -188,12 +203,12 @@ export function applyPlan(
 ): ServerRecord[] {
   const now = planned.at;
   const byId = new Map(servers.map((s) => [s.intentId, { ...s }]));
-  const launch = (): void => {
+  const launch = (state: 'launching' | 'warming' = 'launching'): void => {
     const intentId = newId();
     byId.set(intentId, {
       role: planned.role,
       intentId,
-      state: 'launching',
+      state,
       createdAt: now,
       stateSince: now,
       registered: false,
@@ -227,6 +242,28 @@ export function applyPlan(
       case 'replace':
         move(action.serverId, { state: 'terminating', registered: false, reason: action.reason });
         launch();
+        break;
+      case 'start':
+        for (const id of action.candidates.slice(0, action.count)) {
+          move(id, {
+            state: 'starting',
+            startedAt: now,
+            reason: action.reason,
+            ...(action.bridge ? { bridge: true } : {}),
+          });
+        }
+        break;
+      case 'stop':
+        move(action.serverId, {
+          state: 'stopping',
+          registered: false,
+          startedAt: undefined,
+          bridge: undefined,
+          reason: action.reason,
+        });
+        break;
+      case 'warm':
+        for (let i = 0; i < action.count; i += 1) launch('warming');
         break;
     }
   }

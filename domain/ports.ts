@@ -10,6 +10,7 @@ import type {
   JournalEntry,
   LaunchRequest,
   LoadBalancerMember,
+  PoolControl,
   QueueSample,
   RoleBounds,
   RoleControls,
@@ -51,6 +52,27 @@ export interface Compute {
    * @throws ThrottlingError, TransientError.
    */
   terminate(instanceIds: readonly string[]): Promise<void>;
+
+  /**
+   * Starts one stopped (or hibernated) instance of the warm pool. Starting an instance that is
+   * already pending or running is not an error (idempotent). Callers must only pass instances the
+   * ledger owns.
+   * @throws CapacityError (no capacity for its type in its zone now: another warm server or a cold
+   *   launch may do), IncorrectStateError (still stopping, or shutting down), NotFoundError (the
+   *   instance, or a volume or image it needs, is gone), InvalidRequestError, ThrottlingError,
+   *   TransientError.
+   */
+  start(instanceId: string): Promise<void>;
+
+  /**
+   * Stops one instance into the warm pool, hibernating it when `hibernate` is set (it must have
+   * been launched with `hibernate`). Stopping an instance that is already stopping or stopped is not
+   * an error (idempotent). Callers must only pass instances the ledger owns.
+   * @throws IncorrectStateError (not running yet, or shutting down), NotFoundError (no such
+   *   instance), InvalidRequestError (e.g. hibernation refused: stop it without), ThrottlingError,
+   *   TransientError.
+   */
+  stop(instanceId: string, options: { hibernate: boolean }): Promise<void>;
 
   /**
    * vCPUs of an instance type (cached).
@@ -140,7 +162,7 @@ export interface Ledger {
   recentJournal(role: string, limit: number): Promise<JournalEntry[]>;
 
   /**
-   * The role's pause and bounds, in one read. Also reads the older single override item (pause
+   * The role's pause, bounds and pool control, in one read. Also reads the older single override item (pause
    * and min/max together) of a stack deployed before they were split; a newer record wins.
    * @throws ThrottlingError, TransientError.
    */
@@ -157,6 +179,13 @@ export interface Ledger {
    * @throws ThrottlingError, TransientError.
    */
   setBounds(role: string, bounds: RoleBounds | undefined): Promise<void>;
+
+  /**
+   * Sets (or with `undefined`, clears) the operator's word on the role's warm pool (drained, or
+   * refilled); its pause and bounds stay as they are.
+   * @throws ThrottlingError, TransientError.
+   */
+  setPoolControl(role: string, control: PoolControl | undefined): Promise<void>;
 
   /** The level the role's last holding plan kept, if any. @throws ThrottlingError, TransientError. */
   getHold(role: string): Promise<HoldRecord | undefined>;

@@ -4,10 +4,15 @@
  *
  * A missed or duplicated event changes nothing here: every rule looks only at current state.
  */
+import {
+  DEFAULT_POOL_RECONCILE_SETTINGS,
+  type PoolReconcileSettings,
+  reconcilePoolRecord,
+} from './reconcile-pool.js';
 import type { CloudInstance, LoadBalancerMember, ServerRecord } from './types.js';
 import { CAPACITY_STATES } from './types.js';
 
-export interface ReconcileSettings {
+export interface ReconcileSettings extends Partial<PoolReconcileSettings> {
   /** A launch intent with no instance after this long is expired. */
   launchDeadlineMs: number;
   /** A record whose instance EC2 does not list is a ghost only after this long (EC2 lists lag). */
@@ -31,6 +36,8 @@ export interface ReconcileInput {
   members?: readonly LoadBalancerMember[];
   now: number;
   settings: ReconcileSettings;
+  /** The role's drain time: a server stopping into the warm pool may drain that long first. */
+  drainSeconds?: number;
 }
 
 export type RecordPatch = Partial<
@@ -44,6 +51,8 @@ export type RecordPatch = Partial<
     | 'registered'
     | 'reason'
     | 'missingSince'
+    | 'startedAt'
+    | 'bridge'
   >
 >;
 
@@ -57,7 +66,9 @@ export type Fix =
   | { kind: 'register'; serverId: string; instanceId: string; reason: string }
   | { kind: 'deregister'; serverId: string; instanceId: string; reason: string }
   /** A tagged instance with no intent: mark it now, terminate after the grace. */
-  | { kind: 'mark-orphan'; instance: CloudInstance; terminateAfter: number; reason: string };
+  | { kind: 'mark-orphan'; instance: CloudInstance; terminateAfter: number; reason: string }
+  /** Ask EC2 again to stop an owned instance the ledger has in (or on its way into) the warm pool. */
+  | { kind: 'stop'; serverId: string; instanceId: string; reason: string };
 
 const ALIVE = new Set<CloudInstance['state']>(['pending', 'running', 'stopping', 'stopped']);
 
@@ -74,7 +85,7 @@ export function reconcile(input: ReconcileInput): Fix[] {
     const instance =
       record.instanceId !== undefined ? byInstance.get(record.instanceId) : byIntent.get(record.intentId);
     if (instance !== undefined) claimed.add(instance.instanceId);
-    const fix = reconcileRecord(record, instance, now, settings);
+    const fix = reconcileRecord(record, instance, now, settings, input.drainSeconds ?? 0);
     if (fix !== undefined) fixes.push(fix);
   }
 
@@ -97,6 +108,7 @@ function reconcileRecord(
   instance: CloudInstance | undefined,
   now: number,
   settings: ReconcileSettings,
+  drainSeconds: number,
 ): Fix | undefined {
   const serverId = record.intentId;
   if (record.state === 'terminated') {
@@ -158,7 +170,12 @@ function reconcileRecord(
     return {
       kind: 'update',
       serverId,
-      patch: { ...instanceFacts(instance), state: stateFor(instance) },
+      patch: {
+        ...instanceFacts(instance),
+        // A warming server stays the pool's while it boots.
+        state:
+          record.state === 'warming' && stateFor(instance) !== 'terminating' ? 'warming' : stateFor(instance),
+      },
       reason: `adopted ${instance.instanceId}, launched for this intent but never recorded`,
     };
   }
@@ -174,6 +191,12 @@ function reconcileRecord(
       reason: `${instance.instanceId} is ${instance.state}`,
     };
   }
+  const pool = reconcilePoolRecord(record, instance, now, {
+    ...DEFAULT_POOL_RECONCILE_SETTINGS,
+    ...definedOnly(settings),
+    drainSeconds,
+  });
+  if (pool !== null) return pool;
   if (instance.state === 'stopping' || instance.state === 'stopped') {
     // An orphan is not ours to replace: it stays marked until its grace ends, stopped or not.
     if (record.orphan === true && record.state === 'draining') return undefined;
@@ -215,6 +238,13 @@ function reconcileRecord(
     };
   }
   return undefined;
+}
+
+function definedOnly(settings: ReconcileSettings): Partial<PoolReconcileSettings> {
+  return {
+    ...(settings.stopGraceMs === undefined ? {} : { stopGraceMs: settings.stopGraceMs }),
+    ...(settings.startGraceMs === undefined ? {} : { startGraceMs: settings.startGraceMs }),
+  };
 }
 
 function instanceFacts(instance: CloudInstance): RecordPatch {

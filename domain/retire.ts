@@ -36,7 +36,8 @@ function label(server: ServerRecord): string {
 
 /**
  * Drains `count` of the role's surplus servers in the configured order, reporting in `blocked`
- * each one a rule holds back. `failed` servers are being replaced and are not counted.
+ * each one a rule holds back. `failed` servers are being replaced and are not counted. Returns the
+ * drained servers with nothing to drain: the warm pool stops or terminates them now (pool-plan.ts).
  */
 export function retire(
   input: RetireInput,
@@ -45,7 +46,8 @@ export function retire(
   count: number,
   actions: Action[],
   blocked: BlockedAction[],
-): void {
+): { server: ObservedServer; reason: string }[] {
+  const done: { server: ObservedServer; reason: string }[] = [];
   const { now, config, role, desired } = input;
   const { lifecycle } = config;
   // The servers holding up the on-demand base go last, whatever the order.
@@ -90,6 +92,11 @@ export function retire(
       passedOver.push(server);
       continue;
     }
+    // A start from the warm pool in flight: its instance is in flux until EC2 reports it running.
+    if (server.state === 'starting') {
+      passedOver.push(server);
+      continue;
+    }
     const why = retireBlock(input, server);
     if (why !== undefined) {
       blocked.push({ kind: 'retire', serverId: server.intentId, reason: why });
@@ -99,7 +106,7 @@ export function retire(
     left -= 1;
     const reason = `${capacity.length - failed.length} servers, ${desired.count} desired (${lifecycle.retireOrder})`;
     actions.push({ kind: 'drain', serverId: server.intentId, reason });
-    if (!waits) actions.push({ kind: 'terminate', serverId: server.intentId, reason: 'nothing to drain' });
+    if (!waits) done.push({ server, reason: 'nothing to drain' });
   }
   if (left > 0 && unreported > 0) {
     blocked.push({
@@ -107,6 +114,7 @@ export function retire(
       reason: `${Math.min(left, unreported)} surplus launch(es) not yet reported by EC2`,
     });
   }
+  return done;
 }
 
 /** Why the lifetime and billing rules keep `server` from retiring now, if they do. */

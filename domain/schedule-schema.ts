@@ -88,6 +88,8 @@ export const ScheduleWindowSchema = z
     start: clockTime,
     end: clockTime,
     servers: count,
+    /** The warm pool's size while the window is active (the role's `warmPool.size` otherwise). */
+    warmPool: count.optional(),
   })
   .strict()
   .refine((w) => w.start < w.end, { message: 'expected start before end', path: ['end'] })

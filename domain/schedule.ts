@@ -96,6 +96,20 @@ export function scheduleFloor(schedule: ScheduleConfig, at: number): ScheduleFlo
   };
 }
 
+/** The windows active at instant `at`, in config order (see {@link scheduleFloor} for "active"). */
+export function activeWindows(schedule: ScheduleConfig, at: number): ScheduleWindow[] {
+  const zone = zoneOf(schedule);
+  const calendar = calendarOf(schedule);
+  const today = localDay(zone, at);
+  return schedule.windows.filter((window) =>
+    [today - 1, today, today + 1].some((day) => {
+      if (!windowOnDay(window, day, calendar).runs) return false;
+      const span = spanOn(zone, window, day);
+      return span.start <= at && at < span.end;
+    }),
+  );
+}
+
 /**
  * The floor that has a window's servers in service by its start: the largest floor from `at` to
  * `at + leadMs` (launches start `leadMs` early; a window still ends on time). Every window edge in

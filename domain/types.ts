@@ -1,6 +1,11 @@
 /** Domain data shared by the planner, the ports and the services. Times are epoch milliseconds. */
 
-/** Ledger lifecycle of one server, from the launch intent to its end. */
+/**
+ * Ledger lifecycle of one server, from the launch intent to its end. A warm pool adds two paths:
+ * `warming` (launched for the pool: boots, deploys, passes its readiness check, never registered)
+ * → `stopping` → `warm` (stopped, owned, costs only its volumes) → `starting` → `booting` →
+ * `in-service`; and on scale-in `draining` → `stopping` → `warm`.
+ */
 export const LIFECYCLE_STATES = [
   'launching',
   'pending',
@@ -9,16 +14,39 @@ export const LIFECYCLE_STATES = [
   'draining',
   'terminating',
   'terminated',
+  'warming',
+  'stopping',
+  'warm',
+  'starting',
 ] as const;
 export type LifecycleState = (typeof LIFECYCLE_STATES)[number];
 
-/** States that count toward a role's capacity (a launch in flight is capacity on the way). */
+/**
+ * States that count toward a role's capacity (a launch or a start in flight is capacity on the
+ * way). A server in the warm pool never counts: it serves nothing until started.
+ */
 export const CAPACITY_STATES: ReadonlySet<LifecycleState> = new Set([
   'launching',
   'pending',
   'booting',
   'in-service',
+  'starting',
 ]);
+
+/** States of a server in (or on its way into) the warm pool. */
+export const POOL_STATES: ReadonlySet<LifecycleState> = new Set(['warming', 'stopping', 'warm']);
+
+/**
+ * What a server is launched with, so a warm one can be told stale when the role's settings move
+ * on: the image (an AMI id, or `<launch template id>@<version>`), a digest of its user data's
+ * settings and script, and the release label configured for the role's pool. A server record
+ * keeps these three fields as its own (the ledger holds scalars only).
+ */
+export interface LaunchSpec {
+  image: string;
+  userDataDigest: string;
+  release?: string;
+}
 
 /** How a server is bought: On-Demand, or Spot (EC2 may take it back with a two-minute warning). */
 export type Market = 'on-demand' | 'spot';
@@ -81,6 +109,21 @@ export interface ServerRecord {
   missingSince?: number;
   /** Set on records the reconciler made for tagged instances that had no intent (orphans). */
   orphan?: boolean;
+  /** The image it was launched from (see {@link LaunchSpec}); absent on records from before warm pools. */
+  image?: string;
+  /** The digest of its user data's settings and script (see {@link LaunchSpec}). */
+  userDataDigest?: string;
+  /** The release label of the role's pool when it was launched, if one was configured. */
+  release?: string;
+  /** When it last went into the warm pool (stopped): pool ages are measured from its launch intent. */
+  stoppedAt?: number;
+  /** When StartInstances last took it out of the warm pool; a start's duration is measured from it. */
+  startedAt?: number;
+  /**
+   * A warm On-Demand server started for a Spot role to absorb a burst while Spot launches boot: it
+   * goes back to the pool once the Spot servers are in service.
+   */
+  bridge?: boolean;
   /** Optimistic-concurrency version, incremented by every ledger update. */
   version: number;
 }
@@ -133,6 +176,21 @@ export interface RoleBounds {
 export interface RoleControls {
   pause?: RolePause;
   bounds?: RoleBounds;
+  pool?: PoolControl;
+}
+
+/**
+ * An operator's word on a role's warm pool, its own ledger record: `drained` empties the pool and
+ * keeps it empty until refilled; a refill lifts that, and pool servers launched before
+ * `refreshBefore` are replaced (e.g. after a release).
+ */
+export interface PoolControl {
+  drained: boolean;
+  refreshBefore?: number;
+  reason: string;
+  since: number;
+  requestId?: string;
+  setBy?: string;
 }
 
 /** The demand level a holding plan kept, and when: the next holding plan keeps at least as much. */
@@ -160,11 +218,29 @@ export type Action =
   | { kind: 'register'; serverId: string; reason: string }
   | { kind: 'drain'; serverId: string; reason: string }
   | { kind: 'terminate'; serverId: string; reason: string }
-  | { kind: 'replace'; serverId: string; reason: string; market?: Market };
+  | { kind: 'replace'; serverId: string; reason: string; market?: Market }
+  /**
+   * Start `count` warm servers, trying `candidates` in order; a start that fails moves on to the
+   * next candidate and, with `fallback: 'launch'`, to a cold launch (in `markets`, if given) once
+   * none is left. `bridge`: the started servers bridge a Spot role's burst.
+   */
+  | {
+      kind: 'start';
+      count: number;
+      candidates: string[];
+      reason: string;
+      fallback: 'launch' | 'none';
+      markets?: Market[];
+      bridge?: boolean;
+    }
+  /** Stop a server into the warm pool (a ready warming server, or a drained one). */
+  | { kind: 'stop'; serverId: string; reason: string }
+  /** Launch `count` servers to fill the warm pool (On-Demand, never registered). */
+  | { kind: 'warm'; count: number; reason: string };
 
 /** Something the planner wanted to do but a rule stopped. */
 export interface BlockedAction {
-  kind: 'retire' | 'launch' | 'terminate';
+  kind: 'retire' | 'launch' | 'terminate' | 'pool';
   serverId?: string;
   reason: string;
 }
@@ -201,6 +277,8 @@ export interface LaunchRequest {
   subnetId?: string;
   /** On-Demand unless `spot` (the role's `launch.spot` settings then apply). */
   market?: Market;
+  /** A warm-pool server that will hibernate when stopped: launched with hibernation enabled. */
+  hibernate?: boolean;
 }
 
 /** Load-balancer view of one instance. */

@@ -10,6 +10,11 @@
  * - job workers run as `fleet-pilot-worker@<n>.service` under that target, take no new job while
  *   `/etc/fleet-pilot/draining` exists, and finish the current job on SIGTERM.
  *
+ * A warm-pool server (`warming`) boots with `/etc/fleet-pilot/warming`: the kit deploys and starts
+ * the role's services but no worker that takes jobs, since a job pulled and then cut off by the
+ * stop would be lost. The marker is removed at the next boot (tmpfiles), so once started from the
+ * pool the server works like any other; user data runs only at an instance's first boot.
+ *
  * Draining on shutdown: `fleet-pilot-drain.service` is ordered after the role target, so systemd
  * stops it first. Its ExecStop marks the server draining, sends the workers SIGTERM and waits up to
  * `drainSeconds` for them to exit before killing what is left. Its `TimeoutStopSec` is a little
@@ -32,6 +37,8 @@ export interface UserDataInput {
   stack: string;
   intentId: string;
   drainSeconds: number;
+  /** Launched to fill the warm pool: start no worker until stopped and started again. */
+  warming?: boolean;
 }
 
 type Rule = { test: (value: unknown) => boolean; expected: string };
@@ -62,6 +69,7 @@ const RULES: Record<keyof UserDataInput, Rule> = {
   ),
   // Matches lifecycle.drainSeconds in the config: 0 means "no grace", not "wait forever".
   drainSeconds: integer(0, 3600),
+  warming: { test: (value) => value === undefined || typeof value === 'boolean', expected: 'true or false' },
 };
 
 function check(input: Partial<Record<keyof UserDataInput, unknown>>, fields: (keyof UserDataInput)[]): void {
@@ -110,12 +118,19 @@ FLEET_DRAIN_SECONDS=${drain}
 FLEET_ROLE_ENV
 chmod 0644 /etc/fleet-pilot/role.env
 
-# The draining marker must not survive a reboot, or workers would never take jobs again.
+# The draining and warming markers must not survive a reboot, or workers would never take jobs.
 rm -f /etc/fleet-pilot/draining
 cat > /etc/tmpfiles.d/fleet-pilot.conf <<'FLEET_TMPFILES'
 r /etc/fleet-pilot/draining
+r /etc/fleet-pilot/warming
 FLEET_TMPFILES
-
+${
+  input.warming === true
+    ? `# A warm-pool server: deployed and checked now, stopped into the pool, working once started.
+touch /etc/fleet-pilot/warming
+`
+    : 'rm -f /etc/fleet-pilot/warming\n'
+}
 cat > /usr/local/sbin/fleet-pilot-drain <<'FLEET_DRAIN'
 #!/bin/bash
 # Stop workers taking new jobs, let running ones finish for up to ${drain}s, then kill the rest.

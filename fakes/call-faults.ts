@@ -9,6 +9,8 @@ export type CloudOp =
   | 'list'
   | 'find'
   | 'terminate'
+  | 'start'
+  | 'stop'
   | 'vcpus'
   | 'register'
   | 'deregister'

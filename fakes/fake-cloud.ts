@@ -9,10 +9,13 @@
  * e.g. the process dying after RunInstances). `watch` sees every call before any fault (the chaos
  * test's ownership check and its "dead process" gate); `clearFaults()` stops every fault and keeps
  * the world; `reset()` clears everything. Spot: `spotShortage` fails Spot launches as EC2 does, and
- * `interrupt` warns about a Spot instance and takes it back two minutes later.
+ * `interrupt` warns about a Spot instance and takes it back two minutes later. Warm pools: `stop`
+ * takes `stopMs` to reach `stopped` (never, for an instance made `stuckStopping`), and `start` makes
+ * a stopped instance pending again, healthy `startMs` later.
  */
 import {
   CapacityError,
+  IncorrectStateError,
   InvalidRequestError,
   NotFoundError,
   SpotUnavailableError,
@@ -42,6 +45,15 @@ export interface FakeInstance extends CloudInstance {
   /** When EC2 takes this Spot instance back (after an interruption warning). */
   reclaimAt?: number;
   userData: string;
+  /** Launched with hibernation enabled (a warm pool that hibernates). */
+  hibernationConfigured: boolean;
+  /** When its current stop began, and whether it hibernated. */
+  stoppingSince?: number;
+  hibernated?: boolean;
+  /** A stop that never finishes (EC2 sometimes leaves an instance in `stopping`). */
+  stuckStopping?: boolean;
+  /** How many times it was started from stopped. */
+  starts: number;
 }
 
 /** Why EC2 refuses Spot: no capacity, the max price below the Spot price, the account's Spot limit. */
@@ -53,6 +65,10 @@ export interface FakeCloudOptions {
   pendingMs?: number;
   bootMs?: number;
   shutdownMs?: number;
+  /** Running → stopped (default 30 s). */
+  stopMs?: number;
+  /** StartInstances → answering health checks (default 30 s). */
+  startMs?: number;
   /** Random numbers in [0, 1) for probabilistic faults. */
   random?: () => number;
   vcpus?: Record<string, number>;
@@ -105,6 +121,13 @@ export class FakeCloud extends CallFaults {
       if ((instance.reclaimAt ?? Number.POSITIVE_INFINITY) <= now && instance.state !== 'terminated') {
         if (instance.state !== 'shutting-down') instance.terminatedAt = instance.reclaimAt;
         instance.state = 'shutting-down';
+      }
+      if (
+        instance.state === 'stopping' &&
+        instance.stuckStopping !== true &&
+        now >= (instance.stoppingSince ?? now) + (this.options.stopMs ?? 30_000)
+      ) {
+        instance.state = 'stopped';
       }
       if (
         instance.state === 'shutting-down' &&
@@ -181,6 +204,7 @@ export class FakeCloud extends CallFaults {
       userData: string;
       instanceType?: string;
       market?: CloudInstance['market'];
+      hibernate?: boolean;
     },
     state: CloudInstance['state'] = 'pending',
   ): FakeInstance {
@@ -199,6 +223,8 @@ export class FakeCloud extends CallFaults {
       healthyAt: now + (this.options.bootMs ?? 90_000),
       broken: false,
       userData: req.userData,
+      hibernationConfigured: req.hibernate === true,
+      starts: 0,
     };
     if (req.intentId !== undefined) instance.intentId = req.intentId;
     if (req.market === 'spot') instance.market = 'spot';
@@ -263,6 +289,40 @@ export class FakeCloud extends CallFaults {
       }
       this.leave('terminate');
     },
+    start: async (id: string): Promise<void> => {
+      this.enter('start', id);
+      const instance = this.owned(id);
+      if (instance.state === 'pending' || instance.state === 'running') return;
+      if (instance.state !== 'stopped') {
+        throw new IncorrectStateError(`IncorrectInstanceState: ${id} is ${instance.state}, not stopped`);
+      }
+      const now = this.options.clock.now();
+      instance.state = 'pending';
+      // EC2 resets an instance's LaunchTime at each start.
+      instance.launchedAt = now;
+      instance.healthyAt = now + (this.options.startMs ?? 30_000);
+      instance.hibernated = false;
+      instance.starts += 1;
+      this.leave('start');
+    },
+    stop: async (id: string, options: { hibernate: boolean }): Promise<void> => {
+      this.enter('stop', { id, hibernate: options.hibernate });
+      const instance = this.owned(id);
+      if (instance.state === 'stopping' || instance.state === 'stopped') return;
+      if (instance.state !== 'running') {
+        throw new IncorrectStateError(`IncorrectInstanceState: ${id} is ${instance.state}, not running`);
+      }
+      if (options.hibernate && !instance.hibernationConfigured) {
+        throw new InvalidRequestError(
+          `UnsupportedHibernationConfiguration: ${id} was not launched for hibernation`,
+        );
+      }
+      instance.state = 'stopping';
+      instance.stoppingSince = this.options.clock.now();
+      instance.hibernated = options.hibernate;
+      for (const set of this.members.values()) set.delete(id);
+      this.leave('stop');
+    },
     vcpus: async (type: string): Promise<number> => {
       this.enter('vcpus', type);
       const table = this.options.vcpus ?? { 'c5.large': 2, 'm5.large': 2, 'c5.xlarge': 4, 't3.micro': 2 };
@@ -271,6 +331,22 @@ export class FakeCloud extends CallFaults {
       return found;
     },
   };
+
+  /** An instance of this stack by id (EC2 answers InvalidInstanceID.NotFound for any other). */
+  private owned(id: string): FakeInstance {
+    const instance = this.instances.get(id);
+    if (instance === undefined || instance.stack !== this.stack) {
+      throw new NotFoundError(`InvalidInstanceID.NotFound: ${id}`);
+    }
+    return instance;
+  }
+
+  /** The next stop of this instance never finishes: it stays `stopping` until terminated. */
+  stuckStopping(instanceId: string): this {
+    const instance = this.instances.get(instanceId);
+    if (instance !== undefined) instance.stuckStopping = true;
+    return this;
+  }
 
   /** A load balancer (classic or target group, they behave alike here) by name. */
   loadBalancer(name: string): LoadBalancer {

@@ -17,6 +17,7 @@ import type { Lease, Ledger } from '../domain/ports.js';
 import type {
   HoldRecord,
   JournalEntry,
+  PoolControl,
   QueueSample,
   RoleBounds,
   RoleControls,
@@ -222,6 +223,10 @@ export class FaultyLedger implements Ledger {
 
   setBounds(role: string, bounds: RoleBounds | undefined): Promise<void> {
     return this.call('setBounds', () => this.inner.setBounds(role, bounds));
+  }
+
+  setPoolControl(role: string, control: PoolControl | undefined): Promise<void> {
+    return this.call('setPoolControl', () => this.inner.setPoolControl(role, control));
   }
 
   getHold(role: string): Promise<HoldRecord | undefined> {

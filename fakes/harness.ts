@@ -21,6 +21,8 @@ export interface Harness {
   takesTime(op: CloudOp | '*', ms: number): void;
   /** The Lambda context of an invocation starting now with a `timeoutMs` timeout, on the fake clock. */
   invocation(timeoutMs: number): { getRemainingTimeInMillis(): number };
+  /** A deploy of another config: the same cloud, ledger, clock and ids, new functions. */
+  redeploy(config: Config): void;
 }
 
 export function harness(
@@ -37,42 +39,44 @@ export function harness(
   const cloud = new FakeCloud({ clock, stack: 'fleet-pilot-test', ...options.cloud });
   const ledger = options.ledger ?? new MemoryLedger();
   let next = 0;
-  const roles = Object.entries(config.roles);
-  const app = createApp({
-    config,
-    stack: cloud.stack,
-    ledger,
-    compute: cloud.compute,
-    loadBalancers: Object.fromEntries(
-      roles.map(([role, c]) => [
-        role,
-        c.loadBalancer.type === 'none'
-          ? undefined
-          : cloud.loadBalancer(
-              c.loadBalancer.type === 'classic' ? c.loadBalancer.name : c.loadBalancer.targetGroupArn,
-            ),
-      ]),
-    ),
-    healthProbes: Object.fromEntries(roles.map(([role]) => [role, cloud.healthProbe])),
-    queueProbes: Object.fromEntries(
-      roles.map(([role, c]) => [role, c.queue === undefined ? undefined : cloud.queueProbe]),
-    ),
-    clock,
-    // The tick's sub-minute rounds: simulated time moves on at once.
-    wait: async (ms) => {
-      if (ms > 0) {
-        clock.advance(ms);
-        cloud.advance();
-      }
-    },
-    observer: options.observer ?? SILENT_OBSERVER,
-    newId: () => {
-      next += 1;
-      return `00000000-0000-4000-8000-${next.toString(16).padStart(12, '0')}`;
-    },
-  });
-  return {
-    app,
+  const build = (config: Config): App => {
+    const roles = Object.entries(config.roles);
+    return createApp({
+      config,
+      stack: cloud.stack,
+      ledger,
+      compute: cloud.compute,
+      loadBalancers: Object.fromEntries(
+        roles.map(([role, c]) => [
+          role,
+          c.loadBalancer.type === 'none'
+            ? undefined
+            : cloud.loadBalancer(
+                c.loadBalancer.type === 'classic' ? c.loadBalancer.name : c.loadBalancer.targetGroupArn,
+              ),
+        ]),
+      ),
+      healthProbes: Object.fromEntries(roles.map(([role]) => [role, cloud.healthProbe])),
+      queueProbes: Object.fromEntries(
+        roles.map(([role, c]) => [role, c.queue === undefined ? undefined : cloud.queueProbe]),
+      ),
+      clock,
+      // The tick's sub-minute rounds: simulated time moves on at once.
+      wait: async (ms) => {
+        if (ms > 0) {
+          clock.advance(ms);
+          cloud.advance();
+        }
+      },
+      observer: options.observer ?? SILENT_OBSERVER,
+      newId: () => {
+        next += 1;
+        return `00000000-0000-4000-8000-${next.toString(16).padStart(12, '0')}`;
+      },
+    });
+  };
+  const h: Harness = {
+    app: build(config),
     cloud,
     clock,
     ledger,
@@ -88,7 +92,12 @@ export function harness(
       const end = clock.now() + timeoutMs;
       return { getRemainingTimeInMillis: () => end - clock.now() };
     },
+    redeploy(next: Config) {
+      h.config = next;
+      h.app = build(next);
+    },
   };
+  return h;
 }
 
 /** Runs ticks every `stepMs` for `totalMs`. */

@@ -71,6 +71,7 @@ export function iamStatements(cfg: Config, stack: string): Statement[] {
       Resource: ec2Arn('instance', '*'),
       Condition: { StringEquals: { 'ec2:ResourceTag/fleet-pilot:stack': stack } },
     },
+    ...warmPool(cfg, stack),
     {
       // Register/deregister only with the configured load balancers, tagged for this stack.
       Sid: 'RegisterWithConfiguredLoadBalancers',
@@ -101,6 +102,23 @@ export function iamStatements(cfg: Config, stack: string): Statement[] {
       Effect: 'Allow',
       Action: 'sqs:SendMessage',
       Resource: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] },
+    },
+  ];
+}
+
+/**
+ * Starting and stopping (or hibernating) the warm pool's servers, only when some role has a pool,
+ * and only instances carrying this stack's ownership tag.
+ */
+function warmPool(cfg: Config, stack: string): Statement[] {
+  if (!Object.values(cfg.roles).some((r) => r.warmPool !== undefined)) return [];
+  return [
+    {
+      Sid: 'StartStopOwnInstances',
+      Effect: 'Allow',
+      Action: ['ec2:StartInstances', 'ec2:StopInstances'],
+      Resource: ec2Arn('instance', '*'),
+      Condition: { StringEquals: { 'ec2:ResourceTag/fleet-pilot:stack': stack } },
     },
   ];
 }

@@ -223,9 +223,10 @@ export class DecisionLog implements Observer {
 
   private describe(action: Action | undefined): string {
     if (action === undefined) return 'action';
-    return action.kind === 'launch'
-      ? `launch ${action.count}`
-      : `${action.kind} ${this.instanceOf(action.serverId)}`;
+    if (action.kind === 'launch' || action.kind === 'warm' || action.kind === 'start') {
+      return `${action.kind} ${action.count}`;
+    }
+    return `${action.kind} ${this.instanceOf(action.serverId)}`;
   }
 
   /** Blocked reasons name servers by intent or instance id; show instance ids where known. */

@@ -5,26 +5,35 @@
  * this stack's.
  */
 import type { RoleConfig } from '../config.js';
-import { ConflictError, FleetError, NotOwnedError } from '../errors.js';
+import { ConflictError, FleetError } from '../errors.js';
 import type { Ledger } from '../ports.js';
 import type { Fix } from '../reconcile.js';
 import { ownEntry } from '../roles.js';
 import type { Action, CloudInstance, ServerRecord } from '../types.js';
 import { type ActionOutcome, DEFAULT_LEASE_TTL_MS, type FleetDeps, roleConfigOf } from './fleet-deps.js';
 import type { Launcher } from './launcher.js';
+import { assertOwned } from './ownership.js';
+import { PoolActuator } from './pool-actuator.js';
 import { describe } from './reporting.js';
 
 export class Actuator {
+  private readonly pool: PoolActuator;
+
   constructor(
     private readonly deps: FleetDeps,
     private readonly launcher: Launcher,
-  ) {}
+  ) {
+    this.pool = new PoolActuator(deps, launcher);
+  }
 
-  /** Runs one action or fix; a failure is logged and answered as an outcome, never thrown. */
-  async attempt(action: Action | Fix, run: () => Promise<void>): Promise<ActionOutcome> {
+  /**
+   * Runs one action or fix; a failure is logged and answered as an outcome, never thrown. What
+   * `run` returns (e.g. a warm start that fell back to a cold launch) is the outcome's note.
+   */
+  async attempt(action: Action | Fix, run: () => Promise<unknown>): Promise<ActionOutcome> {
     try {
-      await run();
-      return { action, ok: true };
+      const note = await run();
+      return typeof note === 'string' ? { action, ok: true, note } : { action, ok: true };
     } catch (error) {
       this.deps.observer.warn('action failed', { action, error: describe(error) });
       return { action, ok: false, error: describe(error) };
@@ -89,20 +98,30 @@ export class Actuator {
     action: Action,
     byId: Map<string, ServerRecord>,
     owned: ReadonlyMap<string, CloudInstance>,
-  ): Promise<void> {
+  ): Promise<string | undefined> {
     switch (action.kind) {
       case 'launch':
         for (let i = 0; i < action.count; i += 1) {
           const market = action.markets?.[i];
           await this.launcher.launchNew(role, config, action.reason, undefined, market, action.avoid);
         }
-        return;
+        return undefined;
       case 'register':
         return this.register(role, this.server(byId, action.serverId), action.reason);
       case 'drain':
-        return this.drain(role, config, this.server(byId, action.serverId), action.reason, byId);
+        await this.drain(role, config, this.server(byId, action.serverId), action.reason, byId);
+        return undefined;
       case 'terminate':
-        return this.terminate(this.server(byId, action.serverId), action.reason, owned, byId);
+        await this.terminate(this.server(byId, action.serverId), action.reason, owned, byId);
+        return undefined;
+      case 'start':
+        return this.pool.start(role, config, action, byId, owned);
+      case 'stop':
+        await this.pool.stop(role, config, this.server(byId, action.serverId), action.reason, byId, owned);
+        return undefined;
+      case 'warm':
+        await this.pool.warm(role, config, action.count, action.reason);
+        return undefined;
       case 'replace':
         await this.terminate(this.server(byId, action.serverId), action.reason, owned, byId);
         await this.launcher.launchNew(
@@ -112,7 +131,7 @@ export class Actuator {
           undefined,
           action.market,
         );
-        return;
+        return undefined;
     }
   }
 
@@ -122,19 +141,27 @@ export class Actuator {
     return found;
   }
 
-  private async register(role: string, server: ServerRecord, reason: string): Promise<void> {
+  /** Registers and marks in service; for a server started from the pool, says how long that took. */
+  private async register(role: string, server: ServerRecord, reason: string): Promise<string | undefined> {
     const lb = ownEntry(this.deps.loadBalancers, role);
     if (lb !== undefined && server.instanceId !== undefined) await lb.register([server.instanceId]);
     const now = this.deps.clock.now();
+    const started = server.startedAt;
+    const note =
+      started === undefined
+        ? undefined
+        : `warm start: in service ${Math.round((now - started) / 1000)} s after StartInstances`;
     const updated = await this.deps.ledger.updateServer(role, server.intentId, server.version, {
       state: 'in-service',
       registered: lb !== undefined,
       stateSince: now,
       // Kept after the server leaves service: launch delays are learned from it.
       inServiceAt: server.inServiceAt ?? now,
-      reason,
+      reason: note === undefined ? reason : `${reason}; ${note}`,
     });
     Object.assign(server, updated);
+    if (started !== undefined) this.deps.observer.metric(role, 'WarmStartMs', now - started, 'Milliseconds');
+    return note;
   }
 
   /** Marks draining, then deregisters; terminating waits for the drain (the scripts terminated first). */
@@ -191,12 +218,7 @@ export class Actuator {
   }
 
   private assertOwned(server: ServerRecord, owned: ReadonlyMap<string, CloudInstance>): void {
-    const instanceId = server.instanceId ?? '';
-    const instance = owned.get(instanceId);
-    if (instance === undefined || instance.role !== server.role) throw new NotOwnedError(instanceId);
-    if (instance.intentId !== undefined && instance.intentId !== server.intentId && !server.orphan) {
-      throw new NotOwnedError(instanceId);
-    }
+    assertOwned(server, owned);
   }
 
   async applyFix(
@@ -247,6 +269,15 @@ export class Actuator {
           });
         }
         await this.deps.compute.terminate([fix.instanceId]);
+        return;
+      }
+      case 'stop': {
+        const record = this.server(records, fix.serverId);
+        this.assertOwned({ ...record, instanceId: fix.instanceId }, owned);
+        if (record.state !== 'stopping') {
+          await update(record, { state: 'stopping', stateSince: clock.now(), reason: fix.reason });
+        }
+        await this.pool.stopInstance(roleConfigOf(this.deps.config, role), fix.instanceId);
         return;
       }
       case 'register':

@@ -11,7 +11,7 @@ import { LeaseHeldError } from '../errors.js';
 import { overrideActive } from '../planner.js';
 import { DEFAULT_RECONCILE_SETTINGS, type ReconcileSettings, reconcile } from '../reconcile.js';
 import { ownEntry } from '../roles.js';
-import type { ObservedServer, ServerRecord } from '../types.js';
+import type { CloudInstance, ObservedServer, ServerRecord } from '../types.js';
 import { workerCount } from '../user-data.js';
 import type { Actuator } from './actuator.js';
 import {
@@ -75,6 +75,7 @@ export class Converger {
       ...(members === undefined ? {} : { members }),
       now: clock.now(),
       settings: this.reconcileSettings,
+      drainSeconds: config.lifecycle.drainSeconds,
     });
     const fixOutcomes: ActionOutcome[] = options.dryRun ? fixes.map((action) => ({ action, ok: true })) : [];
     if (!options.dryRun && fixes.length > 0) {
@@ -99,12 +100,12 @@ export class Converger {
     }
 
     const now = clock.now();
-    const observed = await this.healthCheck(role, records);
+    const observed = await this.healthCheck(role, records, instances);
     const samples =
       config.policy === undefined
         ? []
         : await ledger.samplesSince(role, now - sampleSpanSeconds(config.policy, config.queue) * 1000);
-    const { pause, bounds } = options.controls ?? (await ledger.getControls(role));
+    const { pause, bounds, pool } = options.controls ?? (await ledger.getControls(role));
     const input: DecideInput = {
       role,
       config,
@@ -113,6 +114,7 @@ export class Converger {
       servers: observed,
       ...(pause === undefined ? {} : { pause }),
       ...(bounds === undefined ? {} : { bounds }),
+      ...(pool === undefined ? {} : { poolControl: pool }),
       ...(config.policy?.type === 'drain-time'
         ? { workersPerServer: await this.workersPerServer(config) }
         : {}),
@@ -182,12 +184,24 @@ export class Converger {
     return workerCount(vcpus, config.workersPerVcpu);
   }
 
-  /** Health-checks booting servers (bounded concurrency); the result rides on the observed server. */
-  private async healthCheck(role: string, records: ServerRecord[]): Promise<ObservedServer[]> {
+  /**
+   * Health-checks booting servers and warming ones (the pool's readiness check is the role's own),
+   * with bounded concurrency; the result rides on the observed server.
+   */
+  private async healthCheck(
+    role: string,
+    records: ServerRecord[],
+    instances: readonly CloudInstance[],
+  ): Promise<ObservedServer[]> {
     const probe = ownEntry(this.deps.healthProbes, role);
     const observed: ObservedServer[] = records.map((r) => ({ ...r }));
     if (probe === undefined) return observed;
-    const due = observed.filter((s) => s.state === 'booting' && s.privateIp !== undefined);
+    const running = new Set(instances.filter((i) => i.state === 'running').map((i) => i.instanceId));
+    const due = observed.filter(
+      (s) =>
+        s.privateIp !== undefined &&
+        (s.state === 'booting' || (s.state === 'warming' && running.has(s.instanceId ?? ''))),
+    );
     const limit = this.deps.healthConcurrency ?? 10;
     for (let i = 0; i < due.length; i += limit) {
       await Promise.all(

@@ -33,6 +33,8 @@ export interface ActionOutcome {
   action: Action | Fix;
   ok: boolean;
   error?: string;
+  /** What went otherwise than planned although the action did its job (a start that fell back). */
+  note?: string;
 }
 
 export interface ConvergeResult {

@@ -2,13 +2,22 @@
  * Launching: the intent is written before RunInstances, and each launch walks its market's
  * instance type × subnet fallbacks on capacity errors (a Spot launch then On-Demand, when the role
  * allows it) with a ClientToken per attempt, so a retried or resumed launch never starts a second
- * instance.
+ * instance. A launch for the warm pool is On-Demand, starts in state `warming`, and its user data
+ * tells the server kit to start no worker until it is stopped and started again.
  */
 import type { RoleConfig } from '../config.js';
 import { CapacityError, FleetError, InvalidRequestError, SpotUnavailableError } from '../errors.js';
-import { firstAttempt, type LaunchOption, lastAttempt, launchOptions, mayUse } from '../market.js';
+import {
+  firstAttempt,
+  type LaunchOption,
+  lastAttempt,
+  launchOptions,
+  type MarketConfig,
+  mayUse,
+} from '../market.js';
 import type { CloudInstance, Market, ServerRecord, SpotPool } from '../types.js';
 import { renderUserData } from '../user-data.js';
+import { launchSpec, specFields } from '../warm-pool.js';
 import type { FleetDeps } from './fleet-deps.js';
 import { describe } from './reporting.js';
 
@@ -26,9 +35,12 @@ export class Launcher {
     intentId = this.deps.newId(),
     market: Market = config.launch.market === 'on-demand' ? 'on-demand' : 'spot',
     avoid?: SpotPool,
+    purpose: 'serve' | 'pool' = 'serve',
   ): Promise<ServerRecord> {
     const now = this.deps.clock.now();
-    const options = launchOptions(config.launch);
+    const warming = purpose === 'pool';
+    if (warming) market = 'on-demand';
+    const options = launchOptions(marketsOf(config, warming));
     if (firstAttempt(options, market) === options.length) {
       throw new InvalidRequestError(
         `role ${role} does not launch ${market} (launch.market, launch.onDemandBase)`,
@@ -37,7 +49,7 @@ export class Launcher {
     const record: ServerRecord = {
       role,
       intentId,
-      state: 'launching',
+      state: warming ? 'warming' : 'launching',
       createdAt: now,
       stateSince: now,
       registered: false,
@@ -46,6 +58,7 @@ export class Launcher {
       market,
       ...(avoid === undefined ? {} : { avoidInstanceType: avoid.instanceType }),
       ...(avoid?.subnetId === undefined ? {} : { avoidSubnetId: avoid.subnetId }),
+      ...specFields(launchSpec(role, config)),
       version: 0,
     };
     await this.deps.ledger.createIntent(record);
@@ -60,9 +73,11 @@ export class Launcher {
    */
   async launchIntent(config: RoleConfig, intent: ServerRecord): Promise<ServerRecord> {
     const { compute, ledger, clock } = this.deps;
-    const options = launchOptions(config.launch);
+    const warming = intent.state === 'warming';
+    const markets = marketsOf(config, warming);
+    const options = launchOptions(markets);
     let record = intent;
-    const end = lastAttempt(options, config.launch, record.market ?? 'on-demand');
+    const end = lastAttempt(options, markets, record.market ?? 'on-demand');
     const avoid = avoidedPool(record);
     for (let attempt = record.launchAttempt ?? 0; attempt < end; attempt += 1) {
       if (!mayUse(options, attempt, avoid)) continue;
@@ -83,6 +98,7 @@ export class Launcher {
         stack: this.deps.stack,
         intentId: record.intentId,
         drainSeconds: config.lifecycle.drainSeconds,
+        warming,
       });
       try {
         const instance = await compute.launch({
@@ -91,10 +107,12 @@ export class Launcher {
           clientToken: `${record.intentId}-${attempt}`,
           userData,
           ...option,
+          ...(warming && config.warmPool?.state === 'hibernated' ? { hibernate: true } : {}),
         });
         const patch: Partial<ServerRecord> = {
           instanceId: instance.instanceId,
-          state: launchedState(instance.state),
+          // A warming server stays warming while it boots: it is the pool's, never capacity.
+          state: warming && isLive(instance.state) ? 'warming' : launchedState(instance.state),
           launchedAt: instance.launchedAt,
           instanceType: instance.instanceType,
           market: instance.market ?? option.market,
@@ -136,6 +154,15 @@ export class Launcher {
     }
     throw new FleetError(`intent ${record.intentId} has no launch option left`);
   }
+}
+
+/** The markets a launch may use: the role's, or On-Demand alone for the warm pool. */
+function marketsOf(config: RoleConfig, warming: boolean): MarketConfig & RoleConfig['launch'] {
+  return warming ? { ...config.launch, market: 'on-demand', onDemandBase: 0 } : config.launch;
+}
+
+function isLive(state: CloudInstance['state']): boolean {
+  return state === 'pending' || state === 'running';
 }
 
 /**

@@ -37,7 +37,10 @@ export function report(
 /** The journal's one-line summary of a plan and how its actions went. */
 export function summarize(planned: Plan, outcomes: ActionOutcome[]): string {
   const parts = [`desired ${planned.desired.count}`];
-  for (const o of outcomes) parts.push(`${describeAction(o.action)}${o.ok ? '' : ` FAILED (${o.error})`}`);
+  for (const o of outcomes) {
+    const note = o.note === undefined ? '' : ` (${o.note})`;
+    parts.push(`${describeAction(o.action)}${o.ok ? note : ` FAILED (${o.error})`}`);
+  }
   for (const b of planned.blocked) parts.push(b.reason);
   if (planned.desired.hold) parts.push(`hold: ${planned.desired.hold}`);
   return parts.join('; ');
@@ -47,6 +50,10 @@ export function describeAction(action: Action | Fix): string {
   switch (action.kind) {
     case 'launch':
       return `launch ${action.count}: ${action.reason}`;
+    case 'warm':
+      return `warm ${action.count}: ${action.reason}`;
+    case 'start':
+      return `start ${action.count}${action.bridge ? ' (bridge)' : ''} of ${action.candidates.join(', ')}: ${action.reason}`;
     case 'mark-orphan':
       return `mark orphan ${action.instance.instanceId}: ${action.reason}`;
     default:

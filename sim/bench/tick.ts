@@ -35,6 +35,8 @@ const API: Record<CloudOp, string> = {
   list: 'DescribeInstances',
   find: 'DescribeInstances',
   terminate: 'TerminateInstances',
+  start: 'StartInstances',
+  stop: 'StopInstances',
   vcpus: 'DescribeInstanceTypes',
   register: 'RegisterInstancesWithLoadBalancer',
   deregister: 'DeregisterInstancesFromLoadBalancer',

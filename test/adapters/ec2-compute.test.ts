@@ -5,6 +5,8 @@ import {
   EC2ServiceException,
   type Instance,
   RunInstancesCommand,
+  StartInstancesCommand,
+  StopInstancesCommand,
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -20,6 +22,7 @@ import {
 import {
   CapacityError,
   ConflictError,
+  IncorrectStateError,
   InvalidRequestError,
   NotFoundError,
   ThrottlingError,
@@ -435,5 +438,57 @@ describe('Ec2Compute.find', () => {
   it('maps throttling', async () => {
     ec2.on(DescribeInstancesCommand).rejects(ec2Error('RequestLimitExceeded'));
     await expect(compute().find('i-0123456789abcdef0')).rejects.toBeInstanceOf(ThrottlingError);
+  });
+});
+
+describe('Ec2Compute.start and stop (the warm pool)', () => {
+  it('starts one instance', async () => {
+    ec2.on(StartInstancesCommand).resolves({});
+    await compute().start('i-0aaaaaaaaaaaaaaa1');
+    expect(ec2.commandCalls(StartInstancesCommand).map((c) => c.args[0].input)).toEqual([
+      { InstanceIds: ['i-0aaaaaaaaaaaaaaa1'] },
+    ]);
+  });
+
+  it.each([
+    ['InsufficientInstanceCapacity', CapacityError],
+    ['IncorrectInstanceState', IncorrectStateError],
+    ['InvalidInstanceID.NotFound', NotFoundError],
+    ['InvalidVolume.NotFound', NotFoundError],
+    ['InvalidAMIID.NotFound', InvalidRequestError],
+    ['RequestLimitExceeded', ThrottlingError],
+  ])('maps a start failing with %s to %s', async (name, type) => {
+    ec2.on(StartInstancesCommand).rejects(ec2Error(name));
+    const error = await rejection(compute().start('i-0aaaaaaaaaaaaaaa1'));
+    expect(error).toBeInstanceOf(type);
+    expect(String(error)).toContain('StartInstances of i-0aaaaaaaaaaaaaaa1');
+  });
+
+  it('stops, and hibernates only when asked', async () => {
+    ec2.on(StopInstancesCommand).resolves({});
+    await compute().stop('i-0aaaaaaaaaaaaaaa1', { hibernate: false });
+    await compute().stop('i-0aaaaaaaaaaaaaaa2', { hibernate: true });
+    expect(ec2.commandCalls(StopInstancesCommand).map((c) => c.args[0].input)).toEqual([
+      { InstanceIds: ['i-0aaaaaaaaaaaaaaa1'] },
+      { InstanceIds: ['i-0aaaaaaaaaaaaaaa2'], Hibernate: true },
+    ]);
+  });
+
+  it.each([
+    ['IncorrectInstanceState', IncorrectStateError],
+    ['UnsupportedHibernationConfiguration', InvalidRequestError],
+    ['InvalidInstanceID.NotFound', NotFoundError],
+    ['InternalError', TransientError],
+  ])('maps a stop failing with %s to %s', async (name, type) => {
+    ec2.on(StopInstancesCommand).rejects(ec2Error(name, name === 'InternalError' ? 'server' : 'client'));
+    await expect(compute().stop('i-0aaaaaaaaaaaaaaa1', { hibernate: true })).rejects.toBeInstanceOf(type);
+  });
+
+  it('launches a hibernating pool server with hibernation configured, and no other', async () => {
+    ec2.on(RunInstancesCommand).resolves({ Instances: [LAUNCHED] });
+    await compute().launch(request({ hibernate: true }));
+    await compute().launch(request({ intentId: 'i-def', clientToken: 'fleet-pilot-app-i-def-0' }));
+    expect(runInput(0).HibernationOptions).toEqual({ Configured: true });
+    expect(runInput(1).HibernationOptions).toBeUndefined();
   });
 });

@@ -413,9 +413,12 @@ describe('planner properties', () => {
         const o = run(scenario);
         const ids = new Set(o.servers.map((s) => s.intentId));
         for (const action of o.result.actions) {
-          if (action.kind === 'launch') {
+          if (action.kind === 'launch' || action.kind === 'warm' || action.kind === 'start') {
             expect(Number.isInteger(action.count)).toBe(true);
             expect(action.count).toBeGreaterThan(0);
+            if (action.kind === 'start') {
+              for (const id of action.candidates) expect(ids.has(id)).toBe(true);
+            }
           } else {
             expect(ids.has(action.serverId)).toBe(true);
           }

@@ -43,7 +43,13 @@ function planFor(
 
 /** Actions as short strings, e.g. `drain a`, `launch 2`, for readable assertions. */
 function summary(result: Plan): string[] {
-  return result.actions.map((a) => (a.kind === 'launch' ? `launch ${a.count}` : `${a.kind} ${a.serverId}`));
+  return result.actions.map((a) =>
+    a.kind === 'launch' || a.kind === 'warm'
+      ? `${a.kind} ${a.count}`
+      : a.kind === 'start'
+        ? `start ${a.count} of ${a.candidates.join(',')}`
+        : `${a.kind} ${a.serverId}`,
+  );
 }
 
 describe('desiredCount', () => {

@@ -41,6 +41,7 @@ function planFor(servers: ObservedServer[], count: number, config = job): Plan {
 }
 
 function short(a: Action): string {
+  if (a.kind === 'start' || a.kind === 'warm') return `${a.kind} ${a.count}`;
   if (a.kind !== 'launch') return `${a.kind} ${a.serverId}`;
   return `launch ${a.count}${a.avoid === undefined ? '' : ` avoiding ${a.avoid.instanceType} in ${a.avoid.subnetId}`}`;
 }
@@ -133,7 +134,8 @@ describe('the plan for a server with a rebalance recommendation', () => {
         // Launches never count a warned server: together with the others they make desired.
         const live = servers.filter(
           (s) =>
-            ['launching', 'pending', 'booting', 'in-service'].includes(s.state) && !leaving.has(s.intentId),
+            ['launching', 'pending', 'booting', 'in-service', 'starting'].includes(s.state) &&
+            !leaving.has(s.intentId),
         ).length;
         const launched = planned.actions.reduce((n, a) => n + (a.kind === 'launch' ? a.count : 0), 0);
         expect(launched).toBe(Math.max(0, count - live));

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RECONCILE_SETTINGS, type Fix, reconcile } from '../../domain/reconcile.js';
+import { DEFAULT_POOL_RECONCILE_SETTINGS } from '../../domain/reconcile-pool.js';
 import type { CloudInstance, LoadBalancerMember, ServerRecord } from '../../domain/types.js';
 
 const T0 = Date.parse('2026-03-02T15:00:00Z');
@@ -341,5 +342,100 @@ describe('reconcile: load-balancer registration', () => {
 
   it('without a load balancer, membership is not checked', () => {
     expect(fixesFor([aRecord({ registered: false })], [anInstance()])).toEqual([]);
+  });
+});
+
+describe('reconcile: the warm pool', () => {
+  const pooled = (state: ServerRecord['state'], held = 5 * MINUTE) =>
+    aRecord({ state, registered: false, stateSince: T0 - held });
+  const { stopGraceMs, startGraceMs } = DEFAULT_POOL_RECONCILE_SETTINGS;
+
+  it.each<[string, ServerRecord, CloudInstance[], string[]]>([
+    ['keeps a warm server whose instance is stopped', pooled('warm'), [anInstance({ state: 'stopped' })], []],
+    [
+      'puts a stopping server into the pool once EC2 lists it stopped',
+      pooled('stopping'),
+      [anInstance({ state: 'stopped' })],
+      ['update intent-a -> warm'],
+    ],
+    ['waits for a stopping server to stop', pooled('stopping'), [anInstance({ state: 'stopping' })], []],
+    [
+      'terminates a server stuck in stopping past its drain time and the grace',
+      pooled('stopping', 300_000 + stopGraceMs + MINUTE),
+      [anInstance({ state: 'stopping' })],
+      ['update intent-a -> terminating'],
+    ],
+    [
+      'asks again to stop a stopping server EC2 still lists as running',
+      pooled('stopping'),
+      [anInstance()],
+      ['stop intent-a i-0000000000000000a'],
+    ],
+    [
+      'stops a warm server found running (started from outside, or a start it could not tell about)',
+      pooled('warm'),
+      [anInstance()],
+      ['stop intent-a i-0000000000000000a'],
+    ],
+    [
+      'moves a started server on to booting once EC2 lists it running',
+      pooled('starting', 30_000),
+      [anInstance({ launchedAt: T0 - 20_000 })],
+      ['update intent-a -> booting'],
+    ],
+    [
+      'puts a start that did not take back in the pool',
+      pooled('starting', startGraceMs + 1),
+      [anInstance({ state: 'stopped' })],
+      ['update intent-a -> warm'],
+    ],
+    [
+      'waits a moment for a start to show',
+      pooled('starting', 30_000),
+      [anInstance({ state: 'stopped' })],
+      [],
+    ],
+    [
+      'marks a pool server terminated from outside as terminating',
+      pooled('warm'),
+      [anInstance({ state: 'shutting-down' })],
+      ['update intent-a -> terminating'],
+    ],
+    [
+      'replaces a warming server someone else stopped',
+      pooled('warming'),
+      [anInstance({ state: 'stopped' })],
+      ['update intent-a -> terminating'],
+    ],
+    [
+      'marks a stopped instance of this stack with no intent as an orphan, never adopting it',
+      pooled('warm'),
+      [
+        anInstance({ state: 'stopped' }),
+        anInstance({ instanceId: 'i-0000000000000000f', intentId: undefined, state: 'stopped' }),
+      ],
+      ['mark-orphan i-0000000000000000f'],
+    ],
+  ])('%s', (_name, record, instances, expected) => {
+    const fixes = reconcile({
+      role: 'app',
+      records: [record],
+      instances,
+      now: T0,
+      settings: DEFAULT_RECONCILE_SETTINGS,
+      drainSeconds: 300,
+    });
+    expect(fixes.map(short)).toEqual(expected);
+  });
+
+  it('learns the new launch time of a started server (EC2 resets it at each start)', () => {
+    const [fix] = reconcile({
+      role: 'app',
+      records: [pooled('starting', 30_000)],
+      instances: [anInstance({ launchedAt: T0 - 20_000 })],
+      now: T0,
+      settings: DEFAULT_RECONCILE_SETTINGS,
+    });
+    expect(fix).toMatchObject({ kind: 'update', patch: { state: 'booting', launchedAt: T0 - 20_000 } });
   });
 });

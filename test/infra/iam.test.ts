@@ -116,3 +116,27 @@ describe('KMS keys for encrypted EBS volumes', () => {
     }
   });
 });
+
+describe('the warm pool', () => {
+  const poolStatements = (pool: unknown) =>
+    iamStatements(testConfig({ roles: { job: { warmPool: pool } } }), STACK);
+
+  it('allows StartInstances and StopInstances only on instances tagged for this stack', () => {
+    const startStop = withAction(poolStatements({ size: 2 }), 'ec2:StartInstances');
+    expect(startStop).toEqual([
+      {
+        Sid: 'StartStopOwnInstances',
+        Effect: 'Allow',
+        Action: ['ec2:StartInstances', 'ec2:StopInstances'],
+        Resource: arn('instance', '*'),
+        Condition: { StringEquals: { 'ec2:ResourceTag/fleet-pilot:stack': STACK } },
+      },
+    ]);
+  });
+
+  it('grants neither without a pool', () => {
+    const statements = iamStatements(testConfig(), STACK);
+    expect(withAction(statements, 'ec2:StartInstances')).toEqual([]);
+    expect(withAction(statements, 'ec2:StopInstances')).toEqual([]);
+  });
+});

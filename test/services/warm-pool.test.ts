@@ -1,0 +1,310 @@
+import { describe, expect, it } from 'vitest';
+import { CapacityError, IncorrectStateError, NotFoundError, ThrottlingError } from '../../domain/errors.js';
+import type { ServerRecord } from '../../domain/types.js';
+import { testConfig } from '../../fakes/config.js';
+import { type Harness, harness, MONDAY_10AM, runFor } from '../../fakes/harness.js';
+
+const MINUTE = 60_000;
+
+/** A job role with a pool of 2, per-second billing and no minimum lifetime (nothing blocks a retire). */
+function poolConfig(pool: Record<string, unknown> = {}, job: Record<string, unknown> = {}) {
+  return testConfig({
+    roles: {
+      job: {
+        warmPool: { size: 2, ...pool },
+        lifecycle: { billing: 'per-second', minLifetimeMinutes: 0 },
+        ...job,
+      },
+    },
+  });
+}
+
+async function records(h: Harness, role = 'job'): Promise<ServerRecord[]> {
+  return (await h.ledger.listServers(role)).filter((r) => r.state !== 'terminated');
+}
+
+async function count(h: Harness, state: ServerRecord['state'], role = 'job'): Promise<number> {
+  return (await records(h, role)).filter((r) => r.state === state).length;
+}
+
+/** The job role's permanent server in service and a full pool (2 warm servers by default). */
+async function warmed(config = poolConfig()): Promise<Harness> {
+  const h = harness({ config });
+  await runFor(h, 6 * MINUTE);
+  expect(await count(h, 'warm')).toBe(config.roles.job?.warmPool?.size);
+  expect(await count(h, 'in-service')).toBe(1);
+  return h;
+}
+
+/** A queue over the threshold for a tick: the job role wants its two extras at once. */
+async function burst(h: Harness): Promise<void> {
+  h.cloud.queueLength = 60;
+  h.advance(MINUTE);
+  await h.app.fleet.tick();
+}
+
+const ops = (h: Harness, op: string) => h.cloud.calls.filter((c) => c.op === op);
+
+describe('filling the warm pool', () => {
+  it('launches, readies and stops its servers without registering them, counting them, or starting workers', async () => {
+    const h = harness({ config: testConfig({ roles: { app: { warmPool: { size: 1 } } } }) });
+    await h.app.fleet.tick();
+    const warming = (await records(h, 'app')).filter((r) => r.state === 'warming');
+    expect(warming).toHaveLength(1);
+    const instance = h.cloud.instances.get(warming[0]?.instanceId ?? '');
+    expect(instance?.userData).toContain('touch /etc/fleet-pilot/warming');
+    expect(instance?.market).toBeUndefined();
+    // The business-hours floor of 3 is launched in full: the warming server is not capacity.
+    expect(h.cloud.alive('app')).toHaveLength(4);
+
+    await runFor(h, 5 * MINUTE);
+    const pooled = (await records(h, 'app')).find((r) => r.intentId === warming[0]?.intentId);
+    expect(pooled?.state).toBe('warm');
+    expect(h.cloud.instances.get(pooled?.instanceId ?? '')?.state).toBe('stopped');
+    expect(h.cloud.members.get('smallpayroll-http')?.has(pooled?.instanceId ?? '')).toBe(false);
+    const registered = ops(h, 'register').flatMap((c) => (c.args as { ids: string[] }).ids);
+    expect(registered).not.toContain(pooled?.instanceId);
+    expect(await count(h, 'in-service', 'app')).toBe(3);
+  });
+
+  it('stops into a hibernated pool with hibernation enabled at launch', async () => {
+    const h = harness({
+      config: poolConfig({ state: 'hibernated', rootVolumeEncrypted: true }),
+    });
+    await runFor(h, 6 * MINUTE);
+    const launches = ops(h, 'launch').map((c) => c.args as { hibernate?: boolean; intentId: string });
+    const pool = (await records(h)).filter((r) => r.state === 'warm');
+    expect(pool).toHaveLength(2);
+    for (const server of pool) {
+      expect(launches.find((l) => l.intentId === server.intentId)?.hibernate).toBe(true);
+      expect(h.cloud.instances.get(server.instanceId ?? '')?.hibernated).toBe(true);
+    }
+    // The permanent server is launched like any other.
+    expect(launches.filter((l) => l.hibernate === true)).toHaveLength(2);
+  });
+
+  it('terminates a warming server that never passes its readiness check, and warms another', async () => {
+    const h = harness({ config: poolConfig({ size: 1 }) });
+    await h.app.fleet.tick();
+    const first = (await records(h)).find((r) => r.state === 'warming');
+    const instance = h.cloud.instances.get(first?.instanceId ?? '');
+    if (instance === undefined) throw new Error('no warming instance');
+    instance.broken = true;
+    await runFor(h, 20 * MINUTE);
+    const gone = (await h.ledger.listServers('job')).find((r) => r.intentId === first?.intentId);
+    expect(gone?.state).toBe('terminated');
+    const journal = (await h.ledger.recentJournal('job', 50)).map((e) => e.summary).join('\n');
+    expect(journal).toMatch(new RegExp(`terminate ${first?.intentId}: not ready \\d+ s after launch`));
+    expect(await count(h, 'warm')).toBe(1);
+  });
+});
+
+describe('using the warm pool', () => {
+  it('starts warm servers before any cold launch, and they go into service through the same check', async () => {
+    const h = await warmed();
+    const launchesBefore = ops(h, 'launch').length;
+    await burst(h);
+    expect(ops(h, 'start')).toHaveLength(2);
+    // The pool refills behind the burst: two new warming launches, no cold one.
+    const launched = ops(h, 'launch').slice(launchesBefore);
+    expect(launched).toHaveLength(2);
+    expect(await count(h, 'warming')).toBe(2);
+
+    await runFor(h, 2 * MINUTE);
+    expect(await count(h, 'in-service')).toBe(3);
+    const journal = await h.ledger.recentJournal('job', 20);
+    expect(journal.map((e) => e.summary).join('\n')).toMatch(
+      /warm start: in service \d+ s after StartInstances/,
+    );
+  });
+
+  it('falls back to the next warm server, then to a cold launch, within the same converge', async () => {
+    const h = await warmed();
+    h.cloud.failNext('start', new CapacityError('InsufficientInstanceCapacity'));
+    h.cloud.failNext('start', new IncorrectStateError('IncorrectInstanceState'));
+    const launchesBefore = ops(h, 'launch').length;
+    await burst(h);
+    const cold = ops(h, 'launch')
+      .slice(launchesBefore)
+      .filter((c) => !(c.args as { userData: string }).userData.includes('touch /etc/fleet-pilot/warming'));
+    expect(cold).toHaveLength(2);
+    // Both warm servers are back in the pool, unharmed.
+    expect(await count(h, 'warm')).toBe(2);
+    const journal = await h.ledger.recentJournal('job', 5);
+    expect(journal.map((e) => e.summary).join('\n')).toMatch(
+      /0 of 2 started; failed: .*2 launched cold instead/,
+    );
+  });
+
+  it('terminates a warm server whose volume is gone and starts the next one instead', async () => {
+    const h = await warmed();
+    h.cloud.failNext('start', new NotFoundError('InvalidVolume.NotFound'));
+    await burst(h);
+    const all = await h.ledger.listServers('job');
+    expect(all.filter((r) => r.reason?.startsWith('start failed, cannot serve'))).toHaveLength(1);
+    expect(all.filter((r) => r.state === 'pending' && r.startedAt !== undefined)).toHaveLength(1);
+    expect((await count(h, 'launching')) + (await count(h, 'pending'))).toBe(2);
+  });
+
+  it('leaves a start it cannot tell about in starting, and reconcile settles it from EC2', async () => {
+    const h = await warmed();
+    h.cloud.failNext('start', new ThrottlingError('RequestLimitExceeded'));
+    await burst(h);
+    expect(await count(h, 'starting')).toBe(1);
+    await runFor(h, 4 * MINUTE);
+    expect(await count(h, 'starting')).toBe(0);
+    expect(await count(h, 'in-service')).toBe(3);
+  });
+});
+
+const isWarming = (args: unknown) =>
+  (args as { userData: string }).userData.includes('touch /etc/fleet-pilot/warming');
+
+describe('scale-in without churn', () => {
+  it('stops a drained server back into the pool while the pool is below its size, and terminates the rest', async () => {
+    const h = await warmed(poolConfig({ size: 1 }, { policy: { step: 2 } }));
+    // No capacity for the pool's refills: the pool stays empty after the burst.
+    h.cloud.failWhen('launch', isWarming, () => new CapacityError('InsufficientInstanceCapacity'));
+    await burst(h);
+    await runFor(h, 3 * MINUTE);
+    // The burst started the one warm server and launched the other extra cold.
+    const serving = (await records(h)).filter((r) => r.state === 'in-service');
+    const warmStarted = serving.find((r) => r.startedAt !== undefined);
+    const coldExtra = serving.find(
+      (r) => r.startedAt === undefined && r.createdAt > MONDAY_10AM + 5 * MINUTE,
+    );
+    expect(await count(h, 'in-service')).toBe(3);
+    expect(await count(h, 'warm')).toBe(0);
+    const stopsBefore = ops(h, 'stop').length;
+
+    h.cloud.queueLength = 0;
+    await runFor(h, 10 * MINUTE);
+    expect(await count(h, 'in-service')).toBe(1);
+    const stoppedNow = ops(h, 'stop')
+      .slice(stopsBefore)
+      .map((c) => (c.args as { id: string }).id);
+    // The first drained goes back into the pool; the pool is then full and the other terminated.
+    const extras = [warmStarted, coldExtra];
+    const all = await h.ledger.listServers('job');
+    const stateOf = (id: string | undefined) => all.find((r) => r.instanceId === id)?.state;
+    expect(stoppedNow).toHaveLength(1);
+    expect(stateOf(stoppedNow[0])).toBe('warm');
+    const other = extras.find((r) => r?.instanceId !== stoppedNow[0]);
+    expect(extras.map((r) => r?.instanceId)).toContain(stoppedNow[0]);
+    expect(stateOf(other?.instanceId)).toBe('terminated');
+    expect(await count(h, 'warm')).toBe(1);
+  });
+
+  it('terminates drained servers when the pool returns none (returnOnScaleIn false)', async () => {
+    const h = await warmed(poolConfig({ size: 1, returnOnScaleIn: false }));
+    h.cloud.failWhen('launch', isWarming, () => new CapacityError('InsufficientInstanceCapacity'));
+    await burst(h);
+    await runFor(h, 3 * MINUTE);
+    const stopsBefore = ops(h, 'stop').length;
+    h.cloud.queueLength = 0;
+    await runFor(h, 10 * MINUTE);
+    expect(ops(h, 'stop').length).toBe(stopsBefore);
+    expect(await count(h, 'warm')).toBe(0);
+  });
+});
+
+describe('never stale', () => {
+  it('replaces warm servers of an old image gradually, never with fewer ready than the size', async () => {
+    const h = await warmed();
+    const old = (await records(h)).filter((r) => r.state === 'warm').map((r) => r.intentId);
+    h.redeploy(poolConfig({ refreshPerTick: 1 }, { launch: { imageId: 'ami-0fedcba9876543210' } }));
+    let fewest = Number.POSITIVE_INFINITY;
+    for (let minute = 0; minute < 20; minute += 1) {
+      await runFor(h, MINUTE);
+      fewest = Math.min(fewest, await count(h, 'warm'));
+    }
+    const pool = (await records(h)).filter((r) => r.state === 'warm');
+    expect(pool).toHaveLength(2);
+    expect(pool.every((r) => r.image === 'ami-0fedcba9876543210' && !old.includes(r.intentId))).toBe(true);
+    expect(fewest).toBeGreaterThanOrEqual(2);
+    // Never more than one replacement on its way at a time (refreshPerTick 1).
+    const launchesPerTick = new Map<number, number>();
+    for (const r of await h.ledger.listServers('job')) {
+      if (r.image === 'ami-0fedcba9876543210')
+        launchesPerTick.set(r.createdAt, (launchesPerTick.get(r.createdAt) ?? 0) + 1);
+    }
+    expect(Math.max(...launchesPerTick.values())).toBe(1);
+  });
+
+  it('replaces a warm server past its maximum age', async () => {
+    const h = await warmed(poolConfig({ maxAgeHours: 1 }));
+    const first = (await records(h)).filter((r) => r.state === 'warm').map((r) => r.intentId);
+    await runFor(h, 70 * MINUTE);
+    const now = (await records(h)).filter((r) => r.state === 'warm').map((r) => r.intentId);
+    expect(now).toHaveLength(2);
+    expect(now.some((id) => first.includes(id))).toBe(false);
+  });
+});
+
+describe('ownership of stopped servers', () => {
+  it('keeps a stopped pool server as its own: no orphan, no replacement, no termination', async () => {
+    const h = await warmed();
+    await runFor(h, 60 * MINUTE);
+    expect(await count(h, 'warm')).toBe(2);
+    expect(ops(h, 'terminate')).toHaveLength(0);
+    const journal = (await h.ledger.recentJournal('job', 50)).map((e) => e.summary).join('\n');
+    expect(journal).not.toMatch(/orphan/);
+  });
+
+  it('refills the pool when one of its servers is terminated from outside', async () => {
+    const h = await warmed();
+    const victim = (await records(h)).find((r) => r.state === 'warm');
+    const instance = h.cloud.instances.get(victim?.instanceId ?? '');
+    if (instance === undefined) throw new Error('no warm instance');
+    instance.state = 'shutting-down';
+    instance.terminatedAt = h.clock.now();
+    // Gone from EC2's listing: confirmed after the ghost grace (5 minutes), then refilled.
+    await runFor(h, 12 * MINUTE);
+    expect(await count(h, 'warm')).toBe(2);
+    expect((await h.ledger.listServers('job')).find((r) => r.intentId === victim?.intentId)?.state).toBe(
+      'terminated',
+    );
+  });
+
+  it('terminates a server stuck in stopping and warms another', async () => {
+    const h = harness({ config: poolConfig({ size: 1 }) });
+    await h.app.fleet.tick();
+    const warming = (await records(h)).find((r) => r.state === 'warming');
+    h.cloud.stuckStopping(warming?.instanceId ?? '');
+    // The job role drains for 600 s before a stop may count as stuck, then 10 minutes more.
+    await runFor(h, 30 * MINUTE);
+    const stuck = (await h.ledger.listServers('job')).find((r) => r.intentId === warming?.intentId);
+    expect(stuck?.state).toBe('terminated');
+    expect(ops(h, 'terminate').flatMap((c) => c.args as string[])).toContain(warming?.instanceId);
+    expect(await count(h, 'warm')).toBe(1);
+  });
+
+  it('terminates a stopped instance of this stack that no record names, only after the orphan grace', async () => {
+    const h = await warmed();
+    const lost = h.cloud.addForeignTagged('job', 'stopped');
+    await runFor(h, 20 * MINUTE);
+    expect(h.cloud.instances.get(lost.instanceId)?.state).toBe('stopped');
+    await runFor(h, 15 * MINUTE);
+    expect(['shutting-down', 'terminated']).toContain(h.cloud.instances.get(lost.instanceId)?.state);
+    expect(ops(h, 'start').map((c) => c.args)).not.toContain(lost.instanceId);
+  });
+
+  it('never touches a stopped instance of another stack', async () => {
+    const h = await warmed();
+    const foreign = h.cloud.addForeign({ role: 'job', state: 'stopped' });
+    await burst(h);
+    await runFor(h, 40 * MINUTE);
+    expect(h.cloud.instances.get(foreign.instanceId)?.state).toBe('stopped');
+    const named = h.cloud.calls.flatMap((c) => JSON.stringify(c.args ?? ''));
+    expect(named.some((args) => args.includes(foreign.instanceId))).toBe(false);
+  });
+
+  it('stops a warm server found running again', async () => {
+    const h = await warmed();
+    const server = (await records(h)).find((r) => r.state === 'warm');
+    await h.cloud.compute.start(server?.instanceId ?? '');
+    await runFor(h, 3 * MINUTE);
+    expect(h.cloud.instances.get(server?.instanceId ?? '')?.state).toBe('stopped');
+    expect(await count(h, 'warm')).toBe(2);
+  });
+});
