@@ -82,6 +82,28 @@ describe("the job role's default check against a job server built by the kit", (
   });
 });
 
+describe("the job role's default check against a job server warming for the warm pool", () => {
+  beforeEach(() => {
+    kit.write(ROLE_ENV, roleEnv(JOB));
+    kit.write('etc/fleet-pilot/warming', '');
+  });
+
+  it('passes with its release deployed and no worker running, and says it is warming', async () => {
+    const port = await unusedPort(JOB_HOST);
+    await serveSocketUnit(kit, 'fleet-pilot-health.socket', JOB_HOST, port);
+    const check = defaultCheckAt('job', port);
+    const page = async () => (await fetch(`http://${JOB_HOST}:${port}${defaultTarget('job').path}`)).text();
+
+    expect(await check.check(JOB_HOST)).toEqual({ healthy: false, reason: expect.stringMatching(/\b503\b/) });
+    expect(kit.runKit(DEPLOY).status).toBe(0);
+    expect(kit.runKit(START).status).toBe(0);
+    expect(kit.activeUnits()).toEqual([]);
+    expect(await check.check(JOB_HOST)).toEqual({ healthy: true });
+    expect(await page()).toMatch(/^workers: +none while warming for the warm pool$/m);
+    expect(await page()).toMatch(/^warming: +yes$/m);
+  });
+});
+
 describe("the app role's default check against an app server built by the kit", () => {
   it("aims at the kit's default app port and health path", () => {
     const settings = kit.read('etc/fleet-pilot/kit.env');

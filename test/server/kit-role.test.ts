@@ -47,6 +47,33 @@ describe('fleet-pilot-start for role job', () => {
   });
 });
 
+describe('fleet-pilot-start for a job server warming for the warm pool', () => {
+  beforeEach(() => {
+    kit.write(ROLE_ENV, roleEnv(JOB));
+    kit.write('etc/fleet-pilot/warming', '');
+  });
+
+  it('starts no worker, stops any running, and says why', () => {
+    kit.activate('fleet-pilot-worker@1.service');
+    const result = kit.runKit(START);
+    expect(result.status).toBe(0);
+    expect(kit.activeUnits()).toEqual([]);
+    expect(result.stderr).toContain('warming for the warm pool, no worker started');
+  });
+
+  it('starts its workers once the marker is gone (the next boot removes it)', () => {
+    kit.run('rm', [`${kit.root}/etc/fleet-pilot/warming`]);
+    expect(kit.runKit(START).status).toBe(0);
+    expect(kit.activeUnits()).toHaveLength(4);
+  });
+
+  it('shows it in fleet-pilot-status', () => {
+    expect(kit.runKit(STATUS).stdout).toMatch(
+      /^warming: +yes \(warm pool: no worker until started again\)$/m,
+    );
+  });
+});
+
 describe('fleet-pilot-start for role app', () => {
   it('starts the app server and stops the workers', () => {
     kit.write(ROLE_ENV, roleEnv(APP));

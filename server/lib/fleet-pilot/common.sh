@@ -11,6 +11,9 @@ FLEET_ROLE_ENV="$FLEET_ETC/role.env"
 FLEET_SETTINGS="$FLEET_ETC/kit.env"
 # shellcheck disable=SC2034 # used by the scripts that source this file
 FLEET_DRAINING="$FLEET_ETC/draining"
+# Written by the user data of a server launched for the warm pool; removed at its next boot.
+# shellcheck disable=SC2034
+FLEET_WARMING="$FLEET_ETC/warming"
 # shellcheck disable=SC2034
 FLEET_HOSTS="$FLEET_ROOT/etc/hosts"
 FLEET_TAG=${FLEET_TAG:-fleet-pilot}
