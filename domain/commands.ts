@@ -32,6 +32,8 @@ export const CONTROL_ACTIONS = [
   'override',
   'journal',
   'history',
+  'drain-pool',
+  'refill-pool',
 ] as const;
 
 export const ControlCommandSchema = z.discriminatedUnion(
@@ -94,6 +96,26 @@ export const ControlCommandSchema = z.discriminatedUnion(
       .strict(),
     z.object({ action: z.literal('pause'), role, reason: z.string().max(200).optional(), dryRun }).strict(),
     z.object({ action: z.literal('resume'), role, dryRun }).strict(),
+    /** Empty the role's warm pool and keep it empty until refilled. */
+    z
+      .object({
+        action: z.literal('drain-pool'),
+        role,
+        reason: z.string().max(200).optional(),
+        requestId,
+        dryRun,
+      })
+      .strict(),
+    /** Lift a drain, and replace the pool's servers with fresh ones (e.g. after a release). */
+    z
+      .object({
+        action: z.literal('refill-pool'),
+        role,
+        reason: z.string().max(200).optional(),
+        requestId,
+        dryRun,
+      })
+      .strict(),
     z
       .object({
         action: z.literal('override'),

@@ -51,6 +51,7 @@ function renderRole(r: RoleStatus, ctx: RenderContext): string {
       ? 'none'
       : `${[b.min === undefined ? '' : `min ${b.min}`, b.max === undefined ? '' : `max ${b.max}`].filter(Boolean).join(', ')}${b.expiresAt === undefined ? '' : `, expires ${relative(b.expiresAt, now)}`}${b.reason === undefined ? '' : ` (${b.reason})`}`,
   );
+  if (r.pool !== null) say('warm pool', poolLine(r.pool));
   const next = [...r.nextActions, ...r.blocked.map((x) => `blocked: ${x}`)];
   say('next converge', next.length === 0 ? 'nothing to do' : next.join('; '));
   if (r.nextScheduleChange !== null) say('schedule changes', relative(r.nextScheduleChange, now));
@@ -86,6 +87,16 @@ function renderRole(r: RoleStatus, ctx: RenderContext): string {
     );
   }
   return lines.join('\n');
+}
+
+/** The warm pool in a few words: ready of its size, on the way in, stale, drained. */
+function poolLine(pool: NonNullable<RoleStatus['pool']>): string {
+  const parts = [`${pool.warm} of ${pool.size} ready (${pool.waitsAs}; ${pool.reason})`];
+  if (pool.warming + pool.stopping > 0) parts.push(`${pool.warming + pool.stopping} on the way in`);
+  const stale = pool.servers.filter((s) => s.stale.length > 0);
+  if (stale.length > 0) parts.push(`${stale.length} stale: ${stale[0]?.stale.join(', ')}`);
+  if (pool.control?.drained === true) parts.push(`DRAINED: ${pool.control.reason}`);
+  return parts.join('; ');
 }
 
 function colourState(state: string, paint: Paint): string {

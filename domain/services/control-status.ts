@@ -1,9 +1,11 @@
 /**
  * The control `status` command's answer for one role: its servers, what it should have and why,
- * its pause and bounds, what the next converge would do, and its recent journal. Reads only.
+ * its pause and bounds, its warm pool (size, ages, staleness), what the next converge would do,
+ * and its recent journal. Reads only.
  */
-
+import type { RoleConfig } from '../config.js';
 import { overrideActive } from '../planner.js';
+import { scheduleLeadMs } from '../policies/launch-delay.js';
 import type { Ledger } from '../ports.js';
 import { serverAge } from '../retire.js';
 import { nextScheduleEdge } from '../schedule.js';
@@ -11,10 +13,13 @@ import {
   CAPACITY_STATES,
   type CloudInstance,
   type JournalEntry,
+  POOL_STATES,
+  type PoolControl,
   type RoleBounds,
   type RolePause,
   type ServerRecord,
 } from '../types.js';
+import { launchSpec, poolSize, staleness } from '../warm-pool.js';
 import type { Fleet } from './fleet.js';
 import { describeAction } from './reporting.js';
 
@@ -29,6 +34,28 @@ export interface ServerStatus {
   /** How it is bought; records from before markets were kept are On-Demand. */
   market: NonNullable<ServerRecord['market']>;
   reason: string | null;
+}
+
+/** A role's warm pool: how large it should be now and why, and each of its servers. */
+export interface PoolStatus {
+  size: number;
+  reason: string;
+  /** How its servers wait: stopped or hibernated. */
+  waitsAs: 'stopped' | 'hibernated';
+  /** The operator's drain or refill, if set. */
+  control: PoolControl | null;
+  warm: number;
+  warming: number;
+  stopping: number;
+  servers: {
+    intentId: string;
+    instanceId: string | null;
+    state: ServerRecord['state'];
+    /** From its launch intent: what maxAgeHours measures. */
+    ageHours: number;
+    /** Why it is due for replacement; empty when current. */
+    stale: string[];
+  }[];
 }
 
 export interface RoleStatus {
@@ -46,6 +73,8 @@ export interface RoleStatus {
   /** The operator's min/max while they apply (reason, since, expiry, request). */
   bounds: RoleBounds | null;
   servers: ServerStatus[];
+  /** The role's warm pool, or null without one (and no server left in it). */
+  pool: PoolStatus | null;
   /** What the next converge would do now. */
   nextActions: string[];
   blocked: string[];
@@ -90,9 +119,50 @@ export async function roleStatus(
         market: s.market ?? 'on-demand',
         reason: s.reason ?? null,
       })),
+    pool: poolStatus(role, fleet.roleConfig(role), result.servers, now, controls.pool),
     nextActions: (result.plan?.actions ?? []).map(describeAction),
     blocked: (result.plan?.blocked ?? []).map((b) => b.reason),
     journal: journal.map(({ at, kind, summary }) => ({ at: new Date(at).toISOString(), kind, summary })),
+  };
+}
+
+function poolStatus(
+  role: string,
+  config: RoleConfig,
+  servers: readonly ServerRecord[],
+  now: number,
+  control: PoolControl | undefined,
+): PoolStatus | null {
+  const pooled = servers.filter((s) => POOL_STATES.has(s.state));
+  if (config.warmPool === undefined && pooled.length === 0) return null;
+  const lead = scheduleLeadMs(config.schedule.leadMinutes, servers, config.health.bootDeadlineSeconds);
+  const { size, reason } = poolSize(config, now, lead, control);
+  const input = {
+    size,
+    reason,
+    ...(config.warmPool === undefined ? {} : { settings: config.warmPool }),
+    spec: launchSpec(role, config),
+    instanceTypes: config.launch.instanceTypes,
+    ...(control?.refreshBefore === undefined ? {} : { refreshBefore: control.refreshBefore }),
+  };
+  const count = (state: ServerRecord['state']) => pooled.filter((s) => s.state === state).length;
+  return {
+    size,
+    reason,
+    waitsAs: config.warmPool?.state ?? 'stopped',
+    control: control ?? null,
+    warm: count('warm'),
+    warming: count('warming'),
+    stopping: count('stopping'),
+    servers: pooled
+      .sort((a, b) => a.createdAt - b.createdAt)
+      .map((s) => ({
+        intentId: s.intentId,
+        instanceId: s.instanceId ?? null,
+        state: s.state,
+        ageHours: Math.floor(((now - s.createdAt) / 3_600_000) * 10) / 10,
+        stale: staleness(s, input, now).reasons,
+      })),
   };
 }
 
@@ -100,7 +170,12 @@ export async function roleStatus(
 export function statusLine(r: RoleStatus): string {
   const inService = r.servers.filter((s) => s.inService).length;
   const counted = r.servers.filter((s) => CAPACITY_STATES.has(s.state)).length;
-  return `${r.role}: ${inService} in service, ${counted} counted, desired ${r.desired}${r.paused ? ' (PAUSED)' : ''}${r.hold ? ` (hold: ${r.hold})` : ''}`;
+  const stale = r.pool?.servers.filter((s) => s.stale.length > 0).length ?? 0;
+  const pool =
+    r.pool === null
+      ? ''
+      : `; warm pool ${r.pool.warm} of ${r.pool.size} ready${r.pool.warming + r.pool.stopping > 0 ? `, ${r.pool.warming + r.pool.stopping} on the way` : ''}${stale > 0 ? `, ${stale} stale` : ''}${r.pool.control?.drained ? ' (DRAINED)' : ''}`;
+  return `${r.role}: ${inService} in service, ${counted} counted, desired ${r.desired}${r.paused ? ' (PAUSED)' : ''}${r.hold ? ` (hold: ${r.hold})` : ''}${pool}`;
 }
 
 function iso(at: number | undefined): string | null {

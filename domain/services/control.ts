@@ -1,6 +1,6 @@
 /**
- * Manual control for emergencies: status, launch, retire, pause, resume, override, each with a
- * dry run. Commands arrive validated (domain/commands.ts); every mutating command is idempotent:
+ * Manual control for emergencies: status, launch, retire, pause, resume, override, and the warm
+ * pool's drain-pool and refill-pool (control-pool.ts), each with a dry run. Commands arrive validated (domain/commands.ts); every mutating command is idempotent:
  * repeating the same request while its effect lasts changes nothing.
  */
 
@@ -16,12 +16,13 @@ import {
   journalSince,
   type RoleHistory,
 } from './control-history.js';
+import { runPoolCommand } from './control-pool.js';
 import { type RoleStatus, roleStatus, statusLine } from './control-status.js';
 import type { ConvergeResult, Fleet, FleetDeps } from './fleet.js';
 import { describeAction } from './reporting.js';
 
 export type { JournalLine, RoleHistory } from './control-history.js';
-export type { RoleStatus, ServerStatus } from './control-status.js';
+export type { PoolStatus, RoleStatus, ServerStatus } from './control-status.js';
 
 export interface ControlResult {
   ok: true;
@@ -81,6 +82,17 @@ export class Control {
         return this.launch(command, requestId);
       case 'retire':
         return this.retire(command, requestId);
+      case 'drain-pool':
+      case 'refill-pool': {
+        const { messages, converged } = await runPoolCommand(this.fleet, this.deps, command, requestId);
+        return {
+          ok: true,
+          action: command.action,
+          dryRun: command.dryRun === true,
+          messages,
+          ...(converged === undefined ? {} : { converge: summarize(converged) }),
+        };
+      }
     }
   }
 

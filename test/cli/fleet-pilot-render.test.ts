@@ -21,6 +21,7 @@ const job: RoleStatus = {
   paused: true,
   pause: { reason: 'incident 4711', since: NOW - 12 * 60_000, setBy: 'control' },
   bounds: { min: 3, expiresAt: NOW + 108 * 60_000, reason: 'manual launch of 2', setBy: 'control' },
+  pool: null,
   servers: [
     {
       intentId: '26c82983-258b-4220-8951-8f6765838fb9',
@@ -103,6 +104,33 @@ describe('fleet-pilot status', () => {
       16 min ago  plan     desired 3; launch 2: 1 of 3 desired servers; the queue is …"
     `);
     expect(Math.max(...text.split('\n').map((l) => l.length))).toBeLessThanOrEqual(80);
+  });
+
+  it('says how ready the warm pool is, what is on its way in and what is stale', () => {
+    const pool: RoleStatus['pool'] = {
+      size: 2,
+      reason: 'warmPool.size',
+      waitsAs: 'stopped',
+      control: null,
+      warm: 1,
+      warming: 1,
+      stopping: 0,
+      servers: [
+        {
+          intentId: 'a',
+          instanceId: 'i-0a',
+          state: 'warm',
+          ageHours: 70,
+          stale: ['70 h old (maxAgeHours 48)'],
+        },
+        { intentId: 'b', instanceId: 'i-0b', state: 'warming', ageHours: 0, stale: [] },
+      ],
+    };
+    const roles = [{ ...job, pool }];
+    const text = renderStatus({ ...status, roles }, { wide: false, paint: plain, now: NOW });
+    expect(text.replace(/\n\s+/g, ' ')).toContain(
+      'warm pool: 1 of 2 ready (stopped; warmPool.size); 1 on the way in; 1 stale: 70 h old (maxAgeHours 48)',
+    );
   });
 
   it('shows every column and whole ids with -o wide', () => {

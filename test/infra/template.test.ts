@@ -33,6 +33,16 @@ const withAction = (action: string) => statements.filter((s) => actions(s).inclu
 const STACK = 'fleet-pilot-dev';
 
 describe('IAM', () => {
+  it('lets the functions start and stop (or hibernate) only instances tagged for this stack', () => {
+    const startStop = withAction('ec2:StartInstances');
+    expect(startStop).toHaveLength(1);
+    expect(actions(startStop[0] as Statement).sort()).toEqual(['ec2:StartInstances', 'ec2:StopInstances']);
+    expect(startStop[0]?.Condition).toEqual({
+      StringEquals: { 'ec2:ResourceTag/fleet-pilot:stack': STACK },
+    });
+    expect(withAction('ec2:StopInstances')).toEqual(startStop);
+  });
+
   it('grants no wildcard actions', () => {
     for (const s of statements) for (const a of actions(s)) expect(a).not.toMatch(/\*/);
   });

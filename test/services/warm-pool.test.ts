@@ -3,6 +3,7 @@ import { CapacityError, IncorrectStateError, NotFoundError, ThrottlingError } fr
 import type { ServerRecord } from '../../domain/types.js';
 import { testConfig } from '../../fakes/config.js';
 import { type Harness, harness, MONDAY_10AM, runFor } from '../../fakes/harness.js';
+import { runControl } from '../../handlers/control.js';
 
 const MINUTE = 60_000;
 
@@ -306,5 +307,88 @@ describe('ownership of stopped servers', () => {
     await runFor(h, 3 * MINUTE);
     expect(h.cloud.instances.get(server?.instanceId ?? '')?.state).toBe('stopped');
     expect(await count(h, 'warm')).toBe(2);
+  });
+});
+
+describe('drain-pool, refill-pool and status', () => {
+  const control = async (h: Harness, command: Record<string, unknown>) => {
+    const answer = await runControl(command, h.app);
+    if (!answer.ok) throw new Error(answer.error);
+    return answer;
+  };
+
+  it('drain-pool terminates the warm servers and keeps the pool empty until refill-pool', async () => {
+    const h = await warmed();
+    const drained = await control(h, { action: 'drain-pool', role: 'job', reason: 'AMI rollout' });
+    expect(drained.messages[0]).toMatch(/warm pool drained/);
+    expect(await count(h, 'warm')).toBe(0);
+    await runFor(h, 10 * MINUTE);
+    expect(await count(h, 'warm')).toBe(0);
+    expect(await count(h, 'warming')).toBe(0);
+
+    await control(h, { action: 'refill-pool', role: 'job' });
+    await runFor(h, 5 * MINUTE);
+    expect(await count(h, 'warm')).toBe(2);
+  });
+
+  it('refill-pool replaces the servers launched before it, never with fewer ready than the size', async () => {
+    const h = await warmed();
+    const before = (await records(h)).filter((r) => r.state === 'warm').map((r) => r.intentId);
+    await control(h, { action: 'refill-pool', role: 'job', reason: 'release v43' });
+    let fewest = Number.POSITIVE_INFINITY;
+    for (let minute = 0; minute < 10; minute += 1) {
+      await runFor(h, MINUTE);
+      fewest = Math.min(fewest, await count(h, 'warm'));
+    }
+    const after = (await records(h)).filter((r) => r.state === 'warm').map((r) => r.intentId);
+    expect(after).toHaveLength(2);
+    expect(after.some((id) => before.includes(id))).toBe(false);
+    expect(fewest).toBe(2);
+  });
+
+  it('a dry run changes nothing, and a repeated request changes nothing more', async () => {
+    const h = await warmed();
+    const dry = await control(h, { action: 'drain-pool', role: 'job', dryRun: true });
+    expect(dry.converge?.actions.filter((a) => a.startsWith('terminate'))).toHaveLength(2);
+    expect(await count(h, 'warm')).toBe(2);
+    expect((await h.ledger.getControls('job')).pool).toBeUndefined();
+
+    await control(h, { action: 'drain-pool', role: 'job', requestId: 'change-42' });
+    const journal = (await h.ledger.recentJournal('job', 50)).length;
+    const again = await control(h, { action: 'drain-pool', role: 'job', requestId: 'change-42' });
+    expect(again.messages[0]).toMatch(/already applied: nothing changed/);
+    expect((await h.ledger.recentJournal('job', 50)).length).toBe(journal);
+  });
+
+  it('refuses drain-pool for a role without a pool, naming it, and changes nothing', async () => {
+    const h = await warmed();
+    const answer = await runControl({ action: 'drain-pool', role: 'app' }, h.app);
+    expect(answer).toMatchObject({
+      ok: false,
+      issues: ['role: app has no warm pool (set roles.app.warmPool to have one)'],
+    });
+    expect((await h.ledger.getControls('app')).pool).toBeUndefined();
+  });
+
+  it('status shows the pool per role: size, ages and staleness', async () => {
+    const h = await warmed(poolConfig({ maxAgeHours: 1 }));
+    h.advance(50 * MINUTE);
+    h.redeploy(poolConfig({ maxAgeHours: 1 }, { launch: { imageId: 'ami-0fedcba9876543210' } }));
+    const status = await control(h, { action: 'status', role: 'job' });
+    const pool = status.roles?.[0]?.pool;
+    expect(pool).toMatchObject({
+      size: 2,
+      reason: 'warmPool.size',
+      waitsAs: 'stopped',
+      warm: 2,
+      control: null,
+    });
+    expect(pool?.servers.map((s) => s.ageHours)).toEqual([0.9, 0.9]);
+    expect(pool?.servers[0]?.stale.join('; ')).toMatch(
+      /image ami-0123456789abcdef0 is no longer ami-0fedcba9876543210/,
+    );
+    expect(status.messages[0]).toMatch(/warm pool 2 of 2 ready, 2 stale$/);
+    const app = await control(h, { action: 'status', role: 'app' });
+    expect(app.roles?.[0]?.pool).toBeNull();
   });
 });
