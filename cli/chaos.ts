@@ -2,7 +2,7 @@
  * `npm run test:chaos -- --runs N [--seed S]`: N randomized fault-injection runs (tools/chaos/),
  * ending with one summary line (`--help` for the flags):
  *
- *   chaos: runs=N faults=F leaked=L doubleLaunch=D unownedTerminations=U converged=C
+ *   chaos: runs=N faults=F leaked=L doubleLaunch=D doubleStart=S unownedTerminations=U converged=C
  *
  * Exits 1 when any run broke an invariant, after printing each failing run's seed; replay one with
  * `npm run test:chaos -- --replay SEED`, which shrinks it and prints the smaller failing scenario.
@@ -56,6 +56,7 @@ async function main(): Promise<number> {
       ...report.leaked.map((l) => `leaked ${l}`),
       ...report.doubleLaunch.map((d) => `launched twice: ${d}`),
       ...report.unownedTerminations.map((u) => `unowned termination: ${u}`),
+      ...report.doubleStart.map((d) => `start without its intent: ${d}`),
       ...report.problems,
     ]) {
       console.log(`  ${line}`);

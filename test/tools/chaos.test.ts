@@ -9,6 +9,7 @@ import type { Config } from '../../domain/config.js';
 import {
   CapacityError,
   ConflictError,
+  IncorrectStateError,
   InvalidRequestError,
   NotFoundError,
   ThrottlingError,
@@ -26,6 +27,12 @@ import { runChaos, settle } from '../../tools/chaos/runner.js';
 import { chaosWorld, invoke } from '../../tools/chaos/world.js';
 
 const MINUTE = 60_000;
+/** A job role with a warm pool of 2, nothing holding a retire back. */
+const POOL = testConfig({
+  roles: {
+    job: { warmPool: { size: 2 }, lifecycle: { billing: 'per-second', minLifetimeMinutes: 0 } },
+  },
+});
 /** Monday 20:50 in Toronto: the app's business-hours window ends in ten minutes. */
 const MONDAY_8_50PM = Date.parse('2026-03-03T01:50:00Z');
 
@@ -86,6 +93,7 @@ describe('randomized chaos run', () => {
       runs: 25,
       leaked: 0,
       doubleLaunch: 0,
+      doubleStart: 0,
       unownedTerminations: 0,
       converged: 25,
     });
@@ -103,6 +111,17 @@ describe('the checks themselves', () => {
       expect.stringMatching(/tagged for stack someone-else/),
       expect.stringMatching(/not in the ledger/),
     ]);
+  });
+
+  it('count a StartInstances the ledger did not write first, and a StopInstances of what it does not own', async () => {
+    const w = world({ config: POOL });
+    await ticks(w, 6);
+    const warm = (await w.ledger.inner.listServers('job')).find((r) => r.state === 'warm');
+    await w.h.cloud.compute.start(warm?.instanceId ?? '');
+    const stranger = w.h.cloud.addForeign({ stack: 'someone-else', role: 'job' });
+    await w.h.cloud.compute.stop(stranger.instanceId, { hibernate: false }).catch(() => undefined);
+    expect(w.doubleStarts).toEqual([expect.stringMatching(/started while the ledger says warm/)]);
+    expect(w.unowned).toEqual([expect.stringMatching(/tagged for stack someone-else/)]);
   });
 
   it('count a tagged instance with no record as leaked, and a second instance of one intent', async () => {
@@ -560,5 +579,110 @@ describe('Spot', () => {
       'on-demand',
     ]);
     await expectSafe(w);
+  });
+});
+
+describe('the warm pool', () => {
+  /** A world with its pool of 2 warm, then a burst that wants both extras at once. */
+  async function burst(w: ChaosWorld): Promise<void> {
+    await ticks(w, 6);
+    expect((await w.ledger.inner.listServers('job')).filter((r) => r.state === 'warm')).toHaveLength(2);
+    w.h.cloud.queueLength = 60;
+  }
+
+  async function settled(w: ChaosWorld) {
+    w.h.cloud.queueLength = 0;
+    const result = await settle(w);
+    expect(result).toMatchObject({ converged: true });
+    expect(await leakedInstances(w)).toEqual([]);
+    expect(w.doubleStarts).toEqual([]);
+    expect(w.unowned).toEqual([]);
+    expect(w.unexpected).toEqual([]);
+  }
+
+  it.each([
+    ['no capacity', new CapacityError('InsufficientInstanceCapacity')],
+    ['still stopping', new IncorrectStateError('IncorrectInstanceState')],
+    ['its volume gone', new NotFoundError('InvalidVolume.NotFound')],
+    ['throttled', new ThrottlingError('RequestLimitExceeded')],
+  ])(
+    'starts failing (%s): the next warm server or a cold launch serves the burst at once',
+    async (_name, error) => {
+      const w = world({ config: POOL });
+      await burst(w);
+      w.h.cloud.failNext('start', error).failNext('start', error);
+      await ticks(w, 1);
+      const job = await w.ledger.inner.listServers('job');
+      // Both extras on their way in the burst's own tick, started or launched (a throttled start
+      // may have started: it stays starting until EC2 says, while a cold launch covers it).
+      const onTheWay = job.filter((r) => ['launching', 'pending', 'booting', 'starting'].includes(r.state));
+      const ambiguous = error instanceof ThrottlingError;
+      expect(onTheWay.filter((r) => !(ambiguous && r.state === 'starting'))).toHaveLength(2);
+      await ticks(w, 4);
+      expect((await w.ledger.inner.listServers('job')).filter((r) => r.state === 'in-service')).toHaveLength(
+        3,
+      );
+      await settled(w);
+    },
+  );
+
+  it('stops failing: the server stays stopping and is stopped on a later tick', async () => {
+    const w = world({ config: POOL });
+    await ticks(w, 1);
+    w.h.cloud.failRate('stop', 1, () => new ThrottlingError('RequestLimitExceeded'));
+    await ticks(w, 4);
+    expect((await w.ledger.inner.listServers('job')).filter((r) => r.state === 'stopping')).toHaveLength(2);
+    w.h.cloud.clearFaults();
+    await ticks(w, 3);
+    expect((await w.ledger.inner.listServers('job')).filter((r) => r.state === 'warm')).toHaveLength(2);
+    await settled(w);
+  });
+
+  it('a server stuck in stopping is terminated, and another warmed', async () => {
+    const w = world({ config: POOL });
+    await ticks(w, 1);
+    const [stuck] = (await w.ledger.inner.listServers('job')).filter((r) => r.state === 'warming');
+    w.h.cloud.stuckStopping(stuck?.instanceId ?? '');
+    await ticks(w, 30);
+    expect(terminated(w)).toContain(stuck?.instanceId);
+    await settled(w);
+  });
+
+  it('a pool server terminated from outside is replaced; none is started', async () => {
+    const w = world({ config: POOL });
+    await burst(w);
+    w.h.cloud.queueLength = 0;
+    const victim = (await w.ledger.inner.listServers('job')).find((r) => r.state === 'warm');
+    const instance = w.h.cloud.instances.get(victim?.instanceId ?? '');
+    if (instance === undefined) throw new Error('no warm server');
+    instance.state = 'terminated';
+    await ticks(w, 12);
+    expect((await w.ledger.inner.listServers('job')).filter((r) => r.state === 'warm')).toHaveLength(2);
+    await settled(w);
+  });
+
+  it('a deregistered AMI: no launch succeeds, and the warm servers still serve the burst', async () => {
+    const w = world({ config: POOL });
+    await burst(w);
+    w.h.cloud.failWhen(
+      'launch',
+      () => true,
+      () => new InvalidRequestError('InvalidAMIID.NotFound'),
+    );
+    await ticks(w, 3);
+    expect((await w.ledger.inner.listServers('job')).filter((r) => r.state === 'in-service')).toHaveLength(3);
+    await settled(w);
+  });
+
+  it('the process dying right after a start or a stop: settled from what EC2 lists, never started twice', async () => {
+    const w = world({ config: POOL });
+    await ticks(w, 1);
+    w.h.cloud.after('stop', () => w.lifeline.die('after stop'));
+    await ticks(w, 5);
+    await burst(w);
+    w.h.cloud.after('start', () => w.lifeline.die('after start'));
+    await ticks(w, 6);
+    expect((await w.ledger.inner.listServers('job')).filter((r) => r.state === 'in-service')).toHaveLength(3);
+    await settled(w);
   });
 });

@@ -9,5 +9,7 @@ export interface ChaosWorld {
   lifeline: Lifeline;
   faults: number;
   unowned: string[];
+  /** StartInstances of an instance the ledger did not hold as `starting`, or did not own. */
+  doubleStarts: string[];
   unexpected: string[];
 }

@@ -8,8 +8,12 @@
  *   the ledger at that instant, or an orphan before its grace (must be 0), with instances of
  *   another stack and hand-launched orphans in the world to make this bite;
  * - RunInstances only for an intent already written;
+ * - doubleStart: StartInstances naming an instance the ledger did not hold as `starting` at that
+ *   instant, or did not own (must be 0); StopInstances likewise needs `stopping`, or it counts as
+ *   an unowned termination would;
  * - converged: once faults stop, alive capacity per role equals the desired count of a dry-run
- *   converge (`unsettled` says why not).
+ *   converge, every warm pool server is stopped and the pool needs nothing (`unsettled` says why
+ *   not). A stopped server the ledger forgot is leaked, so none is lost.
  */
 
 import { DEFAULT_RECONCILE_SETTINGS } from '../../domain/reconcile.js';
@@ -23,6 +27,7 @@ export interface RunReport {
   leaked: string[];
   doubleLaunch: string[];
   unownedTerminations: string[];
+  doubleStart: string[];
   converged: boolean;
   /** Why the run did not converge, or errors no port contract allows (e.g. a TypeError). */
   problems: string[];
@@ -35,6 +40,7 @@ export function failed(report: RunReport): boolean {
     report.leaked.length > 0 ||
     report.doubleLaunch.length > 0 ||
     report.unownedTerminations.length > 0 ||
+    report.doubleStart.length > 0 ||
     !report.converged ||
     report.problems.length > 0
   );
@@ -46,7 +52,8 @@ export function launchWithoutIntent(
   { intentId, role }: { intentId: string; role: string },
 ): string | undefined {
   const intent = world.ledger.records().find((r) => r.intentId === intentId && r.role === role);
-  if (intent === undefined || intent.state !== 'launching') {
+  // A launch for the warm pool is written as `warming`: its intent, like `launching` for any other.
+  if (intent === undefined || (intent.state !== 'launching' && intent.state !== 'warming')) {
     return `RunInstances for intent ${intentId} before its intent was written (ledger: ${intent?.state ?? 'none'})`;
   }
   return undefined;
@@ -77,24 +84,54 @@ export function ownershipProblem(world: ChaosWorld, instanceId: string): string 
   return undefined;
 }
 
+/**
+ * Why StartInstances (`expected` 'starting') or StopInstances ('stopping') of `instanceId` now is
+ * not the service's to make, or undefined when the ledger owns it and says so first.
+ */
+export function poolCallProblem(
+  world: ChaosWorld,
+  instanceId: string,
+  expected: 'starting' | 'stopping',
+): string | undefined {
+  const { cloud } = world.h;
+  const instance = cloud.instances.get(instanceId);
+  if (instance === undefined) return `${instanceId}: no such instance`;
+  if (instance.stack !== cloud.stack) return `${instanceId}: tagged for stack ${instance.stack}`;
+  const naming = world.ledger.records().filter((r) => r.instanceId === instanceId);
+  const [record] = naming;
+  if (record === undefined) return `${instanceId}: not in the ledger`;
+  if (naming.length > 1) return `${instanceId}: named by ${naming.length} ledger records`;
+  if (record.orphan === true) return `${instanceId}: an orphan`;
+  if (instance.intentId !== undefined && instance.intentId !== record.intentId) {
+    return `${instanceId}: launched for intent ${instance.intentId}, ledger record ${record.intentId}`;
+  }
+  if (record.state !== expected)
+    return `${instanceId}: ${expected === 'starting' ? 'started' : 'stopped'} while the ledger says ${record.state}`;
+  return undefined;
+}
+
 /** Why the fleet is not at rest, or '' when every role has exactly its desired servers in service. */
 export async function unsettled(world: ChaosWorld): Promise<string> {
   const { h, ledger } = world;
   const alive = [...h.cloud.instances.values()].filter((i) => i.stack === h.cloud.stack && isAlive(i));
   for (const r of ROLES) {
     const records = (await ledger.inner.listServers(r)).filter((s) => s.state !== 'terminated');
-    const moving = records.filter((s) => s.state !== 'in-service');
+    const moving = records.filter((s) => s.state !== 'in-service' && s.state !== 'warm');
     if (moving.length > 0)
       return `${r}: ${moving.map((s) => `${s.instanceId ?? s.intentId} ${s.state}`).join(', ')}`;
     const instances = alive.filter((i) => i.role === r);
     if (instances.length !== records.length) {
-      return `${r}: ${instances.length} alive instances, ${records.length} in-service records`;
+      return `${r}: ${instances.length} alive instances, ${records.length} in-service and warm records`;
+    }
+    for (const record of records.filter((s) => s.state === 'warm')) {
+      const state = h.cloud.instances.get(record.instanceId ?? '')?.state;
+      if (state !== 'stopped') return `${r}: warm ${record.instanceId} is ${state ?? 'gone'}`;
     }
   }
   for (const r of ROLES) {
     const dry = await h.app.fleet.converge(r, { trigger: 'chaos:check', dryRun: true });
     const desired = dry.plan?.desired;
-    const inService = alive.filter((i) => i.role === r).length;
+    const inService = alive.filter((i) => i.role === r && i.state !== 'stopped').length;
     if (desired === undefined) return `${r}: no plan`;
     if (desired.hold !== undefined) return `${r}: holding (${desired.hold})`;
     if (inService !== desired.count) return `${r}: ${inService} alive, ${desired.count} desired`;

@@ -3,7 +3,7 @@
  * then stops every fault and ticks until the fleet settles, and checks the invariants; runs many
  * (one seed each) and sums them into the summary line
  *
- *   chaos: runs=N faults=F leaked=L doubleLaunch=D unownedTerminations=U converged=C
+ *   chaos: runs=N faults=F leaked=L doubleLaunch=D doubleStart=S unownedTerminations=U converged=C
  *
  * and replays one run's seed, which fast-check shrinks to a smaller failing scenario.
  */
@@ -53,6 +53,7 @@ export async function runScenario(scenario: Scenario): Promise<RunReport> {
     leaked,
     doubleLaunch,
     unownedTerminations: world.unowned,
+    doubleStart: world.doubleStarts,
     converged: settled.converged,
     problems,
     settleMinutes: settled.minutes,
@@ -152,6 +153,7 @@ export async function settle(
   for (const r of ROLES) {
     await ledger.setPause(r, undefined);
     await ledger.setBounds(r, undefined);
+    await ledger.setPoolControl(r, undefined);
   }
   let why = 'never checked';
   for (let minute = 1; minute <= SETTLE_LIMIT_MINUTES; minute += 1) {
@@ -178,6 +180,7 @@ export interface ChaosSummary {
   faults: number;
   leaked: number;
   doubleLaunch: number;
+  doubleStart: number;
   unownedTerminations: number;
   converged: number;
   failures: ChaosFailure[];
@@ -197,6 +200,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
     faults: 0,
     leaked: 0,
     doubleLaunch: 0,
+    doubleStart: 0,
     unownedTerminations: 0,
     converged: 0,
     failures: [],
@@ -208,6 +212,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
     summary.faults += report.faults;
     summary.leaked += report.leaked.length;
     summary.doubleLaunch += report.doubleLaunch.length;
+    summary.doubleStart += report.doubleStart.length;
     summary.unownedTerminations += report.unownedTerminations.length;
     if (report.converged) summary.converged += 1;
     if (failed(report)) summary.failures.push({ run, seed, report });
@@ -218,7 +223,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosSummary> {
 
 /** The summary line. */
 export function summaryLine(summary: ChaosSummary): string {
-  return `chaos: runs=${summary.runs} faults=${summary.faults} leaked=${summary.leaked} doubleLaunch=${summary.doubleLaunch} unownedTerminations=${summary.unownedTerminations} converged=${summary.converged}`;
+  return `chaos: runs=${summary.runs} faults=${summary.faults} leaked=${summary.leaked} doubleLaunch=${summary.doubleLaunch} doubleStart=${summary.doubleStart} unownedTerminations=${summary.unownedTerminations} converged=${summary.converged}`;
 }
 
 /**

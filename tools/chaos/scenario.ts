@@ -15,7 +15,14 @@ export const MINUTE = 60_000;
 export const ROLES = ['app', 'job'] as const;
 export type Role = (typeof ROLES)[number];
 
-export type CloudError = 'throttle' | 'capacity' | 'invalid' | 'transient' | 'not-found';
+export type CloudError =
+  | 'throttle'
+  | 'capacity'
+  | 'invalid'
+  | 'transient'
+  | 'not-found'
+  /** EC2 IncorrectInstanceState: a start of an instance still stopping, a stop of a pending one. */
+  | 'incorrect-state';
 export type LedgerError = 'conflict' | 'throttle';
 export type DeathPoint =
   | 'createIntent'
@@ -24,6 +31,8 @@ export type DeathPoint =
   | 'register'
   | 'deregister'
   | 'terminate'
+  | 'start'
+  | 'stop'
   | 'acquireLease'
   | 'journal';
 
@@ -44,6 +53,8 @@ export type Fault =
   | { kind: 'list-lag'; seconds: number }
   /** EC2 refuses every Spot launch (no capacity, max price too low, Spot limit) until the faults stop. */
   | { kind: 'spot-shortage'; shortage: SpotShortage }
+  /** The configured AMI is deregistered: every launch fails (InvalidAMIID.NotFound) until the faults stop. */
+  | { kind: 'ami-gone' }
   /** Every fault stops (for a while). */
   | { kind: 'calm' };
 
@@ -52,8 +63,13 @@ export type WorldChange =
   | { kind: 'orphan'; role: Role }
   /** Another stack launches an instance with the same role tag. */
   | { kind: 'other-stack'; role: Role }
-  /** Someone stops, terminates or loses (gone from EC2) one of the stack's instances. */
-  | { kind: 'stop' | 'kill' | 'vanish'; pick: number }
+  /**
+   * Someone stops, starts, terminates or loses (gone from EC2) one of the stack's instances; a
+   * stopped one (a warm pool server) may be the one started, terminated or lost.
+   */
+  | { kind: 'stop' | 'start' | 'kill' | 'vanish'; pick: number }
+  /** An instance's stop never finishes: it stays `stopping` (EC2 sometimes does). */
+  | { kind: 'stuck-stopping'; pick: number }
   /** Someone hands one of the stack's instances to another stack (re-tags it): no longer ours. */
   | { kind: 'retag'; pick: number }
   /** A server that never passes the content health check. */
@@ -87,6 +103,9 @@ export interface Variant {
   jobMarket: MarketSetting;
   appDrainSeconds: number;
   appLoadBalancer: 'classic' | 'target-group';
+  /** The job role's warm pool size (0: none), and how its servers wait. */
+  jobWarmPool: number;
+  jobPoolState: 'stopped' | 'hibernated';
 }
 
 export interface Scenario {
@@ -150,6 +169,8 @@ const validCommand: fc.Arbitrary<unknown> = fc.oneof(
     { requiredKeys: ['action', 'role', 'minutes'] },
   ),
   fc.record({ action: fc.constant('override'), role, clear: fc.constant(true) }),
+  // The app role has no pool: refused, changing nothing.
+  fc.record({ action: fc.constantFrom('drain-pool', 'refill-pool'), role }),
 );
 
 /** Commands that must be refused (and change nothing). */
@@ -167,6 +188,7 @@ const invalidCommand: fc.Arbitrary<unknown> = fc.constantFrom<unknown>(
   { action: 'pause', role: 'app', force: true },
   { action: 'override', role: 'job', min: 3, max: 1, minutes: 10 },
   { action: 'override', role: 'app', min: 500, minutes: 10 },
+  { action: 'drain-pool', role: 'job', size: 0 },
   null,
   'status',
   [],
@@ -225,6 +247,14 @@ const cloudFault: fc.Arbitrary<{ op: CloudOp; error: CloudError }> = fc.oneof(
     error: fc.constantFrom<CloudError>('throttle', 'not-found', 'invalid', 'transient'),
   }),
   fc.record({ op: fc.constantFrom<CloudOp>('health', 'queue'), error: fc.constant<CloudError>('transient') }),
+  fc.record({
+    op: fc.constant<CloudOp>('start'),
+    error: fc.constantFrom<CloudError>('throttle', 'capacity', 'incorrect-state', 'not-found', 'transient'),
+  }),
+  fc.record({
+    op: fc.constant<CloudOp>('stop'),
+    error: fc.constantFrom<CloudError>('throttle', 'incorrect-state', 'invalid', 'transient'),
+  }),
 );
 
 const ledgerMethod = fc.constantFrom<LedgerMethod>(
@@ -258,6 +288,7 @@ const fault: fc.Arbitrary<Fault> = fc.oneof(
       .map((instanceType): Fault => ({ kind: 'no-capacity', instanceType })),
   },
   { weight: 1, arbitrary: fc.constant<Fault>({ kind: 'ambiguous-launch' }) },
+  { weight: 1, arbitrary: fc.constant<Fault>({ kind: 'ami-gone' }) },
   {
     weight: 1,
     arbitrary: fc
@@ -306,6 +337,8 @@ const fault: fc.Arbitrary<Fault> = fc.oneof(
         'register',
         'deregister',
         'terminate',
+        'start',
+        'stop',
         'acquireLease',
         'journal',
       ),
@@ -330,6 +363,7 @@ const worldChange: fc.Arbitrary<WorldChange> = fc.oneof(
     kind: fc.constantFrom('stop' as const, 'kill' as const, 'vanish' as const, 'retag' as const),
     pick: fc.nat(63),
   }),
+  fc.record({ kind: fc.constantFrom('start' as const, 'stuck-stopping' as const), pick: fc.nat(63) }),
   fc.record({ kind: fc.constant('break' as const), pick: fc.nat(63) }),
 );
 
@@ -379,6 +413,8 @@ export const scenarioArbitrary: fc.Arbitrary<Scenario> = fc.record({
     jobMarket: fc.constantFrom<MarketSetting>('on-demand', 'spot', 'spot-then-on-demand'),
     appDrainSeconds: fc.constantFrom(0, 300),
     appLoadBalancer: fc.constantFrom('classic' as const, 'target-group' as const),
+    jobWarmPool: fc.constantFrom(0, 1, 2, 2),
+    jobPoolState: fc.constantFrom('stopped' as const, 'hibernated' as const),
   }),
   steps: fc.array(step, { minLength: 20, maxLength: 60, size: 'max' }),
 });

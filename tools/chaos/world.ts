@@ -11,6 +11,7 @@ import {
   CapacityError,
   ConflictError,
   FleetError,
+  IncorrectStateError,
   InvalidRequestError,
   NotFoundError,
   ThrottlingError,
@@ -22,7 +23,7 @@ import { FaultyLedger, type LedgerMethod, Lifeline, ProcessDied } from '../../fa
 import { harness } from '../../fakes/harness.js';
 import { seededRandom } from '../../sim/random.js';
 import type { ChaosWorld } from './chaos-world.js';
-import { launchWithoutIntent, ownershipProblem } from './invariants.js';
+import { launchWithoutIntent, ownershipProblem, poolCallProblem } from './invariants.js';
 import type {
   CloudError,
   DeathPoint,
@@ -53,7 +54,15 @@ export function chaosWorld(
     ledger,
     cloud: { random },
   });
-  const world: ChaosWorld = { h, ledger, lifeline, faults: 0, unowned: [], unexpected: [] };
+  const world: ChaosWorld = {
+    h,
+    ledger,
+    lifeline,
+    faults: 0,
+    unowned: [],
+    doubleStarts: [],
+    unexpected: [],
+  };
   // A dead process makes no calls: this watcher comes first, so nothing below sees them.
   h.cloud.watch('*', () => lifeline.check());
   h.cloud.watch('launch', (_op, args) => {
@@ -65,6 +74,15 @@ export function chaosWorld(
       const problem = ownershipProblem(world, id);
       if (problem !== undefined) world.unowned.push(problem);
     }
+  });
+  // Start and stop: only owned instances, and only once the ledger says `starting` or `stopping`.
+  h.cloud.watch('start', (_op, id) => {
+    const problem = poolCallProblem(world, id as string, 'starting');
+    if (problem !== undefined) world.doubleStarts.push(problem);
+  });
+  h.cloud.watch('stop', (_op, args) => {
+    const problem = poolCallProblem(world, (args as { id: string }).id, 'stopping');
+    if (problem !== undefined) world.unowned.push(problem);
   });
   return world;
 }
@@ -86,6 +104,16 @@ function variantConfig(variant: Variant): Config {
       job: {
         lifecycle: { billing: variant.jobBilling },
         launch: { market: variant.jobMarket, onDemandBase: variant.jobMarket === 'on-demand' ? 0 : 1 },
+        ...(variant.jobWarmPool === 0
+          ? {}
+          : {
+              warmPool: {
+                size: variant.jobWarmPool,
+                state: variant.jobPoolState,
+                // c5.large and m5.large can hibernate; the test image is said to be encrypted.
+                rootVolumeEncrypted: true,
+              },
+            }),
       },
     },
   });
@@ -122,7 +150,11 @@ function cloudError(kind: CloudError, op: CloudOp): Error {
     case 'transient':
       return new TransientError(`chaos: ${op} 503`);
     case 'not-found':
-      return new NotFoundError(`chaos: ${op} load balancer not found`);
+      return new NotFoundError(
+        op === 'start' ? 'chaos: InvalidVolume.NotFound' : `chaos: ${op} load balancer not found`,
+      );
+    case 'incorrect-state':
+      return new IncorrectStateError(`chaos: ${op} IncorrectInstanceState`);
   }
 }
 
@@ -137,6 +169,8 @@ const CLOUD_DEATHS: Partial<Record<DeathPoint, CloudOp>> = {
   register: 'register',
   deregister: 'deregister',
   terminate: 'terminate',
+  start: 'start',
+  stop: 'stop',
 };
 
 /** Injects one fault into the fake cloud, the ledger or the process; `calm` stops them all. */
@@ -184,6 +218,13 @@ export function inject(world: ChaosWorld, f: Fault): void {
     case 'spot-shortage':
       cloud.spotShortage(f.shortage);
       return;
+    case 'ami-gone':
+      cloud.failWhen(
+        'launch',
+        () => true,
+        () => new InvalidRequestError('chaos: InvalidAMIID.NotFound: the image is deregistered'),
+      );
+      return;
     case 'calm':
       cloud.clearFaults();
       ledger.clearFaults();
@@ -203,14 +244,25 @@ export function changeWorld(world: ChaosWorld, change: WorldChange): void {
     cloud.addForeign({ stack: OTHER_STACK, role: change.role });
     return;
   }
+  // Stopped and stopping instances too: a warm pool server may be the one.
   const alive = [...cloud.instances.values()].filter(
-    (i) => i.stack === cloud.stack && (i.state === 'pending' || i.state === 'running'),
+    (i) => i.stack === cloud.stack && i.state !== 'shutting-down' && i.state !== 'terminated',
   );
   const victim = alive[change.pick % Math.max(1, alive.length)];
   if (victim === undefined) return;
   switch (change.kind) {
     case 'stop':
       victim.state = 'stopped';
+      return;
+    case 'start':
+      if (victim.state === 'stopped') {
+        victim.state = 'pending';
+        victim.launchedAt = clock.now();
+        victim.healthyAt = clock.now() + 30_000;
+      }
+      return;
+    case 'stuck-stopping':
+      victim.stuckStopping = true;
       return;
     case 'kill':
       victim.state = 'shutting-down';
