@@ -147,6 +147,7 @@ export function plan(input: PlanInput): Plan {
   planPool({
     now,
     desired: desired.count,
+    floor: desired.floor,
     servers: input.servers,
     pool: input.pool ?? NO_POOL,
     bootDeadlineSeconds: config.health.bootDeadlineSeconds,

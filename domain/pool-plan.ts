@@ -12,8 +12,9 @@ import { countsAsCapacity, type PoolInput, staleness } from './warm-pool.js';
 
 export interface PoolPlanInput {
   now: number;
-  /** The role's desired count. */
+  /** The role's desired count, and its schedule floor (what serves beyond it is a burst). */
   desired: number;
+  floor: number;
   servers: readonly ObservedServer[];
   pool: PoolInput;
   bootDeadlineSeconds: number;
@@ -41,7 +42,11 @@ export function planPool(input: PoolPlanInput): void {
     ...warm.filter((s) => !fresh(s) && stale.get(s.intentId)?.unstartable === false).sort(oldest),
   ];
   const started = startForShortfall(input, candidates);
-  started.push(...bridge(input, candidates.slice(started.length), started.length));
+  const freshStarts = started.filter((id) => stale.get(id)?.reasons.length === 0).length;
+  const bridged = bridge(input, candidates.slice(started.length), started.length);
+  started.push(...bridged);
+  // Servers out of the pool that come back to it: the pool counts them instead of refilling.
+  const loaned = onLoan(input, freshStarts) + bridgesOut(input) + bridged.length;
   const drained = [...input.drained, ...returnBridges(input)];
 
   // What the pool holds once this plan is carried out (starts taken out, stops put in).
@@ -51,6 +56,11 @@ export function planPool(input: PoolPlanInput): void {
   const size = pool.size;
   for (const server of input.servers) {
     if (server.state !== 'warming') continue;
+    // A launch EC2 has not reported yet cannot be stopped or terminated: it counts as on its way.
+    if (server.instanceId === undefined) {
+      coming.push(server);
+      continue;
+    }
     const readyNow = server.health?.healthy === true;
     if (size > 0 && readyNow) {
       actions.push({ kind: 'stop', serverId: server.intentId, reason: 'ready: stopping into the warm pool' });
@@ -82,7 +92,28 @@ export function planPool(input: PoolPlanInput): void {
     actions.splice(drainedAt < 0 ? actions.length : drainedAt + 1, 0, next);
     if (back) coming.push(server);
   }
-  keep(input, ready, coming, stale, fresh);
+  keep(input, ready, coming, stale, fresh, loaned);
+}
+
+/**
+ * Pool servers serving a burst that scale-in will put back: started from the pool (this plan's
+ * fresh starts included), returnable, and no more than the role serves beyond its schedule floor.
+ * The pool counts them instead of warming replacements, so a burst costs no launch and its end
+ * no termination; servers serving the floor are for good, and the pool is refilled behind them.
+ */
+function onLoan(input: PoolPlanInput, startedNow: number): number {
+  if (input.pool.settings?.returnOnScaleIn !== true) return 0;
+  const serving = input.servers.filter(
+    (s) => countsAsCapacity(s) && s.startedAt !== undefined && returnable(input, s),
+  ).length;
+  return Math.min(serving + startedNow, Math.max(0, input.desired - input.floor));
+}
+
+/** Bridges out of the pool (serving, or draining on their way back). */
+function bridgesOut(input: PoolPlanInput): number {
+  return input.servers.filter(
+    (s) => s.bridge === true && (CAPACITY_STATES.has(s.state) || s.state === 'draining'),
+  ).length;
 }
 
 /**
@@ -191,6 +222,7 @@ function keep(
   coming: readonly ObservedServer[],
   stale: ReadonlyMap<string, { reasons: string[] }>,
   fresh: (s: ObservedServer) => boolean,
+  loaned: number,
 ): void {
   const { pool, actions } = input;
   const size = pool.size;
@@ -207,15 +239,16 @@ function keep(
     ready.splice(ready.indexOf(server), 1);
   }
   const comingFresh = coming.filter((s) => staleness(s, pool, input.now).reasons.length === 0).length;
-  const freshCount = ready.filter(fresh).length + comingFresh;
-  const total = ready.length + coming.length;
+  const freshCount = ready.filter(fresh).length + comingFresh + loaned;
+  const total = ready.length + coming.length + loaned;
   const surge = pool.settings?.refreshPerTick ?? 0;
   const count = Math.min(size - freshCount, size + surge - total);
   if (count > 0) {
+    const out = loaned > 0 ? `, ${loaned} serving a burst` : '';
     actions.push({
       kind: 'warm',
       count,
-      reason: `warm pool: ${freshCount} fresh of ${size} (${pool.reason})`,
+      reason: `warm pool: ${freshCount - loaned} fresh of ${size}${out} (${pool.reason})`,
     });
   }
 }

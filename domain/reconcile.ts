@@ -129,9 +129,12 @@ function reconcileRecord(
           kind: 'update',
           serverId,
           patch: { state: 'terminated', reason: 'launch intent expired: no instance was ever seen' },
-          reason: `intent stuck in launching for ${Math.round((now - record.createdAt) / 1000)} s with no instance`,
+          reason: `intent stuck in ${record.state} for ${Math.round((now - record.createdAt) / 1000)} s with no instance`,
         };
       }
+      // An intent given up before EC2 reported its instance is never launched again: it waits for
+      // the instance (then terminated) or for the launch deadline.
+      if (record.state !== 'launching' && record.state !== 'warming') return undefined;
       return { kind: 'resume-launch', serverId, reason: 'intent has no instance yet: retrying its launch' };
     }
     if (record.state !== 'terminating' && record.missingSince === undefined) {

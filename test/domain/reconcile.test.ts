@@ -115,6 +115,24 @@ describe('reconcile: launch intents', () => {
     ],
     ['retries the launch of an intent with no instance yet', anIntent(), [], ['resume-launch intent-a']],
     [
+      'retries the launch of a warming intent with no instance yet',
+      anIntent({ state: 'warming' }),
+      [],
+      ['resume-launch intent-a'],
+    ],
+    [
+      'never launches again an intent given up before EC2 reported its instance',
+      anIntent({ state: 'terminating' }),
+      [],
+      [],
+    ],
+    [
+      'ends an intent given up without an instance at the launch deadline',
+      anIntent({ state: 'terminating', createdAt: T0 - launchDeadlineMs - 1 }),
+      [],
+      ['update intent-a -> terminated'],
+    ],
+    [
       'expires an intent stuck in launching past its deadline with no instance',
       anIntent({ createdAt: T0 - launchDeadlineMs - 1 }),
       [],

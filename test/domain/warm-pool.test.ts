@@ -181,6 +181,15 @@ describe('plan with a warm pool: using it', () => {
     expect(summary(result)).toEqual([]);
   });
 
+  it('counts the servers a burst took from the pool as coming back, and refills behind the schedule floor', () => {
+    const burst = { count: 3, floor: 1, demand: 3, reasons: ['queue'] };
+    const servers = [aServer({ intentId: 'base' }), pooled({ intentId: 'p1' }), pooled({ intentId: 'p2' })];
+    expect(summary(planWith(servers, 3, { desired: burst }))).toEqual(['start 2 of p1,p2']);
+    // The floor itself rising (a window): its servers stay, so the pool warms replacements.
+    const window = { count: 3, floor: 3, demand: null, reasons: ['window'] };
+    expect(summary(planWith(servers, 3, { desired: window }))).toEqual(['start 2 of p1,p2', 'warm 2']);
+  });
+
   it('never counts a warm, warming or stopping server as capacity', () => {
     const servers = [
       pooled({ intentId: 'w' }),
@@ -252,6 +261,15 @@ describe('plan with a warm pool: keeping it', () => {
     expect(summary(planWith(servers, 1))).toEqual(['terminate p1']);
   });
 
+  it('never terminates a warming launch EC2 has not reported yet: it waits for its instance', () => {
+    const unreported = pooled({ intentId: 'w0', state: 'warming', launchedAt: undefined });
+    delete unreported.instanceId;
+    const result = planWith([aServer(), unreported], 1, {
+      pool: pool({ size: 0, reason: 'pool drained: x' }),
+    });
+    expect(summary(result)).toEqual([]);
+  });
+
   it('empties a drained pool, warming servers included', () => {
     const servers = [
       aServer(),
@@ -316,7 +334,8 @@ describe('plan with a warm pool: the Spot bridge', () => {
       [aServer({ intentId: 'base' }), pooled({ intentId: 'p1' }), pooled({ intentId: 'p2' })],
       3,
     );
-    expect(summary(result)).toEqual(['launch 2', 'start 2 bridge of p1,p2', 'warm 2']);
+    // The bridges come back: nothing is warmed behind them.
+    expect(summary(result)).toEqual(['launch 2', 'start 2 bridge of p1,p2']);
     expect(result.actions[0]).toMatchObject({ markets: ['spot', 'spot'] });
     expect(result.actions[1]).toMatchObject({ fallback: 'none' });
   });
@@ -357,6 +376,6 @@ describe('plan with a warm pool: the Spot bridge', () => {
       }),
       pooled({ intentId: 'p1' }),
     ];
-    expect(summary(spotPlan(servers, 2))).toEqual(['warm 1']);
+    expect(summary(spotPlan(servers, 2))).toEqual([]);
   });
 });

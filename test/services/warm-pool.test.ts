@@ -106,10 +106,8 @@ describe('using the warm pool', () => {
     const launchesBefore = ops(h, 'launch').length;
     await burst(h);
     expect(ops(h, 'start')).toHaveLength(2);
-    // The pool refills behind the burst: two new warming launches, no cold one.
-    const launched = ops(h, 'launch').slice(launchesBefore);
-    expect(launched).toHaveLength(2);
-    expect(await count(h, 'warming')).toBe(2);
+    // Nothing launched: the burst's servers come back to the pool once it is over.
+    expect(ops(h, 'launch').slice(launchesBefore)).toHaveLength(0);
 
     await runFor(h, 2 * MINUTE);
     expect(await count(h, 'in-service')).toBe(3);
@@ -117,6 +115,21 @@ describe('using the warm pool', () => {
     expect(journal.map((e) => e.summary).join('\n')).toMatch(
       /warm start: in service \d+ s after StartInstances/,
     );
+  });
+
+  it('a burst over the schedule floor churns nothing: no launch, no termination, the same servers back in the pool', async () => {
+    const h = await warmed();
+    const pool = (await records(h)).filter((r) => r.state === 'warm').map((r) => r.instanceId);
+    const launchesBefore = ops(h, 'launch').length;
+    await burst(h);
+    await runFor(h, 3 * MINUTE);
+    h.cloud.queueLength = 0;
+    await runFor(h, 15 * MINUTE);
+    expect(await count(h, 'in-service')).toBe(1);
+    expect(ops(h, 'launch').length).toBe(launchesBefore);
+    expect(ops(h, 'terminate')).toHaveLength(0);
+    const back = (await records(h)).filter((r) => r.state === 'warm').map((r) => r.instanceId);
+    expect(back.sort()).toEqual(pool.sort());
   });
 
   it('falls back to the next warm server, then to a cold launch, within the same converge', async () => {
