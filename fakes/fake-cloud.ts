@@ -54,6 +54,13 @@ export interface FakeInstance extends CloudInstance {
   stuckStopping?: boolean;
   /** How many times it was started from stopped. */
   starts: number;
+  /** When RunInstances created it (`launchedAt` moves at each start, as EC2's LaunchTime does). */
+  createdAt: number;
+  /**
+   * Each span it ran (billed as running): from its launch or a start, to a stop or its
+   * termination (open while it runs), with when it answered health checks.
+   */
+  runs: { fromMs: number; toMs?: number; readyMs: number }[];
 }
 
 /** Why EC2 refuses Spot: no capacity, the max price below the Spot price, the account's Spot limit. */
@@ -225,6 +232,8 @@ export class FakeCloud extends CallFaults {
       userData: req.userData,
       hibernationConfigured: req.hibernate === true,
       starts: 0,
+      createdAt: now,
+      runs: [{ fromMs: now, readyMs: now + (this.options.bootMs ?? 90_000) }],
     };
     if (req.intentId !== undefined) instance.intentId = req.intentId;
     if (req.market === 'spot') instance.market = 'spot';
@@ -303,6 +312,7 @@ export class FakeCloud extends CallFaults {
       instance.healthyAt = now + (this.options.startMs ?? 30_000);
       instance.hibernated = false;
       instance.starts += 1;
+      instance.runs.push({ fromMs: now, readyMs: instance.healthyAt });
       this.leave('start');
     },
     stop: async (id: string, options: { hibernate: boolean }): Promise<void> => {
@@ -319,6 +329,8 @@ export class FakeCloud extends CallFaults {
       }
       instance.state = 'stopping';
       instance.stoppingSince = this.options.clock.now();
+      const run = instance.runs.at(-1);
+      if (run !== undefined && run.toMs === undefined) run.toMs = instance.stoppingSince;
       instance.hibernated = options.hibernate;
       for (const set of this.members.values()) set.delete(id);
       this.leave('stop');

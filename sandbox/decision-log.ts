@@ -9,12 +9,30 @@ import type { Clock, Observer } from '../domain/ports.js';
 import type { Action, BlockedAction } from '../domain/types.js';
 
 /** The metrics that make up a role's figures in the summary. */
-const ROLE_FIGURES = new Set(['Desired', 'InService', 'Launches', 'Retirements', 'UnhealthyReplacements']);
+const ROLE_FIGURES = new Set([
+  'Desired',
+  'InService',
+  'Launches',
+  'Retirements',
+  'UnhealthyReplacements',
+  'WarmPoolReady',
+  'WarmPoolWarming',
+]);
 
 export interface LoggedLine {
   at: number;
   role: string;
-  kind: 'scale' | 'register' | 'terminate' | 'replace' | 'blocked' | 'hold' | 'desired' | 'failure' | 'note';
+  kind:
+    | 'scale'
+    | 'register'
+    | 'terminate'
+    | 'replace'
+    | 'blocked'
+    | 'hold'
+    | 'desired'
+    | 'failure'
+    | 'note'
+    | 'pool';
   text: string;
 }
 
@@ -24,6 +42,9 @@ export interface RoleFigures {
   launches: number;
   retirements: number;
   replacements: number;
+  /** Warm pool servers ready (stopped), and on their way into the pool; null without a pool. */
+  warm: number | null;
+  warming: number | null;
 }
 
 interface Converged {
@@ -37,6 +58,7 @@ interface Converged {
   actions: Action[];
   blocked: BlockedAction[];
   failed: { action: Action; error?: string }[];
+  notes?: { action: Action; note: string }[];
 }
 
 export class DecisionLog implements Observer {
@@ -75,6 +97,8 @@ export class DecisionLog implements Observer {
         const instanceId = String(fields.instanceId);
         const privateIp = typeof fields.privateIp === 'string' ? fields.privateIp : undefined;
         this.instanceIds.set(String(fields.intentId), { instanceId, ...(privateIp ? { privateIp } : {}) });
+        // A launch for the warm pool is the pool's line, not the role's scaling.
+        if (fields.state === 'warming') return;
         const list = this.launchedSinceConverge.get(role) ?? [];
         list.push(privateIp === undefined ? instanceId : `${instanceId} (${privateIp})`);
         this.launchedSinceConverge.set(role, list);
@@ -135,6 +159,12 @@ export class DecisionLog implements Observer {
       case 'UnhealthyReplacements':
         figures.replacements += value;
         return;
+      case 'WarmPoolReady':
+        figures.warm = value;
+        return;
+      case 'WarmPoolWarming':
+        figures.warming = value;
+        return;
       default:
         return;
     }
@@ -148,7 +178,15 @@ export class DecisionLog implements Observer {
   figures(role: string): RoleFigures {
     let found = this.roles.get(role);
     if (found === undefined) {
-      found = { desired: null, inService: null, launches: 0, retirements: 0, replacements: 0 };
+      found = {
+        desired: null,
+        inService: null,
+        launches: 0,
+        retirements: 0,
+        replacements: 0,
+        warm: null,
+        warming: null,
+      };
       this.roles.set(role, found);
     }
     return found;
@@ -164,7 +202,9 @@ export class DecisionLog implements Observer {
     const failed = new Map(c.failed.map((f) => [f.action, f.error ?? 'failed']));
     const outcome = (action: Action): string => {
       const error = failed.get(action) ?? c.failed.find((f) => sameAction(f.action, action))?.error;
-      return error === undefined ? '' : ` FAILED (${error})`;
+      if (error !== undefined) return ` FAILED (${error})`;
+      const note = c.notes?.find((n) => sameAction(n.action, action))?.note;
+      return note === undefined ? '' : ` (${note})`;
     };
     const launched = this.launchedSinceConverge.get(role) ?? [];
     this.launchedSinceConverge.delete(role);
@@ -204,6 +244,21 @@ export class DecisionLog implements Observer {
           action.kind,
           `${action.kind} ${this.instanceOf(action.serverId)}: ${action.reason}${outcome(action)}`,
         );
+      } else if (action.kind === 'start') {
+        const named = action.candidates.slice(0, action.count).map((id) => this.instanceOf(id));
+        this.emit(
+          role,
+          'pool',
+          `warm start ${action.count}${action.bridge ? ' (bridge)' : ''}: ${named.join(', ')}: ${action.reason}${outcome(action)}`,
+        );
+      } else if (action.kind === 'stop') {
+        this.emit(
+          role,
+          'pool',
+          `stop ${this.instanceOf(action.serverId)} into the warm pool: ${action.reason}${outcome(action)}`,
+        );
+      } else if (action.kind === 'warm') {
+        this.emit(role, 'pool', `warm ${action.count}: ${action.reason}${outcome(action)}`);
       }
     }
 

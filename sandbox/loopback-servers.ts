@@ -12,6 +12,8 @@ export interface RoleEnv {
   role: string;
   workers: number;
   drainSeconds: number;
+  /** Launched to fill the warm pool: no worker at this boot (the kit reads /etc/fleet-pilot/warming). */
+  warming: boolean;
 }
 
 /**
@@ -28,6 +30,7 @@ export function readRoleEnv(userData: string): RoleEnv {
     role: value('FLEET_ROLE') ?? 'unknown',
     workers: int('FLEET_WORKERS'),
     drainSeconds: int('FLEET_DRAIN_SECONDS'),
+    warming: /^touch \/etc\/fleet-pilot\/warming$/m.test(userData),
   };
 }
 
@@ -76,7 +79,8 @@ export class InstanceServer {
     server.keepAliveTimeout = 1000;
     this.server = server;
     await listen(server, port, address);
-    if (env.workers > 0 && env.role === 'job') jobs.addWorkers(instanceId, env.workers, bootedAt);
+    if (env.workers > 0 && env.role === 'job' && !env.warming)
+      jobs.addWorkers(instanceId, env.workers, bootedAt);
   }
 
   /**
@@ -119,10 +123,16 @@ export class InstanceServer {
     if (path === KIT_HEALTH_PATH) {
       this.served.kitOk += 1;
       const processes =
-        env.role === 'job' ? `workers:   ${env.workers} running of ${env.workers}` : 'app:       active';
+        env.role !== 'job'
+          ? 'app:       active'
+          : env.warming
+            ? 'workers:   none while warming for the warm pool'
+            : `workers:   ${env.workers} running of ${env.workers}`;
       res
         .writeHead(200, { 'content-type': 'text/plain; charset=utf-8' })
-        .end(`fleet-pilot health: ok\nrole:      ${env.role}\n${processes}\ndraining:  no\n`);
+        .end(
+          `fleet-pilot health: ok\nrole:      ${env.role}\n${processes}\ndraining:  no\nwarming:   ${env.warming ? 'yes' : 'no'}\n`,
+        );
       return;
     }
     this.served.welcome += 1;

@@ -5,6 +5,7 @@ import { DateTime } from 'luxon';
 import type { Config } from '../domain/config.js';
 import { ownEntry } from '../domain/roles.js';
 import { describeWindow } from '../domain/schedule.js';
+import type { FakeInstance } from '../fakes/fake-cloud.js';
 import { percentile, round } from '../sim/billing.js';
 import { vcpusOf } from '../sim/policies.js';
 import {
@@ -30,7 +31,16 @@ export interface Timeline {
   /** Seconds from start, one entry per tick. */
   times: number[];
   queue: number[];
-  roles: Record<string, { desired: (number | null)[]; inService: (number | null)[] }>;
+  roles: Record<
+    string,
+    {
+      desired: (number | null)[];
+      inService: (number | null)[];
+      /** Warm pool servers ready, and on their way into it (null without a pool). */
+      warm: (number | null)[];
+      warming: (number | null)[];
+    }
+  >;
 }
 
 export interface RoleSummary {
@@ -154,14 +164,13 @@ export function buildSummary(input: SummaryInput): SandboxSummary {
     launches: perRole((role) => log.figures(role).launches),
     retirements: perRole((role) => log.figures(role).retirements),
     unhealthyReplacements: perRole((role) => log.figures(role).replacements),
+    // Running time only: a warm pool server's stopped spans cost its volume, not the instance.
     instanceHours: perRole((role) =>
       round(
         [...cloud.instances.values()]
           .filter((i) => i.role === role)
-          .reduce(
-            (ms, i) => ms + Math.max(0, Math.min(i.terminatedAt ?? endedAt, endedAt) - i.launchedAt),
-            0,
-          ) / 3_600_000,
+          .flatMap((i) => runSpans(i, endedAt))
+          .reduce((ms, run) => ms + Math.max(0, run.toMs - run.fromMs), 0) / 3_600_000,
         2,
       ),
     ),
@@ -230,6 +239,17 @@ export function timelinePanels(timeline: Timeline): TimelinePanel[] {
         { name: 'in service', values: series.inService },
       ],
     });
+    // The warm pool as its own band: stopped servers serve nothing, so they are not in the line above.
+    if (series.warm.some((v) => v !== null)) {
+      panels.push({
+        title: `${role} warm pool`,
+        unit: 'servers',
+        series: [
+          { name: 'warm (stopped, ready)', values: series.warm },
+          { name: 'warming', values: series.warming },
+        ],
+      });
+    }
   }
   return panels;
 }
@@ -243,6 +263,7 @@ const REPORTED_KINDS: ReadonlySet<LoggedLine['kind']> = new Set([
   'hold',
   'failure',
   'note',
+  'pool',
 ]);
 const MAX_REPORTED_LINES = 150;
 
@@ -329,12 +350,23 @@ function seconds(value: number): string {
   return formatDuration(value);
 }
 
+/** The spans an instance ran until `endedAt`: from a launch or start to a stop or its end. */
+function runSpans(
+  instance: FakeInstance,
+  endedAt: number,
+): { fromMs: number; toMs: number; readyMs: number }[] {
+  const end = Math.min(instance.terminatedAt ?? endedAt, endedAt);
+  return instance.runs
+    .filter((run) => run.fromMs < end)
+    .map((run) => ({ fromMs: run.fromMs, toMs: Math.min(run.toMs ?? end, end), readyMs: run.readyMs }));
+}
+
 /** Dollars one role's instances cost in the run (see `SandboxSummary.cost`). */
 function roleCost(cloud: SandboxCloud, role: string, endedAt: number): number {
   let dollars = 0;
   for (const instance of cloud.instances.values()) {
     if (instance.role !== role) continue;
-    const toMs = Math.max(instance.launchedAt, Math.min(instance.terminatedAt ?? endedAt, endedAt));
+    const toMs = Math.max(instance.createdAt, Math.min(instance.terminatedAt ?? endedAt, endedAt));
     const pricing = {
       onDemandPerHour: onDemandPerHour(instance.instanceType, vcpusOf(instance.instanceType)),
       spotDiscount: DEFAULT_SPOT_DISCOUNT,
@@ -344,9 +376,9 @@ function roleCost(cloud: SandboxCloud, role: string, endedAt: number): number {
     };
     const bill = {
       market: instance.market ?? 'on-demand',
-      volumeFromMs: instance.launchedAt,
+      volumeFromMs: instance.createdAt,
       volumeToMs: toMs,
-      runs: [{ fromMs: instance.launchedAt, toMs, readyMs: instance.healthyAt }],
+      runs: runSpans(instance, endedAt),
     };
     dollars += costFigures([bill], pricing).cost;
   }

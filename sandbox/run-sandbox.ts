@@ -51,6 +51,8 @@ export interface SandboxOptions {
    * and keep serving after the last simulated day (the fleet then stands still) until aborted.
    */
   serve?: { port: number };
+  /** The job role's warm pool size (0 or absent: none). */
+  warmPool?: number;
 }
 
 export { SANDBOX_STACK } from './sandbox-app.js';
@@ -60,6 +62,7 @@ const DAY_MS = 86_400_000;
 /** EC2 pending → running, and running → the app answering, in simulated ms. */
 const PENDING_MS: [number, number] = [30_000, 60_000];
 const BOOT_MS: [number, number] = [60_000, 180_000];
+
 const SHUTDOWN_MS = 30_000;
 /** How often (real ms) instance states and the job queue are moved along between ticks. */
 const WATCH_EVERY_MS = 5;
@@ -106,7 +109,7 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxSummar
     const queueEndpoint: QueueEndpoint = await startQueueEndpoint(() => jobs.waitingAt(clock.now()));
     closers.push({ name: 'queue endpoint', close: queueEndpoint.close });
     const appPort = await freePort();
-    const config = sandboxConfig(options.policy, { appPort, queueUrl: queueEndpoint.url });
+    const config = sandboxConfig(options.policy, { appPort, queueUrl: queueEndpoint.url }, options.warmPool);
     const log = new DecisionLog({
       clock,
       timeZone,
@@ -161,17 +164,21 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxSummar
           }),
         );
       }
-      if (to === 'shutting-down' || to === 'terminated') {
+      if (to === 'shutting-down' || to === 'terminated' || to === 'stopping' || to === 'stopped') {
         const server = servers.get(instance.instanceId);
         if (server !== undefined) {
+          // A stopped server starts again with a fresh boot: a new server then.
+          if (to === 'stopping' || to === 'stopped') servers.delete(instance.instanceId);
           track(
-            server.shutdown(instance.terminatedAt ?? at).then((killed) => {
-              if (run !== undefined) run.killedJobs += killed;
-            }),
+            server
+              .shutdown(to === 'stopping' || to === 'stopped' ? at : (instance.terminatedAt ?? at))
+              .then((killed) => {
+                if (run !== undefined) run.killedJobs += killed;
+              }),
           );
         }
       }
-      if (to === 'running' || to === 'terminated') stateEvent(instance.instanceId, to);
+      if (to === 'running' || to === 'terminated' || to === 'stopped') stateEvent(instance.instanceId, to);
     };
     const cloud = new SandboxCloud({
       clock,
@@ -334,15 +341,19 @@ function recordTimeline(timeline: Timeline, at: number, queue: number, log: Deci
   timeline.times.push((at - timeline.start) / 1000);
   timeline.queue.push(queue);
   for (const [role, figures] of log.roles) {
-    const series = ownEntry(timeline.roles, role) ?? { desired: [], inService: [] };
+    const series = ownEntry(timeline.roles, role) ?? { desired: [], inService: [], warm: [], warming: [] };
     timeline.roles[role] = series;
     // A role first seen late gets gaps before it.
     while (series.desired.length < timeline.times.length - 1) {
       series.desired.push(null);
       series.inService.push(null);
+      series.warm.push(null);
+      series.warming.push(null);
     }
     series.desired.push(figures.desired);
     series.inService.push(figures.inService);
+    series.warm.push(figures.warm);
+    series.warming.push(figures.warming);
   }
 }
 

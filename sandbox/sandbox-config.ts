@@ -79,7 +79,7 @@ const LAUNCH = {
  * The validated config for one sandbox run.
  * @throws ConfigError if an override no longer fits the schema (a defect, not a user error).
  */
-export function sandboxConfig(policy: PolicyName, endpoints: SandboxEndpoints): Config {
+export function sandboxConfig(policy: PolicyName, endpoints: SandboxEndpoints, warmPool = 0): Config {
   // The default checks (expected text, path), at the one port of the sandbox's servers.
   const at = (path: string) => ({
     urlTemplate: `http://{privateIp}:${endpoints.appPort}${path}`,
@@ -96,5 +96,6 @@ export function sandboxConfig(policy: PolicyName, endpoints: SandboxEndpoints): 
       },
     },
   };
-  return parseConfig(base, { roles: POLICY_OVERRIDES[policy].roles });
+  const pool = warmPool > 0 ? { roles: { job: { warmPool: { size: warmPool } } } } : {};
+  return parseConfig(base, { roles: POLICY_OVERRIDES[policy].roles }, pool);
 }

@@ -12,6 +12,8 @@ export interface CliOptions {
   policy: PolicyName;
   seed: number;
   ledger: LedgerChoice;
+  /** The job role's warm pool size (0: none). */
+  warmPool: number;
   /** Serve the control function on this loopback port (0: any free one) until stopped. */
   serve?: { port: number };
 }
@@ -26,6 +28,7 @@ export const DEFAULT_OPTIONS: CliOptions = {
   policy: 'default',
   seed: 1,
   ledger: 'auto',
+  warmPool: 0,
 };
 
 export const INVOCATION = 'npm start --';
@@ -68,6 +71,12 @@ export function sandboxProgram(): Command {
       new Option('--ledger <kind>', 'where the ledger lives (auto: DynamoDB Local when Java is available)')
         .choices(LEDGER_CHOICES)
         .default(DEFAULT_OPTIONS.ledger),
+    )
+    .option(
+      '--warm-pool <n>',
+      'keep N stopped, ready job servers to start before any cold launch (0: none)',
+      numberIn({ min: 0, max: 10, integer: true }),
+      DEFAULT_OPTIONS.warmPool,
     )
     .option(
       '--serve',

@@ -144,7 +144,7 @@ export class Converger {
     }
     // Re-read only when something was written: a quiet tick costs no extra ledger query.
     const after = options.dryRun || outcomes.length === 0 ? records : await ledger.listServers(role);
-    report(observer, role, planned, outcomes, after, members, options);
+    report(observer, role, planned, outcomes, after, members, options, config.warmPool !== undefined);
     if (!options.dryRun && (planned.actions.length > 0 || planned.blocked.length > 0 || desired.hold)) {
       await ledger.journal({
         role,
@@ -174,6 +174,8 @@ export class Converger {
       actions: planned.actions,
       blocked: planned.blocked,
       failed: outcomes.filter((o) => !o.ok),
+      // What went otherwise than planned although done (a warm start that fell back, its duration).
+      notes: outcomes.flatMap((o) => (o.note === undefined ? [] : [{ action: o.action, note: o.note }])),
     });
     return { role, plan: planned, fixes: fixOutcomes, outcomes, servers: after };
   }

@@ -4,7 +4,7 @@
  */
 import type { Observer } from '../ports.js';
 import type { Fix } from '../reconcile.js';
-import type { Action, LoadBalancerMember, Plan, ServerRecord } from '../types.js';
+import { type Action, type LoadBalancerMember, type Plan, POOL_STATES, type ServerRecord } from '../types.js';
 import type { ActionOutcome, ConvergeOptions } from './fleet-deps.js';
 
 /** The converge's metrics for one role (none for a dry run). */
@@ -16,6 +16,7 @@ export function report(
   servers: ServerRecord[],
   members: readonly LoadBalancerMember[] | undefined,
   options: ConvergeOptions,
+  pooled = false,
 ): void {
   if (options.dryRun) return;
   observer.metric(role, 'Desired', planned.desired.count);
@@ -32,6 +33,15 @@ export function report(
   ).length;
   observer.metric(role, 'UnhealthyReplacements', unhealthy);
   if (members !== undefined) observer.metric(role, 'LoadBalancerMembers', members.length);
+  // A role with a warm pool: its ready servers, and those on their way into it.
+  if (pooled || servers.some((s) => POOL_STATES.has(s.state))) {
+    observer.metric(role, 'WarmPoolReady', servers.filter((s) => s.state === 'warm').length);
+    observer.metric(
+      role,
+      'WarmPoolWarming',
+      servers.filter((s) => s.state === 'warming' || s.state === 'stopping').length,
+    );
+  }
 }
 
 /** The journal's one-line summary of a plan and how its actions went. */

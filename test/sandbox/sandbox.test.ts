@@ -102,6 +102,43 @@ describe('npm start (the local sandbox)', () => {
     expect(await connectOutcome(queue.hostname, Number(queue.port))).toBe('ECONNREFUSED');
   });
 
+  it('--warm-pool: the morning burst starts warm job servers, and the pool is its own band', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'fleet-sandbox-'));
+    dirs.push(out);
+    const lines: string[] = [];
+    const summary = await runSandbox({
+      days: 2.5 / 24,
+      speed: 6000,
+      out,
+      policy: 'default',
+      seed: 1,
+      ledger: 'memory',
+      start: MONDAY_0730,
+      warmPool: 2,
+      log: (line) => lines.push(line),
+    });
+    expect(summary.error).toBeUndefined();
+    // Filled: two warming launches, each stopped once ready.
+    expect(lines.some((l) => /job +warm 2: warm pool: 0 fresh of 2/.test(l))).toBe(true);
+    expect(lines.filter((l) => /job +stop i-\S+ into the warm pool: ready/.test(l))).toHaveLength(2);
+    // The 09:00 burst starts them before any cold launch, and they serve through the same check.
+    const started = lines.find((l) => /job +warm start \d: i-/.test(l));
+    expect(started).toBeDefined();
+    expect(
+      lines.some((l) =>
+        /job +i-\S+ at 127\.\S+ in service: .*warm start: in service \d+ s after StartInstances/.test(l),
+      ),
+    ).toBe(true);
+    // Warming servers take no job: every job was done by servers in service.
+    expect(summary.jobsDone + summary.jobsRunningAtEnd + summary.jobsWaitingAtEnd).toBe(summary.jobsArrived);
+    const svg = await readFile(join(out, 'timeline.svg'), 'utf8');
+    expect(svg).toContain('job warm pool');
+    expect(svg).toContain('warm (stopped, ready)');
+    // A stopped server costs its volume only: fewer instance-hours than the instances' lifetimes.
+    const report = await readFile(join(out, 'report.md'), 'utf8');
+    expect(report).toMatch(/warm start/);
+  });
+
   it('stops at once when aborted and still writes what ran', async () => {
     const out = await mkdtemp(join(tmpdir(), 'fleet-sandbox-'));
     dirs.push(out);
@@ -156,6 +193,10 @@ describe('sandbox flags', () => {
     [
       ['--ledger', 'sqlite'],
       "option '--ledger <kind>' argument 'sqlite' is invalid. Allowed choices are auto, memory, dynamodb.",
+    ],
+    [
+      ['--warm-pool', '11'],
+      "option '--warm-pool <n>' argument '11' is invalid. expected an integer from 0 to 10",
     ],
   ])('refuses %j naming the flag', (argv, message) => {
     expect(() => parseCliOptions(argv)).toThrow(new UsageError(message));
