@@ -3,6 +3,9 @@
  * so packaging fails on a bad config with every bad key named, and nothing needs AWS to resolve.
  * The config file is config/<stage>.json, or <FLEET_CONFIG_DIR>/<stage>.json when that is set (configs
  * kept outside the repository).
+ *
+ * serverless resolves `${…}` in whatever these return; the config parser refuses `${` in any
+ * config value (domain/config-input.ts), so nothing from the config file is resolved as a variable.
  */
 const { readFileSync, existsSync } = require('node:fs');
 const { join, relative } = require('node:path');
@@ -19,24 +22,32 @@ async function stackOf(resolveVariable) {
   return `${await resolveVariable('self:service')}-${await stageOf(resolveVariable)}`;
 }
 
+/** An error that serverless prints as its message alone: a bad config needs no stack trace. */
+function refusal(message) {
+  const error = new Error(message);
+  error.stack = `Error: ${message}`;
+  return error;
+}
+
+/** The stage's config document as written, and the same validated (what the functions will parse). */
 function load(stage) {
   const dir = process.env.FLEET_CONFIG_DIR || join(root, 'config');
   const file = join(dir, `${stage}.json`);
   const shown = relative(process.cwd(), file) || file;
-  if (!existsSync(file)) {
-    throw new Error(`no config for stage "${stage}": create ${shown} (see README "Configuration")`);
+  if (!/^[A-Za-z0-9-]+$/.test(stage) || !existsSync(file)) {
+    throw refusal(`no config for stage "${stage}": create ${shown} (see README "Configuration")`);
   }
   const { parseConfig } = tsx.require('../domain/config.ts', __filename);
   let raw;
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new Error(`${shown} is not JSON: ${error.message}`);
+    throw refusal(`${shown} is not JSON: ${error.message}`);
   }
   try {
     return { raw, parsed: parseConfig(raw) };
   } catch (error) {
-    throw new Error(`${shown}: ${error.message}`);
+    throw refusal(`${shown}: ${error.message}`);
   }
 }
 
