@@ -98,18 +98,21 @@ export const LaunchSchema = z
       .optional(),
     imageId: awsId('ami').optional(),
     /** Tried in order when EC2 reports no capacity. */
-    instanceTypes: z.array(z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'expected an instance type')),
+    instanceTypes: z
+      .array(z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'expected an instance type'))
+      .max(20, 'expected at most 20 instance types'),
     keyName: keyPairName.optional(),
-    securityGroupIds: z.array(awsId('sg')),
+    /** EC2 takes at most 16 per network interface. */
+    securityGroupIds: z.array(awsId('sg')).max(16, 'expected at most 16 security groups'),
     /** Tried in order when EC2 reports no capacity. */
-    subnetIds: z.array(awsId('subnet')),
+    subnetIds: z.array(awsId('subnet')).max(32, 'expected at most 32 subnets'),
     iamInstanceProfileArn: instanceProfileArn.optional(),
     /** The IAM role behind the instance profile (here or in the launch template), or `none`: IAM
      * lets the functions pass only this role to EC2. */
     instanceRoleArn: roleArnOrNone.optional(),
     /** Customer managed keys of the instances' EBS volumes (encrypted AMI snapshots, the account's
      * default EBS key, or a key the launch template names): EC2 may use them for these volumes. */
-    kmsKeyArns: z.array(kmsKeyArn).optional(),
+    kmsKeyArns: z.array(kmsKeyArn).max(10, 'expected at most 10 keys').optional(),
     ...LAUNCH_MARKET_FIELDS,
   })
   .strict()
@@ -148,7 +151,14 @@ export const LaunchSchema = z
 /** Where the functions run: health and queue probes reach servers' private addresses. */
 export const LambdaVpcSchema = z
   .object({
-    subnetIds: z.array(awsId('subnet')).min(1, 'expected at least one subnet'),
-    securityGroupIds: z.array(awsId('sg')).min(1, 'expected at least one security group'),
+    // Lambda's own limits: 16 subnets, 5 security groups.
+    subnetIds: z
+      .array(awsId('subnet'))
+      .min(1, 'expected at least one subnet')
+      .max(16, 'expected at most 16 subnets'),
+    securityGroupIds: z
+      .array(awsId('sg'))
+      .min(1, 'expected at least one security group')
+      .max(5, 'expected at most 5 security groups'),
   })
   .strict();

@@ -8,16 +8,18 @@
 import { z } from 'zod';
 import { CdnSchema } from './cdn.js';
 import { LambdaVpcSchema, LaunchSchema, LoadBalancerSchema } from './config-aws.js';
+import { DEFAULT_CONFIG } from './config-defaults.js';
+import { documentIssues, formatPath } from './config-input.js';
 import { ConfigError } from './errors.js';
 import { healthUrlTemplateProblem } from './health-url.js';
+import { isHostOrAddress, type Network, probeTargetProblem } from './hosts.js';
 import { isPlainObject, mergeDocuments } from './merge.js';
 import { MAX_HOURLY_DRAIN_SECONDS, retireMinutes } from './paid-hour.js';
-import { POLICY_DEFAULTS } from './policies/common-schema.js';
-import { DRAIN_TIME_DEFAULTS } from './policies/drain-time-schema.js';
 import { PolicySchema } from './policies/policy-schema.js';
 import { ROLE_NAME } from './roles.js';
 import {
   count,
+  MAX_SERVERS,
   type ScheduleConfig,
   ScheduleSchema,
   type ScheduleWindow,
@@ -28,7 +30,22 @@ import { WarmPoolSchema, warmPoolIssues } from './warm-pool-schema.js';
 
 export { BacklogPolicySchema, PolicySchema, ThresholdPolicySchema } from './policies/policy-schema.js';
 export type { ScheduleConfig, ScheduleWindow, Weekday };
-export { LambdaVpcSchema, LaunchSchema, LoadBalancerSchema, ScheduleSchema, ScheduleWindowSchema };
+export {
+  DEFAULT_CONFIG,
+  LambdaVpcSchema,
+  LaunchSchema,
+  LoadBalancerSchema,
+  ScheduleSchema,
+  ScheduleWindowSchema,
+};
+
+/** The longest duration any setting takes: a day. */
+const DAY_SECONDS = 86_400;
+/** The longest queue any setting speaks of. */
+const MAX_QUEUE_LENGTH = 1_000_000_000;
+
+const seconds = (least: number) => z.number().int().min(least).max(DAY_SECONDS);
+const queueLength = (least: number) => z.number().int().min(least).max(MAX_QUEUE_LENGTH);
 
 /** Probe intervals a sample stays useful by default: two probes in a row may fail. */
 const SAMPLE_AGE_DEFAULT_PROBES = 3;
@@ -39,13 +56,20 @@ export const SUB_MINUTE_PROBES = [10, 15, 20, 30] as const;
 
 export const QueueProbeSchema = z
   .object({
-    url: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }),
+    /** Loopback only in the sandbox and tests (parseLocalConfig); never link-local, never credentials. */
+    url: z
+      .url({ protocol: /^https?$/, error: 'expected an http(s) URL' })
+      .max(2048)
+      .refine((url) => URL.canParse(url) && new URL(url).username === '' && new URL(url).password === '', {
+        message:
+          "expected no user:password in the URL (the config is stored in plain text in the functions' environment)",
+      }),
     timeoutMs: z.number().int().min(50).max(30_000),
     maxBodyBytes: z.number().int().min(1).max(65_536),
     /** A sample older than this is stale, i.e. unknown. Default: three probe intervals. */
-    maxSampleAgeSeconds: z.number().int().min(1).optional(),
+    maxSampleAgeSeconds: seconds(1).optional(),
     /** A reading above this is insane, i.e. unknown. */
-    maxSaneLength: z.number().int().min(1),
+    maxSaneLength: queueLength(1),
     /** How often the tick probes (EventBridge rate, minutes). */
     everyMinutes: z.number().int().min(1).max(60),
     /**
@@ -90,23 +114,28 @@ export const HealthCheckSchema = z
     /** `{privateIp}` is replaced by the server's private address. */
     urlTemplate: z
       .string()
+      .max(2048)
       .includes('{privateIp}', { message: 'expected the placeholder {privateIp}' })
       .superRefine((template, ctx) => {
         const problem = healthUrlTemplateProblem(template);
         if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
       }),
     /** Case-insensitive text the body must contain. */
-    expectText: z.string().min(1),
+    expectText: z.string().min(1).max(256),
     timeoutMs: z.number().int().min(50).max(30_000),
     /** A server not healthy this long after launch is replaced. */
-    bootDeadlineSeconds: z.number().int().min(30),
+    bootDeadlineSeconds: seconds(30),
   })
   .strict();
 
 export const LifecycleSchema = z
   .object({
     /** A server younger than this is never retired. */
-    minLifetimeMinutes: z.number().int().min(0),
+    minLifetimeMinutes: z
+      .number()
+      .int()
+      .min(0)
+      .max(DAY_SECONDS / 60),
     /** Seconds between deregistering a server and terminating it. */
     drainSeconds: z.number().int().min(0).max(3600),
     retireOrder: z.enum(['newest-first', 'oldest-first', 'closest-to-paid-hour-end']),
@@ -119,8 +148,9 @@ export const LifecycleSchema = z
 export const RoleSchema = z
   .object({
     min: count,
-    // No ceiling of its own: the account's quotas set it (docs/configuration.md, Quotas).
-    max: z.number().int().min(1),
+    // The account's quotas set the real ceiling (docs/configuration.md, Quotas); the bound only
+    // refuses a typo's runaway number.
+    max: z.number().int().min(1).max(MAX_SERVERS),
     schedule: ScheduleSchema,
     policy: PolicySchema.optional(),
     queue: QueueProbeSchema.optional(),
@@ -128,10 +158,11 @@ export const RoleSchema = z
     loadBalancer: LoadBalancerSchema,
     lifecycle: LifecycleSchema,
     launch: LaunchSchema,
-    dbHost: z
-      .string()
-      .min(1)
-      .regex(/^[A-Za-z0-9.:-]+$/, 'expected a host name or address'),
+    /** Travels in the user data into the server's /etc/hosts (server/). */
+    dbHost: z.string().refine(isHostOrAddress, {
+      message:
+        'expected a host name or address: a name of dot-separated labels (letters, digits and "-", none starting or ending with "-"), or an IPv4 or IPv6 address, at most 253 characters',
+    }),
     workersPerVcpu: z.number().int().min(1).max(64),
     /** Stopped, ready servers started before any cold launch (domain/warm-pool.ts); off when absent. */
     warmPool: WarmPoolSchema.optional(),
@@ -144,6 +175,14 @@ export const RoleSchema = z
   .refine((r) => Math.max(r.schedule.baseline, ...r.schedule.windows.map((w) => w.servers)) <= r.max, {
     message: 'expected every schedule floor (baseline and window servers) <= max',
     path: ['schedule'],
+  })
+  .refine((r) => r.policy === undefined || r.policy.maxExtra <= r.max, {
+    message: "expected maxExtra <= the role's max",
+    path: ['policy', 'maxExtra'],
+  })
+  .refine((r) => r.launch.onDemandBase <= r.max, {
+    message: "expected onDemandBase <= the role's max",
+    path: ['launch', 'onDemandBase'],
   })
   .refine((r) => (r.policy === undefined) === (r.queue === undefined), {
     message: 'expected a queue probe exactly when a demand policy is set',
@@ -178,108 +217,58 @@ export type RoleConfig = z.infer<typeof RoleSchema>;
 export type { WarmPoolConfig } from './warm-pool-schema.js';
 export type Config = z.infer<typeof ConfigSchema>;
 
-const weekdays: Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri'];
-
-/** The 2010 setup's numbers. Launch settings and DB host have no sensible default. */
-export const DEFAULT_CONFIG = {
-  roles: {
-    app: {
-      min: 1,
-      max: 10,
-      schedule: {
-        timeZone: 'America/Toronto',
-        baseline: 2,
-        windows: [{ days: weekdays, start: '08:00', end: '21:00', servers: 3 }],
-      },
-      health: {
-        urlTemplate: 'http://{privateIp}:80/',
-        expectText: 'welcome',
-        timeoutMs: 5000,
-        bootDeadlineSeconds: 900,
-      },
-      loadBalancer: { type: 'classic', name: 'smallpayroll-http' },
-      lifecycle: {
-        minLifetimeMinutes: 0,
-        drainSeconds: 300,
-        retireOrder: 'newest-first',
-        billing: 'per-second',
-        retireInLastMinutesOfHour: 10,
-      },
-      launch: { instanceTypes: [], securityGroupIds: [], subnetIds: [] },
-      workersPerVcpu: 2,
-    },
-    job: {
-      min: 1,
-      max: 3,
-      schedule: { timeZone: 'America/Toronto', baseline: 1, windows: [] },
-      // Chosen on fresh traces of every generator, then the reference traces (docs/benchmark.md
-      // "Choosing the defaults"); the 2010 rule is config/presets/seed-2010.json. A policy of
-      // another type takes the same defaults for the keys it shares.
-      policy: { type: 'drain-time', ...POLICY_DEFAULTS, ...DRAIN_TIME_DEFAULTS },
-      queue: {
-        url: 'http://smallpayroll-http.internal/queue/length',
-        timeoutMs: 3000,
-        maxBodyBytes: 64,
-        maxSaneLength: 1_000_000,
-        everyMinutes: 1,
-        // Twice a minute: a burst is seen 15 s sooner on average (docs/benchmark.md).
-        everySeconds: 30,
-      },
-      // A job server runs no web server: the server kit's own endpoint (server/, docs/server-kit.md)
-      // says whether its workers run.
-      health: {
-        urlTemplate: 'http://{privateIp}:9180/health',
-        expectText: 'fleet-pilot health: ok',
-        timeoutMs: 5000,
-        bootDeadlineSeconds: 900,
-      },
-      loadBalancer: { type: 'none' },
-      lifecycle: {
-        // Per-second billing: a server costs only while it runs, so it may go as soon as it is idle.
-        minLifetimeMinutes: 0,
-        drainSeconds: 600,
-        retireOrder: 'newest-first',
-        // EC2 bills Linux on-demand instances per second (60 s minimum); set 'hourly' for hourly-billed AMIs.
-        billing: 'per-second',
-        retireInLastMinutesOfHour: 10,
-      },
-      launch: { instanceTypes: [], securityGroupIds: [], subnetIds: [] },
-      workersPerVcpu: 2,
-    },
-  },
-} as const;
-
-function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((acc, key) => {
-    if (typeof key === 'number') return `${acc}[${key}]`;
-    return acc === '' ? String(key) : `${acc}.${String(key)}`;
-  }, '');
-}
-
 /** Turns zod issues into "path: what was expected" lines. */
 export function describeIssues(error: z.ZodError): string[] {
   return error.issues.map((issue) => `${formatPath(issue.path) || '(root)'}: ${issue.message}`);
 }
 
 /**
- * Validates config documents merged over the defaults, each over the ones before it.
- * Roles named that are not in the defaults start from nothing; a role can be removed with
- * `"roles": { "job": null }`.
+ * Validates config documents merged over the defaults, each over the ones before it, as the
+ * deployed stack uses them (the queue probe never reaches loopback). Roles named that are not in
+ * the defaults start from nothing; a role can be removed with `"roles": { "job": null }`.
  *
- * @example parseConfig(TEST_CONFIG_INPUT, { roles: { job: null } }) // the test config, app role only
+ * @example parseConfig(JSON.parse(readFileSync('config/prod.json', 'utf8')))
  * @throws ConfigError listing every bad key's path and what was expected.
  */
 export function parseConfig(...documents: unknown[]): Config {
+  return parseFor('deployed', documents);
+}
+
+/**
+ * parseConfig for the sandbox and the tests, whose servers listen on loopback: the queue probe
+ * may go to a loopback address. Never used for a config that is packaged or deployed.
+ *
+ * @example parseLocalConfig(TEST_CONFIG_INPUT, { roles: { job: null } }) // the test config, app role only
+ */
+export function parseLocalConfig(...documents: unknown[]): Config {
+  return parseFor('local', documents);
+}
+
+function parseFor(network: Network, documents: unknown[]): Config {
+  const issues: string[] = [];
   let merged: unknown = DEFAULT_CONFIG;
   for (const document of documents) {
     if (document !== undefined && !isPlainObject(document)) {
       throw new ConfigError(['(root): expected an object']);
     }
+    issues.push(...documentIssues(document));
     merged = mergeDocuments(merged, document);
   }
+  issues.push(...probeTargetIssues(merged, network));
   const result = ConfigSchema.safeParse(merged);
-  if (!result.success) throw new ConfigError(describeIssues(result.error));
+  if (!result.success) throw new ConfigError([...issues, ...describeIssues(result.error)]);
+  if (issues.length > 0) throw new ConfigError(issues);
   return deepFreeze(result.data);
+}
+
+/** Queue URLs a config used on `network` must not probe (hosts.ts), checked on the merged document. */
+function probeTargetIssues(merged: unknown, network: Network): string[] {
+  const roles = isPlainObject(merged) && isPlainObject(merged.roles) ? merged.roles : {};
+  return Object.entries(roles).flatMap(([role, config]) => {
+    const queue = isPlainObject(config) && isPlainObject(config.queue) ? config.queue : {};
+    const problem = typeof queue.url === 'string' ? probeTargetProblem(queue.url, network) : undefined;
+    return problem === undefined ? [] : [`roles.${role}.queue.url: ${problem}`];
+  });
 }
 
 function deepFreeze<T>(value: T): T {

@@ -11,6 +11,13 @@
  * @example mergeDocuments({ lb: { type: 'classic', name: 'web' } }, { lb: { type: 'none' } }) // { lb: { type: 'none' } }
  */
 
+/**
+ * Keys never merged: `__proto__` would set the merged object's prototype, `constructor` and
+ * `prototype` would shadow its machinery. parseConfig refuses documents that hold them
+ * (config-input.ts); merging skips them so no caller can be reached through one.
+ */
+export const REFUSED_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -22,6 +29,7 @@ export function mergeDocuments(base: unknown, over: unknown): unknown {
   const keep = isPlainObject(base) && !('type' in over && 'type' in base && over.type !== base.type);
   const out: Record<string, unknown> = keep ? { ...base } : {};
   for (const [key, value] of Object.entries(over)) {
+    if (REFUSED_KEYS.has(key)) continue;
     if (value === null) delete out[key];
     else out[key] = mergeDocuments(out[key], value);
   }

@@ -18,7 +18,9 @@ export const NTH_WEEKDAY = /^(first|second|third|fourth|fifth|last)-(mon|tue|wed
 /** Business days a month has at most (23 weekdays, no holidays). */
 export const MAX_BUSINESS_DAYS = 23;
 
-export const count = z.number().int().min(0);
+/** Servers: a runaway number, above any account's quotas (a role's `max` and every count). */
+export const MAX_SERVERS = 100_000;
+export const count = z.number().int().min(0).max(MAX_SERVERS);
 
 const clockTime = z
   .string()
@@ -134,7 +136,8 @@ export const ScheduleSchema = z
     timeZone,
     /** Servers outside every window. */
     baseline: count,
-    windows: z.array(ScheduleWindowSchema),
+    /** Each window's edges are schedules in the stack: a bounded number. */
+    windows: z.array(ScheduleWindowSchema).max(24, 'expected at most 24 windows'),
     /** Launch this long before a window starts; default: the learned launch-to-in-service p90 (5 min without history). */
     leadMinutes: z.number().int().min(0).max(120).optional(),
     /** Public holidays of a country or state, from the holiday calendar. */

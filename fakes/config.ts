@@ -1,5 +1,5 @@
 /** A complete, valid config for tests: the defaults plus launch settings and DB hosts. */
-import { type Config, parseConfig } from '../domain/config.js';
+import { type Config, parseLocalConfig } from '../domain/config.js';
 
 export const TEST_LAUNCH = {
   imageId: 'ami-0123456789abcdef0',
@@ -35,7 +35,7 @@ export const TEST_CONFIG_INPUT = {
   },
 };
 
-/** The test config, with `overrides` merged over it (see domain/merge.ts; `null` removes a key). */
+/** The test config, with `overrides` merged over it (see domain/merge.ts; `null` removes a key); its queue probe may go to loopback. */
 export function testConfig(overrides: unknown = {}): Config {
-  return parseConfig(TEST_CONFIG_INPUT, overrides);
+  return parseLocalConfig(TEST_CONFIG_INPUT, overrides);
 }

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type Config, parseConfig } from '../domain/config.js';
+import { type Config, parseLocalConfig } from '../domain/config.js';
 import { BACKLOG_TARGET_PER_SERVER } from '../sim/policies.js';
 import { KIT_HEALTH_PATH } from './loopback-servers.js';
 
@@ -97,5 +97,5 @@ export function sandboxConfig(policy: PolicyName, endpoints: SandboxEndpoints, w
     },
   };
   const pool = warmPool > 0 ? { roles: { job: { warmPool: { size: warmPool } } } } : {};
-  return parseConfig(base, { roles: POLICY_OVERRIDES[policy].roles }, pool);
+  return parseLocalConfig(base, { roles: POLICY_OVERRIDES[policy].roles }, pool);
 }

@@ -9,7 +9,7 @@ export const POLICY_DEFAULTS = { stabilizationSeconds: 180, maxExtra: 2 } as con
 
 export const POLICY_COMMON_FIELDS = {
   /** Scale in only when every sample of this many seconds agrees. */
-  stabilizationSeconds: z.number().int().min(0).default(POLICY_DEFAULTS.stabilizationSeconds),
-  /** How many extra servers (above the schedule floor) the queue may add. */
-  maxExtra: z.number().int().min(0).default(POLICY_DEFAULTS.maxExtra),
+  stabilizationSeconds: z.number().int().min(0).max(86_400).default(POLICY_DEFAULTS.stabilizationSeconds),
+  /** How many extra servers (above the schedule floor) the queue may add (at most the role's max). */
+  maxExtra: z.number().int().min(0).max(1000).default(POLICY_DEFAULTS.maxExtra),
 };

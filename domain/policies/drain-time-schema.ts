@@ -15,14 +15,22 @@ export const DRAIN_TIME_DEFAULTS = {
   smallBacklogPerServer: 3,
 } as const;
 
+/** The longest duration any setting takes: a day. */
+const DAY_SECONDS = 86_400;
+
 export const DrainTimePolicySchema = z
   .object({
     type: z.literal('drain-time'),
     ...POLICY_COMMON_FIELDS,
     /** The wait a job arriving now should see at most: the backlog must drain within it. */
-    targetWaitSeconds: z.number().int().min(1).default(DRAIN_TIME_DEFAULTS.targetWaitSeconds),
+    targetWaitSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(DAY_SECONDS)
+      .default(DRAIN_TIME_DEFAULTS.targetWaitSeconds),
     /** Typical run time of one job on one worker: what one more server's workers take off the backlog. */
-    jobSeconds: z.number().int().min(1).default(DRAIN_TIME_DEFAULTS.jobSeconds),
+    jobSeconds: z.number().int().min(1).max(DAY_SECONDS).default(DRAIN_TIME_DEFAULTS.jobSeconds),
     /** The queue's drain rate is measured over the samples of this many seconds. */
     rateWindowSeconds: z.number().int().min(60).max(3600).default(DRAIN_TIME_DEFAULTS.rateWindowSeconds),
     /** Launch-to-in-service time assumed until the ledger holds enough launches to learn it. */

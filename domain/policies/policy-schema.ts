@@ -7,16 +7,17 @@ import { z } from 'zod';
 import { POLICY_COMMON_FIELDS } from './common-schema.js';
 import { DrainTimePolicySchema } from './drain-time-schema.js';
 
-const count = z.number().int().min(0);
+/** The longest queue any setting speaks of. */
+const queueLength = (least: number) => z.number().int().min(least).max(1_000_000_000);
 
 export const ThresholdPolicySchema = z
   .object({
     type: z.literal('threshold'),
     ...POLICY_COMMON_FIELDS,
-    scaleOutAbove: count,
-    scaleInBelow: count,
+    scaleOutAbove: queueLength(0),
+    scaleInBelow: queueLength(0),
     /** Servers added per decision while over the threshold (the scripts added 1 per probe). */
-    step: z.number().int().min(1),
+    step: z.number().int().min(1).max(1000),
   })
   .strict()
   .refine((p) => p.scaleInBelow <= p.scaleOutAbove, {
@@ -29,7 +30,7 @@ export const BacklogPolicySchema = z
     type: z.literal('backlog-per-server'),
     ...POLICY_COMMON_FIELDS,
     /** Queue length one extra server is expected to absorb. */
-    targetPerServer: z.number().int().min(1),
+    targetPerServer: queueLength(1),
   })
   .strict();
 
