@@ -129,6 +129,18 @@ export const LaunchSchema = z
       path: ['instanceRoleArn'],
     },
   )
+  .refine(
+    (l) =>
+      l.instanceRoleArn === undefined ||
+      l.instanceRoleArn === 'none' ||
+      l.iamInstanceProfileArn !== undefined,
+    {
+      // IAM holds each role's servers to its own profile (ec2:InstanceProfile): it must know which.
+      message:
+        "expected iamInstanceProfileArn with an instance role (the launch template's profile, when it brings one): IAM gives each role's servers only that profile",
+      path: ['iamInstanceProfileArn'],
+    },
+  )
   .refine((l) => l.launchTemplate !== undefined || l.subnetIds.length > 0, {
     message: 'expected at least one subnet (without a launch template, IAM allows only the listed subnets)',
     path: ['subnetIds'],

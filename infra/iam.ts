@@ -3,8 +3,8 @@
  * resource the functions may use is one the config names. serverless.yml takes them through
  * infra/serverless-vars.cjs (`iamStatements`); test/infra/iam.test.ts checks them per config.
  */
-import type { Config } from '../domain/config.js';
-import { forbiddenMarkets } from './spot.js';
+import type { Config, LaunchConfig } from '../domain/config.js';
+import { marketsUsed } from '../domain/market.js';
 
 export interface Statement {
   Sid: string;
@@ -123,33 +123,75 @@ function warmPool(cfg: Config, stack: string): Statement[] {
   ];
 }
 
+/** `Run<Role>Instances`, letters and digits only (a Sid's alphabet), unique within the policy. */
+function runSid(role: string, taken: Set<string>): string {
+  const words = role.split('-').map((w) => (w === '' ? '' : `${w[0]?.toUpperCase()}${w.slice(1)}`));
+  let sid = `Run${words.join('')}Instances`;
+  for (let n = 2; taken.has(sid); n += 1) sid = `Run${words.join('')}Instances${n}`;
+  taken.add(sid);
+  return sid;
+}
+
+/** Markets IAM never lets RunInstances use, whatever the role. */
+const NEVER_MARKETS = ['capacity-block', 'interruptible-capacity-reservation'];
+
+/**
+ * What one role's launches must be: the role's own request tag, its instance types, IMDSv2
+ * required, default tenancy, its markets (Spot only when its launch.market buys Spot) and its own
+ * instance profile or none.
+ */
+function roleInstanceCondition(role: string, launch: LaunchConfig, stack: string): Statement['Condition'] {
+  const markets = marketsUsed(launch);
+  const spotOnly = !markets.includes('on-demand');
+  const profile = launch.iamInstanceProfileArn;
+  return {
+    StringEquals: {
+      'aws:RequestTag/fleet-pilot:stack': stack,
+      'aws:RequestTag/fleet-pilot:role': role,
+      'ec2:InstanceType': [...launch.instanceTypes],
+      'ec2:MetadataHttpTokens': 'required',
+      'ec2:Tenancy': 'default',
+      ...(spotOnly ? { 'ec2:InstanceMarketType': 'spot' } : {}),
+    },
+    // An On-Demand launch has no market options, so no market key: the rule is "none of these".
+    ...(spotOnly
+      ? {}
+      : {
+          StringNotEquals: {
+            'ec2:InstanceMarketType': markets.includes('spot') ? NEVER_MARKETS : ['spot', ...NEVER_MARKETS],
+          },
+        }),
+    'ForAllValues:StringEquals': { 'aws:TagKeys': FLEET_TAG_KEYS },
+    // A role's servers get that role's instance profile, never another role's.
+    ...(profile !== undefined
+      ? { ArnEquals: { 'ec2:InstanceProfile': profile } }
+      : { Null: { 'ec2:InstanceProfile': 'true' } }),
+  };
+}
+
+const FLEET_TAG_KEYS = ['fleet-pilot:stack', 'fleet-pilot:role', 'fleet-pilot:intent', 'Name'];
+
 function runInstances(cfg: Config, stack: string): Statement[] {
-  const launches = Object.values(cfg.roles).map((r) => r.launch);
+  const roles = Object.entries(cfg.roles);
+  const launches = roles.map(([, r]) => r.launch);
   const templates = dedupe(
     launches.flatMap((l) =>
       l.launchTemplate !== undefined ? [ec2Arn('launch-template', l.launchTemplate.id)] : [],
     ),
   );
   const stackTag = { 'aws:RequestTag/fleet-pilot:stack': stack };
-  const onlyFleetTags = {
-    'ForAllValues:StringEquals': {
-      'aws:TagKeys': ['fleet-pilot:stack', 'fleet-pilot:role', 'fleet-pilot:intent', 'Name'],
-    },
-  };
+  const onlyFleetTags = { 'ForAllValues:StringEquals': { 'aws:TagKeys': FLEET_TAG_KEYS } };
+  const spotRoles = roles.filter(([, r]) => marketsUsed(r.launch).includes('spot')).map(([name]) => name);
+  const sids = new Set<string>();
   return [
-    {
-      // New instances must be of a configured type and carry the stack's tag in the request itself.
-      Sid: 'RunTaggedInstances',
-      Effect: 'Allow',
+    // One statement per role on the instance itself: the request's role tag picks the statement.
+    ...roles.map(([role, r]) => ({
+      Sid: runSid(role, sids),
+      Effect: 'Allow' as const,
       Action: 'ec2:RunInstances',
       Resource: ec2Arn('instance', '*'),
-      Condition: {
-        StringEquals: { ...stackTag, 'ec2:InstanceType': dedupe(launches.flatMap((l) => l.instanceTypes)) },
-        ...onlyFleetTags,
-        // Spot only when a role's launch.market asks for it (spot.ts).
-        StringNotEquals: { 'ec2:InstanceMarketType': forbiddenMarkets(cfg) },
-      },
-    },
+      Condition: roleInstanceCondition(role, r.launch, stack),
+    })),
     {
       // Their volumes carry the same tags (ec2:InstanceType is not a volume's key).
       Sid: 'RunTaggedVolumes',
@@ -189,21 +231,21 @@ function runInstances(cfg: Config, stack: string): Statement[] {
             },
           },
         ]),
-    ...(forbiddenMarkets(cfg).includes('spot')
+    ...(spotRoles.length === 0
       ? []
       : [
           {
-            // RunInstances with Spot market options also creates a one-time Spot request (only when a
-            // role launches Spot).
+            // RunInstances with Spot market options also creates a one-time Spot request: only for
+            // the roles that launch Spot.
             Sid: 'RunSpotRequests',
             Effect: 'Allow' as const,
             Action: 'ec2:RunInstances',
-            // No market condition here: the statement on instances already decides the market.
             Resource: ec2Arn('spot-instances-request', '*'),
+            Condition: { StringEquals: { ...stackTag, 'aws:RequestTag/fleet-pilot:role': spotRoles } },
           },
         ]),
     {
-      // The configured network: subnets and security groups, key pairs, the instance's new interface.
+      // The configured network: subnets and security groups, key pairs.
       Sid: 'RunInConfiguredNetwork',
       Effect: 'Allow',
       Action: 'ec2:RunInstances',
@@ -211,8 +253,19 @@ function runInstances(cfg: Config, stack: string): Statement[] {
         ...launches.flatMap((l) => l.subnetIds.map((id) => ec2Arn('subnet', id))),
         ...launches.flatMap((l) => l.securityGroupIds.map((id) => ec2Arn('security-group', id))),
         ...launches.flatMap((l) => (l.keyName !== undefined ? [ec2Arn('key-pair', l.keyName)] : [])),
-        ec2Arn('network-interface', '*'),
       ]),
+    },
+    {
+      // The instance's own new interface: never an existing one (those have an id), never one that
+      // asks for a public address (there is no config key for one).
+      Sid: 'RunWithNewPrivateInterfaces',
+      Effect: 'Allow',
+      Action: 'ec2:RunInstances',
+      Resource: ec2Arn('network-interface', '*'),
+      Condition: {
+        Null: { 'ec2:NetworkInterfaceID': 'true' },
+        BoolIfExists: { 'ec2:AssociatePublicIpAddress': 'false' },
+      },
     },
   ];
 }

@@ -148,10 +148,14 @@ module.exports.tickRate = async (ctx) => {
   return minutes === 1 ? 'rate(1 minute)' : `rate(${minutes} minutes)`;
 };
 
-/** The functions' IAM statements: EC2 and load-balancer access only to what the config names. */
-module.exports.iamStatements = async (ctx) => {
-  const { iamStatements } = tsx.require('./iam.ts', __filename);
-  return iamStatements(await config(ctx), await stackOf(ctx.resolveVariable));
+/**
+ * The functions' role as a `resources.extensions` entry (infra/function-role.ts): one inline policy
+ * with the fleet's statements (iam.ts), the functions' log groups by name and Lambda's interfaces
+ * in lambdaVpc, and no managed policy.
+ */
+module.exports.functionRole = async (ctx) => {
+  const { functionRoleExtension } = tsx.require('./function-role.ts', __filename);
+  return functionRoleExtension(await config(ctx), await stackOf(ctx.resolveVariable));
 };
 
 /** The CDN's bucket, distribution and DNS records (infra/cdn.cjs); none without `cdn`. */

@@ -1,7 +1,7 @@
 /**
  * The Spot parts of the stack, from the validated config: the EventBridge events of EC2's Spot
- * warnings for the spotWarning function, and the `ec2:InstanceMarketType` values IAM keeps
- * RunInstances from buying (iam.ts). serverless.yml takes them through infra/serverless-spot.cjs.
+ * warnings for the spotWarning function (which markets each role may buy is in iam.ts).
+ * serverless.yml takes them through infra/serverless-spot.cjs.
  */
 import type { Config } from '../domain/config.js';
 import { type Market, marketsUsed } from '../domain/market.js';
@@ -18,13 +18,4 @@ export function spotWarningEvents(cfg: Config): unknown[] {
   if (!markets(cfg).has('spot')) return [];
   const detailTypes = ['EC2 Spot Instance Interruption Warning', 'EC2 Instance Rebalance Recommendation'];
   return [{ eventBridge: { pattern: { source: ['aws.ec2'], 'detail-type': detailTypes } } }];
-}
-
-/**
- * Markets RunInstances may not launch in: Capacity Blocks and interruptible reservations never,
- * Spot unless a role launches Spot. On-Demand needs no value: it is allowed whenever not these.
- */
-export function forbiddenMarkets(cfg: Config): string[] {
-  const spot = markets(cfg).has('spot') ? [] : ['spot'];
-  return [...spot, 'capacity-block', 'interruptible-capacity-reservation'];
 }

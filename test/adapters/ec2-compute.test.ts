@@ -136,6 +136,14 @@ describe('Ec2Compute.launch', () => {
     });
   });
 
+  it('asks for no tenancy, no network interface and no public address: IAM allows default tenancy and new private interfaces only', async () => {
+    await compute().launch(request());
+    const input = runInput();
+    expect(input.Placement).toBeUndefined();
+    expect(input.NetworkInterfaces).toBeUndefined();
+    expect(JSON.stringify(input)).not.toMatch(/AssociatePublicIpAddress|Tenancy|NetworkInterfaceId/);
+  });
+
   it('sends user data base64-encoded', async () => {
     await compute().launch(request());
     const sent = runInput().UserData ?? '';

@@ -125,9 +125,17 @@ describe('AWS names and ARNs in the config', () => {
       'roles.app.launch.instanceRoleArn: expected the IAM role behind the instance profile (of the launch template or iamInstanceProfileArn), or "none" when the instances get no role',
     ]);
     expect(issuesWith({ launch: { launchTemplate, instanceRoleArn: 'none' } })).toEqual([]);
-    expect(
-      issuesWith({ launch: { launchTemplate, instanceRoleArn: 'arn:aws:iam::123456789012:role/web' } }),
-    ).toEqual([]);
+    const iamInstanceProfileArn = 'arn:aws:iam::123456789012:instance-profile/web';
+    const instanceRoleArn = 'arn:aws:iam::123456789012:role/web';
+    expect(issuesWith({ launch: { launchTemplate, instanceRoleArn, iamInstanceProfileArn } })).toEqual([]);
+  });
+
+  it("requires the instance profile with an instance role: IAM holds each role's servers to its own", () => {
+    const launchTemplate = { id: 'lt-0123456789abcdef0', version: '$Latest' };
+    const instanceRoleArn = 'arn:aws:iam::123456789012:role/web';
+    expect(issuesWith({ launch: { launchTemplate, instanceRoleArn } })).toEqual([
+      "roles.app.launch.iamInstanceProfileArn: expected iamInstanceProfileArn with an instance role (the launch template's profile, when it brings one): IAM gives each role's servers only that profile",
+    ]);
   });
 
   it('refuses "none" as the role behind a configured instance profile', () => {

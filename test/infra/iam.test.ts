@@ -22,7 +22,11 @@ const withAction = (list: Statement[], action: string) => list.filter((s) => act
 describe('PassRole', () => {
   it('names the role behind a launch template', () => {
     const pass = withAction(
-      statementsFor({ launchTemplate: TEMPLATE, instanceRoleArn: ROLE_ARN }),
+      statementsFor({
+        launchTemplate: TEMPLATE,
+        instanceRoleArn: ROLE_ARN,
+        iamInstanceProfileArn: 'arn:aws:iam::123456789012:instance-profile/servers',
+      }),
       'iam:PassRole',
     );
     expect(pass.map((s) => s.Resource)).toEqual([[ROLE_ARN]]);

@@ -4,21 +4,35 @@ import { testConfig } from '../../fakes/config.js';
 import { iamStatements } from '../../infra/iam.js';
 import { spotWarningEvents } from '../../infra/spot.js';
 
-/** The markets the RunInstances statement on instances refuses, for `cfg`. */
-function refused(cfg: ReturnType<typeof testConfig>): unknown {
-  const onInstances = iamStatements(cfg, 'fleet-pilot-test').find((s) => s.Sid === 'RunTaggedInstances');
-  return onInstances?.Condition?.StringNotEquals?.['ec2:InstanceMarketType'];
+/** The markets the RunInstances statement on each role's instances refuses, for `cfg`. */
+function refused(cfg: ReturnType<typeof testConfig>): Record<string, unknown> {
+  const statements = iamStatements(cfg, 'fleet-pilot-test');
+  return Object.fromEntries(
+    ['RunAppInstances', 'RunJobInstances'].map((sid) => {
+      const condition = statements.find((s) => s.Sid === sid)?.Condition;
+      return [
+        sid,
+        condition?.StringNotEquals?.['ec2:InstanceMarketType'] ??
+          condition?.StringEquals?.['ec2:InstanceMarketType'],
+      ];
+    }),
+  );
 }
+
+const NEVER = ['capacity-block', 'interruptible-capacity-reservation'];
 
 describe('Spot in the stack', () => {
   it('without a Spot role: no warning rule, and IAM keeps RunInstances off Spot', () => {
     const cfg = testConfig();
     expect(spotWarningEvents(cfg)).toEqual([]);
-    expect(refused(cfg)).toEqual(['spot', 'capacity-block', 'interruptible-capacity-reservation']);
+    expect(refused(cfg)).toEqual({
+      RunAppInstances: ['spot', ...NEVER],
+      RunJobInstances: ['spot', ...NEVER],
+    });
   });
 
   it.each(['spot', 'spot-then-on-demand'])(
-    'with a role on %s: the warning rule, and Spot allowed',
+    'with a role on %s: the warning rule, and Spot allowed for that role only',
     (market) => {
       const cfg = testConfig({ roles: { job: { launch: { market } } } });
       expect(spotWarningEvents(cfg)).toEqual([
@@ -34,7 +48,11 @@ describe('Spot in the stack', () => {
           },
         },
       ]);
-      expect(refused(cfg)).toEqual(['capacity-block', 'interruptible-capacity-reservation']);
+      // A Spot-only role must buy Spot (StringEquals); one that falls back may buy either.
+      expect(refused(cfg)).toEqual({
+        RunAppInstances: ['spot', ...NEVER],
+        RunJobInstances: market === 'spot' ? 'spot' : NEVER,
+      });
     },
   );
 

@@ -48,12 +48,17 @@ describe('IAM', () => {
   });
 
   it('lets RunInstances create instances and volumes only with the stack tag in the request', () => {
-    for (const resource of ['instance/*', 'volume/*']) {
-      const creating = withAction('ec2:RunInstances').filter((s) =>
-        JSON.stringify(s.Resource).includes(resource),
-      );
-      expect(creating, resource).toHaveLength(1);
-      expect(creating[0]?.Condition?.StringEquals?.['aws:RequestTag/fleet-pilot:stack']).toBe(STACK);
+    const creating = (resource: string) =>
+      withAction('ec2:RunInstances').filter((s) => JSON.stringify(s.Resource).includes(resource));
+    // One statement per role on instances (IMDSv2 and default tenancy in each), one on volumes.
+    expect(creating('instance/*').map((s) => s.Sid)).toEqual(['RunAppInstances', 'RunJobInstances']);
+    expect(creating('volume/*')).toHaveLength(1);
+    for (const s of [...creating('instance/*'), ...creating('volume/*')]) {
+      expect(s.Condition?.StringEquals?.['aws:RequestTag/fleet-pilot:stack']).toBe(STACK);
+    }
+    for (const s of creating('instance/*')) {
+      expect(s.Condition?.StringEquals?.['ec2:MetadataHttpTokens']).toBe('required');
+      expect(s.Condition?.StringEquals?.['ec2:Tenancy']).toBe('default');
     }
   });
 
@@ -72,12 +77,15 @@ describe('IAM', () => {
     expect(named('key-pair')).toEqual(['smallpayroll']);
   });
 
-  it('lets RunInstances buy Spot (the dev job role does), never Capacity Blocks, with no Spot-only action', () => {
-    const onInstances = withAction('ec2:RunInstances').find((s) =>
-      JSON.stringify(s.Resource).includes('instance/*'),
-    );
-    const forbidden = onInstances?.Condition?.StringNotEquals?.['ec2:InstanceMarketType'];
-    expect(forbidden).toEqual(['capacity-block', 'interruptible-capacity-reservation']);
+  it('lets RunInstances buy Spot for the job role only (dev launches it on Spot), never Capacity Blocks, with no Spot-only action', () => {
+    const refused = (sid: string) =>
+      statements.find((s) => s.Sid === sid)?.Condition?.StringNotEquals?.['ec2:InstanceMarketType'];
+    expect(refused('RunAppInstances')).toEqual([
+      'spot',
+      'capacity-block',
+      'interruptible-capacity-reservation',
+    ]);
+    expect(refused('RunJobInstances')).toEqual(['capacity-block', 'interruptible-capacity-reservation']);
     const all = statements.flatMap(actions);
     expect(all.filter((a) => /Spot|ServiceLinkedRole/.test(a))).toEqual([]);
   });
@@ -130,10 +138,37 @@ describe('IAM', () => {
     const allowed = new Set([
       'ec2:DescribeInstances',
       'ec2:DescribeInstanceTypes',
+      'ec2:DescribeNetworkInterfaces',
+      'ec2:DescribeSubnets',
       'elasticloadbalancing:DescribeInstanceHealth',
       'elasticloadbalancing:DescribeTargetHealth',
     ]);
     for (const s of unscoped) for (const a of actions(s)) expect(allowed.has(a), a).toBe(true);
+  });
+
+  it("replaces the AWS-managed VPC execution policy: one inline policy, within IAM's size limit", () => {
+    const role = resources.IamRoleLambdaExecution?.Properties as {
+      ManagedPolicyArns?: unknown[];
+      Policies: unknown[];
+    };
+    expect(role.ManagedPolicyArns ?? []).toEqual([]);
+    expect(role.Policies).toHaveLength(1);
+    // A role's inline policies may hold 10,240 characters in all (whitespace not counted).
+    expect(JSON.stringify(role.Policies).length).toBeLessThan(10_240);
+  });
+
+  it("writes only to its own functions' log groups, named in full", () => {
+    const groups = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::Logs::LogGroup')
+      .map((r) => r.Properties.LogGroupName)
+      .sort();
+    const logs = statements.filter((s) => actions(s).some((a) => a.startsWith('logs:')));
+    expect(logs.flatMap(actions).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+    const named = logs
+      .flatMap((s) => [s.Resource].flat() as { 'Fn::Sub': string }[])
+      .map((r) => /log-group:(.+):\*$/.exec(r['Fn::Sub'])?.[1])
+      .sort();
+    expect(named).toEqual(groups);
   });
 
   it('limits DynamoDB to item reads and writes on the ledger table', () => {
