@@ -41,6 +41,24 @@ export const CdnSchema = z
     priceClass: z.enum(['PriceClass_100', 'PriceClass_200', 'PriceClass_All']).default('PriceClass_100'),
     /** Keep old object versions (expired after 30 days) so a bad sync can be rolled back. */
     versioning: z.boolean().default(false),
+    /** CloudFront's access logs are kept this many days in the stack's log bucket. */
+    logRetentionDays: z.number().int().min(1).max(3650).default(90),
+    /**
+     * Pages on these origins may load the assets cross-origin (fonts, scripts with `crossorigin`):
+     * CloudFront answers them with CORS headers. Default: `https://<domain>` and `https://www.<domain>`.
+     */
+    corsOrigins: z
+      .array(
+        z
+          .string()
+          .regex(
+            /^https:\/\/(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}(?::\d{1,5})?$/,
+            'expected an origin such as "https://smallpayroll.ca" (https, a lower-case host, no path)',
+          ),
+      )
+      .min(1)
+      .max(10)
+      .optional(),
   })
   .strict();
 
@@ -49,6 +67,11 @@ export type CdnConfig = z.infer<typeof CdnSchema>;
 /** The host names the distribution answers to: `cdn0.<domain>` … `cdn<hosts-1>.<domain>`. */
 export function cdnAliases(cdn: Pick<CdnConfig, 'domain' | 'hosts'>): string[] {
   return Array.from({ length: cdn.hosts }, (_, i) => `cdn${i}.${cdn.domain}`);
+}
+
+/** The origins whose pages may load the assets cross-origin. */
+export function corsOrigins(cdn: Pick<CdnConfig, 'domain' | 'corsOrigins'>): string[] {
+  return cdn.corsOrigins ?? [`https://${cdn.domain}`, `https://www.${cdn.domain}`];
 }
 
 /** The app's asset host pattern, as Rails takes it: `config.asset_host = "cdn%d.smallpayroll.ca"`. */

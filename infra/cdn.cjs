@@ -2,7 +2,9 @@
  * The CDN's CloudFormation resources, built from the config's optional `cdn` section
  * (domain/cdn.ts): a private S3 origin bucket that only the distribution can read (Origin Access
  * Control), the CloudFront distribution on `cdn0.<domain>` … `cdn<N-1>.<domain>`, optional Route 53
- * alias records, and a managed policy with exactly what the asset sync needs. No `cdn`, no resources.
+ * alias records, a managed policy with exactly what the asset sync needs, access logs in a bucket of
+ * their own with a retention, and a response headers policy (HSTS, nosniff, referrer policy, CORS for
+ * the app's pages). No `cdn`, no resources.
  */
 const tsx = require('tsx/cjs/api');
 
@@ -15,6 +17,7 @@ const SYNC_PREFIX = '.asset-sync/';
 const ORIGIN_ID = 'assets-bucket';
 
 const sub = (text) => ({ 'Fn::Sub': text });
+const corsOriginsOf = (cdn) => tsx.require('../domain/cdn.ts', __filename).corsOrigins(cdn);
 const getAtt = (resource, attribute) => ({ 'Fn::GetAtt': [resource, attribute] });
 const bucketArn = getAtt('CdnBucket', 'Arn');
 const objectsArn = (path = '*') => sub(`\${CdnBucket.Arn}/${path}`);
@@ -109,6 +112,99 @@ function bucketPolicy() {
   };
 }
 
+/**
+ * Where CloudFront writes its access logs: a private bucket of the stack's own, logs expired after
+ * `logRetentionDays`. CloudFront's standard logs are delivered with an object ACL, so this bucket
+ * (alone) keeps ACLs enabled, owned by the bucket owner; public ACLs stay blocked.
+ */
+function logBucket(cdn) {
+  return {
+    Type: 'AWS::S3::Bucket',
+    DeletionPolicy: 'Retain',
+    UpdateReplacePolicy: 'Retain',
+    Properties: {
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerPreferred' }] },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      LifecycleConfiguration: {
+        Rules: [
+          { Id: 'expire-access-logs', Status: 'Enabled', ExpirationInDays: cdn.logRetentionDays },
+          {
+            Id: 'abort-incomplete-uploads',
+            Status: 'Enabled',
+            AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+          },
+        ],
+      },
+    },
+  };
+}
+
+function logBucketPolicy() {
+  const logs = getAtt('CdnLogBucket', 'Arn');
+  return {
+    Type: 'AWS::S3::BucketPolicy',
+    Properties: {
+      Bucket: { Ref: 'CdnLogBucket' },
+      PolicyDocument: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'DenyInsecureTransport',
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 's3:*',
+            Resource: [logs, sub(`\${CdnLogBucket.Arn}/*`)],
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          },
+        ],
+      },
+    },
+  };
+}
+
+/**
+ * Headers on every asset: HSTS (two years), nosniff, a referrer policy that sends only the origin
+ * cross-origin, and CORS for the app's pages (fonts and `crossorigin` scripts load from the cdn
+ * hosts, another origin).
+ */
+function responseHeadersPolicy(cdn, stack) {
+  return {
+    Type: 'AWS::CloudFront::ResponseHeadersPolicy',
+    Properties: {
+      ResponseHeadersPolicyConfig: {
+        Name: `${stack}-assets`.slice(0, 128),
+        Comment: `${stack}: security headers and CORS for the static assets`,
+        SecurityHeadersConfig: {
+          StrictTransportSecurity: {
+            AccessControlMaxAgeSec: 63_072_000,
+            IncludeSubdomains: true,
+            Preload: false,
+            Override: true,
+          },
+          ContentTypeOptions: { Override: true },
+          ReferrerPolicy: { ReferrerPolicy: 'strict-origin-when-cross-origin', Override: true },
+        },
+        CorsConfig: {
+          AccessControlAllowOrigins: { Items: corsOriginsOf(cdn) },
+          AccessControlAllowMethods: { Items: ['GET', 'HEAD'] },
+          AccessControlAllowHeaders: { Items: ['*'] },
+          AccessControlAllowCredentials: false,
+          AccessControlMaxAgeSec: 86_400,
+          OriginOverride: true,
+        },
+      },
+    },
+  };
+}
+
 function distribution(cdn, aliases, stack) {
   return {
     Type: 'AWS::CloudFront::Distribution',
@@ -118,6 +214,12 @@ function distribution(cdn, aliases, stack) {
         Comment: `${stack} static assets`,
         // "/" asks S3 for this object (404 when absent) instead of listing the bucket.
         DefaultRootObject: 'index.html',
+        Logging: {
+          // CloudFront takes the bucket's global name, <bucket>.s3.amazonaws.com.
+          Bucket: getAtt('CdnLogBucket', 'DomainName'),
+          IncludeCookies: false,
+          Prefix: 'cloudfront/',
+        },
         Aliases: aliases,
         HttpVersion: 'http2and3',
         IPV6Enabled: true,
@@ -143,6 +245,7 @@ function distribution(cdn, aliases, stack) {
           CachedMethods: ['GET', 'HEAD'],
           Compress: true,
           CachePolicyId: CACHING_OPTIMIZED,
+          ResponseHeadersPolicyId: { Ref: 'CdnResponseHeadersPolicy' },
         },
       },
     },
@@ -224,6 +327,9 @@ function cdnResources(config, stack) {
         },
       },
     },
+    CdnLogBucket: logBucket(cdn),
+    CdnLogBucketPolicy: logBucketPolicy(),
+    CdnResponseHeadersPolicy: responseHeadersPolicy(cdn, stack),
     CdnDistribution: distribution(cdn, aliases, stack),
     CdnPublisherPolicy: publisherPolicy(stack),
   };

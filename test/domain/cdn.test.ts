@@ -28,6 +28,7 @@ describe('cdn config', () => {
       hosts: 4,
       priceClass: 'PriceClass_100',
       versioning: false,
+      logRetentionDays: 90,
     });
   });
 

@@ -161,6 +161,72 @@ describe('the packaged template with a cdn section', () => {
   });
 });
 
+describe('access logs and response headers in the packaged template', () => {
+  it('logs every request to a private log bucket of its own, expired after the retention', () => {
+    expect(distributionConfig(packaged).Logging).toEqual({
+      Bucket: { 'Fn::GetAtt': ['CdnLogBucket', 'DomainName'] },
+      IncludeCookies: false,
+      Prefix: 'cloudfront/',
+    });
+    const logs = packaged.Resources.CdnLogBucket as Resource;
+    expect(logs.Properties.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    // CloudFront delivers standard logs with an object ACL: this bucket alone keeps ACLs, owner-owned.
+    expect(logs.Properties.OwnershipControls).toEqual({
+      Rules: [{ ObjectOwnership: 'BucketOwnerPreferred' }],
+    });
+    expect(JSON.stringify(logs.Properties.LifecycleConfiguration)).toContain('"ExpirationInDays":90');
+    const tls = statementsOf(packaged.Resources.CdnLogBucketPolicy).find(
+      (s) => s.Condition?.Bool?.['aws:SecureTransport'] === 'false',
+    );
+    expect(tls?.Effect).toBe('Deny');
+  });
+
+  it("answers with HSTS, nosniff, a referrer policy and CORS for the app's own origins", () => {
+    expect(distributionConfig(packaged).DefaultCacheBehavior.ResponseHeadersPolicyId).toEqual({
+      Ref: 'CdnResponseHeadersPolicy',
+    });
+    const config = packaged.Resources.CdnResponseHeadersPolicy?.Properties.ResponseHeadersPolicyConfig as {
+      SecurityHeadersConfig: Record<string, Record<string, unknown>>;
+      CorsConfig: Record<string, unknown>;
+    };
+    expect(config.SecurityHeadersConfig.StrictTransportSecurity).toMatchObject({
+      AccessControlMaxAgeSec: 63_072_000,
+      Override: true,
+    });
+    expect(config.SecurityHeadersConfig.ContentTypeOptions).toEqual({ Override: true });
+    expect(config.SecurityHeadersConfig.ReferrerPolicy).toEqual({
+      ReferrerPolicy: 'strict-origin-when-cross-origin',
+      Override: true,
+    });
+    expect(config.CorsConfig).toMatchObject({
+      AccessControlAllowOrigins: {
+        Items: ['https://dev.smallpayroll.ca', 'https://www.dev.smallpayroll.ca'],
+      },
+      AccessControlAllowMethods: { Items: ['GET', 'HEAD'] },
+      AccessControlAllowCredentials: false,
+    });
+  });
+
+  it('takes the retention and the CORS origins from the config, and refuses an origin with a path', () => {
+    const built = cdnResources(
+      testConfig({ cdn: { ...CDN, logRetentionDays: 400, corsOrigins: ['https://app.smallpayroll.ca'] } }),
+      'fleet-pilot-prod',
+    );
+    expect(JSON.stringify(built.Resources.CdnLogBucket)).toContain('"ExpirationInDays":400');
+    expect(JSON.stringify(built.Resources.CdnResponseHeadersPolicy)).toContain(
+      '"Items":["https://app.smallpayroll.ca"]',
+    );
+    expect(() => testConfig({ cdn: { ...CDN, corsOrigins: ['https://app.smallpayroll.ca/x'] } })).toThrow(
+      /cdn\.corsOrigins\[0\]: expected an origin/,
+    );
+  });
+});
+
 describe('the cdn builder', () => {
   it('creates nothing without a cdn section', () => {
     expect(cdnResources(testConfig(), 'fleet-pilot-test')).toEqual({ Resources: {}, Outputs: {} });
