@@ -76,9 +76,71 @@ export function vpcStatements(cfg: Config): Statement[] {
   ];
 }
 
+/** IAM's limits, in characters without whitespace (IAM quotas): a role's inline policies together. */
+export const INLINE_POLICY_CHARS = 10_240;
+/** One customer-managed policy. */
+export const MANAGED_POLICY_CHARS = 6_144;
+/** Managed policies attached to one role by default (a quota AWS raises to 20 on request). */
+export const MANAGED_POLICIES_PER_ROLE = 10;
+
+const documentOf = (statements: Statement[]) => ({ Version: '2012-10-17', Statement: statements });
+const chars = (statements: Statement[]) => JSON.stringify(documentOf(statements)).length;
+
 /**
- * The functions' role as a `resources.extensions` entry: no managed policy, one inline policy
- * with every statement (fleet, logs, VPC).
+ * Every statement of the functions' role, placed within IAM's limits: the inline policy takes them
+ * in order while they fit, the rest go, in order, into as few customer-managed policies as hold them
+ * (one per about seven roles: each role has its own launch statement). A config whose statements
+ * need more managed policies than a role may have is refused with the count.
+ */
+export function functionPolicies(
+  cfg: Config,
+  stack: string,
+): { inline: Statement[]; managed: Statement[][] } {
+  const all = [...logStatements(stack), ...vpcStatements(cfg), ...iamStatements(cfg, stack)];
+  let fit = 0;
+  while (fit < all.length && chars(all.slice(0, fit + 1)) <= INLINE_POLICY_CHARS) fit += 1;
+  const managed: Statement[][] = [];
+  for (const statement of all.slice(fit)) {
+    if (chars([statement]) > MANAGED_POLICY_CHARS)
+      throw new Error(`the IAM statement ${statement.Sid} alone exceeds ${MANAGED_POLICY_CHARS} characters`);
+    const last = managed.at(-1);
+    if (last !== undefined && chars([...last, statement]) <= MANAGED_POLICY_CHARS) last.push(statement);
+    else managed.push([statement]);
+  }
+  if (managed.length > MANAGED_POLICIES_PER_ROLE)
+    throw new Error(
+      `the functions' IAM statements for ${Object.keys(cfg.roles).length} roles need ${managed.length} managed policies; ` +
+        `a role may have ${MANAGED_POLICIES_PER_ROLE} (fewer roles per stage, or fewer instance types per role)`,
+    );
+  return { inline: all.slice(0, fit), managed };
+}
+
+/**
+ * The statements that do not fit the inline policy, as customer-managed policies of the stack
+ * attached to the functions' role (`FunctionPolicy1`…); none for a config whose statements fit.
+ */
+export function functionManagedPolicies(cfg: Config, stack: string): { Resources: Record<string, unknown> } {
+  const { managed } = functionPolicies(cfg, stack);
+  return {
+    Resources: Object.fromEntries(
+      managed.map((statements, i) => [
+        `FunctionPolicy${i + 1}`,
+        {
+          Type: 'AWS::IAM::ManagedPolicy',
+          Properties: {
+            Description: `${stack}: the functions' statements beyond the inline policy (part ${i + 1})`,
+            Roles: [{ Ref: 'IamRoleLambdaExecution' }],
+            PolicyDocument: documentOf(statements),
+          },
+        },
+      ]),
+    ),
+  };
+}
+
+/**
+ * The functions' role as a `resources.extensions` entry: no AWS-managed policy, one inline policy
+ * with the statements that fit it (functionPolicies; the rest are in functionManagedPolicies).
  */
 export function functionRoleExtension(cfg: Config, stack: string): Record<string, unknown> {
   return {
@@ -90,7 +152,7 @@ export function functionRoleExtension(cfg: Config, stack: string): Record<string
             PolicyName: `${stack}-functions`,
             PolicyDocument: {
               Version: '2012-10-17',
-              Statement: [...logStatements(stack), ...vpcStatements(cfg), ...iamStatements(cfg, stack)],
+              Statement: functionPolicies(cfg, stack).inline,
             },
           },
         ],

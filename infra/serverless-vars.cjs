@@ -158,6 +158,12 @@ module.exports.functionRole = async (ctx) => {
   return functionRoleExtension(await config(ctx), await stackOf(ctx.resolveVariable));
 };
 
+/** The functions' statements beyond the inline policy's 10,240 characters, as managed policies (many roles). */
+module.exports.functionManagedPolicies = async (ctx) => {
+  const { functionManagedPolicies } = tsx.require('./function-role.ts', __filename);
+  return functionManagedPolicies(await config(ctx), await stackOf(ctx.resolveVariable));
+};
+
 /** The CDN's bucket, distribution and DNS records (infra/cdn.cjs); none without `cdn`. */
 module.exports.cdnResources = async (ctx) =>
   require('./cdn.cjs').cdnResources(await config(ctx), await stackOf(ctx.resolveVariable));

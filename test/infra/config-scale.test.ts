@@ -30,6 +30,14 @@ function build(name: string, ctx: Ctx, module = vars): Promise<unknown> {
 const MAX_RESOURCES = 500;
 /** IAM's limit on the inline policies of one role, in characters without whitespace. */
 const MAX_INLINE_POLICY_CHARS = 10_240;
+/** IAM's limits on one customer-managed policy, and on those attached to one role (by default). */
+const MAX_MANAGED_POLICY_CHARS = 6_144;
+const MAX_MANAGED_POLICIES = 10;
+
+type ManagedPolicy = {
+  Type: string;
+  Properties: { Roles: unknown; PolicyDocument: { Statement: unknown[] } };
+};
 
 function manyRoles(n: number) {
   const roles: Record<string, unknown> = {};
@@ -98,10 +106,29 @@ describe.each([12, 50])('a config of %i roles', (n) => {
     // versions, rules, permissions): well under 80.
     const resources = parts.reduce((sum, r) => sum + Object.keys(r).length, 0) + 80;
     expect(resources).toBeLessThanOrEqual(MAX_RESOURCES);
-    const statements = await build('iamStatements', ctx);
-    expect(JSON.stringify({ Version: '2012-10-17', Statement: statements }).length).toBeLessThanOrEqual(
-      MAX_INLINE_POLICY_CHARS,
+    const role = (await build('functionRole', ctx)) as {
+      IamRoleLambdaExecution: { Properties: { Policies: { PolicyDocument: { Statement: unknown[] } }[] } };
+    };
+    const [inline] = role.IamRoleLambdaExecution.Properties.Policies;
+    expect(JSON.stringify(inline?.PolicyDocument).length).toBeLessThanOrEqual(MAX_INLINE_POLICY_CHARS);
+    const managed = Object.values(
+      ((await build('functionManagedPolicies', ctx)) as { Resources: Record<string, ManagedPolicy> })
+        .Resources,
     );
+    expect(managed.length).toBeLessThanOrEqual(MAX_MANAGED_POLICIES);
+    for (const policy of managed) {
+      expect(policy.Type).toBe('AWS::IAM::ManagedPolicy');
+      expect(policy.Properties.Roles).toEqual([{ Ref: 'IamRoleLambdaExecution' }]);
+      expect(JSON.stringify(policy.Properties.PolicyDocument).length).toBeLessThanOrEqual(
+        MAX_MANAGED_POLICY_CHARS,
+      );
+    }
+    // Every role keeps its own launch statement, inline or managed.
+    const sids = [inline, ...managed.map((p) => p.Properties)]
+      .flatMap((p) => (p?.PolicyDocument.Statement ?? []) as { Sid: string }[])
+      .map((s) => s.Sid);
+    expect(new Set(sids).size).toBe(sids.length);
+    for (let i = 0; i < n; i += 1) expect(sids).toContain(`RunRole${String(i).padStart(2, '0')}Instances`);
     const dashboard = (await build('dashboardBody', ctx)) as { 'Fn::Sub': string };
     expect(JSON.parse(dashboard['Fn::Sub']).widgets).toHaveLength(2 * n);
     expect(await build('tickRate', ctx)).toBe('rate(1 minute)');

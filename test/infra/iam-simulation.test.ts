@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { testConfig } from '../../fakes/config.js';
-import { functionRoleExtension } from '../../infra/function-role.js';
+import { functionPolicies, functionRoleExtension } from '../../infra/function-role.js';
 
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
@@ -44,10 +44,11 @@ interface Check {
   context?: Context;
 }
 
-async function decide(policy: Policy, check: Check): Promise<string> {
+async function decide(policy: Policy | Policy[], check: Check): Promise<string> {
+  const policies = Array.isArray(policy) ? policy : [policy];
   const response = await runSimulation(
     {
-      identityPolicies: [{ name: 'functions', policy }],
+      identityPolicies: policies.map((p, i) => ({ name: `functions-${i}`, policy: p })),
       serviceControlPolicies: [],
       resourceControlPolicies: [],
       request: {
@@ -64,7 +65,7 @@ async function decide(policy: Policy, check: Check): Promise<string> {
 }
 
 /** Allowed only when every part of the request is. */
-async function allowed(policy: Policy, checks: Check[]): Promise<boolean> {
+async function allowed(policy: Policy | Policy[], checks: Check[]): Promise<boolean> {
   const results = await Promise.all(checks.map((c) => decide(policy, c)));
   return results.every((r) => r === 'Allowed');
 }
@@ -332,5 +333,44 @@ describe('roles with instance profiles and Spot only (built from the config)', (
       });
     expect(await pass('ec2.amazonaws.com')).toBe('Allowed');
     expect(await pass('lambda.amazonaws.com')).not.toBe('Allowed');
+  });
+});
+
+describe('a stage of 20 roles, whose statements overflow the inline policy into managed ones', () => {
+  const names = Array.from({ length: 20 }, (_, i) => `batch-${String(i).padStart(2, '0')}`);
+  let policies: Policy[];
+
+  beforeAll(() => {
+    // The parsed job role copied under 20 names, each with its own instance type.
+    const cfg = testConfig();
+    const job = cfg.roles.job as NonNullable<typeof cfg.roles.job>;
+    const roles = Object.fromEntries(
+      names.map((name, i) => [
+        name,
+        { ...job, launch: { ...job.launch, instanceTypes: [`c5.${i + 1}xlarge`] } },
+      ]),
+    );
+    const { inline, managed } = functionPolicies({ ...cfg, roles }, STACK);
+    expect(managed.length).toBeGreaterThan(0);
+    policies = [inline, ...managed].map(
+      (statements) => resolve({ Version: '2012-10-17', Statement: statements }) as Policy,
+    );
+  });
+
+  const launch = (role: string, instanceType: string): Launch => ({
+    role,
+    instanceType,
+    subnetId: 'subnet-0123abcd',
+    securityGroupId: 'sg-0123abcd',
+    keyName: 'payroll',
+  });
+
+  it('still lets each role launch its own types, the first and the last', async () => {
+    expect(await allowed(policies, runInstances(launch('batch-00', 'c5.1xlarge')))).toBe(true);
+    expect(await allowed(policies, runInstances(launch('batch-19', 'c5.20xlarge')))).toBe(true);
+  });
+
+  it("still denies a role another role's instance type", async () => {
+    expect(await allowed(policies, runInstances(launch('batch-19', 'c5.1xlarge')))).toBe(false);
   });
 });
