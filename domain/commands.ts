@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { describeIssues } from './config.js';
 import { ValidationError } from './errors.js';
 import { RoleNameSchema } from './roles.js';
+import { MAX_SERVERS } from './schedule-schema.js';
 
 const role = RoleNameSchema;
 const dryRun = z.boolean().optional();
@@ -120,8 +121,8 @@ export const ControlCommandSchema = z.discriminatedUnion(
       .object({
         action: z.literal('override'),
         role,
-        min: z.number().int().min(0).max(1000).optional(),
-        max: z.number().int().min(0).max(1000).optional(),
+        min: z.number().int().min(0).max(MAX_SERVERS).optional(),
+        max: z.number().int().min(0).max(MAX_SERVERS).optional(),
         /** How long min/max apply; a clear needs none (and ignores one given). */
         minutes: minutes().optional(),
         clear: z.boolean().optional(),

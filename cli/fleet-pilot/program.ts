@@ -224,6 +224,33 @@ Exit codes: 0 done, 1 refused by the control function (nothing changed),
       send({ kind: 'control', view: 'change', command }, cmd);
     });
 
+  for (const [action, description] of [
+    [
+      'drain-pool',
+      "empty a role's warm pool (its stopped servers are terminated) and keep it empty until refilled",
+    ],
+    [
+      'refill-pool',
+      "lift a drain and replace the role's warm servers with fresh ones (e.g. after a release)",
+    ],
+  ] as const) {
+    program
+      .command(action)
+      .description(description)
+      .argument('<role>', 'a role with a warm pool')
+      .addOption(reason())
+      .addOption(requestId())
+      .addOption(dryRun())
+      .action((role: string, o: { reason?: string; requestId?: string; dryRun?: boolean }, cmd: Command) => {
+        const command = checked({
+          action,
+          role,
+          ...optional({ reason: o.reason, requestId: o.requestId, dryRun: o.dryRun }),
+        });
+        send({ kind: 'control', view: 'change', command }, cmd);
+      });
+  }
+
   program
     .command('override')
     .description("set a role's minimum and/or maximum for a while, or --clear them")

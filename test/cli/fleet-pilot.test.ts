@@ -74,6 +74,8 @@ beforeAll(async () => {
     log: () => {},
     signal: stop.signal,
     serve: { port: 0 },
+    // The job role keeps one warm server, so the pool's commands and status line have a pool.
+    warmPool: 1,
   });
   sandbox.catch(() => undefined);
   // Served once the endpoint file is written; then the first tick's servers are launched.
@@ -93,7 +95,18 @@ describe('fleet-pilot against the sandbox', () => {
   it('lists its subcommands on --help', async () => {
     const { code, stdout } = await fleetPilot(['--help']);
     expect(code).toBe(0);
-    for (const sub of ['status', 'launch', 'retire', 'pause', 'resume', 'override', 'journal', 'timeline']) {
+    for (const sub of [
+      'status',
+      'launch',
+      'retire',
+      'pause',
+      'resume',
+      'drain-pool',
+      'refill-pool',
+      'override',
+      'journal',
+      'timeline',
+    ]) {
       expect(stdout).toMatch(new RegExp(`^  ${sub} `, 'm'));
     }
     expect(Math.max(...stdout.split('\n').map((l) => l.length))).toBeLessThanOrEqual(80);
@@ -185,6 +198,26 @@ describe('fleet-pilot against the sandbox', () => {
     expect(Math.max(...journal.stdout.split('\n').map((l) => l.length))).toBeLessThanOrEqual(80);
   }, 120_000);
 
+  it("drains and refills a role's warm pool (a dry run first), refuses a role without one, and shows the pool", async () => {
+    const dry = await fleetPilot(['drain-pool', 'job', '--dry-run', ...local]);
+    expect(dry).toMatchObject({ code: 0, stderr: '' });
+    expect(dry.stdout).toMatch(/^dry run: nothing was changed\njob: warm pool drained/);
+    const status = await fleetPilot(['status', 'job', ...local]);
+    expect(status.stdout).toMatch(/warm pool: +\d of 1 ready/);
+    expect(status.stdout).not.toContain('DRAINED');
+
+    const drain = await fleetPilot(['drain-pool', 'job', '--reason', 'new image', ...local]);
+    expect(drain.code).toBe(0);
+    expect((await fleetPilot(['status', 'job', ...local])).stdout).toContain('DRAINED: new image');
+    const refill = await fleetPilot(['refill-pool', 'job', ...local]);
+    expect(refill.code).toBe(0);
+    expect((await fleetPilot(['status', 'job', ...local])).stdout).not.toContain('DRAINED');
+
+    const none = await fleetPilot(['drain-pool', 'app', ...local]);
+    expect(none).toMatchObject({ code: 1, stdout: '' });
+    expect(none.stderr).toContain('app has no warm pool (set roles.app.warmPool to have one)');
+  });
+
   it('refuses an unknown role, a count the role cannot take and a server it does not own: exit 1', async () => {
     const [role, count, server] = await Promise.all([
       fleetPilot(['launch', 'web', '1', ...local]),
@@ -264,7 +297,9 @@ describe('fleet-pilot against the sandbox', () => {
     ]);
     expect(bash.code).toBe(0);
     expect(bash.stdout).toContain('complete -F _fleet_pilot fleet-pilot');
-    expect(bash.stdout).toContain('status launch retire pause resume override journal timeline completion');
+    expect(bash.stdout).toContain(
+      'status launch retire pause resume drain-pool refill-pool override journal timeline completion',
+    );
     expect(bash.stdout).toMatch(/launch\) flags="--hold --reason --request-id --dry-run/);
     // The bash script is what shellcheck accepts, and completes a subcommand and a flag's choices.
     const script = join(dir, 'fleet-pilot.bash');
