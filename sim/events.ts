@@ -3,20 +3,32 @@
  * insertion), and the FIFO of waiting jobs that can take a cut-off job back at its front.
  */
 
-export type EventKind = 'complete' | 'healthy' | 'deadline' | 'arrive' | 'interrupt' | 'control' | 'sample';
+export type EventKind =
+  | 'complete'
+  | 'healthy'
+  | 'deadline'
+  | 'arrive'
+  | 'ready'
+  | 'poll'
+  | 'interrupt'
+  | 'control'
+  | 'sample';
 
 /**
- * At one instant: work finishes, servers come up, drain deadlines pass and jobs arrive before EC2
- * interrupts a Spot server and before a controller looks; the timeline is sampled last.
+ * At one instant: work finishes, servers come up, drain deadlines pass, jobs arrive, scheduled
+ * jobs come due and idle workers poll before EC2 interrupts a Spot server and before a controller
+ * looks; the timeline is sampled last.
  */
 const ORDER: Record<EventKind, number> = {
   complete: 0,
   healthy: 1,
   deadline: 2,
   arrive: 3,
-  interrupt: 4,
-  control: 5,
-  sample: 6,
+  ready: 4,
+  poll: 5,
+  interrupt: 6,
+  control: 7,
+  sample: 8,
 };
 
 export interface SimEvent<S> {

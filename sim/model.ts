@@ -7,12 +7,19 @@
  * - Each server runs `workers` workers. They take jobs from the moment the server has booted
  *   (`healthyMs`: its app answers, the role's services run) until it shuts down, whatever the
  *   control plane's record says: job workers are not behind a load balancer, so nothing but the
- *   drain hook stops them. Jobs start on the first free worker, oldest server first.
+ *   drain hook stops them.
+ * - Workers poll, as delayed_job's and Resque's do: a worker that finishes a job takes the next one
+ *   waiting at once; one that finds the queue empty sleeps `pollMs` and looks again. So a job that
+ *   arrives to an idle fleet waits until the next poll of some idle worker (oldest server first
+ *   when several poll at one instant). With `pollMs` 0 a free worker takes a job the instant it
+ *   arrives.
  * - `shutdown` is the user data's drain hook contract (fleet-pilot-drain on ExecStop): on
  *   termination the server takes no new job, running jobs get `drainMs` to finish, the ones still
  *   running then are killed; the instance is gone when its last worker exits (or at the deadline).
  * - A killed or cut-off job goes back to the front of the queue and runs again from the start; the
  *   lost time counts as waiting (wait = start of the run that completed it - arrival).
+ * - A scheduled job (trace column `run_at_s`) is in the queue from its arrival, as a queue probe
+ *   counting every job sees it, but no worker takes it before it is due; its wait counts from then.
  */
 
 import { EventQueue, JobQueue, type SimEvent } from './events.js';
@@ -39,6 +46,8 @@ export interface ModelServer {
   /** The instance is gone (billing ends). */
   endMs?: number;
   workers: (Running | null)[];
+  /** Per worker: when it last found the queue empty; it polls again every `pollMs` from then. */
+  idleSince: number[];
   /** Launched by a controller (not one of the servers up at the trace start). */
   extra: boolean;
   /** How it is bought (pricing.ts); On-Demand unless a controller says Spot. */
@@ -59,6 +68,7 @@ export interface JobOutcome {
   /** Start of the run that completed it. */
   startS: number;
   endS: number;
+  /** From its arrival (or, for a scheduled job, from when it was due) to `startS`. */
   waitS: number;
 }
 
@@ -90,26 +100,32 @@ export class JobModel {
   private readonly queue = new JobQueue();
   private live: ModelServer[] = [];
   private arrived = 0;
+  /** Arrived jobs not yet due. */
+  private scheduled = 0;
   private running = 0;
   private nextToken = 1;
+  /** Instants a poll event is already queued for. */
+  private readonly polls = new Set<number>();
 
   constructor(
     private readonly jobs: readonly TraceJob[],
     private readonly workersPerServer: number,
+    /** How long an idle worker sleeps between looks at the queue; 0: it takes a job the instant it arrives. */
+    private readonly pollMs = 0,
   ) {
     this.outcomes = new Array(jobs.length).fill(undefined);
     if (jobs.length > 0) this.events.push({ atMs: this.arrivalMs(0), kind: 'arrive', job: 0 });
   }
 
-  /** Jobs waiting for a worker (what a queue probe reports). */
+  /** Jobs in the queue (what a queue probe reports): waiting for a worker, or scheduled for later. */
   get waiting(): number {
-    return this.queue.length;
+    return this.queue.length + this.scheduled;
   }
 
   /** How long the job at the front of the queue has waited, in seconds (what a JSON queue probe reports). */
   get oldestWaitingSeconds(): number | undefined {
     const head = this.queue.peek();
-    return head === undefined ? undefined : Math.floor((this.now - this.arrivalMs(head)) / 1000);
+    return head === undefined ? undefined : Math.floor((this.now - this.readyMs(head)) / 1000);
   }
 
   get liveServers(): readonly ModelServer[] {
@@ -129,6 +145,11 @@ export class JobModel {
       case 'arrive':
         this.arrive(event.job ?? 0);
         break;
+      case 'ready':
+        this.scheduled -= 1;
+        this.queue.push(event.job ?? 0);
+        this.wake();
+        break;
       case 'complete':
         this.complete(event);
         break;
@@ -137,6 +158,9 @@ export class JobModel {
         break;
       case 'deadline':
         this.deadline(event.server as ModelServer);
+        break;
+      case 'poll':
+        this.poll();
         break;
       default:
         break;
@@ -149,6 +173,7 @@ export class JobModel {
     return (
       this.arrived === this.jobs.length &&
       this.queue.length === 0 &&
+      this.scheduled === 0 &&
       this.running === 0 &&
       this.live.length <= floor
     );
@@ -166,6 +191,7 @@ export class JobModel {
       healthyMs: options.healthyMs,
       accepting: false,
       workers: new Array<Running | null>(options.workers ?? this.workersPerServer).fill(null),
+      idleSince: new Array<number>(options.workers ?? this.workersPerServer).fill(options.healthyMs),
       extra: options.extra,
       runs: [{ fromMs: options.launchMs, readyMs: options.healthyMs }],
     };
@@ -187,7 +213,7 @@ export class JobModel {
     server.accepting = false;
     this.requeue(server);
     this.end(server, reason);
-    this.dispatch();
+    this.wake();
   }
 
   /**
@@ -239,16 +265,30 @@ export class JobModel {
     return Math.round((this.jobs[job]?.arrivalS ?? 0) * 1000);
   }
 
+  /** When a job may first run: its arrival, or later when it was scheduled. */
+  private readyMs(job: number): number {
+    const runAtS = this.jobs[job]?.runAtS;
+    return runAtS === undefined
+      ? this.arrivalMs(job)
+      : Math.max(this.arrivalMs(job), Math.round(runAtS * 1000));
+  }
+
   private arrive(job: number): void {
     // Every arrival at this instant joins the queue before anything else happens then.
     let next = job;
     while (next < this.jobs.length && this.arrivalMs(next) === this.now) {
-      this.queue.push(next);
+      const due = this.readyMs(next);
+      if (due > this.now) {
+        this.scheduled += 1;
+        this.events.push({ atMs: due, kind: 'ready', job: next });
+      } else {
+        this.queue.push(next);
+      }
       this.arrived += 1;
       next += 1;
     }
     if (next < this.jobs.length) this.events.push({ atMs: this.arrivalMs(next), kind: 'arrive', job: next });
-    this.dispatch();
+    this.wake();
   }
 
   private complete(event: Event): void {
@@ -258,40 +298,44 @@ export class JobModel {
     if (slot === null || slot === undefined || slot.token !== event.token) return;
     server.workers[event.worker ?? 0] = null;
     this.running -= 1;
-    const arrivalMs = this.arrivalMs(slot.job);
     this.outcomes[slot.job] = {
-      arrivalS: arrivalMs / 1000,
+      arrivalS: this.arrivalMs(slot.job) / 1000,
       startS: slot.startMs / 1000,
       endS: this.now / 1000,
-      waitS: (slot.startMs - arrivalMs) / 1000,
+      waitS: (slot.startMs - this.readyMs(slot.job)) / 1000,
     };
     this.completions.push(slot.job);
     this.lastActivityMs = this.now;
     if (server.shutdownMs !== undefined && server.workers.every((w) => w === null)) {
       this.end(server, 'drain hook: running jobs finished');
+    } else if (server.accepting) {
+      // The worker looks for its next job at once, and sleeps only when it finds none.
+      this.take(server, event.worker ?? 0);
     }
-    this.dispatch();
+    this.wake();
   }
 
   private healthy(server: ModelServer): void {
     if (server.shutdownMs !== undefined) return;
     server.accepting = true;
     this.note('healthy', server, 'workers up');
-    this.dispatch();
+    // Workers look at the queue as they start.
+    for (let w = 0; w < server.workers.length; w += 1) this.take(server, w);
+    this.wake();
   }
 
   private deadline(server: ModelServer): void {
     if (server.endMs !== undefined) return;
     const killed = this.requeue(server);
     this.end(server, `drain hook: deadline, ${killed} job(s) killed`);
-    this.dispatch();
+    this.wake();
   }
 
   /** Puts the server's running jobs back at the front of the queue, oldest arrival first. */
   private requeue(server: ModelServer): number {
     const cut = server.workers
       .filter((w): w is Running => w !== null)
-      .sort((a, b) => this.arrivalMs(a.job) - this.arrivalMs(b.job) || a.job - b.job);
+      .sort((a, b) => this.readyMs(a.job) - this.readyMs(b.job) || a.job - b.job);
     for (let i = cut.length - 1; i >= 0; i -= 1) this.queue.unshift((cut[i] as Running).job);
     this.requeued += cut.length;
     this.running -= cut.length;
@@ -310,21 +354,58 @@ export class JobModel {
     this.onEnd(server);
   }
 
-  /** Starts waiting jobs on free workers, oldest server first. */
-  private dispatch(): void {
+  /** A free worker of an accepting server takes the job at the front of the queue, or goes idle. */
+  private take(server: ModelServer, w: number): void {
+    if (server.workers[w] !== null) return;
+    const job = this.queue.shift();
+    if (job === undefined) {
+      server.idleSince[w] = this.now;
+      return;
+    }
+    const token = this.nextToken++;
+    server.workers[w] = { job, startMs: this.now, token };
+    this.running += 1;
+    const serviceMs = Math.round((this.jobs[job]?.serviceS ?? 0) * 1000);
+    this.events.push({ atMs: this.now + serviceMs, kind: 'complete', server, worker: w, token });
+  }
+
+  /** When idle worker `w` of `server` next looks at the queue, at or after now. */
+  private nextPoll(server: ModelServer, w: number): number {
+    const since = server.idleSince[w] ?? this.now;
+    if (this.pollMs === 0 || this.now <= since) return Math.max(this.now, since);
+    return since + Math.ceil((this.now - since) / this.pollMs) * this.pollMs;
+  }
+
+  /** Jobs are waiting: the next idle worker to poll takes the first of them then. */
+  private wake(): void {
     if (this.queue.length === 0) return;
+    let at = Number.POSITIVE_INFINITY;
     for (const server of this.live) {
       if (!server.accepting) continue;
       for (let w = 0; w < server.workers.length; w += 1) {
-        if (server.workers[w] !== null) continue;
-        const job = this.queue.shift();
-        if (job === undefined) return;
-        const token = this.nextToken++;
-        server.workers[w] = { job, startMs: this.now, token };
-        this.running += 1;
-        const serviceMs = Math.round((this.jobs[job]?.serviceS ?? 0) * 1000);
-        this.events.push({ atMs: this.now + serviceMs, kind: 'complete', server, worker: w, token });
+        if (server.workers[w] === null) at = Math.min(at, this.nextPoll(server, w));
       }
     }
+    if (!Number.isFinite(at)) return;
+    if (at === this.now) {
+      this.poll();
+      return;
+    }
+    if (this.polls.has(at)) return;
+    this.polls.add(at);
+    this.events.push({ atMs: at, kind: 'poll' });
+  }
+
+  /** Every idle worker whose poll falls now takes a waiting job, oldest server first. */
+  private poll(): void {
+    this.polls.delete(this.now);
+    for (const server of this.live) {
+      if (this.queue.length === 0) break;
+      if (!server.accepting) continue;
+      for (let w = 0; w < server.workers.length && this.queue.length > 0; w += 1) {
+        if (server.workers[w] === null && this.nextPoll(server, w) === this.now) this.take(server, w);
+      }
+    }
+    this.wake();
   }
 }

@@ -63,6 +63,11 @@ export interface SimulationOptions {
   vcpus?: number;
   /** Timeline sample spacing. */
   timelineStepS?: number;
+  /**
+   * How long an idle worker sleeps before it looks at the queue again (default
+   * {@link DEFAULT_WORKER_POLL_S}); 0: a free worker takes a job the instant it arrives.
+   */
+  workerPollS?: number;
   /** Sees every converge tick's decision (not called for `seed-2010`). */
   onDecision?: (decision: TickDecision) => void;
   /**
@@ -120,6 +125,8 @@ export interface SimulationSummary {
   simulatedHours: number;
   seed: number;
   launchDelay: LaunchDelay;
+  /** Seconds an idle worker sleeps between looks at the queue. */
+  workerPollS: number;
   workersPerServer: number;
   permanentServers: number;
   maxServers: number;
@@ -137,6 +144,8 @@ export interface SimulationResult {
 
 const HOUR_MS = 3_600_000;
 const DAY_S = 86_400;
+/** delayed_job's and Resque's default: an idle worker looks at the queue every 5 seconds. */
+export const DEFAULT_WORKER_POLL_S = 5;
 
 /** Runs one policy over one trace. */
 export async function simulate(options: SimulationOptions): Promise<SimulationResult> {
@@ -164,7 +173,10 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   const workersPerServer = vcpus * policy.role.workersPerVcpu;
   const stepMs = Math.round((options.timelineStepS ?? 60) * 1000);
 
-  const model = new JobModel(jobs, workersPerServer);
+  const workerPollS = options.workerPollS ?? DEFAULT_WORKER_POLL_S;
+  if (!Number.isFinite(workerPollS) || workerPollS < 0)
+    throw new Error(`invalid worker poll interval ${workerPollS}`);
+  const model = new JobModel(jobs, workersPerServer, Math.round(workerPollS * 1000));
   const controller: Controller = policy.seed2010
     ? new Seed2010(model, policy.role, startAt, nextDelay)
     : new ServiceDriver({
@@ -236,6 +248,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
     simulatedHours: round(endMs / HOUR_MS, 4),
     seed,
     launchDelay,
+    workerPollS,
     workersPerServer,
     permanentServers: controller.permanent,
     maxServers: controller.maxServers,

@@ -131,6 +131,60 @@ describe('simulate: accounting on hand-computable traces', () => {
   });
 });
 
+describe('workers poll the queue', () => {
+  const fixedFleet = (): SimRole =>
+    oneWorkerRole({ policy: { ...(defaultRole().policy as NonNullable<SimRole['policy']>), maxExtra: 0 } });
+
+  it('an idle worker takes a job at its next poll; one that finishes a job takes the next at once', async () => {
+    // One worker, idle from 0 and polling every 5 s: the job arriving at 7 s starts at 10 s; the one
+    // arriving at 12 s waits for it and starts the instant it ends (70 s), not at the next poll.
+    const jobs = [
+      { arrivalS: 7, serviceS: 60 },
+      { arrivalS: 12, serviceS: 30 },
+    ];
+    const polled = await simulate({
+      jobs,
+      policy: 'default',
+      role: fixedFleet(),
+      vcpus: 1,
+      horizonS: HOUR_S,
+      workerPollS: 5,
+    });
+    expect(polled.outcomes.map((o) => [o.startS, o.waitS])).toEqual([
+      [10, 3],
+      [70, 58],
+    ]);
+    expect(polled.summary.workerPollS).toBe(5);
+    const instant = await simulate({
+      jobs,
+      policy: 'default',
+      role: fixedFleet(),
+      vcpus: 1,
+      horizonS: HOUR_S,
+      workerPollS: 0,
+    });
+    expect(instant.outcomes.map((o) => o.startS)).toEqual([7, 67]);
+  });
+
+  it('a job arriving to an idle fleet never waits longer than one poll interval', async () => {
+    const jobs = jobsAt([3, 611.5, 1234.2, 2000.9], 20);
+    for (const workerPollS of [1, 5, 30]) {
+      const { outcomes } = await simulate({
+        jobs,
+        policy: 'default',
+        role: fixedFleet(),
+        vcpus: 1,
+        horizonS: HOUR_S,
+        workerPollS,
+      });
+      for (const o of outcomes) {
+        expect(o.waitS).toBeGreaterThanOrEqual(0);
+        expect(o.waitS).toBeLessThanOrEqual(workerPollS);
+      }
+    }
+  });
+});
+
 describe('billing rules', () => {
   it.each([
     [0, 60, 1],

@@ -34,17 +34,27 @@ describe('parseTrace', () => {
     expect(parseTrace(formatTrace(jobs), 'x.csv')).toEqual(jobs);
   });
 
+  it('reads and writes scheduled jobs in a third column, empty for a job that runs on arrival', () => {
+    const jobs = [
+      { arrivalS: 0, serviceS: 30 },
+      { arrivalS: 7.25, serviceS: 61, runAtS: 1800 },
+    ];
+    const text = formatTrace(jobs);
+    expect(text).toBe('arrival_s,service_s,run_at_s\n0,30,\n7.25,61,1800\n');
+    expect(parseTrace(text, 'x.csv')).toEqual(jobs);
+  });
+
   it.each([
     ['an empty file', '', 'trace.csv:1: missing header "arrival_s,service_s" (the file is empty)'],
     [
       'a missing header',
       '0,30\n5,30\n',
-      'trace.csv:1: expected the header "arrival_s,service_s", found "0,30"',
+      'trace.csv:1: expected the header "arrival_s,service_s" (or "arrival_s,service_s,run_at_s"), found "0,30"',
     ],
     [
       'a wrong header',
       'arrival,service\n0,30\n',
-      'trace.csv:1: expected the header "arrival_s,service_s", found "arrival,service"',
+      'trace.csv:1: expected the header "arrival_s,service_s" (or "arrival_s,service_s,run_at_s"), found "arrival,service"',
     ],
     ['no jobs', `${HEADER}\n`, 'trace.csv:1: empty trace: no jobs after the header'],
     ['a non-number', `${HEADER}\n0,30\n5,abc\n`, 'trace.csv:3: service_s "abc" is not a number'],
@@ -67,6 +77,16 @@ describe('parseTrace', () => {
       'a decreasing arrival',
       `${HEADER}\n0,30\n10,30\n9.5,30\n`,
       'trace.csv:4: arrival_s 9.5 is earlier than the previous arrival 10 (arrivals must not decrease)',
+    ],
+    [
+      'a scheduled job due before it arrives',
+      'arrival_s,service_s,run_at_s\n0,30,\n10,30,9\n',
+      'trace.csv:3: run_at_s 9 is before its arrival 10',
+    ],
+    [
+      'a scheduled trace line without its third column',
+      'arrival_s,service_s,run_at_s\n0,30\n',
+      'trace.csv:2: expected 3 columns (arrival_s,service_s,run_at_s), found 2',
     ],
     [
       'a blank line inside',
