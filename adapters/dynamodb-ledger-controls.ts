@@ -1,7 +1,7 @@
 /**
  * The ledger's per-role settings: the operator's pause, min/max bounds and warm-pool control, one
- * item each, so setting or clearing one never touches the others; and the level the last holding
- * plan kept.
+ * item each, so setting or clearing one never touches the others; the level the last holding plan
+ * kept; and the drain-time policy's learned job time.
  *
  * - Both live under the sort-key prefix `OVERRIDE`, next to the older single item `OVERRIDE` (pause
  *   and min/max in one map) that stacks deployed before the split may still hold: one Query reads
@@ -12,7 +12,14 @@
  *   applying), which must not be read as the item's TTL.
  */
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { HoldRecord, PoolControl, RoleBounds, RoleControls, RolePause } from '../domain/types.js';
+import type {
+  HoldRecord,
+  JobTimeRecord,
+  PoolControl,
+  RoleBounds,
+  RoleControls,
+  RolePause,
+} from '../domain/types.js';
 import { mapAwsError } from './aws-errors.js';
 import { type Item, isConditionFailure, type LedgerTable, rolePk } from './dynamodb-ledger-table.js';
 
@@ -22,6 +29,7 @@ const PAUSE_SK = `${PREFIX}#PAUSE`;
 const BOUNDS_SK = `${PREFIX}#BOUNDS`;
 const POOL_SK = `${PREFIX}#POOL`;
 const HOLD_SK = 'HOLD';
+const JOB_TIME_SK = 'JOBTIME';
 
 export class RoleControlItems {
   constructor(private readonly table: LedgerTable) {}
@@ -78,6 +86,39 @@ export class RoleControlItems {
     await this.table.put(
       { pk: rolePk(role), sk: HOLD_SK, level: hold.level, at: hold.at },
       `putHold(${role})`,
+    );
+  }
+
+  async getJobTime(role: string): Promise<JobTimeRecord | undefined> {
+    try {
+      const result = await this.table.client.send(
+        new GetCommand({
+          TableName: this.table.tableName,
+          Key: { pk: rolePk(role), sk: JOB_TIME_SK },
+          ConsistentRead: true,
+        }),
+      );
+      const jobSeconds = numberField(result.Item?.jobSeconds);
+      const at = numberField(result.Item?.at);
+      const observations = numberField(result.Item?.observations);
+      return jobSeconds === undefined || at === undefined || observations === undefined
+        ? undefined
+        : { jobSeconds, at, observations };
+    } catch (error) {
+      throw mapAwsError(error, `getJobTime(${role})`);
+    }
+  }
+
+  async putJobTime(role: string, record: JobTimeRecord): Promise<void> {
+    await this.table.put(
+      {
+        pk: rolePk(role),
+        sk: JOB_TIME_SK,
+        jobSeconds: record.jobSeconds,
+        at: record.at,
+        observations: record.observations,
+      },
+      `putJobTime(${role})`,
     );
   }
 

@@ -8,6 +8,7 @@
 import type { Clock, Lease, Ledger } from '../domain/ports.js';
 import type {
   HoldRecord,
+  JobTimeRecord,
   JournalEntry,
   PoolControl,
   QueueSample,
@@ -132,5 +133,13 @@ export class DynamoDbLedger implements Ledger {
 
   putHold(role: string, hold: HoldRecord): Promise<void> {
     return this.controls.putHold(role, hold);
+  }
+
+  getJobTime(role: string): Promise<JobTimeRecord | undefined> {
+    return this.controls.getJobTime(role);
+  }
+
+  putJobTime(role: string, record: JobTimeRecord): Promise<void> {
+    return this.controls.putJobTime(role, record);
   }
 }

@@ -6,6 +6,7 @@ import { ConflictError, LeaseHeldError, NotFoundError } from '../domain/errors.j
 import type { Lease, Ledger } from '../domain/ports.js';
 import type {
   HoldRecord,
+  JobTimeRecord,
   JournalEntry,
   PoolControl,
   QueueSample,
@@ -24,6 +25,7 @@ export class MemoryLedger implements Ledger {
   private readonly bounds = new Map<string, RoleBounds>();
   private readonly holds = new Map<string, HoldRecord>();
   private readonly pools = new Map<string, PoolControl>();
+  private readonly jobTimes = new Map<string, JobTimeRecord>();
 
   constructor(private readonly settings: { maxJournalPerRole?: number; maxSamplesPerRole?: number } = {}) {}
 
@@ -135,6 +137,15 @@ export class MemoryLedger implements Ledger {
 
   async putHold(role: string, hold: HoldRecord): Promise<void> {
     this.holds.set(role, { ...hold });
+  }
+
+  async getJobTime(role: string): Promise<JobTimeRecord | undefined> {
+    const record = this.jobTimes.get(role);
+    return record === undefined ? undefined : { ...record };
+  }
+
+  async putJobTime(role: string, record: JobTimeRecord): Promise<void> {
+    this.jobTimes.set(role, { ...record });
   }
 }
 

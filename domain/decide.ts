@@ -8,12 +8,14 @@ import type { RoleConfig } from './config.js';
 import { type DemandResult, demand } from './demand.js';
 import type { FleetView } from './demand-types.js';
 import { desiredCount, plan } from './planner.js';
+import { learnJobSeconds, observedJobSeconds } from './policies/job-time.js';
 import { learnedLaunchDelaySeconds, scheduleLeadMs } from './policies/launch-delay.js';
 import { awaitingReplacement } from './rebalance.js';
 import { scheduleFloorAhead } from './schedule.js';
 import {
   CAPACITY_STATES,
   type DesiredDecision,
+  type JobTimeRecord,
   type ObservedServer,
   type Plan,
   type PoolControl,
@@ -51,6 +53,11 @@ export interface DecideInput {
   poolControl?: PoolControl;
   /** Workers one server runs (vCPUs x workersPerVcpu): what the drain-time policy sizes with. */
   workersPerServer?: number;
+  /**
+   * The drain-time policy's learned job time (job-time.ts), if any. Only read when a sample is
+   * above 0, so a caller may leave it out when every sample is 0 ({@link usesJobTime}).
+   */
+  jobTime?: JobTimeRecord;
 }
 
 export interface Decision {
@@ -58,6 +65,13 @@ export interface Decision {
   demand?: DemandResult;
   desired: DesiredDecision;
   plan: Plan;
+  /** A job time the drain-time policy learned from this decision's samples: the caller records it. */
+  jobTime?: JobTimeRecord;
+}
+
+/** Whether a decision reads the learned job time: a drain-time policy with some sample above 0. */
+export function usesJobTime(config: RoleConfig, samples: readonly QueueSample[]): boolean {
+  return config.policy?.type === 'drain-time' && samples.some((s) => (s.length ?? 0) > 0);
 }
 
 /**
@@ -77,7 +91,18 @@ export function decide(input: DecideInput): Decision {
   );
   const floor = scheduleFloorAhead(config.schedule, now, leadMs);
   let demandResult: DemandResult | undefined;
+  let learned: JobTimeRecord | undefined;
   if (config.policy !== undefined && config.queue !== undefined) {
+    let fleet: FleetView | undefined;
+    if (config.policy.type === 'drain-time') {
+      fleet = fleetView(input);
+      const sorted = [...input.samples].sort((a, b) => a.at - b.at);
+      const estimate = input.jobTime?.jobSeconds ?? config.policy.jobSeconds;
+      const observed = observedJobSeconds(sorted, now, config.policy.rateWindowSeconds, fleet, estimate);
+      const next = learnJobSeconds(input.jobTime, observed, config.policy.jobSeconds, now);
+      if (next !== input.jobTime) learned = next;
+      if (next !== undefined) fleet = { ...fleet, jobSeconds: next.jobSeconds };
+    }
     demandResult = demand({
       policy: config.policy,
       queue: config.queue,
@@ -88,7 +113,7 @@ export function decide(input: DecideInput): Decision {
       now,
       // Holding: keep what the last hold kept, so losing a server during an outage is repaired.
       ...(input.previousHold === undefined ? {} : { previousHold: input.previousHold }),
-      ...(config.policy.type === 'drain-time' ? { fleet: fleetView(input) } : {}),
+      ...(fleet === undefined ? {} : { fleet }),
     });
   }
   const desired = desiredCount({
@@ -116,7 +141,12 @@ export function decide(input: DecideInput): Decision {
       ...(refreshBefore === undefined ? {} : { refreshBefore }),
     },
   });
-  return { ...(demandResult === undefined ? {} : { demand: demandResult }), desired, plan: planned };
+  return {
+    ...(demandResult === undefined ? {} : { demand: demandResult }),
+    desired,
+    plan: planned,
+    ...(learned === undefined ? {} : { jobTime: learned }),
+  };
 }
 
 /** Servers in service, their workers and the launch delay learned from the ledger's history. */
@@ -126,9 +156,15 @@ function fleetView(input: DecideInput): FleetView {
   // A launch not yet recorded with its time is as new as it gets.
   const newest =
     starting.length === 0 ? undefined : Math.max(...starting.map((s) => s.launchedAt ?? input.now));
+  // A server that has been in service and changed state since: it came into or left service then.
+  const changes = input.servers.filter((s) => s.inServiceAt !== undefined).map((s) => s.stateSince);
+  const lastChange = changes.length === 0 ? undefined : Math.max(...changes);
   return {
     inService: input.servers.filter((s) => s.state === 'in-service' && !awaitingReplacement(s)).length,
     workersPerServer: input.workersPerServer ?? 1,
+    ...(lastChange === undefined
+      ? {}
+      : { inServiceSteadySeconds: Math.max(0, (input.now - lastChange) / 1000) }),
     ...(learned === undefined ? {} : { launchDelaySeconds: learned }),
     ...(newest === undefined ? {} : { newestStartingAgeSeconds: Math.max(0, (input.now - newest) / 1000) }),
   };

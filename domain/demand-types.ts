@@ -38,6 +38,10 @@ export interface FleetView {
   launchDelaySeconds?: number;
   /** Seconds since the newest server still starting was launched; absent when none is starting. */
   newestStartingAgeSeconds?: number;
+  /** Seconds one job takes on one worker, as learned (job-time.ts); absent: the policy's `jobSeconds`. */
+  jobSeconds?: number;
+  /** Seconds since a server last came into or left service (what learning needs); absent: unknown. */
+  inServiceSteadySeconds?: number;
 }
 
 /** The stabilization window's lengths when every sample in it is known and it is covered. */

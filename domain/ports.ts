@@ -7,6 +7,7 @@ import type {
   CloudInstance,
   HealthResult,
   HoldRecord,
+  JobTimeRecord,
   JournalEntry,
   LaunchRequest,
   LoadBalancerMember,
@@ -192,6 +193,15 @@ export interface Ledger {
 
   /** Records the level a holding plan kept (replacing the last). @throws ThrottlingError, TransientError. */
   putHold(role: string, hold: HoldRecord): Promise<void>;
+
+  /**
+   * The drain-time policy's learned job time for the role, if it has learned one.
+   * @throws ThrottlingError, TransientError.
+   */
+  getJobTime(role: string): Promise<JobTimeRecord | undefined>;
+
+  /** Records the learned job time (replacing the last). @throws ThrottlingError, TransientError. */
+  putJobTime(role: string, record: JobTimeRecord): Promise<void>;
 }
 
 export interface QueueProbe {

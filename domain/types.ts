@@ -199,6 +199,16 @@ export interface HoldRecord {
   at: number;
 }
 
+/** The drain-time policy's learned job time (domain/policies/job-time.ts). */
+export interface JobTimeRecord {
+  /** Seconds one job takes on one worker, as learned so far. */
+  jobSeconds: number;
+  /** When it last learned. */
+  at: number;
+  /** How many observations it has learned from. */
+  observations: number;
+}
+
 /** How many servers a role should have, and why. */
 export interface DesiredDecision {
   count: number;

@@ -16,6 +16,7 @@
 import type { Lease, Ledger } from '../domain/ports.js';
 import type {
   HoldRecord,
+  JobTimeRecord,
   JournalEntry,
   PoolControl,
   QueueSample,
@@ -235,5 +236,13 @@ export class FaultyLedger implements Ledger {
 
   putHold(role: string, hold: HoldRecord): Promise<void> {
     return this.call('putHold', () => this.inner.putHold(role, hold));
+  }
+
+  getJobTime(role: string): Promise<JobTimeRecord | undefined> {
+    return this.call('getJobTime', () => this.inner.getJobTime(role));
+  }
+
+  putJobTime(role: string, record: JobTimeRecord): Promise<void> {
+    return this.call('putJobTime', () => this.inner.putJobTime(role, record));
   }
 }

@@ -4,8 +4,14 @@
  *
  * From the known samples of the last `rateWindowSeconds` it measures the queue's net drain rate D
  * (jobs/s it shrinks by). One server takes `workersPerServer / jobSeconds` jobs/s off the queue
- * (its `unit`), so the servers in service take C = inService x unit and jobs arrive at about
- * C - D. Then:
+ * (its `unit`; `jobSeconds` as learned from the queue, job-time.ts, the configured value until
+ * then). While every worker in service was busy through the window (queue-window.ts), the
+ * servers took C = inService x unit and jobs arrived at about C - D. Otherwise some workers were
+ * idle, and the fall says nothing of arrivals: what the queue rose by between samples is what is
+ * known to have arrived, and jobs that sat in the queue unserved (scheduled for later, held for a
+ * retry) are not work a server could do now. So a job that waits a few seconds for an idle
+ * worker's next poll now and then, or a few that nobody takes, no longer read as a saturated fleet
+ * that must keep every server. Then:
  * - launch only when the backlog will not have drained by the time a new server could serve
  *   (`launchDelaySeconds`, learned from the ledger): the backlog then, Q - D x delay, must exceed
  *   what the servers already running or on their way clear within `targetWaitSeconds`. Enough
@@ -24,6 +30,7 @@
 import type { DemandInput, DemandResult, StabilizationWindow } from '../demand-types.js';
 import type { QueueSample } from '../types.js';
 import type { DrainTimePolicy } from './drain-time-schema.js';
+import { readWindow } from './queue-window.js';
 
 /** While jobs wait past the target, one more server a minute: not one more per converge. */
 export const BEHIND_STEP_SECONDS = 60;
@@ -35,6 +42,19 @@ export function drainRate(samples: readonly QueueSample[], now: number, windowSe
   const last = known.at(-1);
   if (first === undefined || last === undefined || last.at <= first.at) return 0;
   return ((first.length ?? 0) - (last.length ?? 0)) / ((last.at - first.at) / 1000);
+}
+
+/** Jobs/s the queue rose by between consecutive known samples of the window: arrivals at least. */
+export function riseRate(samples: readonly QueueSample[], now: number, windowSeconds: number): number {
+  const known = samples.filter((s) => s.at <= now && s.at >= now - windowSeconds * 1000 && s.length !== null);
+  const first = known[0];
+  const last = known.at(-1);
+  if (first === undefined || last === undefined || last.at <= first.at) return 0;
+  let rose = 0;
+  for (let i = 1; i < known.length; i += 1) {
+    rose += Math.max(0, (known[i]?.length ?? 0) - (known[i - 1]?.length ?? 0));
+  }
+  return rose / ((last.at - first.at) / 1000);
 }
 
 /**
@@ -50,10 +70,20 @@ export function drainTimeDemand(
   hold: (reason: string) => DemandResult,
 ): DemandResult {
   const fleet = input.fleet ?? { inService: input.current, workersPerServer: 1 };
-  const unit = Math.max(1, fleet.workersPerServer) / policy.jobSeconds;
+  const jobSeconds = fleet.jobSeconds ?? policy.jobSeconds;
+  const unit = Math.max(1, fleet.workersPerServer) / jobSeconds;
   const delayS = fleet.launchDelaySeconds ?? policy.defaultLaunchDelaySeconds;
   const rate = drainRate(samples, input.now, policy.rateWindowSeconds);
-  const arrivals = Math.max(0, fleet.inService * unit - rate);
+  const rose = riseRate(samples, input.now, policy.rateWindowSeconds);
+  const workers = fleet.inService * Math.max(1, fleet.workersPerServer);
+  const { busy, unserved, stalled } = readWindow(
+    samples,
+    input.now,
+    policy.rateWindowSeconds,
+    workers,
+    jobSeconds,
+  );
+  const arrivals = busy ? Math.max(fleet.inService * unit - rate, rose) : rose;
   const behind = latest.oldestAgeSeconds !== undefined && latest.oldestAgeSeconds > policy.targetWaitSeconds;
   const cap = Math.max(input.current, input.floor + policy.maxExtra);
   /** Servers that clear `backlog` within the target and keep up with arrivals (0 for none). */
@@ -61,8 +91,9 @@ export function drainTimeDemand(
     backlog <= 0
       ? 0
       : Math.max(Math.ceil(backlog / (policy.targetWaitSeconds * unit)), Math.ceil(arrivals / unit - 1e-9));
-  const length = latest.length;
-  const describe = `queue ${length}, draining ${round(rate * 60)}/min, ${round(unit * 60)}/min per server, launch-to-serve ${Math.round(delayS)} s`;
+  const length = Math.max(0, latest.length - unserved);
+  const learned = fleet.jobSeconds === undefined ? '' : ` (${Math.round(jobSeconds)} s jobs, learned)`;
+  const describe = `queue ${latest.length}${unserved > 0 ? ` (${unserved} unserved while workers idle)` : ''}, draining ${round(rate * 60)}/min, ${round(unit * 60)}/min per server${learned}, launch-to-serve ${Math.round(delayS)} s`;
 
   const backlogThen = Math.max(0, length - rate * delayS);
   // Behind: one more server, at most one a minute. Converges seconds apart (a tick, then the new
@@ -72,7 +103,16 @@ export function drainTimeDemand(
   const behindWanted = justLaunched ? input.current : input.current + 1;
   const wanted = Math.max(serversFor(backlogThen), behind ? behindWanted : 0);
   const small = length <= policy.smallBacklogPerServer * fleet.inService;
-  if ((backlogThen === 0 || small) && !behind) {
+  if (stalled && !behind) {
+    return {
+      kind: 'known',
+      servers: Math.max(input.current, input.floor),
+      queueLength: latest.length,
+      reason: `${describe}: the queue has not moved in ${policy.rateWindowSeconds} s with a job for every worker (nobody takes them): keep ${Math.max(input.current, input.floor)}`,
+    };
+  }
+  const launchRule = (backlogThen === 0 || small) && !behind ? 0 : Math.min(cap, wanted);
+  if (launchRule === 0) {
     // Fall through to scale-in: a launch now would serve an empty queue, or jobs the running servers' next free workers take.
   } else if (wanted > input.current) {
     const servers = Math.min(cap, Math.max(input.floor, wanted));
@@ -80,7 +120,7 @@ export function drainTimeDemand(
       return {
         kind: 'known',
         servers,
-        queueLength: length,
+        queueLength: latest.length,
         reason: `${describe}: ${round(backlogThen)} jobs left when a new server could serve${behind ? `, oldest waiting ${latest.oldestAgeSeconds} s` : ''} → ${servers} servers`,
       };
     }
@@ -89,26 +129,32 @@ export function drainTimeDemand(
     return {
       kind: 'known',
       servers: input.current,
-      queueLength: length,
+      queueLength: latest.length,
       reason: `${describe}: keep ${input.current}`,
     };
   }
   if (behind)
     return hold(`${describe}, oldest waiting ${latest.oldestAgeSeconds} s: no retiring while behind`);
   if (!window.ok) return hold(`${describe}; ${window.reason}`);
-  const needed = Math.max(input.floor, ...window.lengths.map(serversFor));
+  // Never below what the launch rule asks for now: a server launched a tick ago is not retired by
+  // the next one for a backlog it was launched to clear.
+  const needed = Math.max(
+    input.floor,
+    launchRule,
+    ...window.lengths.map((l) => serversFor(Math.max(0, l - unserved))),
+  );
   if (needed >= input.current) {
     return {
       kind: 'known',
       servers: input.current,
-      queueLength: length,
+      queueLength: latest.length,
       reason: `${describe}: keep ${input.current}`,
     };
   }
   return {
     kind: 'known',
     servers: needed,
-    queueLength: length,
+    queueLength: latest.length,
     reason: `${describe}: ${needed} servers keep the ${policy.targetWaitSeconds} s target for ${policy.stabilizationSeconds} s`,
   };
 }

@@ -5,7 +5,7 @@
  * trigger converges to the same state and launches nothing twice.
  */
 import type { RoleConfig } from '../config.js';
-import { type DecideInput, decide } from '../decide.js';
+import { type DecideInput, decide, usesJobTime } from '../decide.js';
 import { sampleSpanSeconds } from '../demand.js';
 import { LeaseHeldError } from '../errors.js';
 import { overrideActive } from '../planner.js';
@@ -106,6 +106,8 @@ export class Converger {
         ? []
         : await ledger.samplesSince(role, now - sampleSpanSeconds(config.policy, config.queue) * 1000);
     const { pause, bounds, pool } = options.controls ?? (await ledger.getControls(role));
+    // An empty queue throughout reads no learned job time: a quiet tick costs no extra ledger call.
+    const jobTime = usesJobTime(config, samples) ? await ledger.getJobTime(role) : undefined;
     const input: DecideInput = {
       role,
       config,
@@ -115,6 +117,7 @@ export class Converger {
       ...(pause === undefined ? {} : { pause }),
       ...(bounds === undefined ? {} : { bounds }),
       ...(pool === undefined ? {} : { poolControl: pool }),
+      ...(jobTime === undefined ? {} : { jobTime }),
       ...(config.policy?.type === 'drain-time'
         ? { workersPerServer: await this.workersPerServer(config) }
         : {}),
@@ -129,6 +132,7 @@ export class Converger {
         await ledger.putHold(role, { level: decision.demand.servers, at: now });
     }
     const { desired, plan: planned } = decision;
+    if (!options.dryRun && decision.jobTime !== undefined) await ledger.putJobTime(role, decision.jobTime);
 
     const outcomes: ActionOutcome[] = [];
     if (!options.dryRun) {

@@ -22,6 +22,12 @@
  * - noisy-3-day (3 days): three weekdays whose hourly rate is the weekday's times a lognormal factor
  *   (sigma 0.35) drawn per hour, the weekday batches, and two unannounced imports a day (40-100 jobs
  *   within 3 minutes at random times between 08:00 and 18:00).
+ * - trickle-day (1 day): a quiet office: interactive jobs at 6/h at night and 20/h 08:00-18:00
+ *   (a fifth of one server's throughput), and reminders (4/h all day, short jobs of median 4 s)
+ *   scheduled 20-60 minutes after they are queued, so a few jobs sit in the queue unserved all day
+ *   (a queue-length endpoint counting every job shows them); two batches call for the extra
+ *   servers: 40 reports at 09:30 within 2 minutes and 60 imports at 14:00 within 3. Between them
+ *   the fleet is idle with a small queue that barely moves, and the extra servers should go.
  *
  * The numbers describe the workloads; they were fixed before any policy was tuned on them.
  */
@@ -96,13 +102,18 @@ function serviceArgs(s: Service): [number, number, number, number] {
 
 function sorted(jobs: TraceJob[]): TraceJob[] {
   return jobs
-    .map((j) => ({ arrivalS: Math.round(j.arrivalS * 10) / 10, serviceS: j.serviceS }))
+    .map((j) => ({
+      arrivalS: Math.round(j.arrivalS * 10) / 10,
+      serviceS: j.serviceS,
+      ...(j.runAtS === undefined ? {} : { runAtS: j.runAtS }),
+    }))
     .sort((a, b) => a.arrivalS - b.arrivalS);
 }
 
 const INTERACTIVE: Service = { median: 80, sigma: 0.6, min: 30, max: 300 };
 const REPORT: Service = { median: 150, sigma: 0.5, min: 60, max: 600 };
 const IMPORT: Service = { median: 40, sigma: 0.5, min: 15, max: 180 };
+const NOTIFICATION: Service = { median: 4, sigma: 0.6, min: 2, max: 30 };
 
 /** Jobs per hour of a weekday, by local hour. */
 function weekdayRate(hour: number): number {
@@ -210,6 +221,22 @@ export function noisyThreeDays(seed: number, onsets: Onsets = []): TraceJob[] {
   return sorted(jobs);
 }
 
+/** A quiet office day: a trickle of jobs and two batches (see the file comment). */
+export function trickleDay(seed: number, onsets: Onsets = []): TraceJob[] {
+  const random = seededRandom(seed);
+  const rate = (h: number) => (h < 8 || h >= 18 ? 6 : 20);
+  const reminders = stream(random, () => 4, NOTIFICATION).map((j) => ({
+    ...j,
+    runAtS: Math.round((j.arrivalS + 1200 + random() * 2400) * 10) / 10,
+  }));
+  return sorted([
+    ...stream(random, rate, INTERACTIVE),
+    ...reminders,
+    ...batch(random, 9.5 * HOUR, 40, 120, REPORT, onsets),
+    ...batch(random, 14 * HOUR, 60, 180, IMPORT, onsets),
+  ]);
+}
+
 function normal(random: Random): number {
   const u = Math.max(random(), 1e-12);
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
@@ -226,6 +253,7 @@ export const TRACE_FAMILIES: Record<ReferenceTrace, TraceFamily> = {
   'flash-burst': flashBurst,
   'quiet-weekend': quietWeekend,
   'noisy-3-day': noisyThreeDays,
+  'trickle-day': trickleDay,
 };
 
 /** The seed every reference trace is made from. */
@@ -239,6 +267,7 @@ export const REFERENCE_TRACES = {
   'flash-burst': () => flashBurst(REFERENCE_SEED),
   'quiet-weekend': () => quietWeekend(REFERENCE_SEED),
   'noisy-3-day': () => noisyThreeDays(REFERENCE_SEED),
+  'trickle-day': () => trickleDay(REFERENCE_SEED),
 } as const;
 
 export type ReferenceTrace = keyof typeof REFERENCE_TRACES;

@@ -477,6 +477,21 @@ describe('DynamoDbLedger on DynamoDB Local', () => {
       expect(await rawItem('ROLE#job', 'HOLD')).not.toHaveProperty('expiresAt');
     });
   });
+
+  describe('learned job time', () => {
+    it("stores the drain-time policy's learned job time per role, replacing the one before, with no expiry", async () => {
+      expect(await ledger.getJobTime('job')).toBeUndefined();
+      await ledger.putJobTime('job', { jobSeconds: 84.5, at: NOW, observations: 1 });
+      await ledger.putJobTime('job', { jobSeconds: 80.25, at: NOW + 60_000, observations: 2 });
+      expect(await ledger.getJobTime('job')).toEqual({
+        jobSeconds: 80.25,
+        at: NOW + 60_000,
+        observations: 2,
+      });
+      expect(await ledger.getJobTime('app')).toBeUndefined();
+      expect(await rawItem('ROLE#job', 'JOBTIME')).not.toHaveProperty('expiresAt');
+    });
+  });
 });
 
 describe('DynamoDbLedger with TTL enabled on DynamoDB Local', () => {

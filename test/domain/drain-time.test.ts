@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { DrainTimePolicy } from '../../domain/config.js';
 import { type DemandInput, demand } from '../../domain/demand.js';
-import { drainRate } from '../../domain/policies/drain-time.js';
+import { drainRate, riseRate } from '../../domain/policies/drain-time.js';
 import type { QueueSample } from '../../domain/types.js';
 import { series, T0 } from '../support/builders.js';
 
@@ -63,9 +63,15 @@ describe('drain-time policy: decisions', () => {
     ],
     [
       'a steady long queue that does not drain asks for servers enough to clear it',
-      [40, 40, 40, 40, 40, 40],
+      [40, 42, 39, 41, 40, 40],
       1,
       3,
+    ],
+    [
+      'a long queue that stands still keeps what runs, neither launching nor retiring',
+      [40, 40, 40, 40, 40, 40],
+      2,
+      2,
     ],
     ['never above the floor plus maxExtra', [900, 950, 1000, 1050, 1100, 1150], 1, 3],
     ['never fewer than run while the queue is long', [100, 100, 100, 100, 100, 100], 3, 3],
@@ -75,23 +81,24 @@ describe('drain-time policy: decisions', () => {
   });
 
   it.each([
-    // name, lengths (one a minute, newest last), oldest job's age, servers with 3, servers with 0 (off)
-    ['a queue of a few jobs per running server, growing, launches nothing', [0, 0, 1, 1, 2, 2], 30, 1, 2],
-    ['past smallBacklogPerServer the rule is as without it', [0, 2, 4, 6, 8, 10], 30, 2, 2],
+    // name, lengths (one a minute, newest last), oldest job's age, target wait, servers with 3, servers with 0 (off)
+    ['a few jobs per running server, just queued, launch nothing', [0, 0, 0, 0, 0, 3], 20, 30, 1, 3],
+    ['past smallBacklogPerServer the rule is as without it', [0, 2, 4, 6, 8, 10], 30, 120, 2, 2],
     [
       'a small backlog whose oldest job waits past the target still asks for one more',
       [2, 2, 2, 2, 2, 2],
       200,
+      120,
       2,
       2,
     ],
-  ])('smallBacklogPerServer 3: %s', (_name, lengths, age, withRule, withoutRule) => {
+  ])('smallBacklogPerServer 3: %s', (_name, lengths, age, target, withRule, withoutRule) => {
     const samples = withAge(series(lengths), age);
     for (const [small, servers] of [
       [3, withRule],
       [0, withoutRule],
     ]) {
-      const policy = drainTime({ smallBacklogPerServer: small });
+      const policy = drainTime({ smallBacklogPerServer: small, targetWaitSeconds: target });
       expect(demand(input({ policy, samples, current: 1 }))).toMatchObject({ kind: 'known', servers });
     }
   });
@@ -114,11 +121,11 @@ describe('drain-time policy: decisions', () => {
   });
 
   it('retires while draining once fewer servers still keep the target wait', () => {
-    // 3 servers clear 12 jobs/min and the queue falls 11/min: arrivals are light, and the last
-    // minute's 12 and 4 waiting jobs each clear within 2 minutes on 2 servers.
+    // 3 servers (12 workers) took the queue from 60 to 4 waiting: the last 4 start at once, and no
+    // rise shows arrivals worth keeping a second server for.
     const policy = drainTime({ stabilizationSeconds: 60 });
     const result = demand(input({ policy, samples: series([60, 48, 36, 24, 12, 4]), current: 3 }));
-    expect(result).toMatchObject({ kind: 'known', servers: 2 });
+    expect(result).toMatchObject({ kind: 'known', servers: 1 });
   });
 
   it('does not retire before the stabilization window is covered', () => {
@@ -128,7 +135,7 @@ describe('drain-time policy: decisions', () => {
   });
 
   it('an oldest job waiting past the target asks for one more server and forbids retiring', () => {
-    const quiet = series([3, 3, 3, 3, 3, 3]);
+    const quiet = series([9, 8, 9, 8, 8, 9]);
     expect(demand(input({ samples: quiet, current: 2 })).servers).toBe(2);
     expect(demand(input({ samples: withAge(quiet, 600), current: 2 })).servers).toBe(3);
     const empty = demand(input({ samples: withAge(series([0, 0, 0, 0, 0, 1]), 600), current: 3 }));
@@ -153,9 +160,48 @@ describe('drain-time policy: decisions', () => {
     expect(ask(2, 60)).toBe(3);
   });
 
+  it.each([
+    // name, lengths (one a minute, newest last)
+    ['a job waiting now and then for an idle worker', [0, 1, 0, 0, 1, 0]],
+    ['a job now and then, waiting at the newest probe', [0, 0, 1, 0, 0, 1]],
+    ['one job that never moves (scheduled for later, or held for a retry)', [1, 1, 1, 1, 1, 1]],
+    ['a few jobs that never move, fewer than the workers', [5, 5, 5, 5, 5, 5]],
+  ])('a trickle on an idle fleet does not keep the extra servers: %s', (_name, lengths) => {
+    const result = demand(input({ samples: series(lengths), current: 3 }));
+    expect(result).toMatchObject({ kind: 'known', servers: 1 });
+  });
+
+  it('a queue that held a job for every worker at every probe keeps its servers busy, and them', () => {
+    // 8 workers busy all window long: arrivals match what they take, and fewer servers fall behind.
+    const result = demand(input({ samples: series([10, 8, 9, 8, 12, 10]), current: 2, inService: 2 }));
+    expect(result).toMatchObject({ kind: 'known', servers: 2 });
+  });
+
+  it('sizes with the learned job time once it has one', () => {
+    // 40 jobs, falling 2 a minute: 60 s jobs ask for every server, learned 10 s jobs for the one running.
+    const samples = series([50, 48, 46, 44, 42, 40]);
+    const configured = demand(input({ samples, delayS: 60 }));
+    const learned = demand({
+      ...input({ samples, delayS: 60 }),
+      fleet: { inService: 1, workersPerServer: 4, launchDelaySeconds: 60, jobSeconds: 10 },
+    });
+    expect(configured.servers).toBe(3);
+    expect(learned.servers).toBe(1);
+    expect(learned.reason).toMatch(/10 s jobs, learned/);
+  });
+
   it('holds on an unknown newest sample, whatever the fleet', () => {
     const result = demand(input({ samples: series([0, 0, 0, 0, 0, null]), current: 3 }));
     expect(result).toMatchObject({ kind: 'hold', servers: 3 });
+  });
+});
+
+describe('riseRate', () => {
+  it.each([
+    ['every rise between samples counts', [0, 2, 1, 4, 4, 0], 5 / 300],
+    ['a falling queue rose by nothing', [50, 40, 30], 0],
+  ])('riseRate: %s', (_name, lengths, rate) => {
+    expect(riseRate(series(lengths), T0, 300)).toBeCloseTo(rate, 9);
   });
 });
 

@@ -153,6 +153,46 @@ describe('converge on the fake cloud', () => {
     expect(h.cloud.alive('job')).toHaveLength(1);
   });
 
+  it('drain-time: learns how long a job takes from a backlog falling on busy servers, and keeps it in the ledger', async () => {
+    const h = harness({
+      config: testConfig({
+        roles: {
+          job: {
+            policy: {
+              type: 'drain-time',
+              maxExtra: 0,
+              stabilizationSeconds: 120,
+              targetWaitSeconds: 60,
+              jobSeconds: 60,
+              rateWindowSeconds: 300,
+              defaultLaunchDelaySeconds: 300,
+            },
+            lifecycle: { billing: 'per-second', minLifetimeMinutes: 0 },
+          },
+        },
+      }),
+    });
+    await runFor(h, 5 * MINUTE);
+    const calls: string[] = [];
+    const { getJobTime } = h.ledger;
+    h.ledger.getJobTime = (role) => {
+      calls.push(role);
+      return getJobTime.call(h.ledger, role);
+    };
+    // An empty queue: nothing to learn, and the tick reads no learned job time.
+    await runFor(h, MINUTE);
+    expect(calls).toEqual([]);
+    // One server's 4 workers take 8 jobs a minute off a long queue: 30 s a job, not the configured 60.
+    for (let minute = 0; minute < 12; minute += 1) {
+      h.cloud.queueLength = 300 - 8 * minute;
+      await runFor(h, MINUTE);
+    }
+    expect(calls.length).toBeGreaterThan(0);
+    const learned = await h.ledger.getJobTime('job');
+    expect(learned?.jobSeconds).toBeLessThan(45);
+    expect(learned?.jobSeconds).toBeGreaterThanOrEqual(30);
+  });
+
   it('holds on an unknown queue length instead of scaling in', async () => {
     const h = harness();
     h.cloud.queueLength = 500;

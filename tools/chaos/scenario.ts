@@ -271,6 +271,8 @@ const ledgerMethod = fc.constantFrom<LedgerMethod>(
   'setBounds',
   'getHold',
   'putHold',
+  'getJobTime',
+  'putJobTime',
 );
 
 const fault: fc.Arbitrary<Fault> = fc.oneof(
