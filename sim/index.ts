@@ -7,6 +7,7 @@ export {
   DEFAULT_LAUNCH_DELAY,
   DEFAULT_SEED,
   DEFAULT_START_AT,
+  DEFAULT_START_DELAY,
   defaultRole,
   isPolicyName,
   type LaunchDelay,

@@ -18,67 +18,18 @@
  *   running then are killed; the instance is gone when its last worker exits (or at the deadline).
  * - A killed or cut-off job goes back to the front of the queue and runs again from the start; the
  *   lost time counts as waiting (wait = start of the run that completed it - arrival).
+ * - The warm pool: a server launched for it (`warming`) boots, runs no worker and is stopped
+ *   (`stop`: the same drain hook, ending in `stopped` instead of gone: its volume stays billed, its
+ *   time does not); `start` runs it again, its workers taking jobs from `readyMs` on.
  * - A scheduled job (trace column `run_at_s`) is in the queue from its arrival, as a queue probe
  *   counting every job sees it, but no worker takes it before it is due; its wait counts from then.
  */
 
 import { EventQueue, JobQueue, type SimEvent } from './events.js';
-import type { RunSpan, ServerBill } from './pricing.js';
+import type { JobOutcome, ModelServer, Running, SimulationEvent, Timeline } from './model-types.js';
 import type { TraceJob } from './trace.js';
 
-interface Running {
-  job: number;
-  startMs: number;
-  token: number;
-}
-
-export interface ModelServer {
-  id: string;
-  seq: number;
-  /** When the instance was launched (billing starts; the trace start for servers up before it). */
-  launchMs: number;
-  /** When its workers start taking jobs. */
-  healthyMs: number;
-  /** Workers take jobs while true: booted and not shutting down. */
-  accepting: boolean;
-  /** Termination was asked: workers take no new job. */
-  shutdownMs?: number;
-  /** The instance is gone (billing ends). */
-  endMs?: number;
-  workers: (Running | null)[];
-  /** Per worker: when it last found the queue empty; it polls again every `pollMs` from then. */
-  idleSince: number[];
-  /** Launched by a controller (not one of the servers up at the trace start). */
-  extra: boolean;
-  /** How it is bought (pricing.ts); On-Demand unless a controller says Spot. */
-  market?: 'on-demand' | 'spot';
-  /** Its billed stretches of running, the last one open while it runs. */
-  runs: { fromMs: number; toMs?: number; readyMs: number }[];
-}
-
-export interface SimulationEvent {
-  atS: number;
-  kind: 'launch' | 'healthy' | 'retire' | 'terminate';
-  server: string;
-  reason: string;
-}
-
-export interface JobOutcome {
-  arrivalS: number;
-  /** Start of the run that completed it. */
-  startS: number;
-  endS: number;
-  /** From its arrival (or, for a scheduled job, from when it was due) to `startS`. */
-  waitS: number;
-}
-
-export interface Timeline {
-  times: number[];
-  queue: number[];
-  desired: number[];
-  inService: number[];
-  billed: number[];
-}
+export type { JobOutcome, ModelServer, SimulationEvent, Timeline } from './model-types.js';
 
 type Event = SimEvent<ModelServer>;
 
@@ -96,6 +47,8 @@ export class JobModel {
   lastActivityMs = 0;
   /** Called when a server's instance is gone. */
   onEnd: (server: ModelServer) => void = () => undefined;
+  /** Called when a server's stop is complete (its drain hook exited): it waits in the pool. */
+  onStopped: (server: ModelServer) => void = () => undefined;
   private readonly events = new EventQueue<ModelServer>();
   private readonly queue = new JobQueue();
   private live: ModelServer[] = [];
@@ -157,7 +110,7 @@ export class JobModel {
         this.healthy(event.server as ModelServer);
         break;
       case 'deadline':
-        this.deadline(event.server as ModelServer);
+        this.deadline(event.server as ModelServer, event.token);
         break;
       case 'poll':
         this.poll();
@@ -180,7 +133,7 @@ export class JobModel {
   }
 
   addServer(
-    options: { launchMs: number; healthyMs: number; extra: boolean; workers?: number },
+    options: { launchMs: number; healthyMs: number; extra: boolean; workers?: number; warming?: boolean },
     reason?: string,
   ): ModelServer {
     const seq = this.servers.length + 1;
@@ -193,6 +146,8 @@ export class JobModel {
       workers: new Array<Running | null>(options.workers ?? this.workersPerServer).fill(null),
       idleSince: new Array<number>(options.workers ?? this.workersPerServer).fill(options.healthyMs),
       extra: options.extra,
+      shutdowns: 0,
+      ...(options.warming === true ? { warming: true } : {}),
       runs: [{ fromMs: options.launchMs, readyMs: options.healthyMs }],
     };
     this.servers.push(server);
@@ -220,15 +175,42 @@ export class JobModel {
    * The drain hook: no new job from now; running jobs get `drainMs` to finish, then the rest are
    * killed (and run again elsewhere). The instance ends when its last worker exits.
    */
-  shutdown(server: ModelServer, drainMs: number): void {
+  shutdown(server: ModelServer, drainMs: number, stop = false): void {
     if (server.shutdownMs !== undefined || server.endMs !== undefined) return;
-    server.shutdownMs = this.now;
-    server.accepting = false;
-    if (server.workers.every((w) => w === null)) {
-      this.end(server, 'shut down idle');
+    if (server.stoppedMs !== undefined) {
+      // Terminating a stopped pool server: nothing runs, its volume goes.
+      this.end(server, 'terminated while stopped');
       return;
     }
-    this.events.push({ atMs: this.now + drainMs, kind: 'deadline', server });
+    server.shutdownMs = this.now;
+    server.shutdowns += 1;
+    server.stopping = stop;
+    server.accepting = false;
+    if (server.workers.every((w) => w === null)) {
+      this.end(server, stop ? 'stopped idle' : 'shut down idle');
+      return;
+    }
+    this.events.push({ atMs: this.now + drainMs, kind: 'deadline', server, token: server.shutdowns });
+  }
+
+  /** A stop into the warm pool: the drain hook as for a termination, then `stopped`, not gone. */
+  stop(server: ModelServer, drainMs: number): void {
+    this.shutdown(server, drainMs, true);
+  }
+
+  /** Starts a stopped server: billed from now, its workers take jobs from `readyMs`. */
+  start(server: ModelServer, readyMs: number, reason: string): void {
+    if (server.stoppedMs === undefined || server.endMs !== undefined) return;
+    server.stoppedMs = undefined;
+    server.shutdownMs = undefined;
+    server.stopping = false;
+    server.warming = false;
+    server.healthyMs = readyMs;
+    server.idleSince.fill(readyMs);
+    server.runs.push({ fromMs: this.now, readyMs });
+    this.live.push(server);
+    this.note('start', server, reason);
+    this.events.push({ atMs: Math.max(this.now, readyMs), kind: 'healthy', server });
   }
 
   sample(desired: number): void {
@@ -238,23 +220,6 @@ export class JobModel {
     t.desired.push(desired);
     t.inService.push(this.live.filter((s) => s.accepting).length);
     t.billed.push(this.live.length);
-  }
-
-  /** How long (ms) each run of every instance lasted, the ones still running billed to `endMs`. */
-  durations(endMs: number): number[] {
-    return this.bills(endMs).flatMap((bill) => bill.runs.map((run) => run.toMs - run.fromMs));
-  }
-
-  /** Every instance's runs and volume life, the ones still up billed to `endMs`. */
-  bills(endMs: number): ServerBill[] {
-    return this.servers.map((s) => ({
-      market: s.market ?? 'on-demand',
-      volumeFromMs: s.launchMs,
-      volumeToMs: s.endMs ?? endMs,
-      runs: s.runs.map(
-        (run): RunSpan => ({ fromMs: run.fromMs, toMs: run.toMs ?? s.endMs ?? endMs, readyMs: run.readyMs }),
-      ),
-    }));
   }
 
   unfinished(): number {
@@ -316,7 +281,13 @@ export class JobModel {
   }
 
   private healthy(server: ModelServer): void {
-    if (server.shutdownMs !== undefined) return;
+    // Stopped, shutting down, or an earlier start's event: nothing to bring up now.
+    if (server.shutdownMs !== undefined || server.stoppedMs !== undefined || this.now < server.healthyMs)
+      return;
+    if (server.warming === true) {
+      this.note('healthy', server, 'ready for the warm pool: no worker while warming');
+      return;
+    }
     server.accepting = true;
     this.note('healthy', server, 'workers up');
     // Workers look at the queue as they start.
@@ -324,8 +295,9 @@ export class JobModel {
     this.wake();
   }
 
-  private deadline(server: ModelServer): void {
-    if (server.endMs !== undefined) return;
+  private deadline(server: ModelServer, shutdown: number | undefined): void {
+    if (server.endMs !== undefined || server.shutdownMs === undefined || shutdown !== server.shutdowns)
+      return;
     const killed = this.requeue(server);
     this.end(server, `drain hook: deadline, ${killed} job(s) killed`);
     this.wake();
@@ -343,13 +315,23 @@ export class JobModel {
     return cut.length;
   }
 
+  /** The drain hook exited (or the instance went): gone, or stopped in the pool after a stop. */
   private end(server: ModelServer, reason: string): void {
-    server.endMs = this.now;
     server.accepting = false;
     const run = server.runs.at(-1);
     if (run !== undefined && run.toMs === undefined) run.toMs = this.now;
     this.live = this.live.filter((s) => s !== server);
     this.lastActivityMs = Math.max(this.lastActivityMs, this.now);
+    if (server.stopping === true) {
+      server.stopping = false;
+      // Stopped, not shutting down: a drain deadline still queued for this stop is void.
+      server.shutdownMs = undefined;
+      server.stoppedMs = this.now;
+      this.note('stop', server, reason);
+      this.onStopped(server);
+      return;
+    }
+    server.endMs = this.now;
     this.note('terminate', server, reason);
     this.onEnd(server);
   }

@@ -48,6 +48,14 @@ export type LaunchDelay =
 /** EC2 pending (~30 s) plus boot and app start: one to three minutes. */
 export const DEFAULT_LAUNCH_DELAY: LaunchDelay = { kind: 'uniform', minS: 60, maxS: 180 };
 export const DEFAULT_SEED = 1;
+/**
+ * StartInstances to a warm server taking work: EC2's pending and the OS resuming from its EBS root
+ * volume (10–30 s, as stopped CI runners restart), then the kit's units and workers starting
+ * without a deploy (the release is the one it warmed with): 15–45 s. See docs/benchmark.md.
+ */
+export const DEFAULT_START_DELAY: LaunchDelay = { kind: 'uniform', minS: 15, maxS: 45 };
+/** Seeds the warm starts' delays apart from the launches'. */
+export const START_SALT = 0x57a7;
 /** Trace time 0 is Monday 2026-03-02 00:00 in America/Toronto (schedule floors are evaluated from it). */
 export const DEFAULT_START_AT = Date.parse('2026-03-02T05:00:00Z');
 
@@ -141,10 +149,13 @@ export function vcpusOf(instanceType: string | undefined): number {
   return multiple === null ? 2 : 4 * Number(multiple[1]);
 }
 
-/** Launch-to-healthy delays in ms, one per launch in launch order: the k-th is the same for every policy. */
-export function delayStream(delay: LaunchDelay, seed: number): () => number {
+/**
+ * Launch-to-healthy delays in ms, one per launch in launch order: the k-th is the same for every
+ * policy. Warm starts draw from their own stream (`salt`), so a pool does not shift the launches'.
+ */
+export function delayStream(delay: LaunchDelay, seed: number, salt = 0): () => number {
   validateDelay(delay);
-  const random = seededRandom(seed);
+  const random = seededRandom(seed ^ salt);
   if (delay.kind === 'fixed') return () => Math.round(delay.seconds * 1000);
   // Whole seconds keep event logs readable; the stream advances once per launch either way.
   return () => Math.round(delay.minS + (delay.maxS - delay.minS) * random()) * 1000;

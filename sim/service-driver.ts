@@ -14,6 +14,11 @@
  * - a terminate call starts the model's drain hook (see model.ts); the instance shows as
  *   shutting-down until its last worker exits, then terminated (billing ends there: EC2 does not
  *   bill shutting-down, so this is an upper bound);
+ * - the warm pool: a launch whose user data says it is warming gets a server that runs no worker;
+ *   a stop call runs the model's drain hook and leaves the instance `stopped` when it exits (its
+ *   volume billed, its time not); a start call runs it again, taking jobs after the k-th delay of
+ *   a second seeded stream (`nextStartDelay`, 15–45 s by default). Launches that fill the pool are
+ *   launches (RunInstances, a boot paid); starts are counted apart (`warmStarts`);
  * - EC2 state-change events are not replayed: a booted server is health-checked at the next tick.
  *
  * The servers up at the trace start come from two pre-roll ticks an hour before it (so their paid
@@ -32,7 +37,7 @@ import { FakeCloud, ManualClock } from '../fakes/fake-cloud.js';
 import { type App, createApp } from '../handlers/app.js';
 import type { Controller, ControllerCounters } from './controller.js';
 import type { JobModel, ModelServer } from './model.js';
-import { vcpusOf } from './policies.js';
+import { DEFAULT_SEED, DEFAULT_START_DELAY, delayStream, START_SALT, vcpusOf } from './policies.js';
 
 export const SIM_STACK = 'fleet-pilot-sim';
 /** The role name the simulated role runs under. */
@@ -56,6 +61,8 @@ export interface ServiceDriverOptions {
   startAt: number;
   /** Launch-to-healthy delay of the next launch, ms. */
   nextDelay: () => number;
+  /** Start-to-taking-work delay of the next warm start, ms; default the seed-1 stream of 15–45 s. */
+  nextStartDelay?: () => number;
   /** vCPUs of every instance type the role names; default by size. */
   vcpus?: number;
   /** What the queue probe reads instead of the model's waiting jobs (null: the probe fails). */
@@ -63,6 +70,9 @@ export interface ServiceDriverOptions {
   /** Sees every tick's decision. */
   onDecision?: (decision: TickDecision) => void;
 }
+
+/** The user data of a server launched to fill the warm pool (the kit's warming mode). */
+const WARMING = /^touch \/etc\/fleet-pilot\/warming$/m;
 
 /** EC2 takes a Spot server back this long after its interruption warning. */
 const SPOT_NOTICE_MS = 120_000;
@@ -85,12 +95,17 @@ export class ServiceDriver implements Controller {
   private launchedThisTick: ModelServer[] = [];
   /** Terminated this tick: their drain hooks start once the tick's decisions are noted. */
   private shutdowns: ModelServer[] = [];
+  /** Stopped this tick into the warm pool: their drain hooks start likewise. */
+  private stops: ModelServer[] = [];
   private preRoll = false;
+  private readonly nextStartDelay: () => number;
 
   constructor(private readonly options: ServiceDriverOptions) {
     const { model, role, startAt } = options;
     this.model = model;
     this.role = role;
+    this.nextStartDelay =
+      options.nextStartDelay ?? delayStream(DEFAULT_START_DELAY, DEFAULT_SEED, START_SALT);
     this.everyMs = (role.queue?.intervalSeconds ?? 60) * 1000;
     this.maxServers = role.max;
     this.clock = new ManualClock(startAt);
@@ -102,6 +117,8 @@ export class ServiceDriver implements Controller {
       stack: SIM_STACK,
       pendingMs: 0,
       shutdownMs: Number.POSITIVE_INFINITY,
+      // A stop ends when the model's drain hook exits (stopped()).
+      stopMs: Number.POSITIVE_INFINITY,
       vcpus,
     });
     const cloud = this.cloud;
@@ -116,6 +133,17 @@ export class ServiceDriver implements Controller {
       terminate: async (ids) => {
         await cloud.compute.terminate(ids);
         for (const id of ids) this.terminated(id);
+      },
+      start: async (id) => {
+        const before = cloud.instances.get(id)?.starts ?? 0;
+        await cloud.compute.start(id);
+        if ((cloud.instances.get(id)?.starts ?? 0) > before) this.started(id);
+      },
+      stop: async (id, stopOptions) => {
+        const wasRunning = cloud.instances.get(id)?.state === 'running';
+        await cloud.compute.stop(id, stopOptions);
+        const server = this.byInstance.get(id);
+        if (wasRunning && server !== undefined) this.stops.push(server);
       },
     };
     const queueProbe: QueueProbe = {
@@ -152,6 +180,7 @@ export class ServiceDriver implements Controller {
       },
     });
     model.onEnd = (server) => this.ended(server);
+    model.onStopped = (server) => this.stopped(server);
   }
 
   /** Pre-roll: the service brings the fleet to its floor before the trace starts. */
@@ -177,6 +206,7 @@ export class ServiceDriver implements Controller {
     this.clock.set(at);
     this.launchedThisTick = [];
     this.shutdowns = [];
+    this.stops = [];
     const { results, errors } = await this.app.fleet.tick();
     if (errors.length > 0) {
       throw new Error(`converge failed at ${new Date(at).toISOString()}: ${errors[0]?.error}`);
@@ -185,7 +215,9 @@ export class ServiceDriver implements Controller {
     if (result?.plan === undefined) throw new Error(`no plan at ${new Date(at).toISOString()}`);
     this.absorb(result);
     for (const server of this.shutdowns) this.model.shutdown(server, this.drainMs.get(server) ?? 0);
+    for (const server of this.stops) this.model.stop(server, this.drainMs.get(server) ?? 0);
     this.shutdowns = [];
+    this.stops = [];
     this.options.onDecision?.({ at, desired: this.desired, actions: result.plan?.actions ?? [] });
   }
 
@@ -198,7 +230,7 @@ export class ServiceDriver implements Controller {
       if (!outcome.ok) {
         throw new Error(`${action.kind} failed at ${this.model.now / 1000} s: ${outcome.error}`);
       }
-      if (action.kind === 'launch') {
+      if (action.kind === 'launch' || action.kind === 'warm') {
         for (let i = 0; i < action.count; i += 1) reasons.push(action.reason);
       } else if (action.kind === 'replace') {
         reasons.push(`replacing ${this.label(action.serverId)}: ${action.reason}`);
@@ -230,6 +262,7 @@ export class ServiceDriver implements Controller {
       healthyMs: now + delayMs,
       extra: !this.preRoll,
       workers: userDataNumber(request.userData, 'FLEET_WORKERS'),
+      warming: WARMING.test(request.userData),
     });
     this.drainMs.set(server, userDataNumber(request.userData, 'FLEET_DRAIN_SECONDS') * 1000);
     server.market = instance.market ?? 'on-demand';
@@ -263,6 +296,27 @@ export class ServiceDriver implements Controller {
     if (!('ignored' in result)) this.absorb(result);
     for (const s of this.shutdowns) this.model.shutdown(s, this.drainMs.get(s) ?? 0);
     this.shutdowns = [];
+  }
+
+  /** A warm server started: it takes work after the next start delay. */
+  private started(instanceId: string): void {
+    const server = this.byInstance.get(instanceId);
+    const fake = this.cloud.instances.get(instanceId);
+    if (server === undefined || fake === undefined) throw new Error(`fake cloud lost ${instanceId}`);
+    const delayMs = this.preRoll ? 0 : this.nextStartDelay();
+    fake.healthyAt = this.clock.now() + delayMs;
+    this.model.start(server, this.model.now + delayMs, 'started from the warm pool');
+    // Back in service: its next retirement is a new one.
+    for (const [intentId, known] of this.byIntent) if (known === server) this.retired.delete(intentId);
+    if (!this.preRoll) this.counters.warmStarts = (this.counters.warmStarts ?? 0) + 1;
+  }
+
+  /** The drain hook of a stop exited: the instance is stopped, in the pool. */
+  private stopped(server: ModelServer): void {
+    for (const [instanceId, known] of this.byInstance) {
+      const fake = this.cloud.instances.get(instanceId);
+      if (known === server && fake?.state === 'stopping') fake.state = 'stopped';
+    }
   }
 
   private terminated(instanceId: string): void {

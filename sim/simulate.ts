@@ -23,14 +23,17 @@ import type { RoleConfig } from '../domain/config.js';
 import { billedFigures, round, waitFigures } from './billing.js';
 import type { Controller } from './controller.js';
 import { JobModel, type JobOutcome, type SimulationEvent, type Timeline } from './model.js';
+import { runDurations, serverBills } from './model-types.js';
 import {
   DEFAULT_LAUNCH_DELAY,
   DEFAULT_SEED,
   DEFAULT_START_AT,
+  DEFAULT_START_DELAY,
   delayStream,
   type LaunchDelay,
   type PolicySpec,
   resolvePolicy,
+  START_SALT,
   vcpusOf,
 } from './policies.js';
 import {
@@ -55,6 +58,8 @@ export interface SimulationOptions {
   role?: RoleConfig;
   seed?: number;
   launchDelay?: LaunchDelay;
+  /** StartInstances to taking work, for a warm server (default {@link DEFAULT_START_DELAY}). */
+  startDelay?: LaunchDelay;
   /** Epoch ms of trace time 0. */
   startAt?: number;
   /** Arrivals stop mattering after this; default: the whole days that cover the trace. */
@@ -184,6 +189,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
         role: policy.role,
         startAt,
         nextDelay,
+        nextStartDelay: delayStream(options.startDelay ?? DEFAULT_START_DELAY, seed, START_SALT),
         vcpus,
         ...(options.onDecision === undefined ? {} : { onDecision: options.onDecision }),
       });
@@ -224,13 +230,13 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   }
 
   const outcomes = model.outcomes as JobOutcome[];
-  const cost = costFigures(model.bills(endMs), pricing);
+  const cost = costFigures(serverBills(model.servers, endMs), pricing);
   const { interruptions = 0, warmStarts = 0, ...counters } = controller.counters;
   const summary: SimulationSummary = {
     policy: spot ? `${policy.name}+spot` : policy.name,
     jobs: jobs.length,
     ...waitFigures(outcomes.map((o) => o.waitS)),
-    ...billedFigures(model.durations(endMs)),
+    ...billedFigures(runDurations(model.servers, endMs)),
     spotHours: cost.spotHours,
     cost: cost.cost,
     instanceCost: cost.runningCost,
