@@ -22,6 +22,7 @@
  * drains first anyway (deregister, wait, terminate); this hook covers terminations from elsewhere.
  */
 import { ValidationError } from './errors.js';
+import { ROLE_NAME } from './roles.js';
 
 /** EC2's limit on user data, in bytes, before base64 encoding. */
 export const USER_DATA_LIMIT_BYTES = 16_384;
@@ -55,7 +56,11 @@ const integer = (min: number, max: number): Rule => ({
 
 /** Every field's rule. Patterns admit no quote, space, `$`, backtick, `;` or newline. */
 const RULES: Record<keyof UserDataInput, Rule> = {
-  role: pattern(/^[a-z][a-z0-9-]{0,63}$/, 'a lower-case role name ([a-z][a-z0-9-]*, at most 64 characters)'),
+  // The config's own rule: the server kit starts every role it accepts, and nothing else reaches it.
+  role: pattern(
+    ROLE_NAME,
+    'a role name (a lower-case letter, then lower-case letters, digits or dashes, at most 20 characters)',
+  ),
   dbHost: pattern(
     /^(?!-)[A-Za-z0-9.:-]{1,253}$/,
     'a host name or IP address (letters, digits, ".", ":", "-")',

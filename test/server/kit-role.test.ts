@@ -42,7 +42,7 @@ describe('fleet-pilot-start for role job', () => {
     expect(kit.install(['--worker-start', '']).status).toBe(0);
     const result = kit.runKit(START);
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain('role job needs WORKER_START');
+    expect(result.stderr).toContain('role job runs workers and needs WORKER_START');
     expect(startCalls()).toEqual([]);
   });
 });
@@ -204,11 +204,15 @@ describe('role.env', () => {
     expect(kit.calls().filter((call) => call.startsWith('aws'))).toEqual([]);
   });
 
-  it('fails for a role outside app and job, naming the role', () => {
-    kit.write(ROLE_ENV, roleEnv({ ...JOB, FLEET_ROLE: 'web' }));
+  it.each([
+    ['upper case', 'Web'],
+    ['longer than 20 characters', `r${'e'.repeat(20)}`],
+    ['a leading digit', '1st'],
+  ])('rejects a role name with %s, as the config does', (_name, role) => {
+    kit.write(ROLE_ENV, roleEnv({ ...JOB, FLEET_ROLE: role }));
     const result = kit.runKit(START);
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain('FLEET_ROLE=web is not a role this server runs (expected app or job)');
+    expect(result.stderr).toContain('line 1: FLEET_ROLE has a value outside its pattern');
     expect(startCalls()).toEqual([]);
   });
 
@@ -266,8 +270,36 @@ describe('fleet-pilot-run', () => {
   it('refuses to run a process of the other role', () => {
     const result = kit.runKit(RUN, ['app']);
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain("this server's role is job: it runs no app server");
+    expect(result.stderr).toContain("this server's role is job: it runs no app server (SERVER_ROLES=app)");
   });
+});
+
+describe('role names beyond app and job', () => {
+  it('runs workers for a role not in --server-roles, the app server for one in it', () => {
+    expect(kit.install(['--server-roles', 'app,web-2']).status).toBe(0);
+    kit.write(ROLE_ENV, roleEnv({ ...JOB, FLEET_ROLE: 'reports', FLEET_WORKERS: '3' }));
+    expect(kit.runKit(DEPLOY).status).toBe(0);
+    expect(kit.runKit(START).status).toBe(0);
+    expect(kit.activeUnits()).toEqual([1, 2, 3].map((n) => `fleet-pilot-worker@${n}.service`));
+    expect(kit.runKit(RUN, ['worker', '2']).stdout).toMatch(/^worker 2 in .*\/srv\/app\/current/);
+
+    kit.write(ROLE_ENV, roleEnv({ ...APP, FLEET_ROLE: 'web-2' }));
+    const start = kit.runKit(START);
+    expect(start.stderr).toContain('role web-2: started fleet-pilot-app.service');
+    expect(kit.activeUnits()).toEqual(['fleet-pilot-app.service']);
+    expect(kit.runKit(RUN, ['worker', '1']).stderr).toContain(
+      "this server's role is web-2: it runs the app server, no workers (SERVER_ROLES=app,web-2)",
+    );
+  });
+
+  it.each([['App'], ['app,'], ['app,,job'], [`a${'b'.repeat(20)}`]])(
+    'refuses --server-roles %j, naming the flag',
+    (roles) => {
+      const result = kit.install(['--server-roles', roles]);
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain('--server-roles (SERVER_ROLES)');
+    },
+  );
 });
 
 describe('the environment of the processes the units start', () => {

@@ -1,10 +1,11 @@
 /**
  * A temporary root for the server kit's scripts: the kit installed into it with DESTDIR, stand-ins
  * for systemctl, aws and git first on PATH (they record their calls and keep the set of active
- * units; git runs the real one, limited to local repositories), and helpers to run a script there
- * and read what it left.
+ * units; aws copies objects from a directory standing in for S3; git runs the real one, limited to
+ * local repositories), and helpers to run a script there and read what it left.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   copyFileSync,
   mkdirSync,
@@ -48,6 +49,37 @@ export const roleEnv = (lines: Record<string, string>) =>
 export const JOB = { FLEET_ROLE: 'job', FLEET_DB_HOST: '127.0.0.5', FLEET_WORKERS: '4' };
 export const APP = { FLEET_ROLE: 'app', FLEET_DB_HOST: 'db.internal', FLEET_WORKERS: '2' };
 
+/**
+ * A release tarball holding `files`, byte for byte the same on every call (sorted names, fixed
+ * times and owners, no gzip time stamp), so its SHA-256 can be pinned once.
+ */
+export function releaseArchive(files: Record<string, string>): Buffer {
+  const dir = mkdtempSync(join(tmpdir(), 'fleet-pilot-release-'));
+  try {
+    for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
+    const result = spawnSync(
+      'bash',
+      [
+        '-c',
+        'set -o pipefail; tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -cf - -C "$1" . | gzip -n',
+        '-',
+        dir,
+      ],
+      { maxBuffer: 1 << 24 },
+    );
+    if (result.status !== 0) throw new Error(`tar failed: ${result.stderr}`);
+    return result.stdout;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export const sha256 = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');
+
+/** The release the test settings deploy: an S3 object holding RELEASE (its own URL), pinned by SHA-256. */
+export const RELEASE_OBJECT = 's3://releases-bucket/app/app.tar.gz';
+export const RELEASE_ARCHIVE = releaseArchive({ RELEASE: `${RELEASE_OBJECT}\n` });
+
 export interface Run {
   status: number | null;
   stdout: string;
@@ -89,6 +121,8 @@ export interface KitRoot {
   activeUnits(): string[];
   /** Marks a unit active, as if it had been running before. */
   activate(unit: string): void;
+  /** Puts an object into the stand-in S3, e.g. `putObject('s3://bucket/key.tar.gz', bytes)`. */
+  putObject(url: string, body: Buffer | string): void;
   /** Makes every fetch (aws, git) fail until called with false. */
   failFetches(fail: boolean): void;
   cleanup(): void;
@@ -97,7 +131,9 @@ export interface KitRoot {
 /** Settings for install.sh: fast retries, two releases kept, commands that print what they see. */
 export const TEST_SETTINGS = [
   '--release-source',
-  's3://releases-bucket/app/app.tar.gz',
+  RELEASE_OBJECT,
+  '--release-sha256',
+  sha256(RELEASE_ARCHIVE),
   '--app-start',
   'echo "app in $PWD for $FLEET_DB_HOST"',
   '--worker-start',
@@ -118,6 +154,7 @@ export function makeKitRoot(from?: string): KitRoot {
   const state = join(base, 'state');
   const log = join(base, 'calls.log');
   const fetchFails = join(base, 'fetch-fails');
+  const s3 = join(base, 's3');
   if (from) spawnSync('cp', ['-a', from, root]);
   mkdirSync(join(root, 'etc'), { recursive: true });
   mkdirSync(bin);
@@ -129,13 +166,20 @@ export function makeKitRoot(from?: string): KitRoot {
   // reaching a real aws CLI (and, through it, credentials or instance metadata on the network).
   const env = {
     ...process.env,
-    PATH: `${bin}:/usr/bin:/bin`,
+    PATH: `${bin}:/usr/bin:/bin:/usr/sbin:/sbin`,
     AWS_EC2_METADATA_DISABLED: 'true',
     FLEET_KIT_ROOT: root,
     STUB_LOG: log,
     STUB_STATE: state,
     STUB_FETCH_FAILS: fetchFails,
+    STUB_S3: s3,
   };
+  const putObject = (url: string, body: Buffer | string) => {
+    const file = join(s3, url.replace(/^s3:\/\//, ''));
+    mkdirSync(join(file, '..'), { recursive: true });
+    writeFileSync(file, body);
+  };
+  putObject(RELEASE_OBJECT, RELEASE_ARCHIVE);
   const run: KitRoot['run'] = (command, args = [], options = {}) => {
     // `detached` (its own process group) works for spawnSync too, though Node's types omit it.
     const spawnOptions = {
@@ -185,6 +229,7 @@ export function makeKitRoot(from?: string): KitRoot {
       mkdirSync(state, { recursive: true });
       writeFileSync(join(state, unit), '');
     },
+    putObject,
     failFetches: (fail) => (fail ? writeFileSync(fetchFails, '') : rmSync(fetchFails, { force: true })),
     cleanup: () => {
       for (const child of spawned) killGroup(child.pid ?? 0);
@@ -287,7 +332,10 @@ export async function serveSocketUnit(
   }
   const { command, args } = unitCommand(kit, service);
   // systemd-socket-activate passes its children only the variables named with -E.
-  const passed = ['PATH', 'FLEET_KIT_ROOT', 'STUB_LOG', 'STUB_STATE'].flatMap((name) => ['-E', name]);
+  const passed = ['PATH', 'FLEET_KIT_ROOT', 'STUB_LOG', 'STUB_STATE', 'STUB_S3'].flatMap((name) => [
+    '-E',
+    name,
+  ]);
   const child = kit.spawn(
     'systemd-socket-activate',
     ['--listen', `${host}:${port}`, '--accept', '--inetd', ...passed, command, ...args],

@@ -3,16 +3,20 @@
  * in a temporary root with systemctl, aws and git replaced by recording stand-ins.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readlinkSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readlinkSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { requireTool } from '../support/system-tools.js';
 import {
   DEPLOY,
   JOB,
+  RELEASE_ARCHIVE,
+  RELEASE_OBJECT,
   REPO,
   ROLE_ENV,
+  releaseArchive,
   roleEnv,
+  sha256,
   treeListing,
   UNITS,
   useInstalledKit,
@@ -98,6 +102,52 @@ describe('install.sh', () => {
     [['--kit-health-port', '65536'], /--kit-health-port \(KIT_HEALTH_PORT\): 65536 is above 65535/],
     [['--kit-health-port', '9180/udp'], /--kit-health-port \(KIT_HEALTH_PORT\): '9180\/udp' does not match/],
     [['--colour', 'blue'], /unknown option --colour/],
+    [['--deploy-user', 'fleetapp'], /--deploy-user \(DEPLOY_USER\): must differ from the app user/],
+    [['--deploy-user', 'root'], /--deploy-user \(DEPLOY_USER\): the deploy must not run as root/],
+    [['--release-sha256', ''], /--release-sha256 \(RELEASE_SHA256\): required for an S3 release/],
+    [['--release-sha256', 'ABC'], /--release-sha256 \(RELEASE_SHA256\): 'ABC' does not match/],
+    [['--release-ref', 'v1.0'], /--release-ref \(RELEASE_REF\): only for a git source/],
+    [['--release-moving', 'sometimes'], /--release-moving \(RELEASE_MOVING\): 'sometimes' does not match/],
+    [
+      ['--release-source', 'https://deploy:s3cret@git.example.com/app.git', '--release-sha256', ''],
+      /--release-source \(RELEASE_SOURCE\): 'https:\/\/deploy:s3cret@/,
+    ],
+    [
+      ['--release-source', 'https://ghp_token@git.example.com/app.git', '--release-sha256', ''],
+      /--release-source \(RELEASE_SOURCE\)/,
+    ],
+    [
+      ['--release-source', 'https://git.example.com/app.git?private_token=x', '--release-sha256', ''],
+      /--release-source \(RELEASE_SOURCE\)/,
+    ],
+    [
+      ['--release-source', 'ssh://git:pw@git.example.com/app.git', '--release-sha256', ''],
+      /--release-source \(RELEASE_SOURCE\)/,
+    ],
+    [
+      ['--release-source', 'git@-oProxyCommand=x:app.git', '--release-sha256', ''],
+      /--release-source \(RELEASE_SOURCE\)/,
+    ],
+    [
+      ['--release-source', 'https://git.example.com/app.git', '--release-sha256', ''],
+      /--release-ref \(RELEASE_REF\): required for a git source: a full commit id or a tag/,
+    ],
+    [
+      [
+        ...['--release-source', 'https://git.example.com/app.git', '--release-sha256', ''],
+        '--release-ref',
+        'a..b',
+      ],
+      /--release-ref \(RELEASE_REF\): 'a\.\.b' is not a valid git ref name/,
+    ],
+    [
+      [
+        ...['--release-source', 'https://git.example.com/app.git', '--release-ref', 'v1'],
+        '--release-sha256',
+        'a'.repeat(64),
+      ],
+      /--release-sha256 \(RELEASE_SHA256\): only for an S3 release/,
+    ],
   ])('rejects %j, naming the flag', (flags, message) => {
     const result = kit.install(flags);
     expect(result.status).toBe(1);
@@ -112,16 +162,16 @@ describe('install.sh', () => {
     expect(kit.read('etc/fleet-pilot/kit.env')).toContain('\nKIT_HEALTH_PORT=9300\n');
   });
 
-  it('keeps an app directory under /home reachable: /home read-only, the app directory writable', () => {
+  it('keeps an app directory under /home reachable: /home read-only, the app writing only shared/', () => {
     expect(kit.install(['--app-dir', '/home/deploy/app']).status).toBe(0);
-    for (const unit of [
-      'fleet-pilot-app.service',
-      'fleet-pilot-deploy.service',
-      'fleet-pilot-worker@.service',
+    for (const [unit, writable] of [
+      ['fleet-pilot-app.service', '/home/deploy/app/shared'],
+      ['fleet-pilot-deploy.service', '/home/deploy/app'],
+      ['fleet-pilot-worker@.service', '/home/deploy/app/shared'],
     ]) {
       const text = kit.read(`etc/systemd/system/${unit}`);
       expect(text).toMatch(/^ProtectHome=read-only$/m);
-      expect(text).toMatch(/^ReadWritePaths=\/home\/deploy\/app$/m);
+      expect(text).toMatch(new RegExp(`^ReadWritePaths=${writable}$`, 'm'));
     }
     expect(kit.read('etc/systemd/system/fleet-pilot-start.service')).toMatch(/^ProtectHome=yes$/m);
     expect(kit.install(['--app-dir', '/srv/app']).status).toBe(0);
@@ -170,7 +220,12 @@ describe('fleet-pilot-deploy', () => {
     expect(current()).toBe(`releases/${kept[1]}`);
     expect(kit.read('srv/app/current/RELEASE')).toBe('s3://releases-bucket/app/app.tar.gz\n');
     expect(kit.calls().filter((call) => call.startsWith('aws s3 cp'))).toHaveLength(4);
-    expect(readdirSync(join(kit.root, 'srv/app')).sort()).toEqual(['current', 'releases', 'shared']);
+    expect(readdirSync(join(kit.root, 'srv/app')).sort()).toEqual([
+      '.fleet-pilot-deploy.lock',
+      'current',
+      'releases',
+      'shared',
+    ]);
   });
 
   it('keeps deploy order and the newest KEEP_RELEASES when every deploy lands in one second', () => {
@@ -217,8 +272,100 @@ describe('fleet-pilot-deploy', () => {
     expect(existsSync(join(kit.root, 'srv/app/current'))).toBe(false);
   });
 
+  it('refuses a tarball whose SHA-256 is not the pinned one: nothing unpacked, current left', () => {
+    expect(kit.runKit(DEPLOY).status).toBe(0);
+    const before = { current: current(), releases: releases() };
+    kit.putObject(RELEASE_OBJECT, releaseArchive({ RELEASE: 'tampered\n' }));
+    const result = kit.runKit(DEPLOY);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`not RELEASE_SHA256 ${sha256(RELEASE_ARCHIVE)}: not unpacked`);
+    expect({ current: current(), releases: releases() }).toEqual(before);
+    expect(readdirSync(join(kit.root, 'srv/app/releases'))).toEqual(before.releases);
+  });
+
+  it('deploys whatever the S3 object holds only with --release-moving yes', () => {
+    kit.putObject(RELEASE_OBJECT, releaseArchive({ RELEASE: 'newer\n' }));
+    expect(kit.install(['--release-sha256', '', '--release-moving', 'yes']).status).toBe(0);
+    expect(kit.runKit(DEPLOY).status).toBe(0);
+    expect(kit.read('srv/app/current/RELEASE')).toBe('newer\n');
+    expect(kit.read('srv/app/current/.fleet-pilot-release')).toContain('\nmoving=yes\n');
+  });
+
+  it('runs one deploy at a time: a second one fails at once, naming the lock', () => {
+    expect(kit.runKit(DEPLOY).status).toBe(0);
+    const before = { current: current(), releases: releases() };
+    const lock = join(kit.root, 'srv/app/.fleet-pilot-deploy.lock');
+    const result = kit.run('flock', [lock, join(kit.root, DEPLOY)]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`another deploy is running (it holds ${lock})`);
+    expect({ current: current(), releases: releases() }).toEqual(before);
+    expect(kit.calls().filter((call) => call.startsWith('aws s3 cp'))).toHaveLength(1);
+  });
+
+  describe('checks kit.env and role.env again when it runs', () => {
+    const KIT_ENV = 'etc/fleet-pilot/kit.env';
+    it.each([
+      [
+        'the app user set to root',
+        /^APP_USER=.*$/m,
+        'APP_USER=root',
+        'APP_USER: the app must not run as root',
+      ],
+      [
+        'credentials in the source',
+        /^RELEASE_SOURCE=.*$/m,
+        'RELEASE_SOURCE=https://x:token@git.example.com/app.git',
+        "RELEASE_SOURCE: 'https://x:token@",
+      ],
+      [
+        'the checksum removed',
+        /^RELEASE_SHA256=.*$/m,
+        'RELEASE_SHA256=',
+        'RELEASE_SHA256: required for an S3',
+      ],
+      [
+        'a two-line value',
+        /^KEEP_RELEASES=.*$/m,
+        'KEEP_RELEASES=2\nBOGUS',
+        'kit.env line 17: expected one of APP_USER',
+      ],
+    ])('refuses kit.env with %s, fetching nothing', (_name, line, replacement, message) => {
+      kit.write(KIT_ENV, kit.read(KIT_ENV).replace(line, replacement));
+      const result = kit.runKit(DEPLOY);
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain(message);
+      expect(kit.calls().filter((call) => call.startsWith('aws'))).toEqual([]);
+    });
+
+    it.each([
+      [KIT_ENV, 0o644, 'kit.env has mode 644: expected none of the bits 027'],
+      [KIT_ENV, 0o660, 'kit.env has mode 660: expected none of the bits 027'],
+      [ROLE_ENV, 0o666, 'role.env has mode 666: expected none of the bits 022'],
+    ])('refuses %s with mode %o', (file, mode, message) => {
+      chmodSync(join(kit.root, file), mode);
+      const result = kit.runKit(DEPLOY);
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain(message);
+    });
+
+    it('refuses a kit.env that is a symbolic link', () => {
+      kit.run('mv', [join(kit.root, KIT_ENV), join(kit.root, 'elsewhere.env')]);
+      symlinkSync(join(kit.root, 'elsewhere.env'), join(kit.root, KIT_ENV));
+      const result = kit.runKit(DEPLOY);
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain('kit.env must be a regular file, not a symbolic link');
+    });
+
+    it('is written 0640 by install.sh', () => {
+      expect(statSync(join(kit.root, KIT_ENV)).mode & 0o777).toBe(0o640);
+    });
+  });
+
   describe('from git', () => {
-    /** A bare repository at ../origin.git: `one` tagged v1.0, `two` (its id kept), `three` on main. */
+    /**
+     * A bare repository at ../origin.git: `one` tagged v1.0, `two` (its id kept), `three` on main,
+     * and a branch named like the tag, `v1.0`, holding `branch`.
+     */
     const makeOrigin = () => {
       const origin = join(kit.root, '../origin.git');
       const script = `set -e
@@ -228,7 +375,8 @@ describe('fleet-pilot-deploy', () => {
           [[ $n != one ]] || git tag -a -m "v1.0" v1.0
           git rev-parse HEAD
         done
-        git push -q origin HEAD:refs/heads/main v1.0`;
+        git push -q origin HEAD:refs/heads/main refs/tags/v1.0
+        echo branch > RELEASE; git commit -q -a -m branch; git push -q origin HEAD:refs/heads/v1.0`;
       const result = kit.run('bash', ['-c', script, '-', origin], {
         env: {
           GIT_AUTHOR_NAME: 'test',
@@ -238,38 +386,66 @@ describe('fleet-pilot-deploy', () => {
         },
       });
       expect(result.stderr).toBe('');
-      const [, two = ''] = result.stdout.trim().split('\n');
-      return { url: `file://${origin}`, two };
+      const [one = '', two = ''] = result.stdout.trim().split('\n');
+      return { url: `file://${origin}`, one, two };
     };
+    let origin: ReturnType<typeof makeOrigin>;
+    beforeEach(() => {
+      origin = makeOrigin();
+    });
+    const git = (ref: string, ...more: string[]) => [
+      ...['--release-source', origin.url, '--release-sha256', '', '--release-ref', ref],
+      ...more,
+    ];
 
-    it('deploys a branch, a tag or a full commit id, each with its own content', () => {
-      const origin = makeOrigin();
-      const refs: [string, string][] = [
-        ['main', 'three'],
-        ['v1.0', 'one'],
-        [origin.two, 'two'],
+    it('deploys a tag (never a branch of the same name) or a full commit id, recording the commit', () => {
+      const refs: [string, string, string][] = [
+        ['v1.0', 'one', origin.one],
+        [origin.two, 'two', origin.two],
       ];
-      for (const [ref, content] of refs) {
-        expect(kit.install(['--release-source', origin.url, '--release-ref', ref]).status).toBe(0);
+      for (const [ref, content, commit] of refs) {
+        expect(kit.install(git(ref)).status).toBe(0);
         const result = kit.runKit(DEPLOY);
         expect(result.stderr).not.toMatch(/failed|could not/);
         expect(kit.read('srv/app/current/RELEASE')).toBe(`${content}\n`);
         expect(kit.read('srv/app/current/.fleet-pilot-release')).toContain(`ref=${ref}\n`);
+        expect(kit.read('srv/app/current/.fleet-pilot-release')).toContain(`commit=${commit}\n`);
       }
       expect(releases()).toHaveLength(2);
     });
 
+    it('gives every ref to git after --', () => {
+      expect(kit.install(git(origin.two)).status).toBe(0);
+      expect(kit.runKit(DEPLOY).status).toBe(0);
+      expect(kit.calls()).toContainEqual(
+        expect.stringMatching(new RegExp(` fetch --quiet --no-tags --depth 1 origin -- ${origin.two}$`)),
+      );
+      expect(kit.calls()).toContainEqual(expect.stringMatching(/ remote add -- origin file:\/\//));
+    });
+
+    it('deploys a moving branch only with --release-moving yes', () => {
+      expect(kit.install(git('main')).status).toBe(0);
+      const pinned = kit.runKit(DEPLOY);
+      expect(pinned.status).toBe(1);
+      expect(pinned.stderr).toContain("couldn't find remote ref refs/tags/main");
+      expect(kit.install(git('main', '--release-moving', 'yes')).status).toBe(0);
+      expect(kit.runKit(DEPLOY).status).toBe(0);
+      expect(kit.read('srv/app/current/RELEASE')).toBe('three\n');
+      expect(kit.install(git('v1.0', '--release-moving', 'yes')).status).toBe(0);
+      expect(kit.runKit(DEPLOY).status).toBe(0);
+      expect(kit.read('srv/app/current/RELEASE')).toBe('branch\n');
+    });
+
     it('retries a ref the repository does not have, then fails leaving current', () => {
-      const origin = makeOrigin();
-      expect(kit.install(['--release-source', origin.url, '--release-ref', 'main']).status).toBe(0);
+      expect(kit.install(git('v1.0')).status).toBe(0);
       expect(kit.runKit(DEPLOY).status).toBe(0);
       const before = { current: current(), releases: releases() };
-      expect(kit.install(['--release-source', origin.url, '--release-ref', 'no-such-branch']).status).toBe(0);
+      expect(kit.install(git('v9.9')).status).toBe(0);
       const result = kit.runKit(DEPLOY);
       expect(result.status).toBe(1);
-      expect(result.stderr).toContain(`could not fetch ${origin.url} no-such-branch after 3 attempts`);
+      expect(result.stderr).toMatch(/could not fetch file:\/\/\S+ v9\.9 after 3 attempts/);
       expect(
-        kit.calls().filter((call) => call.includes(' fetch ') && call.endsWith(' no-such-branch')),
+        kit.calls().filter((call) => call.includes(' fetch ') && call.endsWith(' refs/tags/v9.9')),
       ).toHaveLength(3);
       expect({ current: current(), releases: releases() }).toEqual(before);
     });

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { ROLE_NAME } from '../../domain/roles.js';
 import { renderUserData, type UserDataInput } from '../../domain/user-data.js';
 import { requireTool } from '../support/system-tools.js';
 import { ROLE_ENV, STATUS, UNITS, useInstalledKit, verifyUnits } from './kit-root.js';
@@ -70,11 +71,36 @@ describe('user data from domain/user-data.ts on a server with the kit', () => {
     expect(kit.read('etc/hosts')).not.toContain('dbhost');
   });
 
-  it('leaves a role the kit does not run stopped, naming the role', () => {
-    const result = runUserData({ ...JOB, role: 'cron' });
-    expect(result.status).toBe(0); // the user data never fails the boot; the health check acts
-    expect(result.stderr).toContain('FLEET_ROLE=cron is not a role this server runs');
-    expect(kit.activeUnits()).toEqual([]);
+  it('starts every role name the config accepts: workers, or the app server for --server-roles', () => {
+    // Names drawn from the config's own rule; half of them named in --server-roles at install.
+    const names = fc.sample(fc.stringMatching(ROLE_NAME), { numRuns: 12, seed: 21 });
+    const servers = names.filter((_, index) => index % 2 === 1);
+    expect(kit.install(['--server-roles', ['app', ...servers].join(',')]).status).toBe(0);
+    for (const role of names) {
+      kit.run('rm', ['-rf', join(kit.root, '../state')]);
+      const result = runUserData({ ...JOB, role });
+      expect(result.stderr).not.toMatch(/rejected|outside its pattern|needs/);
+      expect(result.status).toBe(0);
+      expect(kit.activeUnits()).toEqual(
+        servers.includes(role)
+          ? ['fleet-pilot-app.service', 'fleet-pilot-health.socket']
+          : ['fleet-pilot-health.socket', ...[1, 2, 3, 4].map((n) => `fleet-pilot-worker@${n}.service`)],
+      );
+    }
+  });
+
+  it('starts no worker on a server of any worker role warming for the warm pool', () => {
+    const result = runUserData({ ...JOB, role: 'reports', warming: true });
+    expect(result.status).toBe(0);
+    expect(result.stderr).toContain('role reports: warming for the warm pool, no worker started');
+    expect(kit.activeUnits()).toEqual(['fleet-pilot-health.socket']);
+    expect(kit.runKit(STATUS).stdout).toMatch(/^warming: +yes/m);
+  });
+
+  it('renders no user data for a role name the config refuses, so none reaches the kit', () => {
+    for (const role of ['Web', `r${'e'.repeat(20)}`, '1st', 'web_2', '-web']) {
+      expect(() => renderUserData({ ...JOB, role })).toThrow(/role: expected a role name/);
+    }
   });
 
   it('gives units systemd-analyze verify accepts, with the drain hook and its worker drop-in', () => {
@@ -105,7 +131,7 @@ describe('user data from domain/user-data.ts on a server with the kit', () => {
     }
   });
 
-  it('writes a role.env the kit accepts for every valid app or job input', () => {
+  it('writes a role.env the kit accepts for every valid input, any role name the config accepts', () => {
     const lower = 'abcdefghijklmnopqrstuvwxyz';
     const chars = `${lower}${lower.toUpperCase()}0123456789`;
     const word = (rest: string, max: number) =>
@@ -113,7 +139,7 @@ describe('user data from domain/user-data.ts on a server with the kit', () => {
         .tuple(fc.constantFrom(...chars), fc.string({ unit: fc.constantFrom(...rest), maxLength: max }))
         .map(([head, tail]) => head + tail);
     const inputs = fc.record({
-      role: fc.constantFrom('app', 'job'),
+      role: fc.stringMatching(ROLE_NAME),
       dbHost: word(`${chars}.:-`, 60),
       vcpus: fc.integer({ min: 1, max: 4096 }),
       workersPerVcpu: fc.integer({ min: 1, max: 64 }),

@@ -38,7 +38,8 @@ fleet_die() {
 # spaces, `$`, backticks, `;`, `\`, a line the user data did not write) rejects the whole file.
 # Each key then meets the same rule the control plane checked when it rendered the user data.
 declare -A FLEET_RULES=(
-  [FLEET_ROLE]='^[a-z][a-z0-9-]{0,63}$'
+  # The config's own rule for role names (domain/roles.ts ROLE_NAME): every role it accepts runs here.
+  [FLEET_ROLE]='^[a-z][a-z0-9-]{0,19}$'
   [FLEET_DB_HOST]='^[A-Za-z0-9.:][A-Za-z0-9.:-]{0,252}$'
   [FLEET_WORKERS]='^[1-9][0-9]{0,5}$'
   [FLEET_STACK]='^[A-Za-z0-9][A-Za-z0-9-]{0,127}$'
@@ -53,6 +54,7 @@ fleet_load_role_env() {
   local file=$FLEET_ROLE_ENV line key value n=0
   local -A seen=()
   [[ -f $file ]] || fleet_die "$file is missing: the launch's user data writes it"
+  fleet_check_file "$file" 022
   # Only what this file says counts, not what the environment already held.
   unset "${!FLEET_RULES[@]}"
   while IFS= read -r line || [[ -n $line ]]; do
@@ -78,17 +80,90 @@ fleet_load_role_env() {
   done
   ((FLEET_WORKERS <= 262144)) || fleet_die "$file: FLEET_WORKERS=$FLEET_WORKERS is over 262144"
   ((${FLEET_DRAIN_SECONDS:-0} <= 3600)) || fleet_die "$file: FLEET_DRAIN_SECONDS=$FLEET_DRAIN_SECONDS is over 3600"
-  # shellcheck disable=SC2153 # set above through printf -v
-  case $FLEET_ROLE in
-  app | job) ;;
-  *) fleet_die "$file: FLEET_ROLE=$FLEET_ROLE is not a role this server runs (expected app or job)" ;;
-  esac
+}
+
+# What this server's role runs: `app` (the app server) for a role named in SERVER_ROLES, `workers`
+# (FLEET_WORKERS background workers) for any other. Needs kit.env and role.env loaded.
+fleet_role_runs() {
+  # shellcheck disable=SC2153 # FLEET_ROLE is set by fleet_load_role_env through printf -v
+  if [[ ,${SERVER_ROLES:-app}, == *",$FLEET_ROLE,"* ]]; then echo app; else echo workers; fi
 }
 
 # kit.env: KEY=value, the value taken verbatim (it may hold a command line). Only install.sh writes
-# it; nothing from user data reaches it.
-FLEET_SETTING_KEYS=(APP_USER APP_DIR APP_PORT RELEASE_SOURCE RELEASE_REF APP_START WORKER_START
-  BUILD_HOOK HEALTH_PATH KIT_HEALTH_PORT KEEP_RELEASES FETCH_ATTEMPTS FETCH_BACKOFF_SECONDS)
+# it, root-owned and readable by the kit's group only; nothing from user data reaches it. Every
+# script checks it again when it loads it, with the same rules install.sh applied.
+FLEET_SETTING_KEYS=(APP_USER DEPLOY_USER APP_DIR APP_PORT RELEASE_SOURCE RELEASE_REF RELEASE_SHA256
+  RELEASE_MOVING APP_START WORKER_START BUILD_HOOK SERVER_ROLES HEALTH_PATH KIT_HEALTH_PORT
+  KEEP_RELEASES FETCH_ATTEMPTS FETCH_BACKOFF_SECONDS)
+# The group that may read kit.env: the app user and the deploy user, nobody else.
+# shellcheck disable=SC2034 # used by install.sh
+FLEET_GROUP=fleet-pilot
+
+# Every setting's rule. None admits '|', '&' or '\' (install.sh puts values into units with sed).
+# A git source carries no user name, password or token (URL credentials end up in logs, process
+# lists and the release's own records): the deploy user's credential helper or ssh key gives them.
+_fleet_role='[a-z][a-z0-9-]{0,19}'
+declare -A FLEET_SETTING_RULES=(
+  [APP_USER]='^[a-z_][a-z0-9_-]{0,31}$'
+  [DEPLOY_USER]='^[a-z_][a-z0-9_-]{0,31}$'
+  [APP_DIR]='^(/[A-Za-z0-9._-]+)+$'
+  [APP_PORT]='^[1-9][0-9]{0,4}$'
+  [KIT_HEALTH_PORT]='^[1-9][0-9]{0,4}$'
+  [RELEASE_SOURCE]='^(s3://[a-z0-9][a-z0-9.-]{1,62}/[^[:space:]]+|(https|git|file)://[A-Za-z0-9./_~%+-]*|ssh://([a-z_][a-z0-9_.-]*@)?[A-Za-z0-9][A-Za-z0-9.-]*(:[0-9]+)?/[A-Za-z0-9./_~%+-]*|[a-z_][a-z0-9_.-]*@[A-Za-z0-9][A-Za-z0-9.-]*:[A-Za-z0-9._~/+-]+)$'
+  [RELEASE_REF]='^([A-Za-z0-9][A-Za-z0-9._/-]{0,199})?$'
+  [RELEASE_SHA256]='^([0-9a-f]{64})?$'
+  [RELEASE_MOVING]='^(yes|no)$'
+  [SERVER_ROLES]="^$_fleet_role(,$_fleet_role)*\$"
+  [HEALTH_PATH]='^/[A-Za-z0-9._~/?=&%-]*$'
+  [KEEP_RELEASES]='^([1-9]|[1-9][0-9])$'
+  [FETCH_ATTEMPTS]='^([1-9]|1[0-9]|20)$'
+  [FETCH_BACKOFF_SECONDS]='^([0-9]|[1-5][0-9]|60)$'
+)
+
+# How a setting is named in an error: install.sh names its flag as well.
+fleet_setting_name() { printf '%s' "$1"; }
+
+# Checks every setting (already read into its variable) and how they fit together; exits naming the
+# first one at fault. The same check runs at install and whenever a kit script loads kit.env.
+fleet_check_settings() {
+  local key value
+  for key in "${FLEET_SETTING_KEYS[@]}"; do
+    value=${!key-}
+    [[ $value != *$'\n'* && $value != *$'\r'* ]] || fleet_die "$(fleet_setting_name "$key"): must be one line"
+    if [[ -n ${FLEET_SETTING_RULES[$key]:-} ]] && ! [[ $value =~ ${FLEET_SETTING_RULES[$key]} ]]; then
+      fleet_die "$(fleet_setting_name "$key"): '$value' does not match ${FLEET_SETTING_RULES[$key]}"
+    fi
+  done
+  [[ $APP_USER != root ]] || fleet_die "$(fleet_setting_name APP_USER): the app must not run as root"
+  [[ $DEPLOY_USER != root ]] || fleet_die "$(fleet_setting_name DEPLOY_USER): the deploy must not run as root"
+  [[ $DEPLOY_USER != "$APP_USER" ]] || fleet_die "$(fleet_setting_name DEPLOY_USER): must differ from the app user, or the app could rewrite its own releases"
+  [[ $APP_DIR != *'/..'* && $APP_DIR != *'/./'* && $APP_DIR != */. ]] || fleet_die "$(fleet_setting_name APP_DIR): no '.' or '..' components"
+  ((APP_PORT <= 65535)) || fleet_die "$(fleet_setting_name APP_PORT): $APP_PORT is above 65535"
+  ((KIT_HEALTH_PORT <= 65535)) || fleet_die "$(fleet_setting_name KIT_HEALTH_PORT): $KIT_HEALTH_PORT is above 65535"
+  # Every server listens on the health port, an app server on APP_PORT as well.
+  ((KIT_HEALTH_PORT != APP_PORT)) || fleet_die "$(fleet_setting_name KIT_HEALTH_PORT): $KIT_HEALTH_PORT is also $(fleet_setting_name APP_PORT); pick another port"
+  [[ -n $APP_START || -n $WORKER_START ]] || fleet_die "$(fleet_setting_name APP_START) or $(fleet_setting_name WORKER_START) is required"
+  fleet_check_release
+}
+
+# A release is pinned unless RELEASE_MOVING=yes says otherwise: a git source names a full commit id
+# (checked after the fetch) or a tag (fetched from refs/tags/ only), an S3 object its SHA-256.
+fleet_check_release() {
+  local ref=$RELEASE_REF
+  if [[ $RELEASE_SOURCE == s3://* ]]; then
+    [[ -z $ref ]] || fleet_die "$(fleet_setting_name RELEASE_REF): only for a git source; an S3 release is pinned by $(fleet_setting_name RELEASE_SHA256)"
+    [[ -n $RELEASE_SHA256 || $RELEASE_MOVING == yes ]] ||
+      fleet_die "$(fleet_setting_name RELEASE_SHA256): required for an S3 release (sha256sum of the tarball), or say $(fleet_setting_name RELEASE_MOVING)=yes to deploy whatever the object holds"
+    return 0
+  fi
+  [[ -z $RELEASE_SHA256 ]] || fleet_die "$(fleet_setting_name RELEASE_SHA256): only for an S3 release; a git release is pinned by a commit id or a tag"
+  [[ -n $ref ]] || fleet_die "$(fleet_setting_name RELEASE_REF): required for a git source: a full commit id or a tag (or a branch with $(fleet_setting_name RELEASE_MOVING)=yes)"
+  [[ $ref != *..* && $ref != *//* && $ref != */ && $ref != *.lock && $ref != *.lock/* ]] ||
+    fleet_die "$(fleet_setting_name RELEASE_REF): '$ref' is not a valid git ref name"
+}
+
+# Whether RELEASE_REF is a full commit id (SHA-1 or SHA-256), not a tag or branch name.
+fleet_ref_is_commit() { [[ $RELEASE_REF =~ ^([0-9a-f]{40}|[0-9a-f]{64})$ ]]; }
 
 # Reads a settings file into the named variables or exits naming the line at fault.
 fleet_read_settings() {
@@ -104,14 +179,27 @@ fleet_read_settings() {
   done <"$file"
 }
 
+# Fails unless $1 is a regular file (not a symlink) that only root (or, in a test root, the user
+# running the kit) can change, and with mode bits outside $2 (octal) clear.
+fleet_check_file() {
+  local file=$1 forbidden=$2 facts owner mode kind
+  facts=$(stat -c '%u %a %F' -- "$file") || fleet_die "$file: cannot stat"
+  read -r owner mode kind <<<"$facts"
+  [[ $kind == 'regular file' ]] || fleet_die "$file must be a regular file, not a $kind"
+  [[ $owner == 0 || (-n $FLEET_ROOT && $owner == "$EUID") ]] || fleet_die "$file must be owned by root (owner uid $owner)"
+  (((8#$mode & 8#$forbidden) == 0)) || fleet_die "$file has mode $mode: expected none of the bits $forbidden (chmod it, or run install.sh again)"
+}
+
 fleet_load_settings() {
   [[ -f $FLEET_SETTINGS ]] || fleet_die "$FLEET_SETTINGS is missing: run the kit's install.sh when baking the image"
-  if [[ -z $FLEET_ROOT ]]; then
-    local owner
-    owner=$(stat -c '%u %A' "$FLEET_SETTINGS")
-    [[ $owner =~ ^0\ .....-..-.$ ]] || fleet_die "$FLEET_SETTINGS must be owned by root and writable by root only"
-  fi
+  # Commands and the release source live here: writable by root alone, readable by the kit's group.
+  fleet_check_file "$FLEET_SETTINGS" 027
+  local key
+  for key in "${FLEET_SETTING_KEYS[@]}"; do printf -v "$key" '%s' ''; done
   fleet_read_settings "$FLEET_SETTINGS"
+  # A kit.env from before DEPLOY_USER, RELEASE_MOVING and SERVER_ROLES existed gets their defaults.
+  : "${DEPLOY_USER:=fleetdeploy}" "${RELEASE_MOVING:=no}" "${SERVER_ROLES:=app}"
+  fleet_check_settings
   APP_HOME="$FLEET_ROOT$APP_DIR"
 }
 
