@@ -176,6 +176,7 @@ check_path() {
 
 uid_of() { awk -F: -v name="$1" '$1 == name { print $3 }' "$root/etc/passwd"; }
 gid_of() { awk -F: -v name="$1" '$1 == name { print $3 }' "$root/etc/group"; }
+primary_gid_of() { awk -F: -v name="$1" '$1 == name { print $4 }' "$root/etc/passwd"; }
 home_of() { awk -F: -v name="$1" '$1 == name { print $6 }' "$root/etc/passwd"; }
 
 # Runs a command as user $1 (numeric ids from the root's user database). A link a user planted in
@@ -183,7 +184,7 @@ home_of() { awk -F: -v name="$1" '$1 == name { print $6 }' "$root/etc/passwd"; }
 as_user() {
   local user=$1
   shift
-  setpriv --reuid="$(uid_of "$user")" --regid="$(gid_of "$user")" --clear-groups -- "$@"
+  setpriv --reuid="$(uid_of "$user")" --regid="$(primary_gid_of "$user")" --clear-groups -- "$@"
 }
 
 # Everything checked before anything is written: a refusal leaves the system as it was.
@@ -207,6 +208,15 @@ if [[ -n $app_uid ]]; then
   # The app must not own the way to its releases: it could swap a directory for a link.
   owner=$(stat -c %u -- "$root$app_parent" 2>/dev/null || true)
   [[ $owner != "$app_uid" ]] || fleet_die "--app-dir (APP_DIR): $app_parent belongs to the app user $APP_USER, who could replace the releases; use a directory root or $DEPLOY_USER owns"
+fi
+# A deploy user of the image's own keeps its home, which must be its own or root's alone.
+home=''
+if [[ -n $deploy_uid ]]; then home=$(home_of "$DEPLOY_USER"); fi
+if [[ -n $home && $home != "$deploy_home" && -e $root$home ]]; then
+  facts=$(stat -c '%u %a' -- "$root$home")
+  read -r owner mode <<<"$facts"
+  [[ ($owner == "$deploy_uid" || $owner == 0) && $((8#$mode & 8#022)) == 0 ]] ||
+    fleet_die "--deploy-user (DEPLOY_USER): its home $home (owner uid $owner, mode $mode) must be its own or root's and writable by no one else, or the app could plant its dotfiles"
 fi
 for existing in "$APP_DIR/releases" "$APP_DIR/shared" "$APP_DIR"; do
   [[ ! -e $root$existing || -d $root$existing ]] || fleet_die "$root$existing exists and is not a directory"
@@ -239,8 +249,7 @@ if [[ $owners == yes ]]; then
     fi
   done
   deploy_uid=$(uid_of "$DEPLOY_USER") app_uid=$(uid_of "$APP_USER")
-  deploy_gid=$(gid_of "$DEPLOY_USER") app_gid=$(gid_of "$APP_USER")
-  [[ -n $deploy_gid && -n $app_gid ]] || fleet_die "$DEPLOY_USER and $APP_USER need a group of their own name"
+  deploy_gid=$(primary_gid_of "$DEPLOY_USER") app_gid=$(primary_gid_of "$APP_USER")
 
   # The deploy's home holds its dotfiles (git credentials, ssh key and known_hosts): its own, 0700.
   home=$(home_of "$DEPLOY_USER")
@@ -248,11 +257,6 @@ if [[ $owners == yes ]]; then
     make_dir "${deploy_home%/*}" 0755
     make_dir "$deploy_home" 0700
     chown -h "$deploy_uid:$deploy_gid" -- "$root$deploy_home"
-  elif [[ -e $root$home ]]; then
-    facts=$(stat -c '%u %a' -- "$root$home")
-    read -r owner mode <<<"$facts"
-    [[ ($owner == "$deploy_uid" || $owner == 0) && $((8#$mode & 8#022)) == 0 ]] ||
-      fleet_die "--deploy-user (DEPLOY_USER): its home $home (owner uid $owner, mode $mode) must be its own or root's and writable by no one else, or the app could plant its dotfiles"
   fi
 
   # APP_DIR and releases/ belong to the deploy; shared/ is the one place the app writes. Below

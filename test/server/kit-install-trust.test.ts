@@ -268,3 +268,39 @@ describe('install.sh as root with users of its own', () => {
     expect(owner('home/fleetdeploy/app/releases').uid).toBe(deploy);
   });
 });
+
+describe('install.sh as root with a deploy user that already exists', () => {
+  beforeEach(() => {
+    requireRoot();
+    seedUsers();
+    const users = join(kit.root, 'etc/passwd');
+    writeFileSync(users, `${readFileSync(users, 'utf8')}deploy:x:1500:100::/home/deploy:/bin/sh\n`);
+    const groups = join(kit.root, 'etc/group');
+    writeFileSync(groups, `${readFileSync(groups, 'utf8')}users:x:100:\n`);
+    mkdirSync(join(kit.root, 'home/deploy'), { recursive: true });
+    chmodSync(join(kit.root, 'home'), 0o755);
+  });
+
+  it('uses it with its own primary group and adds it to the kit group', () => {
+    chownSync(join(kit.root, 'home/deploy'), 1500, 100);
+    chmodSync(join(kit.root, 'home/deploy'), 0o750);
+    const result = kit.install(['--deploy-user', 'deploy', '--app-dir', '/home/deploy/app']);
+    expect(result.stderr).not.toContain('refus');
+    expect(result.status).toBe(0);
+    const stat = lstatSync(join(kit.root, 'home/deploy/app/releases'));
+    expect({ uid: stat.uid, gid: stat.gid }).toEqual({ uid: 1500, gid: 100 });
+    expect(readFileSync(join(kit.root, 'etc/group'), 'utf8')).toMatch(/^fleet-pilot:x:\d+:.*\bdeploy\b/m);
+  });
+
+  it('refuses it when another user could write its home, and its dotfiles with it', () => {
+    chownSync(join(kit.root, 'home/deploy'), 1500, 100);
+    chmodSync(join(kit.root, 'home/deploy'), 0o770);
+    const before = treeListing(kit.root);
+    const result = kit.install(['--deploy-user', 'deploy']);
+    expect(result.status).toBe(1);
+    expect(treeListing(kit.root)).toEqual(before);
+    expect(result.stderr).toContain(
+      '--deploy-user (DEPLOY_USER): its home /home/deploy (owner uid 1500, mode 770)',
+    );
+  });
+});
