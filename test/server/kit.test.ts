@@ -302,6 +302,13 @@ describe('fleet-pilot-deploy', () => {
     expect(kit.calls().filter((call) => call.startsWith('aws s3 cp'))).toHaveLength(1);
   });
 
+  it('keeps no lock in what the build hook leaves running, so the next deploy can run', () => {
+    expect(kit.install(['--build-hook', 'sleep 30 >/dev/null 2>&1 &']).status).toBe(0);
+    const result = kit.run('bash', ['-c', '"$1" && "$1"', '-', join(kit.root, DEPLOY)]);
+    expect(result.stderr).not.toContain('another deploy is running');
+    expect(result.status).toBe(0);
+  });
+
   describe('checks kit.env and role.env again when it runs', () => {
     const KIT_ENV = 'etc/fleet-pilot/kit.env';
     it.each([
