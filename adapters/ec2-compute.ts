@@ -1,5 +1,6 @@
 /**
- * The Compute port over EC2: launches one tagged instance per intent (idempotent by ClientToken),
+ * The Compute port over EC2: launches one tagged instance per intent, or a batch of them in one
+ * RunInstances call (both idempotent by ClientToken),
  * lists the stack's instances by tag, finds one by id, terminates idempotently, starts and stops (or hibernates)
  * the warm pool's instances, and looks up vCPUs.
  */
@@ -27,13 +28,20 @@ import type { LaunchConfig } from '../domain/config.js';
 import { InvalidRequestError, NotFoundError, TransientError } from '../domain/errors.js';
 import type { Compute } from '../domain/ports.js';
 import { ownEntry } from '../domain/roles.js';
-import type { CloudInstance, LaunchRequest } from '../domain/types.js';
+import {
+  type BatchLaunchRequest,
+  batchIntentId,
+  type CloudInstance,
+  type LaunchRequest,
+} from '../domain/types.js';
 import { encodeUserData } from '../domain/user-data.js';
 import { isUnknownInstanceError, mapAwsError } from './aws-errors.js';
 
 export const TAG_STACK = 'fleet-pilot:stack';
 export const TAG_ROLE = 'fleet-pilot:role';
 export const TAG_INTENT = 'fleet-pilot:intent';
+/** On the instances of a batched launch, instead of an intent tag (see `batchIntentId`). */
+export const TAG_BATCH = 'fleet-pilot:batch';
 
 /** TerminateInstances accepts at most this many ids per call. */
 export const TERMINATE_BATCH_SIZE = 1000;
@@ -75,22 +83,61 @@ export class Ec2Compute implements Compute {
   ) {}
 
   async launch(request: LaunchRequest): Promise<CloudInstance> {
+    const context = `RunInstances for intent ${request.intentId}`;
+    const [instance] = await this.run(request, context, 1, [{ Key: TAG_INTENT, Value: request.intentId }]);
+    if (instance === undefined) throw new TransientError(`${context}: the response named no instance`);
+    return {
+      ...instance,
+      role: request.role,
+      intentId: request.intentId,
+      market: instance.market ?? request.market ?? 'on-demand',
+    };
+  }
+
+  /**
+   * One RunInstances call for up to `count` servers (MinCount 1): EC2 launches as many as it can,
+   * numbering them by launch index, which names each one's intent.
+   */
+  async launchBatch(request: BatchLaunchRequest): Promise<CloudInstance[]> {
+    const context = `RunInstances for batch ${request.batchId} of ${request.count}`;
+    const instances = await this.run(request, context, request.count, [
+      { Key: TAG_BATCH, Value: request.batchId },
+    ]);
+    if (instances.length === 0) throw new TransientError(`${context}: the response named no instance`);
+    return instances.map((instance, position) => ({
+      ...instance,
+      role: request.role,
+      intentId: batchIntentId(request.batchId, instance.launchIndex ?? position),
+      market: instance.market ?? request.market ?? 'on-demand',
+    }));
+  }
+
+  private async run(
+    request: Omit<LaunchRequest, 'intentId'>,
+    what: string,
+    count: number,
+    ownTags: Tag[],
+  ): Promise<(CloudInstance & { launchIndex?: number })[]> {
     const launch = ownEntry(this.settings.roles, request.role)?.launch;
     if (launch === undefined) throw new InvalidRequestError(`no launch settings for role ${request.role}`);
     if (!CLIENT_TOKEN.test(request.clientToken)) {
       throw new InvalidRequestError(
-        `client token for intent ${request.intentId} must be 1-64 printable ASCII characters without spaces`,
+        `client token for ${what.replace('RunInstances for ', '')} must be 1-64 printable ASCII characters without spaces`,
       );
     }
     const instanceType = request.instanceType ?? launch.instanceTypes[0];
     const subnetId = request.subnetId ?? launch.subnetIds[0];
     const market = request.market ?? 'on-demand';
-    const context = `RunInstances for intent ${request.intentId} (role ${request.role}, ${market}, type ${instanceType ?? 'from template'}, subnet ${subnetId ?? 'default'})`;
+    const context = `${what} (role ${request.role}, ${market}, type ${instanceType ?? 'from template'}, subnet ${subnetId ?? 'default'})`;
 
     let output: RunInstancesCommandOutput;
     try {
       output = await this.client.send(
-        new RunInstancesCommand(this.runInput(request, launch, instanceType, subnetId)),
+        new RunInstancesCommand({
+          ...this.runInput(request, launch, instanceType, subnetId, ownTags),
+          MinCount: 1,
+          MaxCount: count,
+        }),
       );
     } catch (error) {
       const mapped = mapAwsError(error, context, { instanceType, subnetId });
@@ -98,18 +145,22 @@ export class Ec2Compute implements Compute {
       if (mapped instanceof NotFoundError) throw new InvalidRequestError(mapped.message, { cause: error });
       throw mapped;
     }
-    const instance = output.Instances?.[0];
-    const cloud = instance === undefined ? undefined : toCloudInstance(instance);
-    if (cloud === undefined) throw new TransientError(`${context}: the response named no instance`);
-    return { ...cloud, role: request.role, intentId: request.intentId, market: cloud.market ?? market };
+    return (output.Instances ?? []).flatMap((instance) => {
+      const cloud = toCloudInstance(instance);
+      if (cloud === undefined) return [];
+      return [
+        instance.AmiLaunchIndex === undefined ? cloud : { ...cloud, launchIndex: instance.AmiLaunchIndex },
+      ];
+    });
   }
 
   private runInput(
-    request: LaunchRequest,
+    request: Omit<LaunchRequest, 'intentId'>,
     launch: LaunchSettings,
     instanceType: string | undefined,
     subnetId: string | undefined,
-  ): RunInstancesCommandInput {
+    ownTags: Tag[],
+  ): Omit<RunInstancesCommandInput, 'MinCount' | 'MaxCount'> {
     const template = launch.launchTemplate;
     if (template === undefined && launch.imageId === undefined) {
       throw new InvalidRequestError(
@@ -123,11 +174,9 @@ export class Ec2Compute implements Compute {
       { Key: 'Name', Value: `${this.settings.stack}-${request.role}` },
       { Key: TAG_STACK, Value: this.settings.stack },
       { Key: TAG_ROLE, Value: request.role },
-      { Key: TAG_INTENT, Value: request.intentId },
+      ...ownTags,
     ];
     return {
-      MinCount: 1,
-      MaxCount: 1,
       ClientToken: request.clientToken,
       // With a template, the template's AMI is the one IAM allows; imageId is not sent alongside it.
       ...(template !== undefined
@@ -323,7 +372,12 @@ function toCloudInstance(instance: Instance): CloudInstance | undefined {
   const state = instance.State?.Name;
   if (instance.InstanceId === undefined || state === undefined || !STATES.has(state)) return undefined;
   const role = tagValue(instance, TAG_ROLE);
-  const intentId = tagValue(instance, TAG_INTENT);
+  const batch = tagValue(instance, TAG_BATCH);
+  const intentId =
+    tagValue(instance, TAG_INTENT) ??
+    (batch === undefined || instance.AmiLaunchIndex === undefined
+      ? undefined
+      : batchIntentId(batch, instance.AmiLaunchIndex));
   return {
     instanceId: instance.InstanceId,
     state: state as CloudInstance['state'],

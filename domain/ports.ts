@@ -4,6 +4,7 @@
  * Every method documents its error contract; errors are those of `domain/errors.ts`.
  */
 import type {
+  BatchLaunchRequest,
   CloudInstance,
   HealthResult,
   HoldRecord,
@@ -32,6 +33,16 @@ export interface Compute {
    *   InvalidRequestError (bad settings: do not retry unchanged).
    */
   launch(request: LaunchRequest): Promise<CloudInstance>;
+
+  /**
+   * Launches up to `request.count` instances in one call (RunInstances MinCount 1, MaxCount
+   * count), each tagged with stack, role and batch id, IMDSv2 required; the instance with launch
+   * index i is intent `<batchId>-<i>`'s. EC2 may launch fewer than asked (partial fulfilment): the
+   * answer lists those it launched, at least one. Idempotent per `clientToken` with the same
+   * count: a retry returns the instances the first call created.
+   * @throws as {@link launch} (CapacityError when not even one could be launched).
+   */
+  launchBatch(request: BatchLaunchRequest): Promise<CloudInstance[]>;
 
   /**
    * Every instance tagged for this stack in any state but `terminated`, all pages.

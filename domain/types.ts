@@ -88,6 +88,13 @@ export interface ServerRecord {
   reason?: string;
   /** Which launch fallback (market x instance type x subnet) the intent is on; its ClientToken depends on it. */
   launchAttempt?: number;
+  /**
+   * The batch this intent was launched in (one RunInstances call for `batchSize` servers): its
+   * intent id is `<batchId>-<batchIndex>`, the instance EC2 gave launch index `batchIndex`.
+   */
+  batchId?: string;
+  batchSize?: number;
+  batchIndex?: number;
   /** The market of the current launch attempt, then of the instance; absent on older records: on-demand. */
   market?: Market;
   /** The subnet it was launched in: with its instance type, its Spot pool. */
@@ -289,6 +296,23 @@ export interface LaunchRequest {
   market?: Market;
   /** A warm-pool server that will hibernate when stopped: launched with hibernation enabled. */
   hibernate?: boolean;
+}
+
+/**
+ * Up to `count` instances in one call, all for intents of one batch: instance i (EC2's launch
+ * index) is the one of intent `<batchId>-<i>` (see {@link batchIntentId}).
+ */
+export interface BatchLaunchRequest extends Omit<LaunchRequest, 'intentId'> {
+  batchId: string;
+  count: number;
+}
+
+/** The most servers one launch call asks for: a failed call holds back at most this many intents. */
+export const MAX_LAUNCH_BATCH = 100;
+
+/** The intent id of the server a batch launched with this launch index. */
+export function batchIntentId(batchId: string, index: number): string {
+  return `${batchId}-${index}`;
 }
 
 /** Load-balancer view of one instance. */

@@ -11,7 +11,9 @@
  * the world; `reset()` clears everything. Spot: `spotShortage` fails Spot launches as EC2 does, and
  * `interrupt` warns about a Spot instance and takes it back two minutes later. Warm pools: `stop`
  * takes `stopMs` to reach `stopped` (never, for an instance made `stuckStopping`), and `start` makes
- * a stopped instance pending again, healthy `startMs` later.
+ * a stopped instance pending again, healthy `startMs` later. EC2's per-call limits, request
+ * throttling, limited capacity and throttling storms are modelled by `limits` (api-limits.ts),
+ * off until `useApiLimits()`.
  */
 import {
   CapacityError,
@@ -23,13 +25,16 @@ import {
   TransientError,
 } from '../domain/errors.js';
 import type { Clock, Compute, HealthProbe, LoadBalancer, QueueProbe } from '../domain/ports.js';
-import type {
-  CloudInstance,
-  HealthResult,
-  LaunchRequest,
-  LoadBalancerMember,
-  QueueSample,
+import {
+  type BatchLaunchRequest,
+  batchIntentId,
+  type CloudInstance,
+  type HealthResult,
+  type LaunchRequest,
+  type LoadBalancerMember,
+  type QueueSample,
 } from '../domain/types.js';
+import { type ApiLimitSettings, ApiLimits, EC2_API_LIMITS } from './api-limits.js';
 import { CallFaults } from './call-faults.js';
 
 export type { CallWatcher, CloudOp } from './call-faults.js';
@@ -54,6 +59,9 @@ export interface FakeInstance extends CloudInstance {
   stuckStopping?: boolean;
   /** How many times it was started from stopped. */
   starts: number;
+  /** The batch it was launched in, and its launch index there (EC2's AmiLaunchIndex). */
+  batchId?: string;
+  launchIndex: number;
   /** When RunInstances created it (`launchedAt` moves at each start, as EC2's LaunchTime does). */
   createdAt: number;
   /**
@@ -93,6 +101,11 @@ export class FakeCloud extends CallFaults {
    */
   listLagMs = 0;
   private readonly listed = new Set<string>();
+  /** Instances by the ClientToken that launched them, and by address (no scans per call). */
+  private readonly byToken = new Map<string, FakeInstance[]>();
+  private readonly byAddress = new Map<string, FakeInstance>();
+  /** EC2's per-call limits and throttling; none until {@link useApiLimits}. */
+  limits: ApiLimits;
   private nextInstance = 1;
   private nextAddress = 2;
   readonly stack: string;
@@ -100,17 +113,31 @@ export class FakeCloud extends CallFaults {
   constructor(readonly options: FakeCloudOptions) {
     super(() => (options.random ?? Math.random)());
     this.stack = options.stack ?? 'fleet-pilot-test';
+    this.limits = new ApiLimits(options.clock, undefined);
   }
 
-  /** Stops every injected fault (one-shot, rate, conditional, after-hooks, list lag); the world stays. */
+  /** Models EC2's per-call limits and request throttling from now on (EC2's own by default). */
+  useApiLimits(settings: ApiLimitSettings = EC2_API_LIMITS): this {
+    this.limits = new ApiLimits(this.options.clock, settings);
+    return this;
+  }
+
+  /**
+   * Stops every injected fault (one-shot, rate, conditional, after-hooks, list lag, throttling
+   * storms, capacity limits); the world stays.
+   */
   override clearFaults(): this {
     super.clearFaults();
     this.listLagMs = 0;
+    this.limits?.clear();
     return this;
   }
 
   reset(): void {
     this.instances.clear();
+    this.byToken.clear();
+    this.byAddress.clear();
+    this.limits = new ApiLimits(this.options.clock, undefined);
     this.resetCalls();
     this.members.clear();
     this.listLagMs = 0;
@@ -212,6 +239,8 @@ export class FakeCloud extends CallFaults {
       instanceType?: string;
       market?: CloudInstance['market'];
       hibernate?: boolean;
+      batchId?: string;
+      launchIndex?: number;
     },
     state: CloudInstance['state'] = 'pending',
   ): FakeInstance {
@@ -232,12 +261,18 @@ export class FakeCloud extends CallFaults {
       userData: req.userData,
       hibernationConfigured: req.hibernate === true,
       starts: 0,
+      launchIndex: req.launchIndex ?? 0,
       createdAt: now,
       runs: [{ fromMs: now, readyMs: now + (this.options.bootMs ?? 90_000) }],
     };
     if (req.intentId !== undefined) instance.intentId = req.intentId;
+    if (req.batchId !== undefined) instance.batchId = req.batchId;
     if (req.market === 'spot') instance.market = 'spot';
     this.instances.set(id, instance);
+    if (instance.privateIp !== undefined) this.byAddress.set(instance.privateIp, instance);
+    const launched = this.byToken.get(req.clientToken);
+    if (launched === undefined) this.byToken.set(req.clientToken, [instance]);
+    else launched.push(instance);
     return instance;
   }
 
@@ -250,20 +285,42 @@ export class FakeCloud extends CallFaults {
 
   readonly compute: Compute = {
     launch: async (req: LaunchRequest): Promise<CloudInstance> => {
-      const existing = [...this.instances.values()].find((i) => i.clientToken === req.clientToken);
+      const existing = this.byToken.get(req.clientToken)?.[0];
       // EC2 answers a replayed ClientToken with the instance it already launched: only throttling
       // and transient faults can hit the replay, never "no capacity" or "invalid parameter".
       this.enter('launch', req, (error) =>
         existing === undefined ? true : error instanceof ThrottlingError || error instanceof TransientError,
       );
       if (req.clientToken.length > 64) throw new InvalidRequestError('ClientToken longer than 64 characters');
+      this.limits.admit('launch', 1);
       if (existing !== undefined) return publicView(existing);
+      this.limits.fulfil(req.instanceType ?? 'c5.large', 1);
       const instance = this.create(req);
       this.leave('launch');
       return publicView(instance);
     },
+    launchBatch: async (req: BatchLaunchRequest): Promise<CloudInstance[]> => {
+      const existing = this.byToken.get(req.clientToken);
+      this.enter('launch', req, (error) =>
+        existing === undefined ? true : error instanceof ThrottlingError || error instanceof TransientError,
+      );
+      if (req.clientToken.length > 64) throw new InvalidRequestError('ClientToken longer than 64 characters');
+      if (req.count < 1) throw new InvalidRequestError(`InvalidParameterValue: MaxCount ${req.count}`);
+      this.limits.admit('launch', req.count);
+      if (existing !== undefined) return existing.map(publicView);
+      const given = this.limits.fulfil(req.instanceType ?? 'c5.large', req.count);
+      const launched: FakeInstance[] = [];
+      for (let index = 0; index < given; index += 1) {
+        launched.push(
+          this.create({ ...req, intentId: batchIntentId(req.batchId, index), launchIndex: index }),
+        );
+      }
+      this.leave('launch');
+      return launched.map(publicView);
+    },
     list: async (): Promise<CloudInstance[]> => {
       this.enter('list', undefined);
+      this.limits.admit('list');
       this.advance();
       const now = this.options.clock.now();
       const shown = [...this.instances.values()].filter(
@@ -277,6 +334,7 @@ export class FakeCloud extends CallFaults {
     },
     find: async (instanceId: string): Promise<CloudInstance | undefined> => {
       this.enter('find', instanceId);
+      this.limits.admit('find');
       this.advance();
       const instance = this.instances.get(instanceId);
       if (instance === undefined || instance.stack !== this.stack) return undefined;
@@ -288,6 +346,7 @@ export class FakeCloud extends CallFaults {
     terminate: async (ids: readonly string[]): Promise<void> => {
       if (ids.length === 0) return;
       this.enter('terminate', [...ids]);
+      this.limits.admit('terminate', ids.length);
       const now = this.options.clock.now();
       for (const id of ids) {
         const instance = this.instances.get(id);
@@ -300,6 +359,7 @@ export class FakeCloud extends CallFaults {
     },
     start: async (id: string): Promise<void> => {
       this.enter('start', id);
+      this.limits.admit('start');
       const instance = this.owned(id);
       if (instance.state === 'pending' || instance.state === 'running') return;
       if (instance.state !== 'stopped') {
@@ -317,6 +377,7 @@ export class FakeCloud extends CallFaults {
     },
     stop: async (id: string, options: { hibernate: boolean }): Promise<void> => {
       this.enter('stop', { id, hibernate: options.hibernate });
+      this.limits.admit('stop');
       const instance = this.owned(id);
       if (instance.state === 'stopping' || instance.state === 'stopped') return;
       if (instance.state !== 'running') {
@@ -404,7 +465,7 @@ export class FakeCloud extends CallFaults {
       } catch (error) {
         return { healthy: false, reason: error instanceof Error ? error.message : String(error) };
       }
-      const instance = [...this.instances.values()].find((i) => i.privateIp === privateIp);
+      const instance = this.byAddress.get(privateIp);
       if (instance === undefined || instance.state !== 'running')
         return { healthy: false, reason: 'connection refused' };
       if (instance.broken) return { healthy: false, reason: "body does not contain 'welcome'" };

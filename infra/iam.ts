@@ -169,7 +169,14 @@ function roleInstanceCondition(role: string, launch: LaunchConfig, stack: string
   };
 }
 
-const FLEET_TAG_KEYS = ['fleet-pilot:stack', 'fleet-pilot:role', 'fleet-pilot:intent', 'Name'];
+/** A batched launch tags its servers with the batch instead of one intent (adapters/ec2-compute.ts). */
+const FLEET_TAG_KEYS = [
+  'fleet-pilot:stack',
+  'fleet-pilot:role',
+  'fleet-pilot:intent',
+  'fleet-pilot:batch',
+  'Name',
+];
 
 function runInstances(cfg: Config, stack: string): Statement[] {
   const roles = Object.entries(cfg.roles);

@@ -16,6 +16,11 @@ import { assertOwned } from './ownership.js';
 import { PoolActuator } from './pool-actuator.js';
 import { describe } from './reporting.js';
 
+/** An intent whose launch is still to be made (or retried with its own ClientToken). */
+function awaitsLaunch(record: ServerRecord): boolean {
+  return record.state === 'launching' || record.state === 'warming';
+}
+
 export class Actuator {
   private readonly pool: PoolActuator;
 
@@ -100,12 +105,14 @@ export class Actuator {
     owned: ReadonlyMap<string, CloudInstance>,
   ): Promise<string | undefined> {
     switch (action.kind) {
-      case 'launch':
-        for (let i = 0; i < action.count; i += 1) {
-          const market = action.markets?.[i];
-          await this.launcher.launchNew(role, config, action.reason, undefined, market, action.avoid);
-        }
-        return undefined;
+      case 'launch': {
+        const preferred = config.launch.market === 'on-demand' ? 'on-demand' : 'spot';
+        const markets = Array.from({ length: action.count }, (_, i) => action.markets?.[i] ?? preferred);
+        const launched = await this.launcher.launchMany(role, config, action.reason, markets, action.avoid);
+        return launched.length < action.count
+          ? `${launched.length} of ${action.count} launched: EC2 had no room for the rest now`
+          : undefined;
+      }
       case 'register':
         return this.register(role, this.server(byId, action.serverId), action.reason);
       case 'drain':
@@ -250,11 +257,31 @@ export class Actuator {
         return;
       }
       case 'resume-launch': {
-        const launched = await this.launcher.launchIntent(
-          roleConfigOf(this.deps.config, role),
-          this.server(records, fix.serverId),
-        );
-        records.set(launched.intentId, launched);
+        const intent = this.server(records, fix.serverId);
+        const config = roleConfigOf(this.deps.config, role);
+        if (intent.batchId === undefined) {
+          const launched = await this.launcher.launchIntent(config, intent);
+          records.set(launched.intentId, launched);
+          return;
+        }
+        // The whole batch at once, with its first call's ClientToken and count; a fix for another
+        // intent of the same batch then finds it settled.
+        if (intent.instanceId !== undefined || !awaitsLaunch(intent)) return;
+        const written = [...records.values()].filter((r) => r.batchId === intent.batchId);
+        const batch = written.filter((r) => r.instanceId === undefined && awaitsLaunch(r));
+        try {
+          for (const launched of await this.launcher.resumeBatch(config, batch, written.length))
+            records.set(launched.intentId, launched);
+        } catch (error) {
+          // The walk may have moved or closed every intent of the batch: the other fixes of this
+          // converge must see that, not resume it again.
+          for (const record of batch) {
+            const now = await this.deps.ledger.getServer(role, record.intentId).catch(() => undefined);
+            if (now === undefined) records.delete(record.intentId);
+            else records.set(now.intentId, now);
+          }
+          throw error;
+        }
         return;
       }
       case 'terminate': {

@@ -23,6 +23,7 @@ import {
   roleConfigOf,
 } from './fleet-deps.js';
 import { report, summarize } from './reporting.js';
+import { type TerminateAction, terminateMany } from './terminations.js';
 
 export class Converger {
   private readonly reconcileSettings: ReconcileSettings;
@@ -138,13 +139,21 @@ export class Converger {
     if (!options.dryRun) {
       const owned = new Map(instances.map((i) => [i.instanceId, i]));
       const byId = new Map(observed.map((s) => [s.intentId, s as ServerRecord]));
+      const terminations: TerminateAction[] = [];
       for (const action of planned.actions) {
+        // Terminations go together, in one TerminateInstances, once the other actions are done.
+        if (action.kind === 'terminate') {
+          terminations.push(action);
+          continue;
+        }
         outcomes.push(
           await this.actuator.attempt(action, () =>
             this.actuator.applyAction(role, config, action, byId, owned),
           ),
         );
       }
+      if (terminations.length > 0)
+        outcomes.push(...(await terminateMany(this.deps, role, terminations, byId, owned)));
     }
     // Re-read only when something was written: a quiet tick costs no extra ledger query.
     const after = options.dryRun || outcomes.length === 0 ? records : await ledger.listServers(role);

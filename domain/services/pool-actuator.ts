@@ -58,15 +58,11 @@ export class PoolActuator {
     if (short > 0 && action.fallback === 'launch') {
       const why =
         failures.length === 0 ? 'no warm server left' : `warm starts failed (${failures.join('; ')})`;
-      for (let i = started; i < action.count; i += 1) {
-        await this.launcher.launchNew(
-          role,
-          config,
-          `${action.reason}; launched cold: ${why}`,
-          undefined,
-          action.markets?.[i] ?? 'on-demand',
-        );
-      }
+      const markets = Array.from(
+        { length: action.count - started },
+        (_, i) => action.markets?.[started + i] ?? 'on-demand',
+      );
+      await this.launcher.launchMany(role, config, `${action.reason}; launched cold: ${why}`, markets);
     }
     if (failures.length === 0 && short === 0) return undefined;
     const fallback = short > 0 && action.fallback === 'launch' ? `; ${short} launched cold instead` : '';
@@ -180,8 +176,7 @@ export class PoolActuator {
 
   /** Launches `count` servers for the pool (On-Demand, `warming`, no workers until started). */
   async warm(role: string, config: RoleConfig, count: number, reason: string): Promise<void> {
-    for (let i = 0; i < count; i += 1) {
-      await this.launcher.launchNew(role, config, reason, undefined, 'on-demand', undefined, 'pool');
-    }
+    const markets = Array.from({ length: count }, () => 'on-demand' as const);
+    await this.launcher.launchMany(role, config, reason, markets, undefined, 'pool');
   }
 }

@@ -15,6 +15,7 @@ import {
   Ec2Compute,
   type Ec2ComputeSettings,
   type LaunchSettings,
+  TAG_BATCH,
   TAG_INTENT,
   TAG_ROLE,
   TAG_STACK,
@@ -261,6 +262,84 @@ describe('Ec2Compute.launch', () => {
   it('reports a response without an instance as transient', async () => {
     ec2.on(RunInstancesCommand).resolves({ Instances: [] });
     await expect(compute().launch(request())).rejects.toBeInstanceOf(TransientError);
+  });
+});
+
+describe('Ec2Compute.launchBatch', () => {
+  const batch = {
+    role: 'app',
+    batchId: 'b-123',
+    count: 3,
+    clientToken: 'b-123-0',
+    userData: '#!/bin/bash\nROLE=app\n',
+  };
+  const launched = (index: number): Instance => ({
+    ...LAUNCHED,
+    InstanceId: `i-0aaaaaaaaaaaaaa0${index}`,
+    PrivateIpAddress: `127.0.0.${index + 2}`,
+    AmiLaunchIndex: index,
+  });
+
+  it('asks for the whole batch in one call: MinCount 1, MaxCount its size, its ClientToken', async () => {
+    ec2.on(RunInstancesCommand).resolves({ Instances: [launched(0), launched(1), launched(2)] });
+    await compute().launchBatch(batch);
+    expect(ec2.commandCalls(RunInstancesCommand)).toHaveLength(1);
+    expect(runInput()).toMatchObject({ MinCount: 1, MaxCount: 3, ClientToken: 'b-123-0' });
+  });
+
+  it('tags every server and volume with the batch instead of an intent', async () => {
+    ec2.on(RunInstancesCommand).resolves({ Instances: [launched(0)] });
+    await compute().launchBatch(batch);
+    const tags = [
+      { Key: 'Name', Value: 'payroll-prod-app' },
+      { Key: TAG_STACK, Value: 'payroll-prod' },
+      { Key: TAG_ROLE, Value: 'app' },
+      { Key: TAG_BATCH, Value: 'b-123' },
+    ];
+    expect(runInput().TagSpecifications).toEqual([
+      { ResourceType: 'instance', Tags: tags },
+      { ResourceType: 'volume', Tags: tags },
+    ]);
+    expect(runInput().MetadataOptions?.HttpTokens).toBe('required');
+  });
+
+  it('names each server’s intent by its launch index, and answers fewer when EC2 launched fewer', async () => {
+    ec2.on(RunInstancesCommand).resolves({ Instances: [launched(1), launched(0)] });
+    const instances = await compute().launchBatch(batch);
+    expect(instances.map((i) => [i.instanceId, i.intentId])).toEqual([
+      ['i-0aaaaaaaaaaaaaa01', 'b-123-1'],
+      ['i-0aaaaaaaaaaaaaa00', 'b-123-0'],
+    ]);
+  });
+
+  it('lists a batch’s servers with their intents from the batch tag and launch index', async () => {
+    ec2.on(DescribeInstancesCommand).resolves({
+      Reservations: [
+        {
+          Instances: [
+            {
+              ...launched(2),
+              Tags: [
+                { Key: TAG_STACK, Value: 'payroll-prod' },
+                { Key: TAG_ROLE, Value: 'app' },
+                { Key: TAG_BATCH, Value: 'b-123' },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    const [instance] = await compute().list();
+    expect(instance?.intentId).toBe('b-123-2');
+  });
+
+  it('maps no capacity for even one server to a CapacityError, and throttling to a ThrottlingError', async () => {
+    ec2
+      .on(RunInstancesCommand)
+      .rejectsOnce(ec2Error('InsufficientInstanceCapacity'))
+      .rejectsOnce(ec2Error('RequestLimitExceeded'));
+    expect(await rejection(compute().launchBatch(batch))).toBeInstanceOf(CapacityError);
+    expect(await rejection(compute().launchBatch(batch))).toBeInstanceOf(ThrottlingError);
   });
 });
 

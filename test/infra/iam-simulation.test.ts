@@ -86,20 +86,23 @@ interface Launch {
   publicIp?: string;
   existingInterface?: string;
   extraTag?: string;
+  /** A batched launch: the batch tag instead of an intent tag. */
+  batch?: boolean;
 }
 
 /** Every authorization one RunInstances call needs, as the adapter sends it (adapters/ec2-compute.ts). */
 function runInstances(l: Launch): Check[] {
+  const own = l.batch === true ? 'fleet-pilot:batch' : 'fleet-pilot:intent';
   const tags: Context = {
     'aws:RequestTag/fleet-pilot:stack': l.stack ?? STACK,
     'aws:RequestTag/fleet-pilot:role': l.role,
-    'aws:RequestTag/fleet-pilot:intent': 'intent-1',
+    [`aws:RequestTag/${own}`]: l.batch === true ? 'batch-1' : 'intent-1',
     'aws:RequestTag/Name': `${STACK}-${l.role}`,
     'aws:TagKeys': [
       'Name',
       'fleet-pilot:stack',
       'fleet-pilot:role',
-      'fleet-pilot:intent',
+      own,
       ...(l.extraTag ? [l.extraTag] : []),
     ],
   };
@@ -159,6 +162,14 @@ describe('RunInstances in the packaged template (config/dev.json)', () => {
     expect(await allowed(packaged, runInstances({ role: 'app' }))).toBe(true);
     expect(await allowed(packaged, runInstances({ role: 'job', market: 'spot' }))).toBe(true);
     expect(await allowed(packaged, runInstances({ role: 'job', instanceType: 'm5.large' }))).toBe(true);
+  });
+
+  it('allows a batched launch (many servers in one call, tagged with their batch)', async () => {
+    expect(await allowed(packaged, runInstances({ role: 'app', batch: true }))).toBe(true);
+    expect(await allowed(packaged, runInstances({ role: 'job', market: 'spot', batch: true }))).toBe(true);
+    expect(await allowed(packaged, runInstances({ role: 'app', batch: true, extraTag: 'owner' }))).toBe(
+      false,
+    );
   });
 
   it.each<[string, Launch]>([

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { CapacityError, ThrottlingError } from '../../domain/errors.js';
+import { CapacityError, TransientError } from '../../domain/errors.js';
 import { type Observer, SILENT_OBSERVER } from '../../domain/ports.js';
 import { STACK_JOURNAL } from '../../domain/types.js';
 import { testConfig } from '../../fakes/config.js';
@@ -31,7 +31,8 @@ describe('converge on the fake cloud', () => {
     expect(await states(h, 'app')).toEqual(['in-service', 'in-service', 'in-service']);
     expect(h.cloud.members.get('smallpayroll-http')?.size).toBe(3);
     expect(await states(h, 'job')).toEqual(['in-service']);
-    expect(h.cloud.callCount('launch')).toBe(4);
+    // One RunInstances per role: the 3 app servers in one batch, the job server alone.
+    expect(h.cloud.callCount('launch')).toBe(2);
   });
 
   it('launches ahead of a window so its servers are in service by its start', async () => {
@@ -46,34 +47,41 @@ describe('converge on the fake cloud', () => {
     expect(await states(h, 'app')).toEqual(['in-service', 'in-service', 'in-service']);
   });
 
-  it('writes the intent before RunInstances and tags the instance with it', async () => {
+  it('writes the intents before RunInstances and tags each instance with its own', async () => {
     const h = harness();
-    h.cloud.failNext('launch', new ThrottlingError('slow down'));
+    h.cloud.failNext('launch', new TransientError('503'));
     await h.app.fleet.tick();
+    const failed = await h.ledger.listServers('app');
+    expect(failed.map((r) => [r.state, r.instanceId])).toEqual([
+      ['launching', undefined],
+      ['launching', undefined],
+      ['launching', undefined],
+    ]);
+    const batchId = failed[0]?.batchId;
+    expect(failed.map((r) => r.intentId).sort()).toEqual([0, 1, 2].map((i) => `${batchId}-${i}`));
+    // The next tick resumes the batch with the same ClientToken instead of launching another.
+    h.advance(MINUTE);
+    await h.app.fleet.tick();
+    expect(h.cloud.alive('app')).toHaveLength(3);
     const records = await h.ledger.listServers('app');
-    const failed = records.find((r) => r.instanceId === undefined);
-    expect(failed?.state).toBe('launching');
     for (const instance of h.cloud.alive('app')) {
       expect(
         records.some((r) => r.intentId === instance.intentId && r.instanceId === instance.instanceId),
       ).toBe(true);
     }
-    // The next tick resumes that intent with the same ClientToken instead of launching another.
-    h.advance(MINUTE);
-    await h.app.fleet.tick();
-    expect(h.cloud.alive('app')).toHaveLength(3);
     const tokens = h.cloud.calls
       .filter((c) => c.op === 'launch')
       .map((c) => (c.args as { clientToken: string }).clientToken);
-    expect(tokens.filter((t) => t === `${failed?.intentId}-0`)).toHaveLength(2);
+    expect(tokens.filter((t) => t === `${batchId}-0`)).toHaveLength(2);
   });
 
   it('adopts an instance whose launch was never recorded (crash after RunInstances)', async () => {
     const h = harness();
     crashOnceAfterLaunch(h);
     await h.app.fleet.tick();
+    // The crash came after the app batch's call: none of its three intents learned its instance.
     const launchingWithoutId = (await h.ledger.listServers('app')).filter((r) => r.instanceId === undefined);
-    expect(launchingWithoutId).toHaveLength(1);
+    expect(launchingWithoutId).toHaveLength(3);
     h.advance(MINUTE);
     await h.app.fleet.tick();
     expect(h.cloud.alive('app')).toHaveLength(3);

@@ -46,15 +46,30 @@ export function failed(report: RunReport): boolean {
   );
 }
 
-/** Why RunInstances for this intent now breaks intent-first, or undefined when the intent is written. */
+/**
+ * Why RunInstances for this intent (or for each intent of this batch) now breaks intent-first, or
+ * undefined when every intent it may launch is written (and, but for a replay, still waiting).
+ */
 export function launchWithoutIntent(
   world: ChaosWorld,
-  { intentId, role }: { intentId: string; role: string },
+  args: { intentId?: string; batchId?: string; count?: number; role: string },
 ): string | undefined {
-  const intent = world.ledger.records().find((r) => r.intentId === intentId && r.role === role);
+  const records = world.ledger.records().filter((r) => r.role === args.role);
+  if (args.batchId !== undefined) {
+    const batch = records.filter((r) => r.batchId === args.batchId);
+    const indexes = new Set(batch.map((r) => r.batchIndex));
+    for (let i = 0; i < (args.count ?? 1); i += 1) {
+      if (!indexes.has(i))
+        return `RunInstances for batch ${args.batchId} before intent ${i} of ${args.count} was written`;
+    }
+    if (!batch.some((r) => r.state === 'launching' || r.state === 'warming'))
+      return `RunInstances for batch ${args.batchId} with no intent of it waiting for a launch`;
+    return undefined;
+  }
+  const intent = records.find((r) => r.intentId === args.intentId);
   // A launch for the warm pool is written as `warming`: its intent, like `launching` for any other.
   if (intent === undefined || (intent.state !== 'launching' && intent.state !== 'warming')) {
-    return `RunInstances for intent ${intentId} before its intent was written (ledger: ${intent?.state ?? 'none'})`;
+    return `RunInstances for intent ${args.intentId} before its intent was written (ledger: ${intent?.state ?? 'none'})`;
   }
   return undefined;
 }

@@ -66,7 +66,7 @@ export function chaosWorld(
   // A dead process makes no calls: this watcher comes first, so nothing below sees them.
   h.cloud.watch('*', () => lifeline.check());
   h.cloud.watch('launch', (_op, args) => {
-    const problem = launchWithoutIntent(world, args as { intentId: string; role: string });
+    const problem = launchWithoutIntent(world, args as Parameters<typeof launchWithoutIntent>[1]);
     if (problem !== undefined) world.unexpected.push(problem);
   });
   h.cloud.watch('terminate', (_op, args) => {
