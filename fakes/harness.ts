@@ -39,6 +39,8 @@ export function harness(
   const cloud = new FakeCloud({ clock, stack: 'fleet-pilot-test', ...options.cloud });
   const ledger = options.ledger ?? new MemoryLedger();
   let next = 0;
+  // Backoff jitter from a fixed sequence: the same run waits the same simulated time.
+  const jitter = options.cloud?.random ?? lcg(0x5eed);
   const build = (config: Config): App => {
     const roles = Object.entries(config.roles);
     return createApp({
@@ -69,6 +71,7 @@ export function harness(
         }
       },
       observer: options.observer ?? SILENT_OBSERVER,
+      random: jitter,
       newId: () => {
         next += 1;
         return `00000000-0000-4000-8000-${next.toString(16).padStart(12, '0')}`;
@@ -106,4 +109,13 @@ export async function runFor(h: Harness, totalMs: number, stepMs = 60_000): Prom
     h.advance(stepMs);
     await h.app.fleet.tick();
   }
+}
+
+/** A small seeded generator of numbers in [0, 1). */
+function lcg(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
+    return state / 2 ** 32;
+  };
 }

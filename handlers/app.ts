@@ -78,11 +78,14 @@ export interface AppParts {
   wait?: (ms: number) => Promise<void>;
   observer?: Observer;
   newId?: () => string;
+  /** Numbers in [0, 1) for the jitter of throttling backoffs (default: Math.random). */
+  random?: () => number;
 }
 
 /** Wires the services from ports (the Lambda runtime, the sandbox and the tests all use this). */
 export function createApp(parts: AppParts): App {
   const clock = parts.clock ?? { now: () => Date.now() };
+  const wait = parts.wait ?? ((ms: number) => sleep(Math.max(0, ms)));
   const fleet = new Fleet({
     config: parts.config,
     stack: parts.stack,
@@ -94,6 +97,7 @@ export function createApp(parts: AppParts): App {
     clock,
     newId: parts.newId ?? randomUUID,
     observer: parts.observer ?? powertoolsObserver,
+    backoff: { wait, random: parts.random ?? Math.random },
   });
   return {
     fleet,
@@ -105,7 +109,7 @@ export function createApp(parts: AppParts): App {
     }),
     config: parts.config,
     clock,
-    wait: parts.wait ?? ((ms) => sleep(Math.max(0, ms))),
+    wait,
   };
 }
 

@@ -8,6 +8,7 @@ import type { Clock, Compute, HealthProbe, Ledger, LoadBalancer, Observer, Queue
 import type { Fix, ReconcileSettings } from '../reconcile.js';
 import { ownEntry } from '../roles.js';
 import type { Action, CloudInstance, Plan, RoleControls, ServerRecord } from '../types.js';
+import type { BackoffSettings } from './throttle-retry.js';
 
 export interface FleetDeps {
   config: Config;
@@ -27,6 +28,11 @@ export interface FleetDeps {
   leaseTtlMs?: number;
   /** How many servers are health-checked at once. */
   healthConcurrency?: number;
+  /**
+   * How throttled calls back off (throttle-retry.ts): waiting and jitter are inputs. Without it a
+   * throttled call fails at once.
+   */
+  backoff?: { wait: (ms: number) => Promise<void>; random: () => number; settings?: BackoffSettings };
 }
 
 export interface ActionOutcome {

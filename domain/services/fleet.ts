@@ -9,6 +9,7 @@ import { Actuator } from './actuator.js';
 import { Converger } from './converge.js';
 import { type ConvergeOptions, type ConvergeResult, type FleetDeps, roleConfigOf } from './fleet-deps.js';
 import { Launcher } from './launcher.js';
+import { RetryBudget, withThrottleRetry } from './throttle-retry.js';
 import { TickRounds, type TickRoundsOptions, type TickRoundsResult } from './tick-rounds.js';
 import { Triggers } from './triggers.js';
 
@@ -21,12 +22,17 @@ export class Fleet {
   private readonly triggers: Triggers;
   private readonly rounds: TickRounds;
 
-  constructor(private readonly deps: FleetDeps) {
+  private readonly deps: FleetDeps;
+
+  constructor(given: FleetDeps) {
+    const budget = new RetryBudget();
+    const deps = backingOff(given, budget);
+    this.deps = deps;
     this.launcher = new Launcher(deps);
     this.actuator = new Actuator(deps, this.launcher);
     this.converger = new Converger(deps, this.actuator);
     this.triggers = new Triggers(deps, this.converger, this.actuator);
-    this.rounds = new TickRounds(deps, this.triggers);
+    this.rounds = new TickRounds(deps, this.triggers, budget);
   }
 
   get roles(): string[] {
@@ -92,4 +98,22 @@ export class Fleet {
   launchIntent(config: RoleConfig, intent: ServerRecord): Promise<ServerRecord> {
     return this.launcher.launchIntent(config, intent);
   }
+}
+
+/** The ports EC2, the load balancers and DynamoDB throttle, backing off within `budget`. */
+function backingOff(deps: FleetDeps, budget: RetryBudget): FleetDeps {
+  const { backoff } = deps;
+  if (backoff === undefined) return deps;
+  const retry = { clock: deps.clock, observer: deps.observer, ...backoff };
+  return {
+    ...deps,
+    compute: withThrottleRetry(deps.compute, 'compute', retry, budget),
+    ledger: withThrottleRetry(deps.ledger, 'ledger', retry, budget),
+    loadBalancers: Object.fromEntries(
+      Object.entries(deps.loadBalancers).map(([role, lb]) => [
+        role,
+        lb === undefined ? undefined : withThrottleRetry(lb, `loadBalancer(${role})`, retry, budget),
+      ]),
+    ),
+  };
 }

@@ -7,10 +7,11 @@
  * when some role could not be converged in any round that ran (or no round ran at all).
  */
 import type { Config } from '../config.js';
-import { FleetError } from '../errors.js';
+import { FleetError, ThrottlingError } from '../errors.js';
 import { STACK_JOURNAL } from '../types.js';
 import type { ConvergeResult, FleetDeps } from './fleet-deps.js';
 import { describe } from './reporting.js';
+import type { RetryBudget } from './throttle-retry.js';
 import type { Triggers } from './triggers.js';
 
 const MINUTE_S = 60;
@@ -67,6 +68,8 @@ export class TickRounds {
   constructor(
     private readonly deps: FleetDeps,
     private readonly triggers: Triggers,
+    /** Throttled calls back off only until the budget's deadline. */
+    private readonly retryBudget?: RetryBudget,
   ) {}
 
   /**
@@ -76,6 +79,15 @@ export class TickRounds {
    * @throws FleetError naming the roles that failed in every round that ran, or when no round ran.
    */
   async run(options: TickRoundsOptions): Promise<TickRoundsResult> {
+    if (options.budget !== undefined) this.retryBudget?.until(options.budget.deadline);
+    try {
+      return await this.runRounds(options);
+    } finally {
+      this.retryBudget?.clear();
+    }
+  }
+
+  private async runRounds(options: TickRoundsOptions): Promise<TickRoundsResult> {
     const { clock } = this.deps;
     const { rounds, everyMs, budget } = options;
     const start = clock.now();
@@ -127,6 +139,7 @@ export class TickRounds {
     } catch (error) {
       // The round could not run at all (the EC2 listing refused): every role missed it.
       failedRoles.push(...this.triggers.roles.map((role) => ({ role, error: describe(error) })));
+      if (error instanceof ThrottlingError) await this.listingThrottled(round, rounds, error);
     }
     const roles = [...new Set(failedRoles.map((f) => f.role))];
     for (const { role, error } of failedRoles) {
@@ -135,6 +148,27 @@ export class TickRounds {
     }
     for (const role of roles) observer.metric(role, 'TickRoundFailures', 1, 'Count');
     return results === undefined ? { roles } : { roles, results };
+  }
+
+  /**
+   * EC2 kept throttling the one listing every role needs, past every backoff the budget allowed:
+   * counted (`ThrottledRounds`) and journaled under `_stack`, as the roles' own journals cannot
+   * say why they missed the round.
+   */
+  private async listingThrottled(round: number, rounds: number, error: ThrottlingError): Promise<void> {
+    const { observer, ledger, clock } = this.deps;
+    observer.metric(STACK_JOURNAL, 'ThrottledRounds', 1, 'Count');
+    try {
+      await ledger.journal({
+        role: STACK_JOURNAL,
+        at: clock.now(),
+        kind: 'tick',
+        summary: `round ${round + 1} of ${rounds} skipped: the EC2 listing stayed throttled (${describe(error)})`,
+        detail: { round: round + 1, rounds, roles: this.triggers.roles.length, error: describe(error) },
+      });
+    } catch (journalError) {
+      observer.warn('throttled round not journaled', { error: describe(journalError) });
+    }
   }
 
   private async cutShort(

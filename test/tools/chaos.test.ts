@@ -13,6 +13,7 @@ import {
   InvalidRequestError,
   NotFoundError,
   ThrottlingError,
+  TransientError,
 } from '../../domain/errors.js';
 import type { LaunchRequest } from '../../domain/types.js';
 import { testConfig } from '../../fakes/config.js';
@@ -59,6 +60,16 @@ function launches(w: ChaosWorld, role?: string): LaunchRequest[] {
     .filter((c) => c.op === 'launch')
     .map((c) => c.args as LaunchRequest)
     .filter((r) => role === undefined || r.role === role);
+}
+
+/** A RunInstances call's batch fields (absent on a launch of one intent). */
+function asBatch(request: LaunchRequest): { batchId?: string; count?: number } {
+  return request as { batchId?: string; count?: number };
+}
+
+/** Servers asked of RunInstances for `role`, batches counted by their size. */
+function launched(w: ChaosWorld, role: string): number {
+  return launches(w, role).reduce((n, l) => n + (asBatch(l).count ?? 1), 0);
 }
 
 function terminated(w: ChaosWorld): string[] {
@@ -142,25 +153,38 @@ describe('the checks themselves', () => {
 });
 
 describe('EC2 faults', () => {
-  it('throttled RunInstances: the intent is retried next tick with the same ClientToken, one instance', async () => {
+  it('throttled RunInstances: backed off and tried again in the same tick with the same ClientToken', async () => {
     const w = world();
     w.h.cloud.failNext('launch', new ThrottlingError('RequestLimitExceeded'));
-    await tickNow(w); // the first launch of the batch fails, which ends the batch
-    expect(w.h.cloud.alive('app')).toHaveLength(0);
-    expect((await records(w)).map((r) => r.state)).toEqual(['launching']);
-    await ticks(w, 1);
+    await tickNow(w);
     expect(w.h.cloud.alive('app')).toHaveLength(3);
     const tokens = launches(w, 'app').map((l) => l.clientToken);
-    expect(tokens).toHaveLength(4);
-    expect(new Set(tokens).size).toBe(3);
+    expect(tokens).toHaveLength(2);
+    expect(new Set(tokens).size).toBe(1);
     await expectSafe(w);
   });
 
-  it('throttled DescribeInstances fails the tick before anything is launched; the next tick converges', async () => {
+  it('RunInstances throttled past every backoff: the batch waits as intents and is resumed with its ClientToken', async () => {
     const w = world();
-    w.h.cloud.failNext('list', new ThrottlingError('RequestLimitExceeded'));
+    w.h.cloud.failRate('launch', 1, () => new ThrottlingError('RequestLimitExceeded'));
+    await tickNow(w);
+    expect(w.h.cloud.alive('app')).toHaveLength(0);
+    expect((await records(w)).map((r) => r.state)).toEqual(['launching', 'launching', 'launching']);
+    w.h.cloud.clearFaults();
+    await ticks(w, 1);
+    expect(w.h.cloud.alive('app')).toHaveLength(3);
+    expect(new Set(launches(w, 'app').map((l) => l.clientToken)).size).toBe(1);
+    await expectSafe(w);
+  });
+
+  it('DescribeInstances throttled past every backoff fails the round, journaled; the next tick converges', async () => {
+    const w = world();
+    w.h.cloud.failRate('list', 1, () => new ThrottlingError('RequestLimitExceeded'));
     await tickNow(w);
     expect(launches(w)).toHaveLength(0);
+    const [entry] = await w.ledger.inner.recentJournal('_stack', 1);
+    expect(entry?.summary).toMatch(/EC2 listing stayed throttled/);
+    w.h.cloud.clearFaults();
     await ticks(w, 1);
     expect(w.h.cloud.alive('app')).toHaveLength(3);
     expect(w.h.cloud.alive('job')).toHaveLength(1);
@@ -177,7 +201,8 @@ describe('EC2 faults', () => {
     await tickNow(w);
     const app = w.h.cloud.alive('app');
     expect(app.map((i) => i.instanceType)).toEqual(['m5.large', 'm5.large', 'm5.large']);
-    const first = launches(w, 'app').filter((l) => l.intentId === app[0]?.intentId);
+    // One batch for the three servers, walking the options together.
+    const first = launches(w, 'app');
     expect(first.map((l) => [l.instanceType, l.subnetId, l.clientToken.slice(-2)])).toEqual([
       ['c5.large', 'subnet-0123abcd', '-0'],
       ['c5.large', 'subnet-4567cdef', '-1'],
@@ -197,11 +222,11 @@ describe('EC2 faults', () => {
     await ticks(w, 3);
     expect(w.h.cloud.alive()).toHaveLength(0);
     const ended = await records(w);
-    expect(ended).toHaveLength(3); // one intent per tick: the first failure ends the tick's batch
+    expect(ended).toHaveLength(9); // a batch of three intents per tick
     for (const r of ended) {
       expect(r).toMatchObject({ state: 'terminated', reason: expect.stringMatching(/no capacity/) });
     }
-    expect(launches(w, 'app')).toHaveLength(3 * 4); // each intent tried every type x subnet
+    expect(launches(w, 'app')).toHaveLength(3 * 4); // each batch tried every type x subnet
     await expectConverges(w);
     expect(w.h.cloud.alive('app')).toHaveLength(3);
   });
@@ -270,10 +295,11 @@ describe('DynamoDB faults', () => {
     const w = world();
     w.ledger.failNext('updateServer', new ConflictError('ConditionalCheckFailed'));
     await tickNow(w);
-    expect((await records(w)).filter((r) => r.instanceId === undefined)).toHaveLength(1);
+    // The first intent of the batch lost its write; the batch's call stopped there.
+    expect((await records(w)).filter((r) => r.instanceId === undefined)).toHaveLength(3);
     await ticks(w, 1);
     expect((await records(w)).every((r) => r.instanceId !== undefined)).toBe(true);
-    expect(launches(w, 'app')).toHaveLength(3);
+    expect(launches(w, 'app')).toHaveLength(1);
     expect(w.h.cloud.alive('app')).toHaveLength(3);
     await expectConverges(w);
   });
@@ -287,17 +313,18 @@ describe('DynamoDB faults', () => {
     await expectConverges(w);
     expect(
       launches(w, 'app')
-        .map((l) => l.intentId)
-        .filter((id, i, all) => all.indexOf(id) !== i),
+        .map((l) => l.clientToken)
+        .filter((token, i, all) => all.indexOf(token) !== i),
     ).toEqual([]);
   });
 
-  it('throttled intent write: nothing is launched without an intent', async () => {
+  it('intent writes throttled past every backoff: nothing is launched without an intent', async () => {
     const w = world();
-    w.ledger.failNext('createIntent', new ThrottlingError('ProvisionedThroughputExceeded'));
+    w.ledger.failRate('createIntent', 1, () => new ThrottlingError('ProvisionedThroughputExceeded'));
     await tickNow(w);
     expect(w.h.cloud.alive('app')).toHaveLength(0);
     expect(await records(w)).toEqual([]);
+    w.ledger.clearFaults();
     await ticks(w, 1);
     expect(w.h.cloud.alive('app')).toHaveLength(3);
     await expectSafe(w);
@@ -339,7 +366,9 @@ describe('the process dying between steps', () => {
     await ticks(w, 5);
     expect(w.h.cloud.alive('app')).toHaveLength(3);
     const [intent] = await records(w);
-    expect(launches(w, 'app').filter((l) => l.intentId === intent?.intentId)).toHaveLength(1);
+    // The batch is resumed for the one intent its writer lived to write, once.
+    const resumed = launches(w, 'app').filter((l) => asBatch(l).batchId === intent?.batchId);
+    expect(resumed.map((l) => asBatch(l).count)).toEqual([1]);
     await expectConverges(w);
   });
 
@@ -434,8 +463,8 @@ describe('EC2 events and triggers at once', () => {
     const [a, b] = await Promise.all([runQueueProbe({}, w.h.app), runQueueProbe({}, w.h.app)]);
     const skipped = [...a.roles, ...b.roles].filter((r) => r.skipped !== null);
     expect(skipped.length).toBeGreaterThan(0);
-    expect(launches(w, 'app')).toHaveLength(3);
-    expect(launches(w, 'job')).toHaveLength(1);
+    expect(launched(w, 'app')).toBe(3);
+    expect(launched(w, 'job')).toBe(1);
     await expectConverges(w);
   });
 
@@ -482,7 +511,7 @@ describe('ownership', () => {
 
   it('the late instance of an expired intent (EC2 listing lagging) is terminated, not leaked', async () => {
     const w = world({ config: testConfig({ roles: { app: { schedule: { baseline: 1, windows: [] } } } }) });
-    w.h.cloud.failRate('launch', 1, () => new ThrottlingError('RequestLimitExceeded'));
+    w.h.cloud.failRate('launch', 1, () => new TransientError('503'));
     await ticks(w, 9); // the intent was written at minute 1 and its launch fails until minute 9
     w.h.cloud.clearFaults();
     w.h.cloud.listLagMs = 5 * MINUTE;
