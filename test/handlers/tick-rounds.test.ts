@@ -7,6 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SUB_MINUTE_PROBES } from '../../domain/config.js';
+import { ThrottlingError } from '../../domain/errors.js';
 import type { Observer } from '../../domain/ports.js';
 import { STACK_JOURNAL } from '../../domain/types.js';
 import { testConfig } from '../../fakes/config.js';
@@ -155,6 +156,49 @@ describe('tick rounds under failure', () => {
 
     // The second round converged the job role rather than finding it busy.
     expect(result.roles.find((r) => r.role === 'job')).toMatchObject({ skipped: null, desired: 1 });
+    expect(h.cloud.alive('job')).toHaveLength(1);
+  });
+});
+
+describe('throttling within the tick', () => {
+  it('backs off a throttled listing only within the budget: the invocation ends in time, the round is journaled', async () => {
+    const { observer, metrics } = recording();
+    const h = harness({ config: everySeconds(30), observer });
+    h.cloud.failRate('list', 1, () => new ThrottlingError('RequestLimitExceeded'));
+    const start = h.clock.now();
+    await expect(runQueueProbe({}, h.app, h.invocation(TIMEOUT_MS))).rejects.toThrow(/every round/);
+    expect(h.clock.now() - start).toBeLessThanOrEqual(TIMEOUT_MS);
+    // Backed off at least once before giving each round up.
+    expect(h.cloud.callCount('list')).toBeGreaterThan(1);
+    expect(metrics.filter((m) => m === `${STACK_JOURNAL}:ThrottledCalls:1`).length).toBeGreaterThan(0);
+    expect(metrics).toContain(`${STACK_JOURNAL}:ThrottledRounds:1`);
+    const journal = await h.ledger.recentJournal(STACK_JOURNAL, 5);
+    expect(journal.some((e) => /EC2 listing stayed throttled/.test(e.summary))).toBe(true);
+    expect(h.cloud.alive()).toHaveLength(0);
+  });
+
+  it('a throttled listing once is backed off and the round runs in full', async () => {
+    const h = harness({ config: everySeconds(null) });
+    h.cloud.failNext('list', new ThrottlingError('RequestLimitExceeded'));
+    const result = await runQueueProbe({}, h.app, h.invocation(TIMEOUT_MS));
+    expect(result.roles.map((r) => [r.role, r.skipped, r.failed])).toEqual([
+      ['app', null, 0],
+      ['job', null, 0],
+    ]);
+    expect(h.cloud.callCount('list')).toBe(2);
+    expect(h.cloud.alive('app')).toHaveLength(3);
+  });
+
+  it("one role's throttled load balancer fails that role alone; the other converges", async () => {
+    const h = harness({ config: everySeconds(null) });
+    h.cloud.failWhen(
+      'members',
+      (name) => name === 'smallpayroll-http',
+      () => new ThrottlingError('Throttling: Rate exceeded'),
+    );
+    const result = await runQueueProbe({}, h.app, h.invocation(TIMEOUT_MS)).catch((error: Error) => error);
+    expect(String(result)).toMatch(/tick failed for app in every round/);
+    expect(h.cloud.alive('app')).toHaveLength(0);
     expect(h.cloud.alive('job')).toHaveLength(1);
   });
 });

@@ -282,9 +282,28 @@ describe('resources', () => {
         'JobBelowDesiredAlarm',
         'DeadLetterQueueAlarm',
         'FunctionErrorsAlarm',
+        'ThrottlingAlarm',
       ]),
     );
     expect(Object.values(resources).some((r) => r.Type === 'AWS::CloudWatch::Dashboard')).toBe(true);
+  });
+
+  it('alarms when EC2 throttling made the tick miss rounds, on the metric the tick rounds count', () => {
+    const alarm = resources.ThrottlingAlarm?.Properties as {
+      MetricName: string;
+      Namespace: string;
+      Dimensions: { Name: string; Value: string }[];
+      AlarmActions: unknown[];
+    };
+    expect(alarm.Namespace).toBe('FleetPilot');
+    expect(alarm.MetricName).toBe('ThrottledRounds');
+    expect(alarm.Dimensions).toEqual(
+      expect.arrayContaining([
+        { Name: 'role', Value: '_stack' },
+        { Name: 'service', Value: 'fleet-pilot-dev' },
+      ]),
+    );
+    expect(alarm.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
   });
 
   it('reserves no concurrency, which accounts with a concurrency quota of 100 or less refuse', () => {
