@@ -18,6 +18,8 @@
  *   ROLE#<role>   OVERRIDE#PAUSE                 pause (map: the RolePause)
  *   ROLE#<role>   OVERRIDE#BOUNDS                bounds (map: the RoleBounds)
  *   ROLE#<role>   HOLD                           level, at: what the last holding plan kept
+ *   ROLE#<role>   HISTORY#<YYYY-MM-DD>           date, slotMinutes, queue, servers (lists, one entry
+ *                                                per slot of the local day), expiresAt
  *   ROLE#<role>   OVERRIDE                       override (map: pause and min/max in one), written
  *                                                by older versions; read, and split on the next write
  *

@@ -2,11 +2,13 @@
  * The `Ledger` port over one DynamoDB table. The table, its key layout and the shared access live
  * in dynamodb-ledger-table.ts; server records in dynamodb-ledger-servers.ts; queue samples and the
  * journal in dynamodb-ledger-series.ts; the lease in dynamodb-ledger-leases.ts; the pause, the
- * bounds and the demand hold in dynamodb-ledger-controls.ts.
+ * bounds and the demand hold in dynamodb-ledger-controls.ts; the demand history in
+ * dynamodb-ledger-history.ts.
  * This class holds the settings and answers the port by delegating.
  */
 import type { Clock, Lease, Ledger } from '../domain/ports.js';
 import type {
+  DemandDay,
   HoldRecord,
   JobTimeRecord,
   JournalEntry,
@@ -18,6 +20,7 @@ import type {
   ServerRecord,
 } from '../domain/types.js';
 import { RoleControlItems } from './dynamodb-ledger-controls.js';
+import { DemandHistory } from './dynamodb-ledger-history.js';
 import { Leases } from './dynamodb-ledger-leases.js';
 import { SamplesAndJournal } from './dynamodb-ledger-series.js';
 import { type ServerPatch, ServerRecords } from './dynamodb-ledger-servers.js';
@@ -46,6 +49,7 @@ export class DynamoDbLedger implements Ledger {
   private readonly series: SamplesAndJournal;
   private readonly leases: Leases;
   private readonly controls: RoleControlItems;
+  private readonly history: DemandHistory;
 
   /**
    * @param client a document client, ideally from `ledgerDocumentClient` (removeUndefinedValues).
@@ -64,6 +68,7 @@ export class DynamoDbLedger implements Ledger {
     );
     this.leases = new Leases(table);
     this.controls = new RoleControlItems(table);
+    this.history = new DemandHistory(table);
   }
 
   listServers(role: string): Promise<ServerRecord[]> {
@@ -141,5 +146,13 @@ export class DynamoDbLedger implements Ledger {
 
   putJobTime(role: string, record: JobTimeRecord): Promise<void> {
     return this.controls.putJobTime(role, record);
+  }
+
+  demandHistory(role: string, dates: readonly string[]): Promise<DemandDay[]> {
+    return this.history.demandHistory(role, dates);
+  }
+
+  putDemandDay(role: string, day: DemandDay, keepUntil: number): Promise<void> {
+    return this.history.putDemandDay(role, day, keepUntil);
   }
 }

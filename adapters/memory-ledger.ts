@@ -5,6 +5,7 @@
 import { ConflictError, LeaseHeldError, NotFoundError } from '../domain/errors.js';
 import type { Lease, Ledger } from '../domain/ports.js';
 import type {
+  DemandDay,
   HoldRecord,
   JobTimeRecord,
   JournalEntry,
@@ -26,8 +27,16 @@ export class MemoryLedger implements Ledger {
   private readonly holds = new Map<string, HoldRecord>();
   private readonly pools = new Map<string, PoolControl>();
   private readonly jobTimes = new Map<string, JobTimeRecord>();
+  /** Per role, by date: the day and when it expires. */
+  private readonly history = new Map<string, Map<string, { day: DemandDay; keepUntil: number }>>();
 
-  constructor(private readonly settings: { maxJournalPerRole?: number; maxSamplesPerRole?: number } = {}) {}
+  constructor(
+    private readonly settings: {
+      maxJournalPerRole?: number;
+      maxSamplesPerRole?: number;
+      maxHistoryDays?: number;
+    } = {},
+  ) {}
 
   async listServers(role: string): Promise<ServerRecord[]> {
     return [...this.servers.values()].filter((s) => s.role === role).map(copyRecord);
@@ -147,6 +156,32 @@ export class MemoryLedger implements Ledger {
   async putJobTime(role: string, record: JobTimeRecord): Promise<void> {
     this.jobTimes.set(role, { ...record });
   }
+  /** Days past their `keepUntil` stay readable, as DynamoDB's TTL deletes late; bounded per role. */
+  async demandHistory(role: string, dates: readonly string[]): Promise<DemandDay[]> {
+    const days = this.history.get(role);
+    if (days === undefined) return [];
+    return [...new Set(dates)]
+      .flatMap((date) => {
+        const kept = days.get(date);
+        return kept === undefined ? [] : [copyDay(kept.day)];
+      })
+      .sort((a, b) => a.date.localeCompare(b.date));
+  }
+
+  async putDemandDay(role: string, day: DemandDay, keepUntil: number): Promise<void> {
+    const days = this.history.get(role) ?? new Map<string, { day: DemandDay; keepUntil: number }>();
+    days.set(day.date, { day: copyDay(day), keepUntil });
+    const limit = this.settings.maxHistoryDays ?? 400;
+    if (days.size > limit) {
+      const oldest = [...days.keys()].sort().slice(0, days.size - limit);
+      for (const date of oldest) days.delete(date);
+    }
+    this.history.set(role, days);
+  }
+}
+
+function copyDay(day: DemandDay): DemandDay {
+  return { ...day, queue: [...day.queue], servers: [...day.servers] };
 }
 
 /**

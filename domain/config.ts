@@ -11,6 +11,7 @@ import { LambdaVpcSchema, LaunchSchema, LoadBalancerSchema } from './config-aws.
 import { DEFAULT_CONFIG } from './config-defaults.js';
 import { documentIssues, formatPath } from './config-input.js';
 import { ConfigError } from './errors.js';
+import { ForecastSchema, forecastIssues } from './forecast-schema.js';
 import { healthUrlTemplateProblem } from './health-url.js';
 import { isHostOrAddress, type Network, probeTargetProblem } from './hosts.js';
 import { isPlainObject, mergeDocuments } from './merge.js';
@@ -166,10 +167,13 @@ export const RoleSchema = z
     workersPerVcpu: z.number().int().min(1).max(64),
     /** Stopped, ready servers started before any cold launch (domain/warm-pool.ts); off when absent. */
     warmPool: WarmPoolSchema.optional(),
+    /** The learned forecast of servers needed (domain/forecast.ts); off when absent. */
+    forecast: ForecastSchema.optional(),
   })
   .strict()
   .superRefine((r, ctx) => {
     for (const issue of warmPoolIssues(r)) ctx.addIssue({ code: 'custom', ...issue });
+    for (const issue of forecastIssues(r)) ctx.addIssue({ code: 'custom', ...issue });
   })
   .refine((r) => r.min <= r.max, { message: 'expected min <= max', path: ['min'] })
   .refine((r) => Math.max(r.schedule.baseline, ...r.schedule.windows.map((w) => w.servers)) <= r.max, {
@@ -214,6 +218,7 @@ export type LoadBalancerConfig = z.infer<typeof LoadBalancerSchema>;
 export type LifecycleConfig = z.infer<typeof LifecycleSchema>;
 export type LaunchConfig = z.infer<typeof LaunchSchema>;
 export type RoleConfig = z.infer<typeof RoleSchema>;
+export type { ForecastConfig } from './forecast-schema.js';
 export type { WarmPoolConfig } from './warm-pool-schema.js';
 export type Config = z.infer<typeof ConfigSchema>;
 

@@ -7,6 +7,8 @@
 import type { RoleConfig } from './config.js';
 import { type DemandResult, demand } from './demand.js';
 import type { FleetView } from './demand-types.js';
+import type { Forecast } from './forecast.js';
+import { forecastFloor, forecastPool } from './forecast-effect.js';
 import { desiredCount, plan } from './planner.js';
 import { learnJobSeconds, observedJobSeconds } from './policies/job-time.js';
 import { learnedLaunchDelaySeconds, scheduleLeadMs } from './policies/launch-delay.js';
@@ -23,7 +25,7 @@ import {
   type RoleBounds,
   type RolePause,
 } from './types.js';
-import { launchSpec, poolSize } from './warm-pool.js';
+import { countsAsCapacity, launchSpec, poolSize } from './warm-pool.js';
 
 /** Everything one role's decision depends on; a plain object, so callers can build it anywhere. */
 export interface DecideInput {
@@ -58,6 +60,8 @@ export interface DecideInput {
    * above 0, so a caller may leave it out when every sample is 0 ({@link usesJobTime}).
    */
   jobTime?: JobTimeRecord;
+  /** The learned forecast (domain/forecast.ts), when the role has one; only `warm`/`floor` act on it. */
+  forecast?: Forecast;
 }
 
 export interface Decision {
@@ -116,14 +120,28 @@ export function decide(input: DecideInput): Decision {
       ...(fleet === undefined ? {} : { fleet }),
     });
   }
+  // The demand is the queue's on the schedule alone (what the history learns); the forecast raises
+  // the floor it is weighed against.
+  const raised = forecastFloor(config, input.forecast, floor, now, leadMs);
   const desired = desiredCount({
     config,
-    floor,
+    floor: raised,
     ...(demandResult === undefined ? {} : { demand: demandResult }),
     ...(bounds === undefined ? {} : { override: bounds }),
     now,
   });
-  const { size, reason } = poolSize(config, now, leadMs, input.poolControl);
+  const { size, reason } = forecastPool(
+    config,
+    input.forecast,
+    {
+      pool: poolSize(config, now, leadMs, input.poolControl),
+      drained: input.poolControl?.drained === true,
+      floor: raised.servers,
+      capacity: input.servers.filter(countsAsCapacity).length,
+    },
+    now,
+    leadMs,
+  );
   const refreshBefore = input.poolControl?.refreshBefore;
   const planned = plan({
     role,

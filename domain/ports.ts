@@ -6,6 +6,7 @@
 import type {
   BatchLaunchRequest,
   CloudInstance,
+  DemandDay,
   HealthResult,
   HoldRecord,
   JobTimeRecord,
@@ -213,6 +214,18 @@ export interface Ledger {
 
   /** Records the learned job time (replacing the last). @throws ThrottlingError, TransientError. */
   putJobTime(role: string, record: JobTimeRecord): Promise<void>;
+
+  /**
+   * The role's demand-history days among `dates` (local "YYYY-MM-DD"), oldest first; a date with
+   * no stored day is left out. @throws ThrottlingError, TransientError.
+   */
+  demandHistory(role: string, dates: readonly string[]): Promise<DemandDay[]>;
+
+  /**
+   * Stores one day of the role's demand history, replacing the stored one, kept until `keepUntil`
+   * (epoch ms; then it expires). @throws ThrottlingError, TransientError.
+   */
+  putDemandDay(role: string, day: DemandDay, keepUntil: number): Promise<void>;
 }
 
 export interface QueueProbe {

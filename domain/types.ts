@@ -325,9 +325,24 @@ export interface LoadBalancerMember {
 export interface JournalEntry {
   role: string;
   at: number;
-  kind: 'plan' | 'reconcile' | 'control' | 'event' | 'probe' | 'tick';
+  kind: 'plan' | 'reconcile' | 'control' | 'event' | 'probe' | 'tick' | 'forecast';
   summary: string;
   detail: Record<string, unknown>;
+}
+
+/**
+ * One local date of a role's demand history (the schedule's time zone), one entry per slot of
+ * `slotMinutes` from local midnight: what the forecast learns from. Bounded: a day has at most
+ * 1440 / slotMinutes slots, whatever the tick rate.
+ */
+export interface DemandDay {
+  /** "YYYY-MM-DD", local. */
+  date: string;
+  slotMinutes: number;
+  /** Per slot, the deepest queue seen; null when it was never known. */
+  queue: (number | null)[];
+  /** Per slot, the most servers the demand policy asked for on the schedule alone; null when unknown. */
+  servers: (number | null)[];
 }
 
 /** Journal partition for entries that belong to no role (refused commands, foreign events). */

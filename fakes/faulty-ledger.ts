@@ -15,6 +15,7 @@
  */
 import type { Lease, Ledger } from '../domain/ports.js';
 import type {
+  DemandDay,
   HoldRecord,
   JobTimeRecord,
   JournalEntry,
@@ -244,5 +245,13 @@ export class FaultyLedger implements Ledger {
 
   putJobTime(role: string, record: JobTimeRecord): Promise<void> {
     return this.call('putJobTime', () => this.inner.putJobTime(role, record));
+  }
+
+  demandHistory(role: string, dates: readonly string[]): Promise<DemandDay[]> {
+    return this.call('demandHistory', () => this.inner.demandHistory(role, dates));
+  }
+
+  putDemandDay(role: string, day: DemandDay, keepUntil: number): Promise<void> {
+    return this.call('putDemandDay', () => this.inner.putDemandDay(role, day, keepUntil));
   }
 }

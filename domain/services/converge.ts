@@ -22,17 +22,20 @@ import {
   type FleetDeps,
   roleConfigOf,
 } from './fleet-deps.js';
+import { Forecaster } from './forecaster.js';
 import { report, summarize } from './reporting.js';
 import { type TerminateAction, terminateMany } from './terminations.js';
 
 export class Converger {
   private readonly reconcileSettings: ReconcileSettings;
+  private readonly forecaster: Forecaster;
 
   constructor(
     private readonly deps: FleetDeps,
     private readonly actuator: Actuator,
   ) {
     this.reconcileSettings = deps.reconcile ?? DEFAULT_RECONCILE_SETTINGS;
+    this.forecaster = new Forecaster(deps);
   }
 
   /** Converges one role under its lease. Another holder → `skipped`, nothing done. */
@@ -109,6 +112,7 @@ export class Converger {
     const { pause, bounds, pool } = options.controls ?? (await ledger.getControls(role));
     // An empty queue throughout reads no learned job time: a quiet tick costs no extra ledger call.
     const jobTime = usesJobTime(config, samples) ? await ledger.getJobTime(role) : undefined;
+    const forecast = await this.forecaster.load(role, config, now);
     const input: DecideInput = {
       role,
       config,
@@ -119,6 +123,7 @@ export class Converger {
       ...(bounds === undefined ? {} : { bounds }),
       ...(pool === undefined ? {} : { poolControl: pool }),
       ...(jobTime === undefined ? {} : { jobTime }),
+      ...(forecast === undefined ? {} : { forecast: forecast.forecast }),
       ...(config.policy?.type === 'drain-time'
         ? { workersPerServer: await this.workersPerServer(config) }
         : {}),
@@ -134,6 +139,16 @@ export class Converger {
     }
     const { desired, plan: planned } = decision;
     if (!options.dryRun && decision.jobTime !== undefined) await ledger.putJobTime(role, decision.jobTime);
+    if (!options.dryRun && config.forecast !== undefined) {
+      await this.forecaster.record(
+        role,
+        { ...config, forecast: config.forecast },
+        forecast,
+        decision,
+        samples,
+        now,
+      );
+    }
 
     const outcomes: ActionOutcome[] = [];
     if (!options.dryRun) {

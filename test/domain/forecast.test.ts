@@ -1,0 +1,312 @@
+/**
+ * The learned forecast, from the outside: histories written as "this slot of these dates held so
+ * many servers", dates and slots worked out with luxon in the schedule's zone, never with the
+ * module's own helpers.
+ */
+import fc from 'fast-check';
+import { DateTime } from 'luxon';
+import { describe, expect, it } from 'vitest';
+import type { ScheduleConfig } from '../../domain/config.js';
+import { decide } from '../../domain/decide.js';
+import { type Forecast, forecast, historyDates, observe } from '../../domain/forecast.js';
+import { forecastFloor, forecastPool } from '../../domain/forecast-effect.js';
+import { type ForecastConfig, ForecastSchema } from '../../domain/forecast-schema.js';
+import type { DemandDay } from '../../domain/types.js';
+import { aServer, jobRole, steady } from '../support/builders.js';
+
+const ZONE = 'America/Toronto';
+const SCHEDULE = {
+  timeZone: ZONE,
+  baseline: 1,
+  windows: [],
+  holidays: { country: 'CA', state: 'ON' },
+} as unknown as ScheduleConfig;
+const CONFIG: ForecastConfig = ForecastSchema.parse({ mode: 'floor' });
+const SLOTS = 96;
+
+/** Epoch ms of a local wall-clock time in Toronto. */
+function at(date: string, time: string): number {
+  return DateTime.fromISO(`${date}T${time}`, { zone: ZONE }).toMillis();
+}
+
+function plusDays(date: string, days: number): string {
+  return DateTime.fromISO(date).plus({ days }).toISODate() as string;
+}
+
+/** A day whose every slot holds `base`, with `peaks` ("HH:MM" → servers) on top. */
+function aDay(date: string, base: number, peaks: Record<string, number> = {}): DemandDay {
+  const servers: (number | null)[] = Array(SLOTS).fill(base);
+  for (const [time, value] of Object.entries(peaks)) {
+    const [h = 0, m = 0] = time.split(':').map(Number);
+    servers[(h * 60 + m) / 15] = value;
+  }
+  return { date, slotMinutes: 15, queue: Array(SLOTS).fill(0), servers };
+}
+
+/** Every date from `first` to `last`, inclusive. */
+function datesFrom(first: string, last: string): string[] {
+  const out: string[] = [];
+  for (let d = first; d <= last; d = plusDays(d, 1)) out.push(d);
+  return out;
+}
+
+function slotFrom(result: Forecast, date: string, time: string) {
+  return result.slots.find((s) => s.start === at(date, time));
+}
+
+describe('forecast', () => {
+  it('refuses to act on fewer same weekdays than minWeeks, and says so', () => {
+    const now = at('2026-09-15', '09:00'); // a Tuesday
+    const history = [aDay('2026-09-08', 2), aDay('2026-09-01', 2)];
+    const result = forecast({ config: CONFIG, schedule: SCHEDULE, history, now });
+    expect(result.usable).toBe(false);
+    expect(result.reason).toContain('too little history: 2 of 3 past tue days');
+  });
+
+  it('forecasts the weekly pattern: the median of the same slot on past same weekdays', () => {
+    const now = at('2026-09-22', '09:00'); // a Tuesday
+    const history = [
+      aDay('2026-09-15', 1, { '10:00': 5 }),
+      aDay('2026-09-08', 1, { '10:00': 4 }),
+      aDay('2026-09-01', 1, { '10:00': 9 }),
+      aDay('2026-08-25', 1, { '10:00': 5 }),
+    ];
+    const result = forecast({ config: CONFIG, schedule: SCHEDULE, history, now });
+    expect(result.usable).toBe(true);
+    expect(slotFrom(result, '2026-09-22', '10:00')?.servers).toBe(5);
+    expect(slotFrom(result, '2026-09-22', '09:45')?.servers).toBe(1);
+    expect(slotFrom(result, '2026-09-22', '10:00')?.basis).toContain('weekly median of 4 tue');
+  });
+
+  it("forecasts the business-day-of-month pattern: last month's last business day for this one's", () => {
+    // 2026-09-30 (Wed) is September's last business day; August's is Mon 2026-08-31.
+    const now = at('2026-09-30', '08:00');
+    const history = [
+      ...datesFrom('2026-08-17', '2026-09-29').map((d) => aDay(d, 1)),
+      aDay('2026-08-31', 1, { '10:00': 3, '10:15': 3 }),
+    ].filter((d, i, all) => all.findLastIndex((o) => o.date === d.date) === i);
+    const result = forecast({ config: CONFIG, schedule: SCHEDULE, history, now });
+    expect(result.usable).toBe(true);
+    expect(slotFrom(result, '2026-09-30', '10:00')?.servers).toBe(3);
+    expect(slotFrom(result, '2026-09-30', '10:00')?.basis).toContain('business day -1 of the month');
+    expect(slotFrom(result, '2026-09-30', '11:00')?.servers).toBe(1);
+    // The day before is business day -2: August's -2 (Fri 2026-08-28) had no month-end run.
+    const before = forecast({ config: CONFIG, schedule: SCHEDULE, history, now: at('2026-09-29', '08:00') });
+    expect(slotFrom(before, '2026-09-29', '10:00')?.servers).toBe(1);
+  });
+
+  it('does not forecast a holiday: the schedule alone', () => {
+    const now = at('2026-09-07', '08:00'); // Labour Day
+    const history = datesFrom('2026-08-03', '2026-09-06').map((d) => aDay(d, 2));
+    const result = forecast({ config: CONFIG, schedule: SCHEDULE, history, now });
+    expect(result.usable).toBe(false);
+    expect(result.reason).toContain('holiday (Labour Day)');
+  });
+
+  it('steps back when it missed badly over the last hour, and says by how much', () => {
+    const now = at('2026-09-22', '10:05');
+    const past = ['2026-09-15', '2026-09-08', '2026-09-01'].map((d) =>
+      aDay(d, 1, { '09:00': 6, '09:15': 6, '09:30': 6, '09:45': 6 }),
+    );
+    const today = aDay('2026-09-22', 1);
+    today.servers = today.servers.map((v, slot) => (slot > 40 ? null : v));
+    const result = forecast({ config: CONFIG, schedule: SCHEDULE, history: [...past, today], now });
+    expect(result.usable).toBe(false);
+    expect(result.reason).toContain('missed badly over the last hour (forecast 6, saw 1');
+    const close = { ...today, servers: today.servers.map((v, s) => (s >= 36 && s < 40 ? 5 : v)) };
+    expect(forecast({ config: CONFIG, schedule: SCHEDULE, history: [...past, close], now }).usable).toBe(
+      true,
+    );
+  });
+
+  it('reads today and the same weekdays and business-day places of the last historyWeeks', () => {
+    const dates = historyDates(CONFIG, SCHEDULE, at('2026-09-30', '08:00'));
+    expect(dates).toContain('2026-09-30');
+    for (let week = 1; week <= CONFIG.historyWeeks; week++)
+      expect(dates).toContain(plusDays('2026-09-30', -7 * week));
+    expect(dates).toContain('2026-08-31'); // last business day of August
+    expect(dates).toContain('2026-07-31'); // ... and July's (Sep 30 is business day 21 from the start too)
+    expect(dates.every((d) => d >= plusDays('2026-09-30', -7 * CONFIG.historyWeeks))).toBe(true);
+    expect(dates.length).toBeLessThan(40);
+  });
+
+  it('keeps a forecast constant when the past was constant (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 50 }),
+        fc.integer({ min: 0, max: 300 }),
+        fc.integer({ min: 0, max: 24 * 60 - 1 }),
+        (servers, dayOffset, minute) => {
+          const date = plusDays('2026-01-05', dayOffset);
+          const history = datesFrom(plusDays(date, -63), plusDays(date, -1)).map((d) => aDay(d, servers));
+          const now = DateTime.fromISO(date, { zone: ZONE }).plus({ minutes: minute }).toMillis();
+          const result = forecast({ config: CONFIG, schedule: SCHEDULE, history, now });
+          for (const slot of result.slots) expect([servers, null]).toContain(slot.servers);
+          const holiday = result.slots[0]?.servers === null;
+          if (!holiday) expect(result.usable).toBe(true);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('never forecasts less when the past needed more (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 20 }), { minLength: 70, maxLength: 70 }),
+        fc.array(fc.integer({ min: 0, max: 5 }), { minLength: 70, maxLength: 70 }),
+        fc.integer({ min: 0, max: 24 * 4 - 1 }),
+        (levels, extra, slot) => {
+          const today = '2026-10-20';
+          const dates = datesFrom(plusDays(today, -70), plusDays(today, -1));
+          const low = dates.map((d, i) => aDay(d, 1, { [clock(slot)]: levels[i] ?? 0 }));
+          const high = dates.map((d, i) =>
+            aDay(d, 1 + (extra[i] ?? 0), { [clock(slot)]: (levels[i] ?? 0) + (extra[i] ?? 0) }),
+          );
+          const now = at(today, '00:00');
+          const a = forecast({ config: CONFIG, schedule: SCHEDULE, history: low, now });
+          const b = forecast({ config: CONFIG, schedule: SCHEDULE, history: high, now });
+          a.slots.forEach((s, i) => {
+            expect(b.slots[i]?.servers ?? 0).toBeGreaterThanOrEqual(s.servers ?? 0);
+          });
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
+
+describe('observe', () => {
+  it('keeps the deepest queue and the most servers of a slot, and says when a write is due', () => {
+    const base = { schedule: SCHEDULE, slotMinutes: 15 };
+    const first = observe(undefined, { ...base, at: at('2026-09-22', '10:07'), queue: 12, servers: 2 });
+    expect(first).toMatchObject({ changed: true, opened: true });
+    expect(first.day.date).toBe('2026-09-22');
+    expect(first.day.servers[40]).toBe(2);
+    const lower = observe(first.day, { ...base, at: at('2026-09-22', '10:14'), queue: 3, servers: 1 });
+    expect(lower).toMatchObject({ changed: false, opened: false });
+    const higher = observe(lower.day, { ...base, at: at('2026-09-22', '10:14'), queue: 3, servers: 4 });
+    expect(higher.changed).toBe(true);
+    expect(higher.day.servers[40]).toBe(4);
+    expect(higher.day.queue[40]).toBe(12);
+    const unknown = observe(higher.day, {
+      ...base,
+      at: at('2026-09-22', '10:15'),
+      queue: null,
+      servers: null,
+    });
+    expect(unknown.day.servers[41]).toBeNull();
+    const tomorrow = observe(higher.day, { ...base, at: at('2026-09-23', '00:01'), queue: 1, servers: 1 });
+    expect(tomorrow.day.date).toBe('2026-09-23');
+    expect(tomorrow.day.servers.filter((v) => v !== null)).toEqual([1]);
+  });
+
+  it('folds any sequence of observations into the largest per slot (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 24 * 60 - 1 }), fc.integer({ min: 0, max: 99 })), {
+          minLength: 1,
+          maxLength: 40,
+        }),
+        (seen) => {
+          let day: DemandDay | undefined;
+          for (const [minute, servers] of seen) {
+            const when = DateTime.fromISO('2026-06-10', { zone: ZONE }).plus({ minutes: minute }).toMillis();
+            day = observe(day, {
+              schedule: SCHEDULE,
+              slotMinutes: 15,
+              at: when,
+              queue: servers,
+              servers,
+            }).day;
+          }
+          for (let slot = 0; slot < SLOTS; slot++) {
+            const mine = seen.filter(([m]) => Math.floor(m / 15) === slot).map(([, s]) => s);
+            expect(day?.servers[slot]).toBe(mine.length === 0 ? null : Math.max(...mine));
+          }
+        },
+      ),
+    );
+  });
+});
+
+const usable = (servers: number, from: number, to: number): Forecast => ({
+  usable: true,
+  reason: 'learned',
+  slots: [{ start: from, end: to, servers, basis: 'test' }],
+});
+
+describe('what the forecast does to a decision', () => {
+  const now = at('2026-09-30', '09:50');
+  const floor = { servers: 1, reason: 'baseline 1' };
+
+  it.each<[string, ForecastConfig['mode'] | undefined, Forecast, number]>([
+    [
+      'floor: raises the floor to the forecast within the lead',
+      'floor',
+      usable(3, now + 600_000, now + 1_500_000),
+      3,
+    ],
+    ['floor: never above the role max', 'floor', usable(40, now, now + 900_000), 10],
+    ['floor: not for a forecast beyond the lead', 'floor', usable(3, now + 3_600_000, now + 4_500_000), 1],
+    ['floor: not for an unusable forecast', 'floor', { ...usable(3, now, now + 900_000), usable: false }, 1],
+    ['advise: leaves the floor as it is', 'advise', usable(3, now, now + 900_000), 1],
+  ])('%s', (_, mode, result, expected) => {
+    const config = { max: 10, ...(mode === undefined ? {} : { forecast: ForecastSchema.parse({ mode }) }) };
+    expect(forecastFloor(config, result, floor, now, 15 * 60_000).servers).toBe(expected);
+  });
+
+  it('never lowers the schedule floor nor exceeds max (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 30 }),
+        fc.integer({ min: 0, max: 60 }),
+        fc.integer({ min: 1, max: 30 }),
+        (sched, fcast, max) => {
+          const config = { max: Math.max(max, sched), forecast: ForecastSchema.parse({ mode: 'floor' }) };
+          const raised = forecastFloor(
+            config,
+            usable(fcast, now, now + 900_000),
+            { servers: sched, reason: 's' },
+            now,
+            0,
+          );
+          expect(raised.servers).toBeGreaterThanOrEqual(sched);
+          expect(raised.servers).toBeLessThanOrEqual(Math.max(config.max, sched));
+          expect(raised.servers).toBe(Math.max(sched, Math.min(config.max, fcast)));
+        },
+      ),
+    );
+  });
+
+  it('warm: sizes the pool for what the forecast needs beyond what serves, unless drained', () => {
+    const config = {
+      max: 10,
+      warmPool: ForecastSchema.parse({ mode: 'warm' }) as never,
+      forecast: ForecastSchema.parse({ mode: 'warm' }),
+    };
+    const pool = { size: 1, reason: 'warmPool.size' };
+    const input = { pool, drained: false, floor: 1, capacity: 2 };
+    expect(forecastPool(config, usable(6, now + 600_000, now + 1_500_000), input, now, 600_000).size).toBe(4);
+    expect(forecastPool(config, usable(6, now, now + 900_000), { ...input, drained: true }, now, 0)).toBe(
+      pool,
+    );
+    expect(forecastPool(config, usable(2, now, now + 900_000), input, now, 0)).toBe(pool);
+  });
+
+  it('decide: a usable floor forecast launches ahead; the same forecast in advise mode does not', () => {
+    const servers = [aServer({ role: 'job' })];
+    const samples = steady(0, 5, now);
+    const base = { role: 'job', now, samples, servers, forecast: usable(3, now, now + 900_000) };
+    const floorRole = jobRole({ forecast: { mode: 'floor' } });
+    const adviseRole = jobRole({ forecast: { mode: 'advise' } });
+    expect(decide({ ...base, config: floorRole }).desired.count).toBe(3);
+    expect(decide({ ...base, config: adviseRole }).desired.count).toBe(1);
+    // The queue's own answer stays on the schedule alone: it is what the history learns.
+    expect(decide({ ...base, config: floorRole }).demand?.servers).toBe(1);
+  });
+});
+
+function clock(slot: number): string {
+  return `${String(Math.floor(slot / 4)).padStart(2, '0')}:${String((slot % 4) * 15).padStart(2, '0')}`;
+}

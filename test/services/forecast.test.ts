@@ -1,0 +1,102 @@
+/**
+ * The learned forecast through the tick, on the fake cloud: history written as the converge sees
+ * the queue, a `floor` forecast launching ahead of a learned peak, `advise` only journaling, and a
+ * ledger that cannot read the history stepping back to the schedule.
+ */
+import { describe, expect, it } from 'vitest';
+import { MemoryLedger } from '../../adapters/memory-ledger.js';
+import { ThrottlingError } from '../../domain/errors.js';
+import type { DemandDay } from '../../domain/types.js';
+import { testConfig } from '../../fakes/config.js';
+import { FaultyLedger } from '../../fakes/faulty-ledger.js';
+import { harness, runFor } from '../../fakes/harness.js';
+
+/** Tuesday 2026-09-22 09:50 in Toronto (EDT, UTC-4): ten minutes before a learned 10:00 peak. */
+const TUESDAY_0950 = Date.parse('2026-09-22T13:50:00Z');
+const KEEP = Date.parse('2026-12-31T00:00:00Z');
+
+/** A past day of the job role: 1 server all day, `peak` servers from 10:00 to 11:00. */
+function pastDay(date: string, peak: number): DemandDay {
+  const servers = Array.from({ length: 96 }, (_, slot) => (slot >= 40 && slot < 44 ? peak : 1));
+  return { date, slotMinutes: 15, queue: servers.map(() => 0), servers };
+}
+
+async function seeded(ledger = new MemoryLedger()): Promise<MemoryLedger> {
+  for (const date of ['2026-09-15', '2026-09-08', '2026-09-01', '2026-08-25'])
+    await ledger.putDemandDay('job', pastDay(date, 3), KEEP);
+  return ledger;
+}
+
+function config(mode: string) {
+  return testConfig({ roles: { job: { forecast: { mode } } } });
+}
+
+const alive = (h: ReturnType<typeof harness>) => h.cloud.alive('job').length;
+
+describe('the forecast in the tick', () => {
+  it('floor: launches ahead of the learned peak by the launch lead (5 min) and journals why', async () => {
+    const ledger = await seeded();
+    const h = harness({ config: config('floor'), ledger, start: TUESDAY_0950 });
+    h.cloud.queueLength = 0;
+    await h.app.fleet.tick();
+    expect(alive(h)).toBe(1);
+    h.advance(6 * 60_000);
+    await h.app.fleet.tick();
+    expect(alive(h)).toBe(3);
+    const journal = await ledger.recentJournal('job', 20);
+    expect(journal.find((e) => e.kind === 'forecast')?.summary).toContain(
+      'raises the floor): up to 3 servers',
+    );
+    const plan = journal.find((e) => e.kind === 'plan');
+    expect(JSON.stringify(plan?.detail)).toContain('forecast 3 from 2026-09-22T14:00:00.000Z');
+  });
+
+  it("advise: journals the same forecast and launches only the queue's servers", async () => {
+    const ledger = await seeded();
+    const h = harness({ config: config('advise'), ledger, start: TUESDAY_0950 });
+    h.cloud.queueLength = 0;
+    await h.app.fleet.tick();
+    expect(alive(h)).toBe(1);
+    const entry = (await ledger.recentJournal('job', 20)).find((e) => e.kind === 'forecast');
+    expect(entry?.summary).toContain('advice only): up to 3 servers');
+  });
+
+  it("records today's slot: what the queue asked for on the schedule alone, and the deepest queue", async () => {
+    const ledger = await seeded();
+    const h = harness({ config: config('floor'), ledger, start: TUESDAY_0950 });
+    h.cloud.queueLength = 4;
+    await runFor(h, 8 * 60_000);
+    const [today] = await ledger.demandHistory('job', ['2026-09-22']);
+    // 09:50-09:58 is slot 39 (09:45-10:00), local time.
+    expect(today?.queue[39]).toBe(4);
+    expect(today?.servers[39]).toBeGreaterThanOrEqual(1);
+    expect(today?.servers.filter((v) => v !== null)).toHaveLength(1);
+  });
+
+  it('steps back to the schedule, and still converges, when the history cannot be read', async () => {
+    const faulty = new FaultyLedger(await seeded());
+    faulty.failRate('demandHistory', 1, () => new ThrottlingError('slow down'));
+    const warnings: string[] = [];
+    const h = harness({
+      config: config('floor'),
+      ledger: faulty,
+      start: TUESDAY_0950,
+      observer: { info: () => undefined, warn: (m) => void warnings.push(m), metric: () => undefined },
+    });
+    h.cloud.queueLength = 0;
+    await h.app.fleet.tick();
+    expect(alive(h)).toBe(1);
+    expect(warnings).toContain('forecast unavailable');
+  });
+
+  it('with too little history, says so and keeps the schedule', async () => {
+    const ledger = new MemoryLedger();
+    await ledger.putDemandDay('job', pastDay('2026-09-15', 3), KEEP);
+    const h = harness({ config: config('floor'), ledger, start: TUESDAY_0950 });
+    h.cloud.queueLength = 0;
+    await h.app.fleet.tick();
+    expect(alive(h)).toBe(1);
+    const entry = (await ledger.recentJournal('job', 20)).find((e) => e.kind === 'forecast');
+    expect(entry?.summary).toContain('not used: no forecast now: too little history: 1 of 3 past tue days');
+  });
+});
