@@ -32,7 +32,7 @@ import { sampleSpanSeconds } from '../domain/demand.js';
 import { type Compute, type QueueProbe, SILENT_OBSERVER } from '../domain/ports.js';
 import { scheduleFloor } from '../domain/schedule.js';
 import type { ConvergeResult } from '../domain/services/fleet.js';
-import type { Action, CloudInstance, LaunchRequest } from '../domain/types.js';
+import { type Action, batchIntentId, type CloudInstance, type LaunchRequest } from '../domain/types.js';
 import { FakeCloud, ManualClock } from '../fakes/fake-cloud.js';
 import { type App, createApp } from '../handlers/app.js';
 import type { Controller, ControllerCounters } from './controller.js';
@@ -129,6 +129,17 @@ export class ServiceDriver implements Controller {
         const instance = await cloud.compute.launch(request);
         if (cloud.instances.size > before) this.launched(instance, request);
         return instance;
+      },
+      launchBatch: async (request) => {
+        const before = cloud.instances.size;
+        const instances = await cloud.compute.launchBatch(request);
+        if (cloud.instances.size > before) {
+          const { batchId, count: _count, ...rest } = request;
+          for (const [index, instance] of instances.entries()) {
+            this.launched(instance, { ...rest, intentId: batchIntentId(batchId, index) });
+          }
+        }
+        return instances;
       },
       terminate: async (ids) => {
         await cloud.compute.terminate(ids);
