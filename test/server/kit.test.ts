@@ -291,6 +291,34 @@ describe('fleet-pilot-deploy', () => {
     expect(kit.read('srv/app/current/.fleet-pilot-release')).toContain('\nmoving=yes\n');
   });
 
+  it('at boot (--if-changed) keeps the live release while the pin is unchanged: nothing fetched, no build', () => {
+    expect(kit.runKit(DEPLOY).status).toBe(0);
+    const before = { current: current(), releases: releases() };
+    const kept = kit.runKit(DEPLOY, ['--if-changed']);
+    expect(kept.status).toBe(0);
+    expect(kept.stderr).toContain(
+      `release ${before.releases[0]} is the pinned one (${RELEASE_OBJECT}): kept`,
+    );
+    expect({ current: current(), releases: releases() }).toEqual(before);
+    expect(kit.calls().filter((call) => call.startsWith('aws s3 cp'))).toHaveLength(1);
+
+    // A new pin (a new release was baked into the launch settings): the boot deploys it.
+    const newer = releaseArchive({ RELEASE: 'newer\n' });
+    kit.putObject(RELEASE_OBJECT, newer);
+    expect(kit.install(['--release-sha256', sha256(newer)]).status).toBe(0);
+    expect(kit.runKit(DEPLOY, ['--if-changed']).status).toBe(0);
+    expect(kit.read('srv/app/current/RELEASE')).toBe('newer\n');
+    expect(releases()).toHaveLength(2);
+  });
+
+  it('at boot (--if-changed) fetches a moving release every time', () => {
+    kit.putObject(RELEASE_OBJECT, releaseArchive({ RELEASE: 'newer\n' }));
+    expect(kit.install(['--release-sha256', '', '--release-moving', 'yes']).status).toBe(0);
+    expect(kit.runKit(DEPLOY, ['--if-changed']).status).toBe(0);
+    expect(kit.runKit(DEPLOY, ['--if-changed']).status).toBe(0);
+    expect(kit.calls().filter((call) => call.startsWith('aws s3 cp'))).toHaveLength(2);
+  });
+
   it('runs one deploy at a time: a second one fails at once, naming the lock', () => {
     expect(kit.runKit(DEPLOY).status).toBe(0);
     const before = { current: current(), releases: releases() };
