@@ -189,7 +189,7 @@ async function main(): Promise<number> {
   await writeFile(join(args.out, 'points.json'), `${JSON.stringify(result.points, null, 2)}\n`);
   // Spot above the permanent servers, as the simulator bought it.
   const spot = args.market.spot ? { onDemandBase: spotOnDemandBase(role) } : undefined;
-  const fragment = recommendedFragment(result, name, spot);
+  const fragment = recommendedFragment(result, name, spot, role);
   await writeFile(join(args.out, 'recommended.json'), `${JSON.stringify(fragment, null, 2)}\n`);
   console.log(report(result, args.market));
   console.log(

@@ -2,7 +2,9 @@
  * One candidate on one trace: the user's job role with the candidate's policy, minimum lifetime and
  * probe interval, replayed through the simulator. The only place the tuner calls the simulator.
  */
+import { WarmPoolSchema } from '../../domain/warm-pool-schema.js';
 import { type Pricing, type SimRole, type SimulationSummary, simulate } from '../index.js';
+import { withoutPool } from '../policies.js';
 import type { TraceJob } from '../trace.js';
 import type { Candidate } from './grid.js';
 
@@ -32,11 +34,19 @@ const SAMPLE_AGE_PROBES = 3;
 /** The role a candidate runs as. */
 export function candidateRole(
   role: SimRole,
-  candidate: Pick<Candidate, 'policy' | 'minLifetimeMinutes' | 'probeSeconds'>,
+  candidate: Pick<Candidate, 'policy' | 'minLifetimeMinutes' | 'probeSeconds' | 'warmPool'>,
 ): SimRole {
   const probe = candidate.probeSeconds;
+  const size = candidate.warmPool;
+  // A swept pool size holds all day: the windows' own sizes are dropped with the role's pool.
+  const pooled: SimRole =
+    size === undefined
+      ? role
+      : size === 0
+        ? withoutPool(role)
+        : { ...withoutPool(role), warmPool: WarmPoolSchema.parse({ ...role.warmPool, size }) };
   const out: SimRole = {
-    ...role,
+    ...pooled,
     policy: candidate.policy,
     lifecycle: { ...role.lifecycle, minLifetimeMinutes: candidate.minLifetimeMinutes },
   };

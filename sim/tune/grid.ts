@@ -3,7 +3,7 @@
  * each crossed with the job role's minimum lifetime and scale-in stabilization. Then, around the
  * best of those (or the current config, when it does better), the settings that act on every
  * policy alike: how often the queue is probed and, for the drain-time policy, how small a backlog
- * the running servers are left to clear. A candidate is plain data, so it can be posted to a
+ * the running servers are left to clear; and the warm pool's size. A candidate is plain data, so it can be posted to a
  * worker thread and written into recommended.json as it is.
  */
 import type { PolicyConfig } from '../../domain/config.js';
@@ -16,6 +16,8 @@ export interface Candidate {
   minLifetimeMinutes: number;
   /** Seconds between queue probes; absent: the role's own. */
   probeSeconds?: number;
+  /** Warm servers kept all day (0: no pool; windows' pool sizes dropped); absent: the role's own pool. */
+  warmPool?: number;
 }
 
 /** The knobs swept; `tiny` exists so tests can sweep in well under a second. */
@@ -26,7 +28,7 @@ export interface Grid {
   minLifetimeMinutes: number[];
   stabilizationSeconds: number[];
   /** The second stage, around the best of the first. */
-  refine: { probeSeconds: number[]; smallBacklogPerServer: number[] };
+  refine: { probeSeconds: number[]; smallBacklogPerServer: number[]; warmPool?: number[] };
 }
 
 /** Probe intervals the tuner may recommend: every one a valid `queue` setting (everySeconds or one minute). */
@@ -38,7 +40,7 @@ export const FULL_GRID: Grid = {
   drainTime: { targetWaitSeconds: [30, 60, 120, 240, 480], jobSeconds: [60, 120] },
   minLifetimeMinutes: [0, 15, 45],
   stabilizationSeconds: [60, 300, 600],
-  refine: { probeSeconds: [15, 30, 60], smallBacklogPerServer: [0, 1, 2, 3, 4, 6] },
+  refine: { probeSeconds: [15, 30, 60], smallBacklogPerServer: [0, 1, 2, 3, 4, 6], warmPool: [0, 1, 2, 3] },
 };
 
 export const TINY_GRID: Grid = {
@@ -47,7 +49,7 @@ export const TINY_GRID: Grid = {
   drainTime: { targetWaitSeconds: [60, 240], jobSeconds: [90] },
   minLifetimeMinutes: [0, 45],
   stabilizationSeconds: [300],
-  refine: { probeSeconds: [30, 60], smallBacklogPerServer: [0, 3] },
+  refine: { probeSeconds: [30, 60], smallBacklogPerServer: [0, 3], warmPool: [0, 2] },
 };
 
 /** Settings of the drain-time policy the tuner does not sweep. */
@@ -122,7 +124,8 @@ export function candidates(grid: Grid, maxExtra: number): Candidate[] {
 
 /**
  * The second stage: `best` with every probe interval and, for the drain-time policy, every
- * small-backlog threshold of the grid (`best` itself left out).
+ * small-backlog threshold of the grid (`best` itself left out); then `best` with every warm pool
+ * size of the grid, all day.
  */
 export function refinements(best: Candidate, grid: Grid, roleProbeSeconds: number): Candidate[] {
   const base = best.probeSeconds ?? roleProbeSeconds;
@@ -151,10 +154,19 @@ export function refinements(best: Candidate, grid: Grid, roleProbeSeconds: numbe
       });
     }
   }
+  for (const warmPool of grid.refine.warmPool ?? []) {
+    if (warmPool === best.warmPool) continue;
+    out.push({ ...best, label: `${stem(best.label)}${suffix(best)} pool${warmPool}`, warmPool });
+  }
   return out;
+}
+
+/** The second stage's probe and small-backlog settings of a candidate, as its label has them. */
+function suffix(candidate: Candidate): string {
+  return / probe\d+( small\d+)?/.exec(candidate.label)?.[0] ?? '';
 }
 
 /** A label without the second stage's settings. */
 function stem(label: string): string {
-  return label.replace(/ probe\d+( small\d+)?$/, '');
+  return label.replace(/ probe\d+( small\d+)?( pool\d+)?$/, '').replace(/ pool\d+$/, '');
 }

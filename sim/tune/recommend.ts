@@ -4,8 +4,11 @@
  * are set), with its figures and the reason it was chosen under `tuning`, which fleet-pilot ignores.
  * When the current config won, the fragment holds its own settings (merging changes nothing) and
  * `tuning.keepCurrent` is true. When the candidates ran on Spot (`--spot-discount`), the fragment
- * buys Spot as they did, so its figures hold once merged.
+ * buys Spot as they did, so its figures hold once merged. A swept pool size sets `warmPool.size`
+ * and the role's windows without their own pool sizes (`windows`, as the candidate ran them).
  */
+import type { RoleConfig } from '../../domain/config.js';
+import { withoutPool } from '../policies.js';
 import { probeSettings } from './evaluate.js';
 import type { TuneResult } from './run.js';
 
@@ -14,9 +17,16 @@ export interface SpotRun {
   onDemandBase: number;
 }
 
-export function recommendedFragment(result: TuneResult, trace: string, spot?: SpotRun) {
+export function recommendedFragment(
+  result: TuneResult,
+  trace: string,
+  spot?: SpotRun,
+  /** The tuned role: its windows go into the fragment when a pool size was swept. */
+  role?: Pick<RoleConfig, 'schedule' | 'warmPool' | 'launch'>,
+) {
   const { recommended: r, seed, current } = result;
   const probe = r.candidate.probeSeconds;
+  const pool = r.candidate.warmPool;
   return {
     roles: {
       job: {
@@ -27,6 +37,15 @@ export function recommendedFragment(result: TuneResult, trace: string, spot?: Sp
         ...(spot === undefined
           ? {}
           : { launch: { market: 'spot-then-on-demand' as const, onDemandBase: spot.onDemandBase } }),
+        ...(pool === undefined
+          ? {}
+          : {
+              // null removes the pool (the merge drops the key).
+              warmPool: pool === 0 ? null : { size: pool },
+              ...(role === undefined
+                ? {}
+                : { schedule: { windows: withoutPool(role as RoleConfig).schedule.windows } }),
+            }),
       },
     },
     tuning: {

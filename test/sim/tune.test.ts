@@ -9,11 +9,12 @@ import { parseConfig } from '../../domain/config.js';
 import { TEST_CONFIG_INPUT } from '../../fakes/config.js';
 import { simulationRole, spotOnDemandBase } from '../../sim/index.js';
 import type { TraceJob } from '../../sim/trace.js';
+import { candidateRole } from '../../sim/tune/evaluate.js';
 import { frontierLabel, renderFrontier } from '../../sim/tune/frontier-svg.js';
 import { type Grid, TINY_GRID } from '../../sim/tune/grid.js';
 import { dominates, frontier } from '../../sim/tune/pareto.js';
 import { recommendedFragment } from '../../sim/tune/recommend.js';
-import { type TuneResult, tune } from '../../sim/tune/run.js';
+import { currentCandidate, type TuneResult, tune } from '../../sim/tune/run.js';
 
 const run = promisify(execFile);
 const HOUR = 3600;
@@ -63,12 +64,15 @@ describe('tune on a tiny trace and grid', () => {
     });
   });
 
-  it('sweeps every candidate, then the probe interval and small backlog around the best, and keeps only undominated points on the frontier', () => {
+  it('sweeps every candidate, then the probe interval, small backlog and pool size around the best, and keeps only undominated points on the frontier', () => {
     const all = [...result.points, result.seed, result.current, result.bound];
-    const second = result.points.filter((p) => p.candidate?.probeSeconds !== undefined);
-    expect(result.points.length - second.length).toBe(8);
+    const pools = result.points.filter((p) => p.candidate?.warmPool !== undefined);
+    const second = result.points.filter((p) => p.candidate?.probeSeconds !== undefined && !pools.includes(p));
+    expect(result.points.length - second.length - pools.length).toBe(8);
     expect(second.length).toBeGreaterThan(0);
     expect(second.every((p) => / probe\d+/.test(p.label))).toBe(true);
+    expect(pools.map((p) => p.candidate?.warmPool).sort()).toEqual(TINY_GRID.refine.warmPool);
+    expect(pools.every((p) => p.label.endsWith(` pool${p.candidate?.warmPool}`))).toBe(true);
     for (const f of result.frontier) expect(all.some((p) => dominates(p, f))).toBe(false);
     for (const p of all.filter((q) => !result.frontier.includes(q))) {
       expect(
@@ -134,6 +138,42 @@ describe('tune on a tiny trace and grid', () => {
       JSON.parse(JSON.stringify(fragment)),
     );
     expect(config.roles.job?.queue?.intervalSeconds).toBe(60);
+  });
+});
+
+describe('the warm pool size swept', () => {
+  const role = simulationRole({});
+  const base = currentCandidate(role);
+
+  it('runs a candidate with its pool all day, and without one at 0', () => {
+    const two = candidateRole(role, { ...base, warmPool: 2 });
+    expect(two.warmPool?.size).toBe(2);
+    expect(two.schedule.windows.every((w) => w.warmPool === undefined)).toBe(true);
+    expect(candidateRole(role, { ...base, warmPool: 0 }).warmPool).toBeUndefined();
+    // Absent: the role's own pool, windows included.
+    expect(candidateRole(role, base).schedule.windows).toEqual(role.schedule.windows);
+  });
+
+  it('writes a fragment that, merged over the config, runs the pool the candidate ran', async () => {
+    const result = await tune({
+      jobs: tinyTrace(),
+      role,
+      grid: { ...TINY_GRID, refine: { probeSeconds: [], smallBacklogPerServer: [], warmPool: [1] } },
+      maxCostRatio: 10,
+      threads: 0,
+    });
+    const pooled = result.points.find((p) => p.candidate?.warmPool === 1);
+    const candidate = pooled?.candidate;
+    if (pooled === undefined || candidate === undefined) throw new Error('no pool candidate swept');
+    const fragment = recommendedFragment(
+      { ...result, recommended: { ...pooled, candidate }, keepCurrent: false },
+      'tiny.csv',
+      undefined,
+      role,
+    );
+    const merged = parseConfig(TEST_CONFIG_INPUT, JSON.parse(JSON.stringify(fragment))).roles.job;
+    expect(merged?.warmPool?.size).toBe(1);
+    expect(merged?.schedule.windows.some((w) => w.warmPool !== undefined)).toBe(false);
   });
 });
 
