@@ -4,6 +4,7 @@
  * type and parameters: the tuner's way in), the launch-delay model and its seeded stream, and the
  * shipped job role the named policies start from.
  */
+import { readFileSync } from 'node:fs';
 import { type Config, DEFAULT_CONFIG, parseConfig, type RoleConfig } from '../domain/config.js';
 import { ownEntry } from '../domain/roles.js';
 import { seededRandom } from './random.js';
@@ -13,6 +14,31 @@ export const BOUND_POLICY = 'bound';
 /** The role at its ceiling all day: floor and minimum at `max`, on every day and hour. */
 export function boundRole(role: RoleConfig): RoleConfig {
   return { ...role, min: role.max, schedule: { ...role.schedule, baseline: role.max, windows: [] } };
+}
+
+/** The shipped default with the warm pool the bench chose (config/presets/warm-pool.json). */
+export const POOL_POLICY = 'default+pool';
+
+/** config/presets/warm-pool.json: 2 warm servers on weekdays 08:00-18:00, none outside. */
+export const WARM_POOL_PRESET: unknown = JSON.parse(
+  readFileSync(new URL('../config/presets/warm-pool.json', import.meta.url), 'utf8'),
+);
+
+let cachedPoolRole: RoleConfig | undefined;
+
+/** The shipped job role with the preset's warm pool, validated once. */
+export function poolRole(): RoleConfig {
+  cachedPoolRole ??= simulationRole(WARM_POOL_PRESET);
+  return cachedPoolRole;
+}
+
+/** The role without a warm pool (every launch cold); its windows keep their servers. */
+export function withoutPool(role: RoleConfig): RoleConfig {
+  const { warmPool: _pool, ...rest } = role;
+  return {
+    ...rest,
+    schedule: { ...role.schedule, windows: role.schedule.windows.map(({ warmPool: _w, ...w }) => w) },
+  };
 }
 
 export const POLICY_NAMES = ['seed-2010', 'default', 'backlog-per-server'] as const;

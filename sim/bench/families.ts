@@ -5,13 +5,14 @@
  * `default`, `seed-2010`, `bound` and the onset oracle. Per family it reports how many runs meet
  * the target, the geometric means of the p95 and cost ratios, the cold launches against the 2010
  * rule's, and the mean `gapClosed` of the default and of the oracle (what a policy that cannot see
- * a burst coming reaches at best).
+ * a burst coming reaches at best), and the same figures for the default with the warm pool of
+ * config/presets/warm-pool.json.
  *
  * Target per run (as for the reference traces): cost in dollars <= 1.0x seed-2010 and p95 <= 0.5x,
  * or gapClosed >= 0.8 where the bound's p95 is above 0.4x the seed's.
  */
 import { DEFAULT_LAUNCH_DELAY, defaultRole, type PolicySpec, simulate } from '../index.js';
-import { BOUND_POLICY, boundRole } from '../policies.js';
+import { BOUND_POLICY, boundRole, POOL_POLICY, poolRole } from '../policies.js';
 import { type Onsets, TRACE_FAMILIES } from '../traces/make-traces.js';
 import { gapClosed, ONSET_POLICY, onsetRole, ratio } from './policies.js';
 
@@ -34,7 +35,13 @@ export interface FamilyRun {
   coldLaunches: number;
   warmStarts: number;
   seedLaunches: number;
+  /** Dollars the stopped pool volumes of `default+pool` cost in this run. */
+  stoppedVolumeCost: number;
+  /** Days the trace covers. */
+  days: number;
   met: boolean;
+  /** The default with the warm pool (config/presets/warm-pool.json), in the same run. */
+  pool: Pick<FamilyRun, 'p95Ratio' | 'costRatio' | 'gapClosed' | 'coldLaunches' | 'warmStarts' | 'met'>;
 }
 
 export interface FamilyBenchRow {
@@ -56,6 +63,16 @@ export interface FamilyBenchRow {
   oracleGapClosed: number | null;
   /** The runs that missed the target, as traceSeed/delaySeed. */
   missed: string[];
+  /** seed-2010's launches a day. */
+  seedLaunchesPerDay: number;
+  /** The default with the warm pool over the same runs. */
+  pool: Pick<FamilyBenchRow, 'met' | 'p95Ratio' | 'costRatio' | 'coldLaunchesRatio' | 'gapClosed'> & {
+    /** Cold launches a day (pool fills included) and warm starts a day. */
+    coldLaunchesPerDay: number;
+    warmStartsPerDay: number;
+    /** Dollars a day its stopped volumes cost: the pool waiting. */
+    stoppedVolumeCostPerDay: number;
+  };
 }
 
 /** Whether one run meets the default's target. */
@@ -81,14 +98,18 @@ export async function familyRuns(family: keyof typeof TRACE_FAMILIES): Promise<F
       const seed = await run('seed-2010');
       const bound = await run({ name: BOUND_POLICY, role: boundRole(role) });
       const ours = await run('default');
+      const pooled = await run({ name: POOL_POLICY, role: poolRole() });
       const best = await run(oracle);
       const gap = (p95: number) => gapClosed(seed.waitP95S, bound.waitP95S, p95);
-      const figures = {
-        p95Ratio: round(ours.waitP95S / seed.waitP95S),
-        costRatio: round(ours.cost / seed.cost),
-        gapClosed: gap(ours.waitP95S),
-        boundP95Ratio: round(bound.waitP95S / seed.waitP95S),
-      };
+      const boundP95Ratio = round(bound.waitP95S / seed.waitP95S);
+      const against = (s: typeof ours) => ({
+        p95Ratio: round(s.waitP95S / seed.waitP95S),
+        costRatio: round(s.cost / seed.cost),
+        gapClosed: gap(s.waitP95S),
+        boundP95Ratio,
+      });
+      const figures = against(ours);
+      const withPool = against(pooled);
       runs.push({
         traceSeed,
         delaySeed,
@@ -98,7 +119,17 @@ export async function familyRuns(family: keyof typeof TRACE_FAMILIES): Promise<F
         coldLaunches: ours.coldLaunches,
         warmStarts: ours.warmStarts,
         seedLaunches: seed.launches,
+        stoppedVolumeCost: pooled.stoppedVolumeCost,
+        days: Math.max(1, Math.ceil((jobs.at(-1)?.arrivalS ?? 0) / 86_400)),
         met: meetsTarget(figures),
+        pool: {
+          p95Ratio: withPool.p95Ratio,
+          costRatio: withPool.costRatio,
+          gapClosed: withPool.gapClosed,
+          coldLaunches: pooled.coldLaunches,
+          warmStarts: pooled.warmStarts,
+          met: meetsTarget(withPool),
+        },
       });
     }
   }
@@ -113,6 +144,7 @@ export function familyRow(family: string, runs: readonly FamilyRun[]): FamilyBen
     const known = values.filter((v): v is number => v !== null);
     return known.length === 0 ? null : round(known.reduce((s, v) => s + v, 0) / known.length);
   };
+  const days = sum(runs.map((r) => r.days));
   return {
     family,
     runs: runs.length,
@@ -125,6 +157,20 @@ export function familyRow(family: string, runs: readonly FamilyRun[]): FamilyBen
     gapClosed: mean(runs.map((r) => r.gapClosed)),
     oracleGapClosed: mean(runs.map((r) => r.oracleGapClosed)),
     missed: runs.filter((r) => !r.met).map((r) => `${r.traceSeed}/${r.delaySeed}`),
+    seedLaunchesPerDay: round(sum(runs.map((r) => r.seedLaunches)) / days),
+    pool: {
+      met: runs.filter((r) => r.pool.met).length,
+      p95Ratio: geomean(runs.map((r) => r.pool.p95Ratio)),
+      costRatio: geomean(runs.map((r) => r.pool.costRatio)),
+      coldLaunchesRatio: ratio(
+        sum(runs.map((r) => r.pool.coldLaunches)),
+        sum(runs.map((r) => r.seedLaunches)),
+      ),
+      gapClosed: mean(runs.map((r) => r.pool.gapClosed)),
+      coldLaunchesPerDay: round(sum(runs.map((r) => r.pool.coldLaunches)) / days),
+      warmStartsPerDay: round(sum(runs.map((r) => r.pool.warmStarts)) / days),
+      stoppedVolumeCostPerDay: round(sum(runs.map((r) => r.stoppedVolumeCost)) / days),
+    },
   };
 }
 

@@ -13,9 +13,11 @@
  * job, and still take their launch delay: no queue-driven policy launches earlier without knowing
  * the burst is coming.
  *
+ * A `default+pool` row is the default with the warm pool of config/presets/warm-pool.json.
+ *
  * Target (a benchmark figure, not a test): on every trace `default` has p95 wait <= 0.5x
  * `seed-2010`'s at <= 1.0x its cost in dollars (running time at the type's price, volumes, boots),
- * and launches at most 2x as many servers a day.
+ * and launches at most 2x as many servers a day, plus the pool's refills.
  */
 import { readdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -31,7 +33,7 @@ import {
   type PolicySpec,
   simulate,
 } from '../index.js';
-import { BOUND_POLICY, boundRole } from '../policies.js';
+import { BOUND_POLICY, boundRole, POOL_POLICY, poolRole } from '../policies.js';
 import { readTrace } from '../trace.js';
 import { referenceOnsets } from '../traces/make-traces.js';
 
@@ -129,6 +131,7 @@ export async function benchPolicies(
   const role = defaultRole();
   const policies: [string, PolicySpec][] = [
     ...POLICY_NAMES.map((name): [string, PolicySpec] => [name, name]),
+    [POOL_POLICY, { name: POOL_POLICY, role: poolRole() }],
     [BOUND_POLICY, { name: BOUND_POLICY, role: boundRole(role) }],
   ];
   const rows: PolicyBenchRow[] = [];

@@ -4,10 +4,15 @@
  * interrupting Spot servers), so cost and wait sit side by side. Prices are the simulator's
  * defaults (sim/pricing.ts); interruptions are pessimistic, {@link BENCH_INTERRUPTIONS_PER_DAY}
  * a day, so their cost in wait and re-run jobs shows.
+ *
+ * The warm pool's On-Demand bridge (a Spot role's burst served by warm On-Demand servers while
+ * its Spot launches boot, then put back) is shown against both alternatives: each trace also runs
+ * with the pool of config/presets/warm-pool.json, On-Demand and on Spot (where the bridge works).
  */
 import { readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { DEFAULT_LAUNCH_DELAY, DEFAULT_SEED, type Pricing, simulate } from '../index.js';
+import { poolRole } from '../policies.js';
 import { readTrace } from '../trace.js';
 import { REFERENCE_TRACES_DIR } from './policies.js';
 
@@ -27,6 +32,13 @@ export interface SpotBenchRow {
   interruptions: number;
   /** Jobs cut off by an interruption (or a drain deadline) and run again, with Spot. */
   requeuedJobsSpot: number;
+  /** Dollars and p95 with the warm pool: On-Demand only, and on Spot with the On-Demand bridge. */
+  costPool: number;
+  waitP95PoolS: number;
+  costSpotPool: number;
+  waitP95SpotPoolS: number;
+  /** Warm On-Demand starts with Spot and the pool (bridges, and starts for the rest). */
+  warmStartsSpotPool: number;
 }
 
 /** Runs every reference trace On-Demand and with Spot, in trace order. */
@@ -47,6 +59,9 @@ export async function benchSpot(
     };
     const onDemand = (await simulate(run)).summary;
     const spot = (await simulate({ ...run, spot: true })).summary;
+    const pooled = { ...run, role: poolRole() };
+    const onDemandPool = (await simulate(pooled)).summary;
+    const spotPool = (await simulate({ ...pooled, spot: true })).summary;
     rows.push({
       trace: basename(file, '.csv'),
       cost: onDemand.cost,
@@ -57,6 +72,11 @@ export async function benchSpot(
       spotHours: spot.spotHours,
       interruptions: spot.interruptions,
       requeuedJobsSpot: spot.requeuedJobs,
+      costPool: onDemandPool.cost,
+      waitP95PoolS: onDemandPool.waitP95S,
+      costSpotPool: spotPool.cost,
+      waitP95SpotPoolS: spotPool.waitP95S,
+      warmStartsSpotPool: spotPool.warmStarts,
     });
   }
   return rows;

@@ -107,7 +107,10 @@ describe('families bench', () => {
     coldLaunches: 6,
     warmStarts: 2,
     seedLaunches: 4,
+    stoppedVolumeCost: 0.1,
+    days: 1,
     met: true,
+    pool: { p95Ratio: 0.5, costRatio: 0.8, gapClosed: 0.5, coldLaunches: 12, warmStarts: 4, met: false },
     ...over,
   });
 
@@ -130,7 +133,7 @@ describe('families bench', () => {
     expect(meetsTarget(figures)).toBe(met);
   });
 
-  it('sums a family: runs met, geometric-mean ratios, launches against the 2010 rule, mean gap and the missed runs', () => {
+  it('sums a family: runs met, geometric-mean ratios, launches against the 2010 rule, mean gap, the missed runs, and the same with the pool', () => {
     const row = familyRow('f', [
       run({ p95Ratio: 0.25, costRatio: 0.5, instanceHoursRatio: 0.5 }),
       run({
@@ -141,7 +144,10 @@ describe('families bench', () => {
         gapClosed: null,
         coldLaunches: 10,
         seedLaunches: 0,
+        stoppedVolumeCost: 0.3,
+        days: 3,
         met: false,
+        pool: { p95Ratio: 2, costRatio: 1.25, gapClosed: null, coldLaunches: 20, warmStarts: 8, met: true },
       }),
     ]);
     expect(row).toEqual({
@@ -156,6 +162,18 @@ describe('families bench', () => {
       gapClosed: 0.7,
       oracleGapClosed: 0.9,
       missed: ['2/1'],
+      // Per day over the 4 days the two runs cover.
+      seedLaunchesPerDay: 1,
+      pool: {
+        met: 1,
+        p95Ratio: 1,
+        costRatio: 1,
+        coldLaunchesRatio: 8,
+        gapClosed: 0.5,
+        coldLaunchesPerDay: 8,
+        warmStartsPerDay: 3,
+        stoppedVolumeCostPerDay: 0.1,
+      },
     });
   });
 });

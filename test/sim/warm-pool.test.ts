@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { scheduleFloor } from '../../domain/schedule.js';
+import { poolSize } from '../../domain/warm-pool.js';
 import {
   DEFAULT_VOLUME_GB,
   DEFAULT_VOLUME_PER_GB_MONTH,
@@ -7,6 +9,7 @@ import {
   type SimRole,
   simulate,
 } from '../../sim/index.js';
+import { poolRole } from '../../sim/policies.js';
 import type { TraceJob } from '../../sim/trace.js';
 
 const HOUR_S = 3600;
@@ -127,5 +130,18 @@ describe('simulate: the warm pool', () => {
     // A start takes work sooner than a 60 s launch: the bursts wait less.
     expect(warm.summary.waitMeanS).toBeLessThan(cold.summary.waitMeanS);
     expect(warm.summary.bootCost).toBeLessThan(cold.summary.bootCost);
+  });
+});
+
+describe('config/presets/warm-pool.json', () => {
+  it('merges over the shipped job role: 2 warm servers on weekdays 08:00-18:00, none outside', () => {
+    const role = poolRole();
+    const at = (iso: string) => poolSize(role, Date.parse(iso), 0).size;
+    expect(at('2026-03-02T15:00:00Z')).toBe(2); // Monday 10:00 in Toronto
+    expect(at('2026-03-03T01:00:00Z')).toBe(0); // Monday 20:00
+    expect(at('2026-03-07T15:00:00Z')).toBe(0); // Saturday 10:00
+    expect(scheduleFloor(role.schedule, Date.parse('2026-03-02T15:00:00Z')).servers).toBe(
+      defaultRole().schedule.baseline,
+    );
   });
 });
