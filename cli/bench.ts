@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
+import { benchCalendar } from '../sim/bench/calendar.js';
 import { benchFamilies } from '../sim/bench/families.js';
 import { benchHandlers, buildAppProbe } from '../sim/bench/handlers.js';
 import { benchPolicies, policyRatios } from '../sim/bench/policies.js';
@@ -15,7 +16,7 @@ import { benchTune } from '../sim/bench/tune.js';
 import { createProgram, parseProgram, readCommandLine } from './program.js';
 import { nonEmpty } from './values.js';
 
-const PARTS = ['policies', 'families', 'spot', 'tune', 'tick', 'handlers'] as const;
+const PARTS = ['policies', 'families', 'calendar', 'spot', 'tune', 'tick', 'handlers'] as const;
 type Part = (typeof PARTS)[number];
 
 const INVOCATION = 'npm run bench --';
@@ -25,6 +26,9 @@ const PART_HELP = `parts:
             all day) and the onset oracle; ratios against seed-2010 of the same run
   families  the default on fresh traces of every generator (4 seeds x 2 launch-delay streams):
             runs meeting the target, mean ratios and gapClosed
+  calendar  six weeks of real dates with two month-ends and a holiday: the 2010 rule, the default,
+            the default with a month-end window and with the learned forecast (floor, warm): p95
+            on the month-end days and dollars over the span
   spot      every reference trace with the default policy, On-Demand only and with Spot above the
             permanent server (EC2 interrupting it): cost and wait
   tune      npm run tune on every reference trace: its time, how far the default's p95 is from
@@ -118,6 +122,13 @@ async function main(): Promise<number> {
       ),
     );
     report.families = families;
+  }
+
+  if (parts.has('calendar')) {
+    console.log('\ncalendar: six weeks with month-ends and a holiday, by row…');
+    const calendar = await benchCalendar((row) => console.log(JSON.stringify(row)));
+    console.log(table(calendar.rows as unknown as Record<string, unknown>[]));
+    report.calendar = calendar;
   }
 
   if (parts.has('spot')) {

@@ -54,7 +54,11 @@ function renderRole(r: RoleStatus, ctx: RenderContext): string {
   if (r.pool !== null) say('warm pool', poolLine(r.pool));
   const next = [...r.nextActions, ...r.blocked.map((x) => `blocked: ${x}`)];
   say('next converge', next.length === 0 ? 'nothing to do' : next.join('; '));
-  if (r.nextScheduleChange !== null) say('schedule changes', relative(r.nextScheduleChange, now));
+  if (r.scheduleChange != null) {
+    const c = r.scheduleChange;
+    say('schedule changes', `${relative(c.at, now)} to ${c.servers} (${c.reason})`);
+  } else if (r.nextScheduleChange !== null) say('schedule changes', relative(r.nextScheduleChange, now));
+  if (r.forecast != null) say('forecast', forecastLine(r.forecast));
   lines.push('');
   if (r.servers.length === 0) {
     lines.push('  no servers');
@@ -87,6 +91,13 @@ function renderRole(r: RoleStatus, ctx: RenderContext): string {
     );
   }
   return lines.join('\n');
+}
+
+/** The forecast in a few words: its mode, whether it acts, and the next hours' peaks. */
+function forecastLine(f: NonNullable<RoleStatus['forecast']>): string {
+  const hours = f.hours.map((h) => (h.servers === null ? '-' : String(h.servers))).join(' ');
+  const state = f.usable ? 'in use' : `NOT USED: ${f.reason}`;
+  return `${f.mode}, ${state}; servers per hour from now: ${hours}`;
 }
 
 /** The warm pool in a few words: ready of its size, on the way in, stale, drained. */

@@ -6,9 +6,9 @@
 import type { RoleConfig } from '../config.js';
 import { overrideActive } from '../planner.js';
 import { scheduleLeadMs } from '../policies/launch-delay.js';
-import type { Ledger } from '../ports.js';
+import { type Ledger, SILENT_OBSERVER } from '../ports.js';
 import { serverAge } from '../retire.js';
-import { nextScheduleEdge } from '../schedule.js';
+import { nextScheduleEdge, scheduleFloor } from '../schedule.js';
 import {
   CAPACITY_STATES,
   type CloudInstance,
@@ -21,6 +21,7 @@ import {
 } from '../types.js';
 import { launchSpec, poolSize, staleness } from '../warm-pool.js';
 import type { Fleet } from './fleet.js';
+import { Forecaster, type ForecastStatus, forecastStatus } from './forecaster.js';
 import { describeAction } from './reporting.js';
 
 export interface ServerStatus {
@@ -67,6 +68,10 @@ export interface RoleStatus {
   reasons: string[];
   /** When the schedule floor next changes (a window starts or ends), if ever. */
   nextScheduleChange: string | null;
+  /** The schedule's floor from its next change on, and why (absent from older control functions). */
+  scheduleChange?: { at: string; servers: number; reason: string } | null;
+  /** The learned forecast for the next hours, or null without one (absent from older control functions). */
+  forecast?: ForecastStatus | null;
   paused: boolean;
   /** The operator's pause (reason, since, request), if set. */
   pause: RolePause | null;
@@ -94,6 +99,10 @@ export async function roleStatus(
   const result = await fleet.converge(role, { trigger: 'control:status', dryRun: true, instances, controls });
   const journal = journalLimit === 0 ? [] : await ledger.recentJournal(role, journalLimit);
   const desired = result.plan?.desired;
+  const config = fleet.roleConfig(role);
+  const change = nextScheduleEdge(config.schedule, now);
+  const after = change === undefined ? undefined : scheduleFloor(config.schedule, change);
+  const loaded = await new Forecaster({ ledger, observer: SILENT_OBSERVER }).load(role, config, now);
   return {
     role,
     desired: desired?.count ?? 0,
@@ -101,7 +110,15 @@ export async function roleStatus(
     demand: desired?.demand ?? null,
     hold: desired?.hold ?? null,
     reasons: desired?.reasons ?? [],
-    nextScheduleChange: iso(nextScheduleEdge(fleet.roleConfig(role).schedule, now)),
+    nextScheduleChange: iso(change),
+    scheduleChange:
+      change === undefined || after === undefined
+        ? null
+        : { at: new Date(change).toISOString(), servers: after.servers, reason: after.reason },
+    forecast:
+      config.forecast === undefined || loaded === undefined
+        ? null
+        : forecastStatus(config.forecast, loaded.forecast, now),
     paused: controls.pause !== undefined,
     pause: controls.pause ?? null,
     bounds: overrideActive(controls.bounds, now) ? (controls.bounds ?? null) : null,

@@ -102,3 +102,27 @@ export function summarizeForecast(mode: ForecastConfig['mode'], result: Forecast
   if (peak === undefined) return `forecast (${mode}): nothing forecast for the next hour`;
   return `forecast (${mode}, ${acts}): up to ${peak.servers} servers in the next hour, from ${new Date(peak.slot.start).toISOString()} (${peak.slot.basis})`;
 }
+
+/** A role's forecast as `status` shows it: whether it acts, why, and its peak hour by hour. */
+export interface ForecastStatus {
+  mode: ForecastConfig['mode'];
+  usable: boolean;
+  reason: string;
+  /** From now, hour by hour: the most servers forecast in each (null: not forecast). */
+  hours: { from: string; servers: number | null; basis: string }[];
+}
+
+export function forecastStatus(config: ForecastConfig, result: Forecast, now: number): ForecastStatus {
+  const { mode } = config;
+  const hours: ForecastStatus['hours'] = [];
+  for (let from = now; from < now + config.horizonHours * SUMMARY_MS; from += SUMMARY_MS) {
+    const peak = forecastPeak(result, from, from + SUMMARY_MS - 1);
+    const first = result.slots.find((s) => s.end > from && s.start < from + SUMMARY_MS);
+    hours.push({
+      from: new Date(from).toISOString(),
+      servers: peak?.servers ?? null,
+      basis: peak?.slot.basis ?? first?.basis ?? 'no slot',
+    });
+  }
+  return { mode, usable: result.usable, reason: result.reason, hours };
+}

@@ -133,6 +133,41 @@ describe('fleet-pilot status', () => {
     );
   });
 
+  it('shows the next schedule change with its floor, and the forecast hour by hour', () => {
+    const roles: RoleStatus[] = [
+      {
+        ...job,
+        scheduleChange: {
+          at: '2026-03-03T02:00:00.000Z',
+          servers: 1,
+          reason: 'outside every window → baseline 1',
+        },
+        forecast: {
+          mode: 'floor',
+          usable: true,
+          reason: 'learned from history',
+          hours: [3, 3, null].map((servers, i) => ({
+            from: new Date(NOW + i * 3_600_000).toISOString(),
+            servers,
+            basis: 'weekly median of 4 mon',
+          })),
+        },
+      },
+      {
+        ...job,
+        role: 'app',
+        forecast: { mode: 'warm', usable: false, reason: 'no forecast now: too little history', hours: [] },
+      },
+    ];
+    const text = renderStatus({ ...status, roles }, { wide: false, paint: plain, now: NOW }).replace(
+      /\n\s+/g,
+      ' ',
+    );
+    expect(text).toContain('schedule changes: in 11 h 48 min to 1 (outside every window → baseline 1)');
+    expect(text).toContain('forecast: floor, in use; servers per hour from now: 3 3 -');
+    expect(text).toContain('forecast: warm, NOT USED: no forecast now: too little history');
+  });
+
   it('shows every column and whole ids with -o wide', () => {
     const text = renderStatus(status, { wide: true, paint: plain, now: NOW });
     expect(text).toContain('i-0a1b2c3d4e5f60718');

@@ -8,10 +8,12 @@ import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import type { ScheduleConfig } from '../../domain/config.js';
 import { decide } from '../../domain/decide.js';
+import { ConfigError } from '../../domain/errors.js';
 import { type Forecast, forecast, historyDates, observe } from '../../domain/forecast.js';
 import { forecastFloor, forecastPool } from '../../domain/forecast-effect.js';
 import { type ForecastConfig, ForecastSchema } from '../../domain/forecast-schema.js';
 import type { DemandDay } from '../../domain/types.js';
+import { testConfig } from '../../fakes/config.js';
 import { aServer, jobRole, steady } from '../support/builders.js';
 
 const ZONE = 'America/Toronto';
@@ -310,3 +312,65 @@ describe('what the forecast does to a decision', () => {
 function clock(slot: number): string {
   return `${String(Math.floor(slot / 4)).padStart(2, '0')}:${String((slot % 4) * 15).padStart(2, '0')}`;
 }
+
+describe('roles.<role>.forecast settings', () => {
+  function issues(job: Record<string, unknown>, app: Record<string, unknown> = {}): string[] {
+    try {
+      testConfig({ roles: { job, app } });
+    } catch (error) {
+      if (error instanceof ConfigError) return [...error.issues];
+      throw error;
+    }
+    return [];
+  }
+
+  it.each<[string, Record<string, unknown>, Record<string, unknown>, RegExp]>([
+    ['an unknown mode', { forecast: { mode: 'predict' } }, {}, /roles\.job\.forecast\.mode/],
+    [
+      'a slot that does not divide a day evenly',
+      { forecast: { mode: 'floor', slotMinutes: 7 } },
+      {},
+      /roles\.job\.forecast\.slotMinutes: expected one of 5, 10, 15/,
+    ],
+    [
+      'less than 5 weeks of history',
+      { forecast: { mode: 'floor', historyWeeks: 4 } },
+      {},
+      /roles\.job\.forecast\.historyWeeks/,
+    ],
+    [
+      'more weeks needed than kept',
+      { forecast: { mode: 'floor', historyWeeks: 5, minWeeks: 6 } },
+      {},
+      /roles\.job\.forecast\.minWeeks: expected minWeeks <= historyWeeks/,
+    ],
+    ['an unknown key', { forecast: { mode: 'floor', horizon: 6 } }, {}, /roles\.job\.forecast/],
+    [
+      'warm without a warm pool',
+      { forecast: { mode: 'warm' } },
+      {},
+      /roles\.job\.forecast\.mode: "warm" sizes the warm pool/,
+    ],
+    [
+      'a role without a queue',
+      {},
+      { forecast: { mode: 'floor' } },
+      /roles\.app\.forecast: expected a demand policy and queue/,
+    ],
+  ])('refuses %s, naming the key', (_, job, app, message) => {
+    expect(issues(job, app).join('\n')).toMatch(message);
+  });
+
+  it('is off by default and takes its knobs’ defaults', () => {
+    expect(testConfig().roles.job?.forecast).toBeUndefined();
+    expect(testConfig({ roles: { job: { forecast: { mode: 'advise' } } } }).roles.job?.forecast).toEqual({
+      mode: 'advise',
+      slotMinutes: 15,
+      historyWeeks: 9,
+      minWeeks: 3,
+      horizonHours: 6,
+      aheadMinutes: 0,
+      missRatio: 0.5,
+    });
+  });
+});

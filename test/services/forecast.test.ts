@@ -10,6 +10,7 @@ import type { DemandDay } from '../../domain/types.js';
 import { testConfig } from '../../fakes/config.js';
 import { FaultyLedger } from '../../fakes/faulty-ledger.js';
 import { harness, runFor } from '../../fakes/harness.js';
+import { runControl } from '../../handlers/control.js';
 
 /** Tuesday 2026-09-22 09:50 in Toronto (EDT, UTC-4): ten minutes before a learned 10:00 peak. */
 const TUESDAY_0950 = Date.parse('2026-09-22T13:50:00Z');
@@ -98,5 +99,21 @@ describe('the forecast in the tick', () => {
     expect(alive(h)).toBe(1);
     const entry = (await ledger.recentJournal('job', 20)).find((e) => e.kind === 'forecast');
     expect(entry?.summary).toContain('not used: no forecast now: too little history: 1 of 3 past tue days');
+  });
+
+  it('status: the next schedule change with its floor, and the forecast hour by hour', async () => {
+    const ledger = await seeded();
+    const job = {
+      forecast: { mode: 'floor', horizonHours: 3 },
+      schedule: { windows: [{ days: ['tue'], start: '12:00', end: '13:00', servers: 2 }] },
+    };
+    const h = harness({ config: testConfig({ roles: { job } }), ledger, start: TUESDAY_0950 });
+    const status = await runControl({ action: 'status', role: 'job' }, h.app);
+    if (!status.ok) throw new Error(status.error);
+    const role = status.roles?.[0];
+    expect(role?.scheduleChange).toMatchObject({ at: '2026-09-22T16:00:00.000Z', servers: 2 });
+    expect(role?.forecast).toMatchObject({ mode: 'floor', usable: true });
+    expect(role?.forecast?.hours.map((x) => x.servers)).toEqual([3, 3, 1]);
+    expect(role?.forecast?.hours[0]?.from).toBe('2026-09-22T13:50:00.000Z');
   });
 });
