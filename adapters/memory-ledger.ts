@@ -35,6 +35,11 @@ export class MemoryLedger implements Ledger {
       maxJournalPerRole?: number;
       maxSamplesPerRole?: number;
       maxHistoryDays?: number;
+      /**
+       * Terminated records this much older than the newest termination are dropped, as DynamoDB's
+       * TTL drops them (default: kept): a run over weeks does not list every server it ever had.
+       */
+      terminatedTtlMs?: number;
     } = {},
   ) {}
 
@@ -71,7 +76,16 @@ export class MemoryLedger implements Ledger {
       else (next as unknown as Record<string, unknown>)[field] = value;
     }
     this.servers.set(key, next);
+    if (next.state === 'terminated') this.expireTerminated(next.stateSince);
     return copyRecord(next);
+  }
+
+  private expireTerminated(now: number): void {
+    const keep = this.settings.terminatedTtlMs;
+    if (keep === undefined) return;
+    for (const [key, record] of this.servers) {
+      if (record.state === 'terminated' && record.stateSince < now - keep) this.servers.delete(key);
+    }
   }
 
   async acquireLease(role: string, owner: string, now: number, ttlMs: number): Promise<Lease> {

@@ -351,11 +351,20 @@ export class ServiceDriver implements Controller {
 }
 
 /** Enough samples for the longest window the demand policy reads, and a short journal. */
-function ledgerLimits(role: RoleConfig): { maxSamplesPerRole: number; maxJournalPerRole: number } {
+function ledgerLimits(role: RoleConfig): {
+  maxSamplesPerRole: number;
+  maxJournalPerRole: number;
+  terminatedTtlMs: number;
+} {
   // Every sample a converge reads (demand's span), at the role's probe interval.
   const windowS = role.policy === undefined ? 0 : sampleSpanSeconds(role.policy, role.queue);
   const everyS = role.queue?.intervalSeconds ?? 60;
-  return { maxSamplesPerRole: Math.ceil(windowS / everyS) + PRE_ROLL_MS.length + 10, maxJournalPerRole: 50 };
+  return {
+    maxSamplesPerRole: Math.ceil(windowS / everyS) + PRE_ROLL_MS.length + 10,
+    maxJournalPerRole: 50,
+    // The deployed ledger's TTL for terminated records: a run over weeks stays as fast as a day's.
+    terminatedTtlMs: 7 * 24 * 3_600_000,
+  };
 }
 
 function userDataNumber(userData: string, key: string): number {
