@@ -183,8 +183,26 @@ interface Peer {
   kind: 'weekly' | 'fromStart' | 'fromEnd';
 }
 
+/** Peers per calendar, history length and day: each converge asks for the same few days again. */
+const peerCache = new WeakMap<ScheduleCalendar, Map<string, Peer[]>>();
+
 /** The past days `day` learns from: same weekday, and same business-day places, within the history. */
 function peersOf(day: number, config: ForecastConfig, calendar: ScheduleCalendar): Peer[] {
+  let cache = peerCache.get(calendar);
+  if (cache === undefined) {
+    cache = new Map();
+    peerCache.set(calendar, cache);
+  }
+  const key = `${config.historyWeeks}:${day}`;
+  const known = cache.get(key);
+  if (known !== undefined) return known;
+  if (cache.size > 1000) cache.clear();
+  const peers = findPeers(day, config, calendar);
+  cache.set(key, peers);
+  return peers;
+}
+
+function findPeers(day: number, config: ForecastConfig, calendar: ScheduleCalendar): Peer[] {
   const oldest = day - config.historyWeeks * 7;
   const peers: Peer[] = [];
   for (let week = 1; day - week * 7 >= oldest; week++) peers.push({ day: day - week * 7, kind: 'weekly' });
