@@ -94,6 +94,8 @@ export function iamStatements(cfg: Config, stack: string): Statement[] {
         'dynamodb:UpdateItem',
         'dynamodb:DeleteItem',
         'dynamodb:Query',
+        // The forecast's history: a few dozen days of one role in one read.
+        'dynamodb:BatchGetItem',
       ],
       Resource: { 'Fn::GetAtt': ['LedgerTable', 'Arn'] },
     },

@@ -2,7 +2,7 @@
  * The packaged CloudFormation template (`npm run package` writes it; `npm test` packages first):
  * least-privilege IAM, the ledger table's safety settings, failure handling and alarms.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { packagedTemplate } from '../support/packaged-template.js';
@@ -176,6 +176,28 @@ describe('IAM', () => {
     expect(dynamo).toHaveLength(1);
     expect(dynamo[0]?.Resource).toEqual({ 'Fn::GetAtt': ['LedgerTable', 'Arn'] });
     expect(actions(dynamo[0] as Statement)).not.toContain('dynamodb:Scan');
+  });
+
+  it('grants every DynamoDB call the ledger makes', () => {
+    const ledger = statements.find((s) => actions(s).some((a) => a.startsWith('dynamodb:')));
+    const sources = readdirSync(new URL('../../adapters/', import.meta.url))
+      .filter((f) => f.startsWith('dynamodb-ledger'))
+      .map((f) => readFileSync(new URL(`../../adapters/${f}`, import.meta.url), 'utf8'))
+      .join('\n');
+    const byCommand: Record<string, string> = {
+      Get: 'GetItem',
+      Put: 'PutItem',
+      Update: 'UpdateItem',
+      Delete: 'DeleteItem',
+      Query: 'Query',
+      BatchGet: 'BatchGetItem',
+    };
+    const used = [...sources.matchAll(/new (\w+)Command\(/g)]
+      .map((m) => m[1] ?? '')
+      .filter((c) => c in byCommand)
+      .map((c) => `dynamodb:${byCommand[c]}`);
+    expect(used).toContain('dynamodb:BatchGetItem');
+    for (const action of new Set(used)) expect(actions(ledger as Statement)).toContain(action);
   });
 });
 
