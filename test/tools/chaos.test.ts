@@ -25,7 +25,7 @@ import { runSchedule } from '../../handlers/schedule.js';
 import type { ChaosWorld } from '../../tools/chaos/chaos-world.js';
 import { doubleLaunches, leakedInstances } from '../../tools/chaos/invariants.js';
 import { runChaos, settle } from '../../tools/chaos/runner.js';
-import { chaosWorld, invoke } from '../../tools/chaos/world.js';
+import { chaosWorld, inject, invoke } from '../../tools/chaos/world.js';
 
 const MINUTE = 60_000;
 /** A job role with a warm pool of 2, nothing holding a retire back. */
@@ -189,6 +189,51 @@ describe('EC2 faults', () => {
     expect(w.h.cloud.alive('app')).toHaveLength(3);
     expect(w.h.cloud.alive('job')).toHaveLength(1);
     await expectSafe(w);
+  });
+
+  it('a throttling storm (RunInstances refused for 15 minutes): nothing lost, the role that needs no launch keeps converging', async () => {
+    const w = world({
+      config: testConfig({
+        roles: { job: { lifecycle: { billing: 'per-second', minLifetimeMinutes: 0 } } },
+      }),
+    });
+    w.h.cloud.queueLength = 50;
+    await ticks(w, 10);
+    expect(w.h.cloud.alive('app')).toHaveLength(3);
+    expect(w.h.cloud.alive('job')).toHaveLength(3);
+
+    inject(w, { kind: 'throttle-storm', calls: 'launches', minutes: 15 });
+    const [lost] = w.h.cloud.alive('app');
+    if (lost === undefined) throw new Error('no app server');
+    lost.state = 'shutting-down';
+    lost.terminatedAt = w.h.clock.now();
+    w.h.cloud.queueLength = 0;
+    await ticks(w, 12);
+    // The job role scaled in through the storm; the app role's replacement waits as one intent.
+    expect(w.h.cloud.alive('job')).toHaveLength(1);
+    expect(w.h.cloud.alive('app')).toHaveLength(2);
+    const waiting = (await records(w)).filter((r) => r.state === 'launching');
+    expect(waiting).toHaveLength(1);
+    expect(w.h.cloud.limits.throttled.get('launch') ?? 0).toBeGreaterThan(10);
+
+    await ticks(w, 4); // the storm is over
+    expect(w.h.cloud.alive('app')).toHaveLength(3);
+    expect(w.h.cloud.alive('app').some((i) => i.intentId === waiting[0]?.intentId)).toBe(true);
+    await expectConverges(w);
+  });
+
+  it('a storm on every EC2 call: nothing is launched or terminated twice, and all converge after it', async () => {
+    const w = world();
+    await ticks(w, 6);
+    inject(w, { kind: 'throttle-storm', calls: 'ec2', minutes: 10 });
+    w.h.cloud.queueLength = 50;
+    await ticks(w, 8);
+    // Every listing refused: nothing acted on, nothing launched blind.
+    expect(w.h.cloud.alive('job')).toHaveLength(1);
+    expect(launched(w, 'job')).toBe(1);
+    await ticks(w, 5);
+    expect(w.h.cloud.alive('job')).toHaveLength(3);
+    await expectConverges(w);
   });
 
   it('no c5.large capacity in any subnet: every launch falls back to m5.large', async () => {

@@ -55,8 +55,22 @@ export type Fault =
   | { kind: 'spot-shortage'; shortage: SpotShortage }
   /** The configured AMI is deregistered: every launch fails (InvalidAMIID.NotFound) until the faults stop. */
   | { kind: 'ami-gone' }
+  /**
+   * EC2 answers RequestLimitExceeded to these calls for `minutes`, whatever their buckets hold
+   * (another tool in the account flooding the API): RunInstances alone, the listings, every
+   * mutating call, or all of EC2.
+   */
+  | { kind: 'throttle-storm'; calls: StormCalls; minutes: number }
   /** Every fault stops (for a while). */
   | { kind: 'calm' };
+
+export const STORM_CALLS = {
+  launches: ['launch'],
+  listings: ['list', 'find'],
+  mutations: ['launch', 'terminate', 'start', 'stop'],
+  ec2: ['launch', 'list', 'find', 'terminate', 'start', 'stop', 'vcpus'],
+} as const satisfies Record<string, readonly CloudOp[]>;
+export type StormCalls = keyof typeof STORM_CALLS;
 
 export type WorldChange =
   /** Someone launches an instance tagged for this stack by hand (an orphan). */
@@ -355,6 +369,14 @@ const fault: fc.Arbitrary<Fault> = fc.oneof(
         { weight: 1, arbitrary: fc.integer({ min: 300, max: 720 }) },
       )
       .map((seconds): Fault => ({ kind: 'list-lag', seconds })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('throttle-storm' as const),
+      calls: fc.constantFrom<StormCalls>('launches', 'listings', 'mutations', 'ec2'),
+      minutes: fc.integer({ min: 1, max: 15 }),
+    }),
   },
   { weight: 1, arbitrary: fc.constant<Fault>({ kind: 'calm' }) },
 );

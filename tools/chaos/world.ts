@@ -33,6 +33,7 @@ import type {
   Variant,
   WorldChange,
 } from './scenario.js';
+import { STORM_CALLS } from './scenario.js';
 
 const OTHER_STACK = 'someone-else';
 
@@ -224,6 +225,9 @@ export function inject(world: ChaosWorld, f: Fault): void {
         () => true,
         () => new InvalidRequestError('chaos: InvalidAMIID.NotFound: the image is deregistered'),
       );
+      return;
+    case 'throttle-storm':
+      cloud.limits.storm(STORM_CALLS[f.calls], f.minutes * 60_000);
       return;
     case 'calm':
       cloud.clearFaults();
