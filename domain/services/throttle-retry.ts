@@ -71,32 +71,51 @@ export async function retryThrottled<T>(
   deps: ThrottleRetryDeps,
   budget: RetryBudget,
 ): Promise<T> {
-  const settings = deps.settings ?? DEFAULT_BACKOFF;
   const startedAt = deps.clock.now();
+  // The common case costs one call and no retry machinery.
+  try {
+    return await call();
+  } catch (error) {
+    if (!(error instanceof ThrottlingError)) throw error;
+    await backOff(what, error, 1, startedAt, deps, budget);
+  }
+  const settings = deps.settings ?? DEFAULT_BACKOFF;
   return pRetry(call, {
-    retries: settings.retries,
+    retries: settings.retries - 1,
     // The backoff waits through deps.wait (simulated time in the fakes), not p-retry's timers.
     minTimeout: 0,
     maxTimeout: 0,
     shouldRetry: (error) => error instanceof ThrottlingError,
     onFailedAttempt: async (error) => {
       if (!(error instanceof ThrottlingError) || error.retriesLeft === 0) return;
-      const ceiling = Math.min(settings.capMs, settings.baseMs * 2 ** (error.attemptNumber - 1));
-      const delayMs = Math.round(deps.random() * ceiling);
-      const end = budget.endFor(startedAt, settings.maxElapsedMs);
-      if (deps.clock.now() + delayMs > end) {
-        deps.observer.warn('throttled, no time left to back off', {
-          call: what,
-          attempts: error.attemptNumber,
-        });
-        // Thrown from here, p-retry stops and rejects with this (the original) error.
-        throw error;
-      }
-      deps.observer.metric(STACK_JOURNAL, 'ThrottledCalls', 1, 'Count');
-      deps.observer.info('throttled, backing off', { call: what, attempt: error.attemptNumber, delayMs });
-      await deps.wait(delayMs);
+      await backOff(what, error, error.attemptNumber + 1, startedAt, deps, budget);
     },
   });
+}
+
+/**
+ * Waits before try `failures + 1`: a random time up to the doubling ceiling, when it ends within
+ * the budget. @throws `error` when it would not.
+ */
+async function backOff(
+  what: string,
+  error: ThrottlingError,
+  failures: number,
+  startedAt: number,
+  deps: ThrottleRetryDeps,
+  budget: RetryBudget,
+): Promise<void> {
+  const settings = deps.settings ?? DEFAULT_BACKOFF;
+  const ceiling = Math.min(settings.capMs, settings.baseMs * 2 ** (failures - 1));
+  const delayMs = Math.round(deps.random() * ceiling);
+  if (settings.retries < 1 || deps.clock.now() + delayMs > budget.endFor(startedAt, settings.maxElapsedMs)) {
+    deps.observer.warn('throttled, no time left to back off', { call: what, attempts: failures });
+    // Thrown from p-retry's onFailedAttempt, this stops it and rejects with this (the original) error.
+    throw error;
+  }
+  deps.observer.metric(STACK_JOURNAL, 'ThrottledCalls', 1, 'Count');
+  deps.observer.info('throttled, backing off', { call: what, attempt: failures, delayMs });
+  await deps.wait(delayMs);
 }
 
 /**
