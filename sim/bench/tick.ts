@@ -26,6 +26,8 @@ export interface TickBenchRow {
   ledgerItemsRead: number;
   /** Calls one EC2 state-change event for an in-service server makes, by API. */
   eventAwsCalls: Record<string, number>;
+  /** RunInstances calls that brought the fleet up from nothing (launches go in batches). */
+  bringUpLaunchCalls: number;
   cpuRatioTo1000: number;
 }
 
@@ -153,10 +155,11 @@ async function steadyFleet(roles: number, perRole: number) {
     clock.advance(60_000);
     cloud.advance();
   }
+  const bringUpLaunchCalls = cloud.callCount('launch');
   const inService = cloud.alive().length;
   if (inService !== roles * perRole)
     throw new Error(`fleet of ${roles} x ${perRole} did not settle (${inService} alive)`);
-  return { app, cloud, counts, clock, servers: roles * perRole };
+  return { app, cloud, counts, clock, servers: roles * perRole, bringUpLaunchCalls };
 }
 
 export const TICK_FLEETS: readonly [roles: number, perRole: number][] = [
@@ -166,10 +169,10 @@ export const TICK_FLEETS: readonly [roles: number, perRole: number][] = [
   [50, 200],
 ];
 
-export async function benchTick(fleets = TICK_FLEETS, repeats = 5): Promise<TickBenchRow[]> {
+export async function benchTick(fleets = TICK_FLEETS, repeats = 9): Promise<TickBenchRow[]> {
   const rows: TickBenchRow[] = [];
   for (const [roles, perRole] of fleets) {
-    const { app, cloud, counts, clock, servers } = await steadyFleet(roles, perRole);
+    const { app, cloud, counts, clock, servers, bringUpLaunchCalls } = await steadyFleet(roles, perRole);
     const wall: number[] = [];
     const cpu: number[] = [];
     let peakHeap = 0;
@@ -213,6 +216,7 @@ export async function benchTick(fleets = TICK_FLEETS, repeats = 5): Promise<Tick
       awsCalls,
       ledgerItemsRead: itemsRead,
       eventAwsCalls,
+      bringUpLaunchCalls,
       cpuRatioTo1000: 0,
     });
   }
