@@ -37,6 +37,12 @@ export const CONTROL_ACTIONS = [
   'refill-pool',
 ] as const;
 
+/** A warm-pool command: a role with a pool, why, and the usual request id and dry run. */
+const poolCommand = <A extends 'drain-pool' | 'refill-pool'>(action: A) =>
+  z
+    .object({ action: z.literal(action), role, reason: z.string().max(200).optional(), requestId, dryRun })
+    .strict();
+
 export const ControlCommandSchema = z.discriminatedUnion(
   'action',
   [
@@ -98,25 +104,9 @@ export const ControlCommandSchema = z.discriminatedUnion(
     z.object({ action: z.literal('pause'), role, reason: z.string().max(200).optional(), dryRun }).strict(),
     z.object({ action: z.literal('resume'), role, dryRun }).strict(),
     /** Empty the role's warm pool and keep it empty until refilled. */
-    z
-      .object({
-        action: z.literal('drain-pool'),
-        role,
-        reason: z.string().max(200).optional(),
-        requestId,
-        dryRun,
-      })
-      .strict(),
+    poolCommand('drain-pool'),
     /** Lift a drain, and replace the pool's servers with fresh ones (e.g. after a release). */
-    z
-      .object({
-        action: z.literal('refill-pool'),
-        role,
-        reason: z.string().max(200).optional(),
-        requestId,
-        dryRun,
-      })
-      .strict(),
+    poolCommand('refill-pool'),
     z
       .object({
         action: z.literal('override'),

@@ -25,6 +25,23 @@ const distributionArn = sub(
   `arn:\${AWS::Partition}:cloudfront::\${AWS::AccountId}:distribution/\${CdnDistribution}`,
 );
 
+/** Every bucket of the CDN: no public access by ACL or policy, whatever is uploaded. */
+const PRIVATE_BUCKET = {
+  PublicAccessBlockConfiguration: {
+    BlockPublicAcls: true,
+    BlockPublicPolicy: true,
+    IgnorePublicAcls: true,
+    RestrictPublicBuckets: true,
+  },
+};
+
+/** Objects encrypted at rest with S3's own keys. */
+const ENCRYPTED_BUCKET = {
+  BucketEncryption: {
+    ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+  },
+};
+
 function bucket(cdn) {
   const rules = [
     {
@@ -46,16 +63,9 @@ function bucket(cdn) {
     DeletionPolicy: 'Retain',
     UpdateReplacePolicy: 'Retain',
     Properties: {
-      PublicAccessBlockConfiguration: {
-        BlockPublicAcls: true,
-        BlockPublicPolicy: true,
-        IgnorePublicAcls: true,
-        RestrictPublicBuckets: true,
-      },
+      ...PRIVATE_BUCKET,
       OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
-      BucketEncryption: {
-        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
-      },
+      ...ENCRYPTED_BUCKET,
       ...(cdn.versioning ? { VersioningConfiguration: { Status: 'Enabled' } } : {}),
       LifecycleConfiguration: { Rules: rules },
     },
@@ -123,16 +133,9 @@ function logBucket(cdn) {
     DeletionPolicy: 'Retain',
     UpdateReplacePolicy: 'Retain',
     Properties: {
-      PublicAccessBlockConfiguration: {
-        BlockPublicAcls: true,
-        BlockPublicPolicy: true,
-        IgnorePublicAcls: true,
-        RestrictPublicBuckets: true,
-      },
+      ...PRIVATE_BUCKET,
       OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerPreferred' }] },
-      BucketEncryption: {
-        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
-      },
+      ...ENCRYPTED_BUCKET,
       LifecycleConfiguration: {
         Rules: [
           { Id: 'expire-access-logs', Status: 'Enabled', ExpirationInDays: cdn.logRetentionDays },
