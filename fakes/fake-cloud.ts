@@ -36,43 +36,10 @@ import {
 } from '../domain/types.js';
 import { type ApiLimitSettings, ApiLimits, EC2_API_LIMITS } from './api-limits.js';
 import { CallFaults } from './call-faults.js';
+import { type FakeInstance, publicView, type SpotShortage } from './fake-instance.js';
 
 export type { CallWatcher, CloudOp } from './call-faults.js';
-
-export interface FakeInstance extends CloudInstance {
-  clientToken: string;
-  stack: string;
-  /** When it starts answering the content health check (ms). */
-  healthyAt: number;
-  /** A broken server never becomes healthy. */
-  broken: boolean;
-  terminatedAt?: number;
-  /** When EC2 takes this Spot instance back (after an interruption warning). */
-  reclaimAt?: number;
-  userData: string;
-  /** Launched with hibernation enabled (a warm pool that hibernates). */
-  hibernationConfigured: boolean;
-  /** When its current stop began, and whether it hibernated. */
-  stoppingSince?: number;
-  hibernated?: boolean;
-  /** A stop that never finishes (EC2 sometimes leaves an instance in `stopping`). */
-  stuckStopping?: boolean;
-  /** How many times it was started from stopped. */
-  starts: number;
-  /** The batch it was launched in, and its launch index there (EC2's AmiLaunchIndex). */
-  batchId?: string;
-  launchIndex: number;
-  /** When RunInstances created it (`launchedAt` moves at each start, as EC2's LaunchTime does). */
-  createdAt: number;
-  /**
-   * Each span it ran (billed as running): from its launch or a start, to a stop or its
-   * termination (open while it runs), with when it answered health checks.
-   */
-  runs: { fromMs: number; toMs?: number; readyMs: number }[];
-}
-
-/** Why EC2 refuses Spot: no capacity, the max price below the Spot price, the account's Spot limit. */
-export type SpotShortage = 'capacity' | 'price' | 'limit';
+export { type FakeInstance, ManualClock, type SpotShortage } from './fake-instance.js';
 
 export interface FakeCloudOptions {
   clock: Clock;
@@ -493,34 +460,5 @@ export class FakeCloud extends CallFaults {
     return [...this.instances.values()].filter(
       (i) => (role === undefined || i.role === role) && (i.state === 'pending' || i.state === 'running'),
     );
-  }
-}
-
-function publicView(instance: FakeInstance): CloudInstance {
-  const view: CloudInstance = {
-    instanceId: instance.instanceId,
-    state: instance.state,
-    launchedAt: instance.launchedAt,
-    instanceType: instance.instanceType,
-  };
-  if (instance.role !== undefined) view.role = instance.role;
-  if (instance.intentId !== undefined) view.intentId = instance.intentId;
-  if (instance.privateIp !== undefined) view.privateIp = instance.privateIp;
-  if (instance.market !== undefined) view.market = instance.market;
-  return view;
-}
-
-/** A clock tests move by hand. */
-export class ManualClock implements Clock {
-  constructor(private at: number) {}
-  now(): number {
-    return this.at;
-  }
-  set(at: number): void {
-    this.at = at;
-  }
-  advance(ms: number): number {
-    this.at += ms;
-    return this.at;
   }
 }
