@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../domain/config.js';
 import { TEST_CONFIG_INPUT } from '../../fakes/config.js';
-import { simulationRole, spotOnDemandBase } from '../../sim/index.js';
+import { simulate, simulationRole, spotOnDemandBase } from '../../sim/index.js';
 import type { TraceJob } from '../../sim/trace.js';
 import { candidateRole } from '../../sim/tune/evaluate.js';
 import { frontierLabel, renderFrontier } from '../../sim/tune/frontier-svg.js';
@@ -174,6 +174,22 @@ describe('the warm pool size swept', () => {
     const merged = parseConfig(TEST_CONFIG_INPUT, JSON.parse(JSON.stringify(fragment))).roles.job;
     expect(merged?.warmPool?.size).toBe(1);
     expect(merged?.schedule.windows.some((w) => w.warmPool !== undefined)).toBe(false);
+  });
+
+  it('replayed with the simulator, its recommendation measures what the tuner said, and never worse than the current config', async () => {
+    const result = await tune({ jobs: tinyTrace(), role, grid: TINY_GRID, maxCostRatio: 1, threads: 0 });
+    const fragment = recommendedFragment(result, 'tiny.csv', undefined, role);
+    const replayed = await simulate({
+      jobs: tinyTrace(),
+      policy: { name: 'recommended', config: JSON.parse(JSON.stringify(fragment)) },
+    });
+    expect(replayed.summary.waitP95S).toBe(result.recommended.waitP95S);
+    expect(replayed.summary.cost).toBe(result.recommended.cost);
+    const current = await simulate({ jobs: tinyTrace(), policy: { name: 'current', role } });
+    const beaten =
+      current.summary.waitP95S <= replayed.summary.waitP95S && current.summary.cost < replayed.summary.cost;
+    expect(beaten, fragment.tuning.versusCurrent).toBe(false);
+    expect(fragment.tuning.versusCurrent).toMatch(/current config/);
   });
 });
 
