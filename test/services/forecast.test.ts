@@ -117,3 +117,22 @@ describe('the forecast in the tick', () => {
     expect(role?.forecast?.hours[0]?.from).toBe('2026-09-22T13:50:00.000Z');
   });
 });
+
+describe('the warm forecast in the tick', () => {
+  it('sizes the warm pool ahead of the learned peak, beyond what serves', async () => {
+    const ledger = await seeded();
+    const config = testConfig({
+      roles: {
+        job: { warmPool: { size: 0 }, forecast: { mode: 'warm' }, lifecycle: { billing: 'per-second' } },
+      },
+    });
+    const h = harness({ config, ledger, start: TUESDAY_0950 });
+    h.cloud.queueLength = 0;
+    await h.app.fleet.tick();
+    const pooled = (await ledger.listServers('job')).filter(
+      (r) => r.state === 'warming' || r.state === 'warm',
+    );
+    expect(pooled).toHaveLength(2);
+    expect(alive(h)).toBe(3);
+  });
+});
