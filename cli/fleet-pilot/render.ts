@@ -118,8 +118,9 @@ function colourState(state: string, paint: Paint): string {
 }
 
 function wrapOrNot(text: string, width: number): string[] {
+  // Continuation lines are indented twice: wrap for that, so none passes the width.
   return Number.isFinite(width)
-    ? wrap(text, width, '  ').map((l, i) => (i === 0 ? l : `  ${l}`))
+    ? wrap(text, width - 2, '  ').map((l, i) => (i === 0 ? l : `  ${l}`))
     : [`  ${text}`];
 }
 

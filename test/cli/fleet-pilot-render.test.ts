@@ -106,6 +106,18 @@ describe('fleet-pilot status', () => {
     expect(Math.max(...text.split('\n').map((l) => l.length))).toBeLessThanOrEqual(80);
   });
 
+  it('keeps a wrapped line within 80 columns, its continuation indented', () => {
+    // Words that fill each line to the last column, where the continuation's indent would push it over.
+    const reasons = [Array.from({ length: 24 }, (_, i) => `w${String(i).padStart(11, '0')}`).join(' ')];
+    const text = renderStatus(
+      { ...status, roles: [{ ...job, reasons }] },
+      { wide: false, paint: plain, now: NOW },
+    );
+    const lines = text.split('\n');
+    expect(lines.filter((l) => l.startsWith('    w')).length).toBeGreaterThan(1);
+    expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(80);
+  });
+
   it('says how ready the warm pool is, what is on its way in and what is stale', () => {
     const pool: RoleStatus['pool'] = {
       size: 2,
