@@ -208,7 +208,10 @@ describe('fleet-pilot against the sandbox', () => {
 
     const drain = await fleetPilot(['drain-pool', 'job', '--reason', 'new image', ...local]);
     expect(drain.code).toBe(0);
-    expect((await fleetPilot(['status', 'job', ...local])).stdout).toContain('DRAINED: new image');
+    // The pool line may wrap: read it as one line.
+    expect((await fleetPilot(['status', 'job', ...local])).stdout.replace(/\s+/g, ' ')).toContain(
+      'DRAINED: new image',
+    );
     const refill = await fleetPilot(['refill-pool', 'job', ...local]);
     expect(refill.code).toBe(0);
     expect((await fleetPilot(['status', 'job', ...local])).stdout).not.toContain('DRAINED');
