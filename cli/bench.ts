@@ -22,21 +22,27 @@ type Part = (typeof PARTS)[number];
 const INVOCATION = 'npm run bench --';
 
 const PART_HELP = `parts:
-  policies  every reference trace (sim/traces/*.csv) x every policy, the default with the warm
-            pool of config/presets/warm-pool.json (default+pool), the bound (max servers all day)
-            and the onset oracle; ratios against seed-2010 of the same run
-  families  the default, without and with the warm pool, on fresh traces of every generator
-            (4 seeds x 2 launch-delay streams): runs meeting the target, mean ratios, gapClosed,
-            launches and warm starts a day, the pool's stopped volumes in dollars a day
-  calendar  six weeks of real dates with two month-ends and a holiday: the 2010 rule, the default,
-            the default with a month-end window and with the learned forecast (floor, warm): p95
-            on the month-end days and dollars over the span
-  spot      every reference trace with the default policy, On-Demand only and with Spot above the
-            permanent server (EC2 interrupting it), without and with the warm pool (whose warm
-            On-Demand servers bridge a Spot role's bursts): cost and wait
-  tune      npm run tune on every reference trace: its time, how far the default's p95 is from
-            the best p95 swept at equal or lower cost, and whether it keeps it
-  tick      one steady-state converge on the fake cloud: 10, 1,000, 10,000 servers, 50 x 200
+  policies  every reference trace (sim/traces/*.csv) x every policy, the default
+            with the warm pool of config/presets/warm-pool.json (default+pool),
+            the bound (max servers all day) and the onset oracle; ratios against
+            seed-2010 of the same run
+  families  the default, without and with the warm pool, on fresh traces of
+            every generator (4 seeds x 2 launch-delay streams): runs meeting the
+            target, mean ratios, gapClosed, launches and warm starts a day, the
+            pool's stopped volumes in dollars a day
+  calendar  six weeks of real dates with two month-ends and a holiday: the 2010
+            rule, the default, the default with a month-end window and with the
+            learned forecast (floor, warm): p95 on the month-end days and
+            dollars over the span
+  spot      every reference trace with the default policy, On-Demand only and
+            with Spot above the permanent server (EC2 interrupting it), without
+            and with the warm pool (whose warm On-Demand servers bridge a Spot
+            role's bursts): cost and wait
+  tune      npm run tune on every reference trace: its time, how far the
+            default's p95 is from the best p95 swept at equal or lower cost, and
+            whether it keeps it
+  tick      one steady-state converge on the fake cloud: 10, 1,000, 10,000
+            servers, 50 x 200
   handlers  each function's bundle size and cold init
 
 See docs/benchmark.md.`;

@@ -32,7 +32,7 @@ export function chaosProgram(): Command {
     )
     .addHelpText(
       'after',
-      '\nEnds with one line: chaos: runs=N faults=F leaked=L doubleLaunch=D doubleStart=S unownedTerminations=U converged=C\nExit codes: 0 every run kept every invariant, 1 a run broke one, 2 bad flags or a crash.',
+      '\nEnds with one line (folded here):\n  chaos: runs=N faults=F leaked=L doubleLaunch=D doubleStart=S\n    unownedTerminations=U converged=C\nExit codes: 0 every run kept every invariant, 1 a run broke one, 2 bad flags\nor a crash.',
     );
 }
 
