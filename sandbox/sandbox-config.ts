@@ -5,7 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type Config, parseLocalConfig } from '../domain/config.js';
+import { type Config, DEFAULT_CONFIG, parseLocalConfig } from '../domain/config.js';
+import { POLICY_DEFAULTS } from '../domain/policies/common-schema.js';
+import { DRAIN_TIME_DEFAULTS } from '../domain/policies/drain-time-schema.js';
 import { BACKLOG_TARGET_PER_SERVER } from '../sim/policies.js';
 import { KIT_HEALTH_PATH } from './loopback-servers.js';
 
@@ -22,8 +24,7 @@ export type PolicyName = (typeof POLICY_NAMES)[number];
 /** What each policy changes over the defaults (a policy of another type replaces the default's). */
 const POLICY_OVERRIDES: Record<PolicyName, { summary: string; roles: Record<string, unknown> }> = {
   default: {
-    summary:
-      'shipped default: drain-time (launch when the backlog will not drain within 90 s before a new server could serve; retire after 2 min once fewer servers keep up), probe every minute',
+    summary: `shipped default: drain-time (launch when the backlog will not drain within ${DRAIN_TIME_DEFAULTS.targetWaitSeconds} s before a new server could serve; retire after ${POLICY_DEFAULTS.stabilizationSeconds / 60} min once fewer servers keep up), probe every ${DEFAULT_CONFIG.roles.job.queue.everySeconds} s`,
     roles: {},
   },
   'backlog-per-server': {
