@@ -66,7 +66,8 @@ export type Fix =
   | { kind: 'register'; serverId: string; instanceId: string; reason: string }
   | { kind: 'deregister'; serverId: string; instanceId: string; reason: string }
   /** A tagged instance with no intent: mark it now, terminate after the grace. */
-  | { kind: 'mark-orphan'; instance: CloudInstance; terminateAfter: number; reason: string }
+  /** The grace runs from when the mark is written (a slow round may write it well after `now`). */
+  | { kind: 'mark-orphan'; instance: CloudInstance; graceMs: number; reason: string }
   /** Ask EC2 again to stop an owned instance the ledger has in (or on its way into) the warm pool. */
   | { kind: 'stop'; serverId: string; instanceId: string; reason: string };
 
@@ -94,7 +95,7 @@ export function reconcile(input: ReconcileInput): Fix[] {
     fixes.push({
       kind: 'mark-orphan',
       instance,
-      terminateAfter: now + settings.orphanGraceMs,
+      graceMs: settings.orphanGraceMs,
       reason: `instance ${instance.instanceId} is tagged for this stack (role ${role}) but has no intent or record`,
     });
   }

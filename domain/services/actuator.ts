@@ -317,6 +317,7 @@ export class Actuator {
       }
       case 'mark-orphan': {
         const now = clock.now();
+        const terminateAfter = now + fix.graceMs;
         await this.deps.ledger
           .createIntent({
             role,
@@ -329,9 +330,9 @@ export class Actuator {
             instanceType: fix.instance.instanceType,
             ...(fix.instance.privateIp === undefined ? {} : { privateIp: fix.instance.privateIp }),
             registered: false,
-            drainUntil: fix.terminateAfter,
+            drainUntil: terminateAfter,
             orphan: true,
-            reason: `${fix.reason}; terminated after ${new Date(fix.terminateAfter).toISOString()} unless claimed`,
+            reason: `${fix.reason}; terminated after ${new Date(terminateAfter).toISOString()} unless claimed`,
             version: 0,
           })
           .catch((error: unknown) => {

@@ -166,9 +166,7 @@ describe('reconcile: launch intents', () => {
 describe('reconcile: orphans', () => {
   it('marks a tagged instance with no intent and no record, terminating only after the grace', () => {
     const fixes = fixesFor([], [anInstance({ intentId: undefined })]);
-    expect(fixes).toEqual([
-      expect.objectContaining({ kind: 'mark-orphan', terminateAfter: T0 + orphanGraceMs }),
-    ]);
+    expect(fixes).toEqual([expect.objectContaining({ kind: 'mark-orphan', graceMs: orphanGraceMs })]);
   });
 
   it('marks a tagged instance whose intent has no record', () => {
