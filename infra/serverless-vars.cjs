@@ -33,7 +33,8 @@ function refusal(message) {
 function load(stage) {
   const dir = process.env.FLEET_CONFIG_DIR || join(root, 'config');
   const file = join(dir, `${stage}.json`);
-  const shown = relative(process.cwd(), file) || file;
+  // A directory of the user's own is named as given; config/ relative to where serverless runs.
+  const shown = process.env.FLEET_CONFIG_DIR ? file : relative(process.cwd(), file) || file;
   if (!/^[A-Za-z0-9-]+$/.test(stage) || !existsSync(file)) {
     throw refusal(`no config for stage "${stage}": create ${shown} (see README "Configuration")`);
   }
