@@ -24,19 +24,16 @@ import {
   ThrottlingError,
   TransientError,
 } from '../domain/errors.js';
-import type { Clock, Compute, HealthProbe, LoadBalancer, QueueProbe } from '../domain/ports.js';
+import type { Clock, Compute } from '../domain/ports.js';
 import {
   type BatchLaunchRequest,
   batchIntentId,
   type CloudInstance,
-  type HealthResult,
   type LaunchRequest,
-  type LoadBalancerMember,
-  type QueueSample,
 } from '../domain/types.js';
 import { type ApiLimitSettings, ApiLimits, EC2_API_LIMITS } from './api-limits.js';
-import { CallFaults } from './call-faults.js';
 import { type FakeInstance, publicView, type SpotShortage } from './fake-instance.js';
+import { FakeNetwork } from './fake-network.js';
 
 export type { CallWatcher, CloudOp } from './call-faults.js';
 export { type FakeInstance, ManualClock, type SpotShortage } from './fake-instance.js';
@@ -56,21 +53,15 @@ export interface FakeCloudOptions {
   vcpus?: Record<string, number>;
 }
 
-export class FakeCloud extends CallFaults {
-  readonly instances = new Map<string, FakeInstance>();
-  /** Load-balancer members by load-balancer name. */
-  readonly members = new Map<string, Set<string>>();
-  /** Queue length served by `queueProbe()`; null makes the probe report unknown. */
-  queueLength: number | null = 0;
+export class FakeCloud extends FakeNetwork {
   /**
    * EC2's eventual consistency: an instance launched less than this long ago is missing from
    * `list()` (DescribeInstances lags RunInstances) until a listing has shown it once.
    */
   listLagMs = 0;
   private readonly listed = new Set<string>();
-  /** Instances by the ClientToken that launched them, and by address (no scans per call). */
+  /** Instances by the ClientToken that launched them (no scans per call). */
   private readonly byToken = new Map<string, FakeInstance[]>();
-  private readonly byAddress = new Map<string, FakeInstance>();
   /** EC2's per-call limits and throttling; none until {@link useApiLimits}. */
   limits: ApiLimits;
   private nextInstance = 1;
@@ -78,7 +69,7 @@ export class FakeCloud extends CallFaults {
   readonly stack: string;
 
   constructor(readonly options: FakeCloudOptions) {
-    super(() => (options.random ?? Math.random)());
+    super(() => (options.random ?? Math.random)(), options.clock);
     this.stack = options.stack ?? 'fleet-pilot-test';
     this.limits = new ApiLimits(options.clock, undefined);
   }
@@ -387,73 +378,6 @@ export class FakeCloud extends CallFaults {
     if (instance !== undefined) instance.stuckStopping = true;
     return this;
   }
-
-  /** A load balancer (classic or target group, they behave alike here) by name. */
-  loadBalancer(name: string): LoadBalancer {
-    const set = (): Set<string> => {
-      const found = this.members.get(name) ?? new Set<string>();
-      this.members.set(name, found);
-      return found;
-    };
-    return {
-      register: async (ids) => {
-        if (ids.length === 0) return;
-        this.enter('register', { name, ids: [...ids] });
-        for (const id of ids) {
-          const instance = this.instances.get(id);
-          if (instance === undefined || instance.state !== 'running') {
-            throw new InvalidRequestError(`cannot register ${id}: not a running instance`);
-          }
-          set().add(id);
-        }
-        this.leave('register');
-      },
-      deregister: async (ids) => {
-        if (ids.length === 0) return;
-        this.enter('deregister', { name, ids: [...ids] });
-        for (const id of ids) set().delete(id);
-        this.leave('deregister');
-      },
-      members: async (): Promise<LoadBalancerMember[]> => {
-        this.enter('members', name);
-        return [...set()].map((instanceId) => ({
-          instanceId,
-          state: this.instances.get(instanceId)?.state === 'running' ? 'in-service' : 'out-of-service',
-        }));
-      },
-    };
-  }
-
-  /** Content health by address: healthy once running and booted, unless broken. */
-  readonly healthProbe: HealthProbe = {
-    check: async (privateIp: string): Promise<HealthResult> => {
-      try {
-        this.enter('health', privateIp);
-      } catch (error) {
-        return { healthy: false, reason: error instanceof Error ? error.message : String(error) };
-      }
-      const instance = this.byAddress.get(privateIp);
-      if (instance === undefined || instance.state !== 'running')
-        return { healthy: false, reason: 'connection refused' };
-      if (instance.broken) return { healthy: false, reason: "body does not contain 'welcome'" };
-      if (this.options.clock.now() < instance.healthyAt)
-        return { healthy: false, reason: 'connection refused' };
-      return { healthy: true };
-    },
-  };
-
-  readonly queueProbe: QueueProbe = {
-    read: async (now: number): Promise<QueueSample> => {
-      try {
-        this.enter('queue', undefined);
-      } catch (error) {
-        return { at: now, length: null, error: error instanceof Error ? error.message : String(error) };
-      }
-      return this.queueLength === null
-        ? { at: now, length: null, error: 'probe failed' }
-        : { at: now, length: this.queueLength };
-    },
-  };
 
   /** Instances alive (not shutting down or terminated) for a role. */
   alive(role?: string): FakeInstance[] {
