@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { TimelineStep } from '../../domain/schedule-timeline.js';
 
 const run = promisify(execFile);
 const calendar = (args: string[]) =>
@@ -30,16 +31,6 @@ beforeAll(async () => {
   await writeFile(config, JSON.stringify({ roles: { job: { schedule: SCHEDULE } } }));
 });
 
-interface Step {
-  date: string;
-  start: string;
-  end: string;
-  servers: number;
-  window: string | null;
-  holiday: string | null;
-  why: string;
-}
-
 describe('npm run calendar', () => {
   it('shows December 2026: month-end on the 30th and 31st, no weekday window on the 25th or the 28th', async () => {
     const { code, stdout } = await calendar([
@@ -54,7 +45,7 @@ describe('npm run calendar', () => {
       '--json',
     ]);
     expect(code).toBe(0);
-    const steps = JSON.parse(stdout) as Step[];
+    const steps = JSON.parse(stdout) as TimelineStep[];
     const monthEnd = steps.filter((s) => s.window?.startsWith('month-end'));
     expect(monthEnd.map((s) => [s.date, s.start, s.end, s.servers, s.why])).toEqual([
       ['2026-12-30', '06:00', '22:00', 3, 'on business day -2 of the month'],
