@@ -17,6 +17,7 @@
  */
 
 import { DEFAULT_RECONCILE_SETTINGS } from '../../domain/reconcile.js';
+import type { ServerRecord } from '../../domain/types.js';
 import type { FakeInstance } from '../../fakes/fake-cloud.js';
 import type { Harness } from '../../fakes/harness.js';
 import type { ChaosWorld } from './chaos-world.js';
@@ -74,9 +75,15 @@ export function launchWithoutIntent(
   return undefined;
 }
 
-/** Why terminating `instanceId` now would not be ours to do, or undefined when it is. */
-export function ownershipProblem(world: ChaosWorld, instanceId: string): string | undefined {
-  const { cloud, clock } = world.h;
+/**
+ * The stack's instance `instanceId` and the one ledger record naming it, or why there is no such
+ * pair (no instance, another stack's, no record, several records).
+ */
+function stackInstanceRecord(
+  world: ChaosWorld,
+  instanceId: string,
+): { instance: FakeInstance; record: ServerRecord } | string {
+  const { cloud } = world.h;
   const instance = cloud.instances.get(instanceId);
   if (instance === undefined) return `${instanceId}: no such instance`;
   if (instance.stack !== cloud.stack) return `${instanceId}: tagged for stack ${instance.stack}`;
@@ -86,6 +93,14 @@ export function ownershipProblem(world: ChaosWorld, instanceId: string): string 
   if (naming.length > 1) {
     return `${instanceId}: named by ${naming.length} ledger records (${naming.map((r) => r.intentId).join(', ')})`;
   }
+  return { instance, record };
+}
+
+/** Why terminating `instanceId` now would not be ours to do, or undefined when it is. */
+export function ownershipProblem(world: ChaosWorld, instanceId: string): string | undefined {
+  const found = stackInstanceRecord(world, instanceId);
+  if (typeof found === 'string') return found;
+  const { instance, record } = found;
   if (record.role !== instance.role)
     return `${instanceId}: a ${instance.role} instance, ledger says ${record.role}`;
   if (!record.orphan && instance.intentId !== undefined && instance.intentId !== record.intentId) {
@@ -93,7 +108,7 @@ export function ownershipProblem(world: ChaosWorld, instanceId: string): string 
   }
   // Measured from when the orphan was marked, not from the record's own deadline (which a bug
   // could set as easily as it could skip the grace).
-  if (record.orphan && clock.now() < record.createdAt + DEFAULT_RECONCILE_SETTINGS.orphanGraceMs) {
+  if (record.orphan && world.h.clock.now() < record.createdAt + DEFAULT_RECONCILE_SETTINGS.orphanGraceMs) {
     return `${instanceId}: orphan terminated before its grace ended`;
   }
   return undefined;
@@ -108,14 +123,9 @@ export function poolCallProblem(
   instanceId: string,
   expected: 'starting' | 'stopping',
 ): string | undefined {
-  const { cloud } = world.h;
-  const instance = cloud.instances.get(instanceId);
-  if (instance === undefined) return `${instanceId}: no such instance`;
-  if (instance.stack !== cloud.stack) return `${instanceId}: tagged for stack ${instance.stack}`;
-  const naming = world.ledger.records().filter((r) => r.instanceId === instanceId);
-  const [record] = naming;
-  if (record === undefined) return `${instanceId}: not in the ledger`;
-  if (naming.length > 1) return `${instanceId}: named by ${naming.length} ledger records`;
+  const found = stackInstanceRecord(world, instanceId);
+  if (typeof found === 'string') return found;
+  const { instance, record } = found;
   if (record.orphan === true) return `${instanceId}: an orphan`;
   if (instance.intentId !== undefined && instance.intentId !== record.intentId) {
     return `${instanceId}: launched for intent ${instance.intentId}, ledger record ${record.intentId}`;
