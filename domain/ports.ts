@@ -121,6 +121,12 @@ export interface Lease {
   expiresAt: number;
 }
 
+/** How a demand-history read may be answered. */
+export interface HistoryRead {
+  /** A local date ("YYYY-MM-DD"): the role's days before it are final and may be served from a cache. */
+  settledBefore?: string;
+}
+
 export interface Ledger {
   /**
    * Every record of a role, including terminated ones still kept (TTL).
@@ -217,9 +223,11 @@ export interface Ledger {
 
   /**
    * The role's demand-history days among `dates` (local "YYYY-MM-DD"), oldest first; a date with
-   * no stored day is left out. @throws ThrottlingError, TransientError.
+   * no stored day is left out. `settledBefore`: every date before it is final (no write can reach
+   * it any more), so a reader may answer those dates from what it read before.
+   * @throws ThrottlingError, TransientError.
    */
-  demandHistory(role: string, dates: readonly string[]): Promise<DemandDay[]>;
+  demandHistory(role: string, dates: readonly string[], read?: HistoryRead): Promise<DemandDay[]>;
 
   /**
    * Stores one day of the role's demand history, replacing the stored one, kept until `keepUntil`

@@ -13,7 +13,7 @@
  * that runs inside another port call (the chaos test's "does the ledger own the instance this
  * TerminateInstances names?") can see the ledger at that instant.
  */
-import type { Lease, Ledger } from '../domain/ports.js';
+import type { HistoryRead, Lease, Ledger } from '../domain/ports.js';
 import type {
   DemandDay,
   HoldRecord,
@@ -247,8 +247,8 @@ export class FaultyLedger implements Ledger {
     return this.call('putJobTime', () => this.inner.putJobTime(role, record));
   }
 
-  demandHistory(role: string, dates: readonly string[]): Promise<DemandDay[]> {
-    return this.call('demandHistory', () => this.inner.demandHistory(role, dates));
+  demandHistory(role: string, dates: readonly string[], read?: HistoryRead): Promise<DemandDay[]> {
+    return this.call('demandHistory', () => this.inner.demandHistory(role, dates, read));
   }
 
   putDemandDay(role: string, day: DemandDay, keepUntil: number): Promise<void> {

@@ -20,6 +20,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { z } from 'zod';
+import { CachedDemandHistoryLedger } from '../adapters/cached-demand-history.js';
 import { DynamoDbLedger, ledgerDocumentClient } from '../adapters/dynamodb-ledger.js';
 import { Ec2Compute } from '../adapters/ec2-compute.js';
 import { HttpHealthProbe } from '../adapters/http-health-probe.js';
@@ -165,7 +166,8 @@ export function createAwsApp(env: NodeJS.ProcessEnv): App {
   return createApp({
     config,
     stack,
-    ledger: new DynamoDbLedger(documents, { tableName: table }),
+    // Per container: past days of the demand history are read once, not on every converge.
+    ledger: new CachedDemandHistoryLedger(new DynamoDbLedger(documents, { tableName: table })),
     compute: new Ec2Compute(ec2, { stack, roles: config.roles }),
     loadBalancers: Object.fromEntries(
       roles.map(([role, c]) => [role, loadBalancerFor(c.loadBalancer, { elb, elbv2 })]),

@@ -1,8 +1,9 @@
 /**
- * The learned forecast inside a converge: read the days it learns from (one ledger read), forecast,
- * and after the decision fold what the queue asked for into today's slot (a write only when the
- * slot grows). A ledger failure here never stops a converge: the forecast steps back to the
- * schedule and the failure is logged.
+ * The learned forecast inside a converge: read the days it learns from (one ledger read; the days
+ * already final may come from a cache in front of the ledger), forecast, and after the decision
+ * fold what the queue asked for into today's slot (a write only when the slot grows). A ledger
+ * failure here never stops a converge: the forecast steps back to the schedule and the failure is
+ * logged.
  */
 import type { RoleConfig } from '../config.js';
 import type { Decision } from '../decide.js';
@@ -26,6 +27,15 @@ export interface LoadedForecast {
   today?: DemandDay;
 }
 
+/**
+ * How long after a local day ends it may still be written. A converge folds what it saw into the
+ * day its own `now` falls in, and one that started just before midnight in another container
+ * writes after it: at the latest when that function times out (2 minutes at most in
+ * serverless.yml). 10 minutes leaves room for that and for clocks that disagree; only after it is
+ * a day final, and a cached copy of it safe.
+ */
+export const LATE_WRITE_MS = 10 * 60_000;
+
 /** How far ahead a journal entry and `status` sum the forecast up. */
 const SUMMARY_MS = 60 * 60_000;
 
@@ -37,7 +47,8 @@ export class Forecaster {
     if (config.forecast === undefined) return undefined;
     try {
       const dates = historyDates(config.forecast, config.schedule, now);
-      const history = await this.deps.ledger.demandHistory(role, dates);
+      const settledBefore = localDate(config.schedule, now - LATE_WRITE_MS);
+      const history = await this.deps.ledger.demandHistory(role, dates, { settledBefore });
       const today = history.find((d) => d.date === localDate(config.schedule, now));
       const result = forecast({ config: config.forecast, schedule: config.schedule, history, now });
       return { forecast: result, ...(today === undefined ? {} : { today }) };

@@ -1,11 +1,13 @@
 /**
  * The demand history in every ledger: the DynamoDB ledger on DynamoDB Local, the memory ledger,
- * and the faulty wrapper's faults; the DynamoDB ledger's batch read under throttling, mocked.
+ * the cache in front of the DynamoDB ledger (read through), and the faulty wrapper's faults; the
+ * DynamoDB ledger's batch read under throttling, mocked.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CachedDemandHistoryLedger } from '../../adapters/cached-demand-history.js';
 import { DynamoDbLedger } from '../../adapters/dynamodb-ledger.js';
 import { MemoryLedger } from '../../adapters/memory-ledger.js';
 import { ThrottlingError } from '../../domain/errors.js';
@@ -37,6 +39,14 @@ const ledgers: [string, () => Promise<{ ledger: Ledger; table?: LocalTable }>][]
     },
   ],
   ['MemoryLedger', async () => ({ ledger: new MemoryLedger() })],
+  [
+    'CachedDemandHistoryLedger over DynamoDB Local',
+    async () => {
+      const table = await createTestTable();
+      const inner = new DynamoDbLedger(table.doc, { tableName: table.tableName });
+      return { ledger: new CachedDemandHistoryLedger(inner), table };
+    },
+  ],
 ];
 
 describe.each(ledgers)('demand history: %s', (_, make) => {

@@ -4,6 +4,7 @@
  * ledger that cannot read the history stepping back to the schedule.
  */
 import { describe, expect, it } from 'vitest';
+import { CachedDemandHistoryLedger, DemandHistoryCache } from '../../adapters/cached-demand-history.js';
 import { MemoryLedger } from '../../adapters/memory-ledger.js';
 import { ThrottlingError } from '../../domain/errors.js';
 import type { DemandDay } from '../../domain/types.js';
@@ -11,6 +12,7 @@ import { testConfig } from '../../fakes/config.js';
 import { FaultyLedger } from '../../fakes/faulty-ledger.js';
 import { harness, runFor } from '../../fakes/harness.js';
 import { runControl } from '../../handlers/control.js';
+import { HistoryReadsLedger } from '../support/history-reads.js';
 
 /** Tuesday 2026-09-22 09:50 in Toronto (EDT, UTC-4): ten minutes before a learned 10:00 peak. */
 const TUESDAY_0950 = Date.parse('2026-09-22T13:50:00Z');
@@ -22,7 +24,7 @@ function pastDay(date: string, peak: number): DemandDay {
   return { date, slotMinutes: 15, queue: servers.map(() => 0), servers };
 }
 
-async function seeded(ledger = new MemoryLedger()): Promise<MemoryLedger> {
+async function seeded<L extends MemoryLedger>(ledger: L): Promise<L> {
   for (const date of ['2026-09-15', '2026-09-08', '2026-09-01', '2026-08-25'])
     await ledger.putDemandDay('job', pastDay(date, 3), KEEP);
   return ledger;
@@ -36,7 +38,7 @@ const alive = (h: ReturnType<typeof harness>) => h.cloud.alive('job').length;
 
 describe('the forecast in the tick', () => {
   it('floor: launches ahead of the learned peak by the launch lead (5 min) and journals why', async () => {
-    const ledger = await seeded();
+    const ledger = await seeded(new MemoryLedger());
     const h = harness({ config: config('floor'), ledger, start: TUESDAY_0950 });
     h.cloud.queueLength = 0;
     await h.app.fleet.tick();
@@ -53,7 +55,7 @@ describe('the forecast in the tick', () => {
   });
 
   it("advise: journals the same forecast and launches only the queue's servers", async () => {
-    const ledger = await seeded();
+    const ledger = await seeded(new MemoryLedger());
     const h = harness({ config: config('advise'), ledger, start: TUESDAY_0950 });
     h.cloud.queueLength = 0;
     await h.app.fleet.tick();
@@ -63,7 +65,7 @@ describe('the forecast in the tick', () => {
   });
 
   it("records today's slot: what the queue asked for on the schedule alone, and the deepest queue", async () => {
-    const ledger = await seeded();
+    const ledger = await seeded(new MemoryLedger());
     const h = harness({ config: config('floor'), ledger, start: TUESDAY_0950 });
     h.cloud.queueLength = 4;
     await runFor(h, 8 * 60_000);
@@ -75,7 +77,7 @@ describe('the forecast in the tick', () => {
   });
 
   it('steps back to the schedule, and still converges, when the history cannot be read', async () => {
-    const faulty = new FaultyLedger(await seeded());
+    const faulty = new FaultyLedger(await seeded(new MemoryLedger()));
     faulty.failRate('demandHistory', 1, () => new ThrottlingError('slow down'));
     const warnings: string[] = [];
     const h = harness({
@@ -102,7 +104,7 @@ describe('the forecast in the tick', () => {
   });
 
   it('status: the next schedule change with its floor, and the forecast hour by hour', async () => {
-    const ledger = await seeded();
+    const ledger = await seeded(new MemoryLedger());
     const job = {
       forecast: { mode: 'floor', horizonHours: 3 },
       schedule: { windows: [{ days: ['tue'], start: '12:00', end: '13:00', servers: 2 }] },
@@ -120,7 +122,7 @@ describe('the forecast in the tick', () => {
 
 describe('the warm forecast in the tick', () => {
   it('sizes the warm pool ahead of the learned peak, beyond what serves', async () => {
-    const ledger = await seeded();
+    const ledger = await seeded(new MemoryLedger());
     const config = testConfig({
       roles: {
         job: { warmPool: { size: 0 }, forecast: { mode: 'warm' }, lifecycle: { billing: 'per-second' } },
@@ -133,6 +135,58 @@ describe('the warm forecast in the tick', () => {
       (r) => r.state === 'warming' || r.state === 'warm',
     );
     expect(pooled).toHaveLength(2);
+    expect(alive(h)).toBe(3);
+  });
+});
+
+describe('history reads through the per-container cache', () => {
+  const TODAY = '2026-09-22';
+
+  it("a second converge reads only today's day, and forecasts as before", async () => {
+    const inner = await seeded(new HistoryReadsLedger());
+    const h = harness({
+      config: config('floor'),
+      ledger: new CachedDemandHistoryLedger(inner),
+      start: TUESDAY_0950,
+    });
+    h.cloud.queueLength = 0;
+    await h.app.fleet.tick();
+    const first = inner.reads[0]?.dates ?? [];
+    expect(first).toEqual(
+      expect.arrayContaining(['2026-08-25', '2026-09-01', '2026-09-08', '2026-09-15', TODAY]),
+    );
+    h.advance(6 * 60_000);
+    await h.app.fleet.tick();
+    expect(inner.reads.map((r) => r.dates)).toEqual([first, [TODAY]]);
+    // The learned 10:00 peak still launches ahead, from the cached days.
+    expect(alive(h)).toBe(3);
+  });
+
+  it('takes a day as settled only 10 minutes after it ends in the schedule zone', async () => {
+    const inner = await seeded(new HistoryReadsLedger());
+    // Wednesday 00:05 and 00:11 in Toronto: Tuesday has just ended.
+    const h = harness({
+      config: config('floor'),
+      ledger: new CachedDemandHistoryLedger(inner),
+      start: Date.parse('2026-09-23T04:05:00Z'),
+    });
+    await h.app.fleet.tick();
+    h.advance(6 * 60_000);
+    await h.app.fleet.tick();
+    expect(inner.reads.map((r) => r.settledBefore)).toEqual([TODAY, '2026-09-23']);
+  });
+
+  it('keeps at most its bound of days, reading again what it had to give up', async () => {
+    const inner = await seeded(new HistoryReadsLedger());
+    const ledger = new CachedDemandHistoryLedger(inner, new DemandHistoryCache(2));
+    const h = harness({ config: config('floor'), ledger, start: TUESDAY_0950 });
+    h.cloud.queueLength = 0;
+    await h.app.fleet.tick();
+    h.advance(6 * 60_000);
+    await h.app.fleet.tick();
+    expect(ledger.cache.size).toBe(2);
+    const [first, second] = inner.reads.map((r) => r.dates);
+    expect(second).toHaveLength((first?.length ?? 0) - 2);
     expect(alive(h)).toBe(3);
   });
 });
