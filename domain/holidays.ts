@@ -5,7 +5,7 @@
  *
  * Dates are local calendar dates "YYYY-MM-DD" of the region: a holiday is a whole day there.
  */
-import Holidays from 'date-holidays';
+import type Holidays from 'date-holidays';
 
 export const HOLIDAY_TYPES = ['public', 'bank', 'optional', 'school', 'observance'] as const;
 export type HolidayType = (typeof HOLIDAY_TYPES)[number];
@@ -21,17 +21,36 @@ export interface HolidayRegion {
 }
 
 const DAY = 86_400_000;
-const catalogue = new Holidays();
 const byRegionYear = new Map<string, ReadonlyMap<string, string>>();
+
+let library: typeof Holidays | undefined;
+let catalogue: Holidays | undefined;
+
+/**
+ * The calendar library, loaded on the first question about holidays rather than on import: with
+ * its data it is half of each function's bundle and some 55 ms of CPU at every cold start
+ * (docs/benchmark.md), and most roles never ask. A `require` inside the call (not an import) is
+ * what keeps it lazy: the bundler wraps the module so that it initializes on that call, and the
+ * callers here stay synchronous.
+ */
+function holidaysLibrary(): typeof Holidays {
+  library ??= require('date-holidays') as typeof Holidays;
+  return library;
+}
+
+function theCatalogue(): Holidays {
+  catalogue ??= new (holidaysLibrary())();
+  return catalogue;
+}
 
 /** The country codes the calendar knows, with their names. */
 export function knownCountries(): Readonly<Record<string, string>> {
-  return catalogue.getCountries('en');
+  return theCatalogue().getCountries('en');
 }
 
 /** The state codes the calendar knows for `country` (none for a country without states). */
 export function knownStates(country: string): Readonly<Record<string, string>> {
-  return catalogue.getStates(country, 'en') ?? {};
+  return theCatalogue().getStates(country, 'en') ?? {};
 }
 
 /**
@@ -45,10 +64,11 @@ export function regionHolidays(region: HolidayRegion, year: number): ReadonlyMap
   const key = `${region.country}/${region.state ?? ''}/${[...types].sort().join(',')}/${year}`;
   const known = byRegionYear.get(key);
   if (known !== undefined) return known;
+  const Calendar = holidaysLibrary();
   const calendar =
     region.state === undefined
-      ? new Holidays(region.country, { languages: ['en'] })
-      : new Holidays(region.country, region.state, { languages: ['en'] });
+      ? new Calendar(region.country, { languages: ['en'] })
+      : new Calendar(region.country, region.state, { languages: ['en'] });
   const dates = new Map<string, string>();
   for (const holiday of calendar.getHolidays(year, 'en')) {
     if (!types.includes(holiday.type)) continue;
