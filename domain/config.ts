@@ -176,7 +176,7 @@ export const RoleSchema = z
     for (const issue of forecastIssues(r)) ctx.addIssue({ code: 'custom', ...issue });
   })
   .refine((r) => r.min <= r.max, { message: 'expected min <= max', path: ['min'] })
-  .refine((r) => Math.max(r.schedule.baseline, ...r.schedule.windows.map((w) => w.servers)) <= r.max, {
+  .refine((r) => Math.max(r.schedule.baseline, ...r.schedule.windows.map((w) => w.servers ?? 0)) <= r.max, {
     message: 'expected every schedule floor (baseline and window servers) <= max',
     path: ['schedule'],
   })

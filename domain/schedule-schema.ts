@@ -89,12 +89,18 @@ export const ScheduleWindowSchema = z
     onHolidays: z.enum(['skip', 'apply']).optional(),
     start: clockTime,
     end: clockTime,
-    servers: count,
+    /** The schedule floor while the window is active; a window that only sizes the pool has none. */
+    servers: count.optional(),
     /** The warm pool's size while the window is active (the role's `warmPool.size` otherwise). */
     warmPool: count.optional(),
   })
   .strict()
   .refine((w) => w.start < w.end, { message: 'expected start before end', path: ['end'] })
+  .refine((w) => w.servers !== undefined || w.warmPool !== undefined, {
+    message:
+      'expected servers (the floor while the window runs), or warmPool for a window that only sizes the pool',
+    path: ['servers'],
+  })
   .refine((w) => SELECTORS.some((key) => w[key] !== undefined), {
     message: `expected at least one day selector: ${SELECTORS.join(', ')}`,
     path: ['days'],

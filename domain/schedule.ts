@@ -74,9 +74,10 @@ export function scheduleFloor(schedule: ScheduleConfig, at: number): ScheduleFlo
       if (verdict.runs) isActive = true;
       else skipped.push(`${describeWindow(window)} skipped on a holiday: ${verdict.skippedForHoliday}`);
     }
-    if (!isActive) continue;
+    // A window that only sizes the warm pool leaves the floor to the others and the baseline.
+    if (!isActive || window.servers === undefined) continue;
     active += 1;
-    if (best === undefined || window.servers > best.servers) best = window;
+    if (best === undefined || window.servers > (best.servers ?? 0)) best = window;
   }
   const holidays = skipped.length === 0 ? {} : { skippedForHolidays: skipped };
   const because = skipped.length === 0 ? '' : ` (${skipped.join('; ')})`;
@@ -88,10 +89,11 @@ export function scheduleFloor(schedule: ScheduleConfig, at: number): ScheduleFlo
     };
   }
   const others = active > 1 ? ` (largest of ${active} active windows)` : '';
+  const servers = best.servers ?? schedule.baseline;
   return {
-    servers: best.servers,
+    servers,
     window: best,
-    reason: `window ${describeWindow(best)} ${schedule.timeZone} → ${best.servers}${others}${because}`,
+    reason: `window ${describeWindow(best)} ${schedule.timeZone} → ${servers}${others}${because}`,
     ...holidays,
   };
 }

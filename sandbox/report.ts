@@ -334,7 +334,10 @@ export function renderReport(summary: SandboxSummary, lines: readonly LoggedLine
 function describeRole(config: Config, role: string): string {
   const c = ownEntry(config.roles, role);
   if (c === undefined) return 'not in the config';
-  const windows = c.schedule.windows.map((w) => `${describeWindow(w)} → ${w.servers}`);
+  const windows = c.schedule.windows.map(
+    (w) =>
+      `${describeWindow(w)} → ${w.servers ?? 'baseline'}${w.warmPool === undefined ? '' : `, pool ${w.warmPool}`}`,
+  );
   const parts = [
     `baseline ${c.schedule.baseline}${windows.length > 0 ? `, ${windows.join('; ')}` : ''}`,
     `min ${c.min}, max ${c.max}`,

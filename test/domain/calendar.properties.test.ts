@@ -170,10 +170,16 @@ function expectedFloor(schedule: ScheduleConfig, instant: number): number {
   const local = DateTime.fromMillis(instant, { zone: schedule.timeZone });
   const minute = local.hour * 60 + local.minute;
   const minutesOf = (time: string) => Number(time.slice(0, 2)) * 60 + Number(time.slice(3));
-  const active = schedule.windows.filter(
-    (w) => windowRunsOn(schedule, w, local) && minutesOf(w.start) <= minute && minute < minutesOf(w.end),
+  // A window that only sizes the warm pool sets no floor.
+  const floors = schedule.windows.flatMap((w) =>
+    w.servers !== undefined &&
+    windowRunsOn(schedule, w, local) &&
+    minutesOf(w.start) <= minute &&
+    minute < minutesOf(w.end)
+      ? [w.servers]
+      : [],
   );
-  return active.length === 0 ? schedule.baseline : Math.max(...active.map((w) => w.servers));
+  return floors.length === 0 ? schedule.baseline : Math.max(...floors);
 }
 
 function farFromOffsetChange(timeZone: string, instant: number): boolean {

@@ -108,6 +108,13 @@ describe('bad config', () => {
       'roles.app.schedule.windows[0].end: expected start before end',
     ],
     [
+      'a window that sets neither the floor nor the pool',
+      {
+        roles: { app: { schedule: { windows: [{ days: ['mon'], start: '08:00', end: '09:00' }] } } },
+      },
+      'roles.app.schedule.windows[0].servers: expected servers (the floor while the window runs), or warmPool',
+    ],
+    [
       'an unknown weekday',
       {
         roles: {

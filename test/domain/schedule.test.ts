@@ -122,6 +122,21 @@ describe('scheduleFloor', () => {
     expect(floor.reason).toBe('window mon 12:00-14:00 America/Toronto → 5 (largest of 2 active windows)');
   });
 
+  it('leaves the floor to the baseline and the other windows in a window that only sizes the pool', () => {
+    const poolOnly = schedule('America/Toronto', 2, [
+      { name: 'warm-pool', days: WEEKDAYS, start: '08:00', end: '18:00', warmPool: 2 },
+      { days: ['mon'], start: '12:00', end: '14:00', servers: 4 },
+    ]);
+    // Monday 10:00 and 12:30 EDT: the pool window alone, then with the floor window.
+    expect(scheduleFloor(poolOnly, at('2026-03-09T14:00:00Z'))).toEqual({
+      servers: 2,
+      reason: 'outside every window → baseline 2',
+    });
+    const noon = scheduleFloor(poolOnly, at('2026-03-09T16:30:00Z'));
+    expect(noon.servers).toBe(4);
+    expect(noon.window).toBe(poolOnly.windows[1]);
+  });
+
   it('never turns on a window that lies entirely in the spring-forward gap', () => {
     const gap = schedule('America/Toronto', 1, [{ days: ['sun'], start: '02:00', end: '02:45', servers: 9 }]);
     for (const instant of [
@@ -363,6 +378,7 @@ function naivelyActive(config: ScheduleConfig, instant: number): ScheduleWindow[
   return config.windows.filter(
     (w) =>
       day !== undefined &&
+      w.servers !== undefined &&
       w.days?.includes(day) === true &&
       minutesOf(w.start) <= minute &&
       minute < minutesOf(w.end),
@@ -401,7 +417,7 @@ describe('schedule properties', () => {
           expect(floor.servers).toBe(config.baseline);
         } else {
           expect(floor.window).toBeDefined();
-          expect(floor.servers).toBe(Math.max(...active.map((w) => w.servers)));
+          expect(floor.servers).toBe(Math.max(...active.flatMap((w) => w.servers ?? [])));
         }
       }),
     );
