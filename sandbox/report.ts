@@ -115,7 +115,8 @@ export interface SummaryInput {
   jobs: JobStats;
   killedJobs: number;
   cloud: SandboxCloud;
-  servers: ReadonlyMap<string, InstanceServer>;
+  /** Every instance server of the run, stopped and restarted ones each counted. */
+  servers: readonly InstanceServer[];
   log: DecisionLog;
   tickMs: readonly number[];
   tickErrors: number;
@@ -136,7 +137,7 @@ export function buildSummary(input: SummaryInput): SandboxSummary {
   let welcome = 0;
   let kitOk = 0;
   let booting = 0;
-  for (const server of input.servers.values()) {
+  for (const server of input.servers) {
     welcome += server.served.welcome;
     kitOk += server.served.kitOk;
     booting += server.served.booting;

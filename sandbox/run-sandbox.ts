@@ -51,7 +51,7 @@ export interface SandboxOptions {
    * and keep serving after the last simulated day (the fleet then stands still) until aborted.
    */
   serve?: { port: number };
-  /** The job role's warm pool size (0 or absent: none). */
+  /** The job role's warm pool all day (0: none; absent: the policy's own, the shipped weekday pool). */
   warmPool?: number;
 }
 
@@ -118,6 +118,8 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxSummar
     });
 
     const servers = new Map<string, InstanceServer>();
+    // Every server ever listening, those of stopped instances too: the report counts what each answered.
+    const everyServer: InstanceServer[] = [];
     closers.push({
       name: 'instance servers',
       close: async () => {
@@ -152,6 +154,7 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxSummar
           jobs,
         });
         servers.set(instance.instanceId, server);
+        everyServer.push(server);
         track(
           server.start().catch((error: unknown) => {
             const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
@@ -210,6 +213,7 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxSummar
       jobs,
       cloud,
       servers,
+      everyServer,
       log,
       config,
       ledgerKind: ledgerSetup.kind,
@@ -295,7 +299,7 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxSummar
         jobs: run.jobs.stats(endedAt),
         killedJobs: run.killedJobs,
         cloud: run.cloud,
-        servers: run.servers,
+        servers: run.everyServer,
         log: run.log,
         tickMs: run.tickMs,
         tickErrors: run.tickErrors,
@@ -323,6 +327,7 @@ interface RunState {
   jobs: JobQueue;
   cloud: SandboxCloud;
   servers: Map<string, InstanceServer>;
+  everyServer: InstanceServer[];
   log: DecisionLog;
   config: Config;
   ledgerKind: LedgerSetup['kind'];

@@ -129,6 +129,13 @@ describe('npm start (the local sandbox)', () => {
         /job +i-\S+ at 127\.\S+ in service: .*warm start: in service \d+ s after StartInstances/.test(l),
       ),
     ).toBe(true);
+    // Every check a server answered counts, those before its stop into the pool too: each warmed
+    // server passed the kit's check before the stop, and again after its start.
+    const inService = lines.filter((l) =>
+      /job +i-\S+ at 127\.\S+ in service: content health check passed/.test(l),
+    );
+    const warmed = lines.filter((l) => /job +stop i-\S+ into the warm pool: ready/.test(l));
+    expect(summary.controlPlane.healthChecksKitOk).toBeGreaterThanOrEqual(inService.length + warmed.length);
     // Warming servers take no job: every job was done by servers in service.
     expect(summary.jobsDone + summary.jobsRunningAtEnd + summary.jobsWaitingAtEnd).toBe(summary.jobsArrived);
     const svg = await readFile(join(out, 'timeline.svg'), 'utf8');
