@@ -23,10 +23,10 @@ const INVOCATION = 'npm run bench --';
 
 const PART_HELP = `parts:
   policies  every reference trace (sim/traces/*.csv) x every policy, the default
-            with the warm pool of config/presets/warm-pool.json (default+pool),
+            without its warm pool (default-no-pool, config/presets/no-pool.json),
             the bound (max servers all day) and the onset oracle; ratios against
             seed-2010 of the same run
-  families  the default, without and with the warm pool, on fresh traces of
+  families  the default, with and without its warm pool, on fresh traces of
             every generator (4 seeds x 2 launch-delay streams): runs meeting the
             target, mean ratios, gapClosed, launches and warm starts a day, the
             pool's stopped volumes in dollars a day

@@ -1,6 +1,7 @@
 /**
- * The config's defaults: the 2010 setup's numbers, and the drain-time policy chosen on traces for
- * the job role. parseConfig (config.ts) merges every document over these.
+ * The config's defaults: the 2010 setup's numbers, and the drain-time policy, probe interval and
+ * warm pool chosen on traces for the job role. parseConfig (config.ts) merges every document over
+ * these.
  */
 import { POLICY_DEFAULTS } from './policies/common-schema.js';
 import { DRAIN_TIME_DEFAULTS } from './policies/drain-time-schema.js';
@@ -38,7 +39,16 @@ export const DEFAULT_CONFIG = {
     job: {
       min: 1,
       max: 3,
-      schedule: { timeZone: 'America/Toronto', baseline: 1, windows: [] },
+      // Two warm servers on weekdays 08:00-18:00, none outside: the pool the families bench found
+      // best (docs/benchmark.md "The warm pool"). The window sets no floor, only the pool's size;
+      // a config's own `windows` replace this list, so they keep the pool only by sizing it too.
+      // config/presets/no-pool.json turns the pool off.
+      schedule: {
+        timeZone: 'America/Toronto',
+        baseline: 1,
+        windows: [{ name: 'warm-pool', days: weekdays, start: '08:00', end: '18:00', warmPool: 2 }],
+      },
+      warmPool: { size: 0 },
       // Chosen on fresh traces of every generator, then the reference traces (docs/benchmark.md
       // "Choosing the defaults"); the 2010 rule is config/presets/seed-2010.json. A policy of
       // another type takes the same defaults for the keys it shares.
@@ -49,8 +59,10 @@ export const DEFAULT_CONFIG = {
         maxBodyBytes: 64,
         maxSaneLength: 1_000_000,
         everyMinutes: 1,
-        // Twice a minute: a burst is seen 15 s sooner on average (docs/benchmark.md).
-        everySeconds: 30,
+        // Four rounds a minute: with the warm pool a burst is served 15-45 s after the probe that
+        // sees it, so seeing it 7.5 s sooner on average than at 30 s is what month-end fan-outs need
+        // (docs/benchmark.md "The warm pool"). The price is Lambda duration: about 46 s of each minute.
+        everySeconds: 15,
       },
       // A job server runs no web server: the server kit's own endpoint (server/, docs/server-kit.md)
       // says whether its workers run.

@@ -150,7 +150,8 @@ export function warmPoolIssues(role: PoolRoleView): { path: (string | number)[];
     if (window.warmPool !== undefined && role.warmPool === undefined) {
       issues.push({
         path: ['schedule', 'windows', i, 'warmPool'],
-        message: 'expected the role to have a warmPool: a window sizes the pool of a role that has one',
+        message:
+          'expected the role to have a warmPool: a window sizes the pool of a role that has one (to turn the pool off, leave warmPool out of every window: set schedule.windows, [] or your own)',
       });
     }
   });

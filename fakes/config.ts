@@ -29,8 +29,12 @@ export const TEST_CONFIG_INPUT = {
       dbHost: 'db.internal',
       policy: TEST_THRESHOLD_POLICY,
       lifecycle: { billing: 'hourly', minLifetimeMinutes: 45 },
-      // One probe a minute, as in 2010 (the shipped role probes twice a minute).
+      // One probe a minute, as in 2010 (the shipped role probes four times a minute).
       queue: { everySeconds: null },
+      // No warm pool, as in 2010 (config/presets/no-pool.json): a test that needs one says so;
+      // the shipped role keeps 2 warm servers on weekdays 08:00-18:00.
+      warmPool: null,
+      schedule: { windows: [] },
     },
   },
 };
@@ -38,4 +42,13 @@ export const TEST_CONFIG_INPUT = {
 /** The test config, with `overrides` merged over it (see domain/merge.ts; `null` removes a key); its queue probe may go to loopback. */
 export function testConfig(overrides: unknown = {}): Config {
   return parseLocalConfig(TEST_CONFIG_INPUT, overrides);
+}
+
+/**
+ * The shipped defaults (drain-time job role, its warm pool, 15 s probes) with only the settings a
+ * site must add (launch settings and DB hosts), and `overrides` merged over them.
+ */
+export function shippedConfig(...overrides: unknown[]): Config {
+  const site = { launch: TEST_LAUNCH, dbHost: 'db.internal' };
+  return parseLocalConfig({ roles: { app: site, job: site } }, ...overrides);
 }

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { type Config, DEFAULT_CONFIG, parseLocalConfig } from '../domain/config.js';
 import { POLICY_DEFAULTS } from '../domain/policies/common-schema.js';
 import { DRAIN_TIME_DEFAULTS } from '../domain/policies/drain-time-schema.js';
-import { BACKLOG_TARGET_PER_SERVER } from '../sim/policies.js';
+import { BACKLOG_TARGET_PER_SERVER, NO_POOL_PRESET } from '../sim/policies.js';
 import { KIT_HEALTH_PATH } from './loopback-servers.js';
 
 /** The job role of config/presets/seed-2010.json: the 2010 rule as users get it. */
@@ -77,10 +77,20 @@ const LAUNCH = {
 };
 
 /**
+ * The job role's pool for `--warm-pool`: the policy's own when not given (the shipped 2 on weekdays
+ * 08:00-18:00; none for seed-2010), none at 0 (config/presets/no-pool.json), else `size` all day.
+ */
+function poolOverride(size: number | undefined): unknown {
+  if (size === undefined) return {};
+  if (size === 0) return NO_POOL_PRESET;
+  return { roles: { job: { warmPool: { size }, schedule: { windows: [] } } } };
+}
+
+/**
  * The validated config for one sandbox run.
  * @throws ConfigError if an override no longer fits the schema (a defect, not a user error).
  */
-export function sandboxConfig(policy: PolicyName, endpoints: SandboxEndpoints, warmPool = 0): Config {
+export function sandboxConfig(policy: PolicyName, endpoints: SandboxEndpoints, warmPool?: number): Config {
   // The default checks (expected text, path), at the one port of the sandbox's servers.
   const at = (path: string) => ({
     urlTemplate: `http://{privateIp}:${endpoints.appPort}${path}`,
@@ -97,6 +107,5 @@ export function sandboxConfig(policy: PolicyName, endpoints: SandboxEndpoints, w
       },
     },
   };
-  const pool = warmPool > 0 ? { roles: { job: { warmPool: { size: warmPool } } } } : {};
-  return parseLocalConfig(base, { roles: POLICY_OVERRIDES[policy].roles }, pool);
+  return parseLocalConfig(base, { roles: POLICY_OVERRIDES[policy].roles }, poolOverride(warmPool));
 }

@@ -1,6 +1,6 @@
 /**
  * What can be simulated and with which settings: the named policies (`seed-2010`, `default`,
- * `backlog-per-server`), a policy given as a config document or a validated job role (any policy
+ * `backlog-per-server`), the default without its warm pool, a policy given as a config document or a validated job role (any policy
  * type and parameters: the tuner's way in), the launch-delay model and its seeded stream, and the
  * shipped job role the named policies start from.
  */
@@ -16,29 +16,32 @@ export function boundRole(role: RoleConfig): RoleConfig {
   return { ...role, min: role.max, schedule: { ...role.schedule, baseline: role.max, windows: [] } };
 }
 
-/** The shipped default with the warm pool the bench chose (config/presets/warm-pool.json). */
-export const POOL_POLICY = 'default+pool';
+/** The shipped default with its warm pool turned off (config/presets/no-pool.json). */
+export const NO_POOL_POLICY = 'default-no-pool';
 
-/** config/presets/warm-pool.json: 2 warm servers on weekdays 08:00-18:00, none outside. */
-export const WARM_POOL_PRESET: unknown = JSON.parse(
-  readFileSync(new URL('../config/presets/warm-pool.json', import.meta.url), 'utf8'),
+/** config/presets/no-pool.json: the shipped job role without its warm pool. */
+export const NO_POOL_PRESET: unknown = JSON.parse(
+  readFileSync(new URL('../config/presets/no-pool.json', import.meta.url), 'utf8'),
 );
 
-let cachedPoolRole: RoleConfig | undefined;
+let cachedNoPoolRole: RoleConfig | undefined;
 
-/** The shipped job role with the preset's warm pool, validated once. */
-export function poolRole(): RoleConfig {
-  cachedPoolRole ??= simulationRole(WARM_POOL_PRESET);
-  return cachedPoolRole;
+/** The shipped job role with the preset turning its warm pool off, validated once. */
+export function noPoolRole(): RoleConfig {
+  cachedNoPoolRole ??= simulationRole(NO_POOL_PRESET);
+  return cachedNoPoolRole;
 }
 
-/** The role without a warm pool (every launch cold); its windows keep their servers. */
+/**
+ * The role without a warm pool (every launch cold): windows that only sized the pool go, the
+ * others keep their servers.
+ */
 export function withoutPool(role: RoleConfig): RoleConfig {
   const { warmPool: _pool, ...rest } = role;
-  return {
-    ...rest,
-    schedule: { ...role.schedule, windows: role.schedule.windows.map(({ warmPool: _w, ...w }) => w) },
-  };
+  const windows = role.schedule.windows.flatMap(({ warmPool: _w, ...w }) =>
+    w.servers === undefined ? [] : [w],
+  );
+  return { ...rest, schedule: { ...role.schedule, windows } };
 }
 
 export const POLICY_NAMES = ['seed-2010', 'default', 'backlog-per-server'] as const;

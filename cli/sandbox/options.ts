@@ -12,8 +12,8 @@ export interface CliOptions {
   policy: PolicyName;
   seed: number;
   ledger: LedgerChoice;
-  /** The job role's warm pool size (0: none). */
-  warmPool: number;
+  /** The job role's warm pool all day (0: none); absent: the policy's own (the shipped weekday pool). */
+  warmPool?: number;
   /** Serve the control function on this loopback port (0: any free one) until stopped. */
   serve?: { port: number };
 }
@@ -28,7 +28,6 @@ export const DEFAULT_OPTIONS: CliOptions = {
   policy: 'default',
   seed: 1,
   ledger: 'auto',
-  warmPool: 0,
 };
 
 export const INVOCATION = 'npm start --';
@@ -74,9 +73,8 @@ export function sandboxProgram(): Command {
     )
     .option(
       '--warm-pool <n>',
-      'keep N stopped, ready job servers to start before any cold launch (0: none)',
+      "keep N stopped, ready job servers all day, started before any cold launch (0: none; default: the policy's own, for default and backlog-per-server the shipped 2 on weekdays 08:00-18:00)",
       numberIn({ min: 0, max: 10, integer: true }),
-      DEFAULT_OPTIONS.warmPool,
     )
     .option(
       '--serve',

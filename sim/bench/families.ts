@@ -2,17 +2,18 @@
  * The `families` part of `npm run bench`: the shipped default on queues it was not chosen on. Every
  * trace generator (make-traces.ts) draws {@link FAMILY_TRACE_SEEDS} fresh traces (the reference
  * traces use seed 2010), each replayed under {@link FAMILY_DELAY_SEEDS} launch-delay streams, with
- * `default`, `seed-2010`, `bound` and the onset oracle. Per family it reports how many runs meet
- * the target, the geometric means of the p95 and cost ratios, the cold launches against the 2010
- * rule's, and the mean `gapClosed` of the default and of the oracle (what a policy that cannot see
- * a burst coming reaches at best), and the same figures for the default with the warm pool of
- * config/presets/warm-pool.json.
+ * `default` (its warm pool included), `seed-2010`, `bound`, the onset oracle and `default-no-pool`
+ * (config/presets/no-pool.json). Per family it reports how many runs meet the target, the
+ * geometric means of the p95 and cost ratios, the cold launches against the 2010 rule's, the warm
+ * starts and what the pool's stopped volumes cost a day, and the mean `gapClosed` of the default
+ * and of the oracle (what a policy that launches cold and cannot see a burst coming reaches at
+ * best), and the same figures for the default without its pool.
  *
  * Target per run (as for the reference traces): cost in dollars <= 1.0x seed-2010 and p95 <= 0.5x,
  * or gapClosed >= 0.8 where the bound's p95 is above 0.4x the seed's.
  */
-import { DEFAULT_LAUNCH_DELAY, defaultRole, type PolicySpec, simulate } from '../index.js';
-import { BOUND_POLICY, boundRole, POOL_POLICY, poolRole } from '../policies.js';
+import { DEFAULT_LAUNCH_DELAY, type PolicySpec, simulate } from '../index.js';
+import { BOUND_POLICY, boundRole, NO_POOL_POLICY, noPoolRole } from '../policies.js';
 import { type Onsets, TRACE_FAMILIES } from '../traces/make-traces.js';
 import { gapClosed, ONSET_POLICY, onsetRole, ratio } from './policies.js';
 
@@ -35,13 +36,13 @@ export interface FamilyRun {
   coldLaunches: number;
   warmStarts: number;
   seedLaunches: number;
-  /** Dollars the stopped pool volumes of `default+pool` cost in this run. */
+  /** Dollars the default's stopped pool volumes cost in this run. */
   stoppedVolumeCost: number;
   /** Days the trace covers. */
   days: number;
   met: boolean;
-  /** The default with the warm pool (config/presets/warm-pool.json), in the same run. */
-  pool: Pick<FamilyRun, 'p95Ratio' | 'costRatio' | 'gapClosed' | 'coldLaunches' | 'warmStarts' | 'met'>;
+  /** The default without its warm pool (config/presets/no-pool.json), in the same run. */
+  noPool: Pick<FamilyRun, 'p95Ratio' | 'costRatio' | 'gapClosed' | 'coldLaunches' | 'met'>;
 }
 
 export interface FamilyBenchRow {
@@ -54,10 +55,13 @@ export interface FamilyBenchRow {
   costRatio: number;
   /** Geometric mean over the runs of default instance-hours / seed-2010 instance-hours. */
   instanceHoursRatio: number;
-  /** The default's cold launches over all runs / seed-2010's launches (target: <= 2). */
+  /** The default's cold launches (pool fills included) over all runs / seed-2010's launches. */
   coldLaunchesRatio: number;
-  /** Warm starts over all runs. */
-  warmStarts: number;
+  /** Cold launches a day (pool fills included) and warm starts a day. */
+  coldLaunchesPerDay: number;
+  warmStartsPerDay: number;
+  /** Dollars a day the pool's stopped volumes cost: the pool waiting. */
+  stoppedVolumeCostPerDay: number;
   /** Mean over the runs with a bound below the seed. */
   gapClosed: number | null;
   oracleGapClosed: number | null;
@@ -65,14 +69,11 @@ export interface FamilyBenchRow {
   missed: string[];
   /** seed-2010's launches a day. */
   seedLaunchesPerDay: number;
-  /** The default with the warm pool over the same runs. */
-  pool: Pick<FamilyBenchRow, 'met' | 'p95Ratio' | 'costRatio' | 'coldLaunchesRatio' | 'gapClosed'> & {
-    /** Cold launches a day (pool fills included) and warm starts a day. */
-    coldLaunchesPerDay: number;
-    warmStartsPerDay: number;
-    /** Dollars a day its stopped volumes cost: the pool waiting. */
-    stoppedVolumeCostPerDay: number;
-  };
+  /** The default without its warm pool over the same runs. */
+  noPool: Pick<
+    FamilyBenchRow,
+    'met' | 'p95Ratio' | 'costRatio' | 'coldLaunchesRatio' | 'gapClosed' | 'missed'
+  >;
 }
 
 /** Whether one run meets the default's target. */
@@ -86,19 +87,20 @@ export function meetsTarget(
 
 /** One family's runs, every trace seed x delay seed. */
 export async function familyRuns(family: keyof typeof TRACE_FAMILIES): Promise<FamilyRun[]> {
-  const role = defaultRole();
+  // The bound and the oracle launch cold: they are measured without the pool.
+  const coldRole = noPoolRole();
   const runs: FamilyRun[] = [];
   for (const traceSeed of FAMILY_TRACE_SEEDS) {
     const onsets: Onsets = [];
     const jobs = TRACE_FAMILIES[family](traceSeed, onsets);
-    const oracle: PolicySpec = { name: ONSET_POLICY, role: onsetRole(role, onsets) };
+    const oracle: PolicySpec = { name: ONSET_POLICY, role: onsetRole(coldRole, onsets) };
     for (const delaySeed of FAMILY_DELAY_SEEDS) {
       const run = async (policy: PolicySpec) =>
         (await simulate({ jobs, policy, seed: delaySeed, launchDelay: DEFAULT_LAUNCH_DELAY })).summary;
       const seed = await run('seed-2010');
-      const bound = await run({ name: BOUND_POLICY, role: boundRole(role) });
+      const bound = await run({ name: BOUND_POLICY, role: boundRole(coldRole) });
       const ours = await run('default');
-      const pooled = await run({ name: POOL_POLICY, role: poolRole() });
+      const cold = await run({ name: NO_POOL_POLICY, role: coldRole });
       const best = await run(oracle);
       const gap = (p95: number) => gapClosed(seed.waitP95S, bound.waitP95S, p95);
       const boundP95Ratio = round(bound.waitP95S / seed.waitP95S);
@@ -109,7 +111,7 @@ export async function familyRuns(family: keyof typeof TRACE_FAMILIES): Promise<F
         boundP95Ratio,
       });
       const figures = against(ours);
-      const withPool = against(pooled);
+      const withoutPool = against(cold);
       runs.push({
         traceSeed,
         delaySeed,
@@ -119,16 +121,15 @@ export async function familyRuns(family: keyof typeof TRACE_FAMILIES): Promise<F
         coldLaunches: ours.coldLaunches,
         warmStarts: ours.warmStarts,
         seedLaunches: seed.launches,
-        stoppedVolumeCost: pooled.stoppedVolumeCost,
+        stoppedVolumeCost: ours.stoppedVolumeCost,
         days: Math.max(1, Math.ceil((jobs.at(-1)?.arrivalS ?? 0) / 86_400)),
         met: meetsTarget(figures),
-        pool: {
-          p95Ratio: withPool.p95Ratio,
-          costRatio: withPool.costRatio,
-          gapClosed: withPool.gapClosed,
-          coldLaunches: pooled.coldLaunches,
-          warmStarts: pooled.warmStarts,
-          met: meetsTarget(withPool),
+        noPool: {
+          p95Ratio: withoutPool.p95Ratio,
+          costRatio: withoutPool.costRatio,
+          gapClosed: withoutPool.gapClosed,
+          coldLaunches: cold.coldLaunches,
+          met: meetsTarget(withoutPool),
         },
       });
     }
@@ -145,6 +146,7 @@ export function familyRow(family: string, runs: readonly FamilyRun[]): FamilyBen
     return known.length === 0 ? null : round(known.reduce((s, v) => s + v, 0) / known.length);
   };
   const days = sum(runs.map((r) => r.days));
+  const seedLaunches = sum(runs.map((r) => r.seedLaunches));
   return {
     family,
     runs: runs.length,
@@ -152,24 +154,21 @@ export function familyRow(family: string, runs: readonly FamilyRun[]): FamilyBen
     p95Ratio: geomean(runs.map((r) => r.p95Ratio)),
     costRatio: geomean(runs.map((r) => r.costRatio)),
     instanceHoursRatio: geomean(runs.map((r) => r.instanceHoursRatio)),
-    coldLaunchesRatio: ratio(sum(runs.map((r) => r.coldLaunches)), sum(runs.map((r) => r.seedLaunches))),
-    warmStarts: sum(runs.map((r) => r.warmStarts)),
+    coldLaunchesRatio: ratio(sum(runs.map((r) => r.coldLaunches)), seedLaunches),
+    coldLaunchesPerDay: round(sum(runs.map((r) => r.coldLaunches)) / days),
+    warmStartsPerDay: round(sum(runs.map((r) => r.warmStarts)) / days),
+    stoppedVolumeCostPerDay: round(sum(runs.map((r) => r.stoppedVolumeCost)) / days),
     gapClosed: mean(runs.map((r) => r.gapClosed)),
     oracleGapClosed: mean(runs.map((r) => r.oracleGapClosed)),
     missed: runs.filter((r) => !r.met).map((r) => `${r.traceSeed}/${r.delaySeed}`),
-    seedLaunchesPerDay: round(sum(runs.map((r) => r.seedLaunches)) / days),
-    pool: {
-      met: runs.filter((r) => r.pool.met).length,
-      p95Ratio: geomean(runs.map((r) => r.pool.p95Ratio)),
-      costRatio: geomean(runs.map((r) => r.pool.costRatio)),
-      coldLaunchesRatio: ratio(
-        sum(runs.map((r) => r.pool.coldLaunches)),
-        sum(runs.map((r) => r.seedLaunches)),
-      ),
-      gapClosed: mean(runs.map((r) => r.pool.gapClosed)),
-      coldLaunchesPerDay: round(sum(runs.map((r) => r.pool.coldLaunches)) / days),
-      warmStartsPerDay: round(sum(runs.map((r) => r.pool.warmStarts)) / days),
-      stoppedVolumeCostPerDay: round(sum(runs.map((r) => r.stoppedVolumeCost)) / days),
+    seedLaunchesPerDay: round(seedLaunches / days),
+    noPool: {
+      met: runs.filter((r) => r.noPool.met).length,
+      p95Ratio: geomean(runs.map((r) => r.noPool.p95Ratio)),
+      costRatio: geomean(runs.map((r) => r.noPool.costRatio)),
+      coldLaunchesRatio: ratio(sum(runs.map((r) => r.noPool.coldLaunches)), seedLaunches),
+      gapClosed: mean(runs.map((r) => r.noPool.gapClosed)),
+      missed: runs.filter((r) => !r.noPool.met).map((r) => `${r.traceSeed}/${r.delaySeed}`),
     },
   };
 }

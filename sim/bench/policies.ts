@@ -13,7 +13,9 @@
  * job, and still take their launch delay: no queue-driven policy launches earlier without knowing
  * the burst is coming.
  *
- * A `default+pool` row is the default with the warm pool of config/presets/warm-pool.json.
+ * `default` is the shipped job role, its warm pool included; a `default-no-pool` row is the same
+ * role with config/presets/no-pool.json merged over it (every launch cold). The bound and the
+ * onset oracle launch cold too: they are built on the role without its pool.
  *
  * Target (a benchmark figure, not a test): on every trace `default` has p95 wait <= 0.5x
  * `seed-2010`'s at <= 1.0x its cost in dollars (running time at the type's price, volumes, boots),
@@ -28,12 +30,11 @@ import {
   DEFAULT_LAUNCH_DELAY,
   DEFAULT_SEED,
   DEFAULT_START_AT,
-  defaultRole,
   POLICY_NAMES,
   type PolicySpec,
   simulate,
 } from '../index.js';
-import { BOUND_POLICY, boundRole, POOL_POLICY, poolRole } from '../policies.js';
+import { BOUND_POLICY, boundRole, NO_POOL_POLICY, noPoolRole } from '../policies.js';
 import { readTrace } from '../trace.js';
 import { referenceOnsets } from '../traces/make-traces.js';
 
@@ -128,10 +129,10 @@ export async function benchPolicies(
 ): Promise<PolicyBenchRow[]> {
   const dir = options.tracesDir ?? REFERENCE_TRACES_DIR;
   const files = (await readdir(dir)).filter((f) => f.endsWith('.csv')).sort();
-  const role = defaultRole();
+  const role = noPoolRole();
   const policies: [string, PolicySpec][] = [
     ...POLICY_NAMES.map((name): [string, PolicySpec] => [name, name]),
-    [POOL_POLICY, { name: POOL_POLICY, role: poolRole() }],
+    [NO_POOL_POLICY, { name: NO_POOL_POLICY, role }],
     [BOUND_POLICY, { name: BOUND_POLICY, role: boundRole(role) }],
   ];
   const rows: PolicyBenchRow[] = [];

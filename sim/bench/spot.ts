@@ -6,13 +6,14 @@
  * a day, so their cost in wait and re-run jobs shows.
  *
  * The warm pool's On-Demand bridge (a Spot role's burst served by warm On-Demand servers while
- * its Spot launches boot, then put back) is shown against both alternatives: each trace also runs
- * with the pool of config/presets/warm-pool.json, On-Demand and on Spot (where the bridge works).
+ * its Spot launches boot, then put back) is shown against both alternatives: each trace runs with
+ * the default's warm pool (the `*Pool` fields), On-Demand and on Spot (where the bridge works),
+ * and without it (config/presets/no-pool.json: the other fields).
  */
 import { readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { DEFAULT_LAUNCH_DELAY, DEFAULT_SEED, type Pricing, simulate } from '../index.js';
-import { poolRole } from '../policies.js';
+import { noPoolRole } from '../policies.js';
 import { readTrace } from '../trace.js';
 import { REFERENCE_TRACES_DIR } from './policies.js';
 
@@ -20,9 +21,9 @@ export const BENCH_INTERRUPTIONS_PER_DAY = 6;
 
 export interface SpotBenchRow {
   trace: string;
-  /** Dollars (running time and volumes), On-Demand only. */
+  /** Dollars (running time and volumes), On-Demand only, without the warm pool. */
   cost: number;
-  /** Dollars with Spot above the permanent server. */
+  /** Dollars with Spot above the permanent server, without the warm pool. */
   costSpot: number;
   /** 1 - costSpot / cost. */
   saving: number;
@@ -50,16 +51,16 @@ export async function benchSpot(
   const rows: SpotBenchRow[] = [];
   for (const file of files) {
     const jobs = await readTrace(join(dir, file));
-    const run = {
+    const pooled = {
       jobs,
       policy: 'default' as const,
       seed: options.seed ?? DEFAULT_SEED,
       launchDelay: DEFAULT_LAUNCH_DELAY,
       pricing: { interruptionsPerDay: BENCH_INTERRUPTIONS_PER_DAY, ...options.pricing },
     };
+    const run = { ...pooled, role: noPoolRole() };
     const onDemand = (await simulate(run)).summary;
     const spot = (await simulate({ ...run, spot: true })).summary;
-    const pooled = { ...run, role: poolRole() };
     const onDemandPool = (await simulate(pooled)).summary;
     const spotPool = (await simulate({ ...pooled, spot: true })).summary;
     rows.push({

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, parseConfig, roleConfig } from '../../domain/config.js';
 import { ConfigError } from '../../domain/errors.js';
-import { TEST_CONFIG_INPUT, TEST_THRESHOLD_POLICY, testConfig } from '../../fakes/config.js';
+import { shippedConfig, TEST_CONFIG_INPUT, TEST_THRESHOLD_POLICY, testConfig } from '../../fakes/config.js';
 
 function issuesOf(...documents: unknown[]): string[] {
   try {
@@ -224,16 +224,57 @@ describe('config/presets/seed-2010.json', () => {
   });
 });
 
+describe('the shipped warm pool', () => {
+  const preset = async (name: string) =>
+    JSON.parse(await readFile(new URL(`../../config/presets/${name}.json`, import.meta.url), 'utf8'));
+  const POOL_WINDOW = {
+    name: 'warm-pool',
+    days: ['mon', 'tue', 'wed', 'thu', 'fri'],
+    start: '08:00',
+    end: '18:00',
+    warmPool: 2,
+  };
+
+  it('is on for the job role: 2 warm servers on weekdays 08:00-18:00, none outside, no floor of its own', () => {
+    const job = shippedConfig().roles.job;
+    expect(job?.warmPool).toMatchObject({ size: 0, state: 'stopped', returnOnScaleIn: true });
+    expect(job?.schedule.windows).toEqual([POOL_WINDOW]);
+    expect(shippedConfig().roles.app?.warmPool).toBeUndefined();
+  });
+
+  it('goes with the default window when a config sets its own windows, and stays where they size it', () => {
+    const month = { name: 'month-end', businessDaysOfMonth: [-1], start: '06:00', end: '22:00', servers: 2 };
+    const own = shippedConfig({ roles: { job: { schedule: { windows: [month] } } } }).roles.job;
+    expect(own?.schedule.windows).toEqual([month]);
+    expect(own?.warmPool?.size).toBe(0);
+    const kept = shippedConfig({ roles: { job: { schedule: { windows: [month, POOL_WINDOW] } } } }).roles.job;
+    expect(kept?.schedule.windows).toEqual([month, POOL_WINDOW]);
+  });
+
+  it('is off with config/presets/no-pool.json, and with the 2010 preset', async () => {
+    for (const name of ['no-pool', 'seed-2010']) {
+      const job = shippedConfig(await preset(name)).roles.job;
+      expect(job?.warmPool, name).toBeUndefined();
+      expect(job?.schedule.windows, name).toEqual([]);
+    }
+  });
+
+  it('refuses warmPool null alone, saying the default window sizes it', () => {
+    expect(() => shippedConfig({ roles: { job: { warmPool: null } } })).toThrow(
+      /roles\.job\.schedule\.windows\[0\]\.warmPool: expected the role to have a warmPool.*to turn the pool off, leave warmPool out of every window/,
+    );
+  });
+});
+
 describe('queue probe interval', () => {
-  it('ships the job role probing every 30 s, a sample useful for three probes', () => {
-    const job = testConfig({ roles: { job: { queue: { everySeconds: 30 } } } }).roles.job;
-    expect(job?.queue).toMatchObject({
+  it('ships the job role probing every 15 s, a sample useful for three probes', () => {
+    expect(shippedConfig().roles.job?.queue).toMatchObject({
       everyMinutes: 1,
-      everySeconds: 30,
-      intervalSeconds: 30,
-      maxSampleAgeSeconds: 90,
+      everySeconds: 15,
+      intervalSeconds: 15,
+      maxSampleAgeSeconds: 45,
     });
-    expect(DEFAULT_CONFIG.roles.job.queue.everySeconds).toBe(30);
+    expect(DEFAULT_CONFIG.roles.job.queue.everySeconds).toBe(15);
   });
 
   it('probes every everyMinutes without everySeconds', () => {

@@ -3,8 +3,10 @@
  * checked in template.test.ts): every EC2 resource, instance type and key they allow is one the
  * config names.
  */
+
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { testConfig } from '../../fakes/config.js';
+import { shippedConfig, testConfig } from '../../fakes/config.js';
 import { iamStatements, type Statement } from '../../infra/iam.js';
 
 const STACK = 'fleet-pilot-test';
@@ -138,9 +140,23 @@ describe('the warm pool', () => {
     ]);
   });
 
-  it('grants neither without a pool', () => {
-    const statements = iamStatements(testConfig(), STACK);
-    expect(withAction(statements, 'ec2:StartInstances')).toEqual([]);
-    expect(withAction(statements, 'ec2:StopInstances')).toEqual([]);
+  it('grants them for the shipped job role, whose pool is on by default, still only on owned instances', () => {
+    const startStop = withAction(iamStatements(shippedConfig(), STACK), 'ec2:StartInstances');
+    expect(startStop).toHaveLength(1);
+    expect(startStop[0]?.Action).toEqual(['ec2:StartInstances', 'ec2:StopInstances']);
+    expect(startStop[0]?.Condition).toEqual({
+      StringEquals: { 'ec2:ResourceTag/fleet-pilot:stack': STACK },
+    });
+  });
+
+  it('grants neither with the pool turned off (config/presets/no-pool.json)', () => {
+    const noPool = JSON.parse(
+      readFileSync(new URL('../../config/presets/no-pool.json', import.meta.url), 'utf8'),
+    );
+    for (const config of [shippedConfig(noPool), testConfig({ roles: { job: { warmPool: null } } })]) {
+      const statements = iamStatements(config, STACK);
+      expect(withAction(statements, 'ec2:StartInstances')).toEqual([]);
+      expect(withAction(statements, 'ec2:StopInstances')).toEqual([]);
+    }
   });
 });

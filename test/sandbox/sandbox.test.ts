@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseCliOptions, UsageError } from '../../cli/sandbox/options.js';
 import type { SandboxSummary } from '../../sandbox/report.js';
 import { runSandbox } from '../../sandbox/run-sandbox.js';
+import { sandboxConfig } from '../../sandbox/sandbox-config.js';
 
 /** Monday 2026-03-02 07:30 in Toronto: the app floor rises to 3 at 08:00, a report burst at 09:00. */
 const MONDAY_0730 = Date.parse('2026-03-02T12:30:00Z');
@@ -45,8 +46,10 @@ describe('npm start (the local sandbox)', () => {
 
     expect(summary.interrupted).toBe(false);
     expect(summary.error).toBeUndefined();
-    // 2.5 hours of a tick every 30 s (the job role's sub-minute probes).
-    expect(summary.controlPlane.ticks).toBe(300);
+    // 2.5 hours of a tick every 15 s (the job role's sub-minute probes).
+    expect(summary.controlPlane.ticks).toBe(600);
+    // The shipped job role's warm pool: 2 warm servers for the weekday from 08:00 (and its lead).
+    expect(lines.some((l) => /job +warm 2: warm pool: 0 fresh of 2/.test(l))).toBe(true);
 
     // The business-hours floor of 3, each server registered after a real "Welcome" page.
     expect(summary.finalServers.app?.inService).toBe(3);
@@ -56,7 +59,7 @@ describe('npm start (the local sandbox)', () => {
     expect(registered).toHaveLength(3);
     expect(summary.controlPlane.healthChecksWelcome).toBeGreaterThanOrEqual(summary.launches.app ?? 0);
     // One real queue probe per tick (a rare timeout on a loaded machine is a held sample, not a failure here).
-    expect(summary.controlPlane.queueProbeRequests).toBeGreaterThan(280);
+    expect(summary.controlPlane.queueProbeRequests).toBeGreaterThan(560);
 
     // The 09:00 burst: job servers launched for a backlog that would not drain in time, and the jobs got done.
     expect(
@@ -179,6 +182,21 @@ describe('npm start (the local sandbox)', () => {
 describe('sandbox flags', () => {
   it('defaults to one weekday of the default policy into out/', () => {
     expect(parseCliOptions([])).toMatchObject({ days: 1, out: 'out', policy: 'default', seed: 1 });
+  });
+
+  it("--warm-pool: the policy's own pool unless given, none at 0, else that many all day", () => {
+    const endpoints = { appPort: 8080, queueUrl: 'http://127.0.0.1:9/queue/length' };
+    const job = (policy: 'default' | 'seed-2010', warmPool?: number) => {
+      const role = sandboxConfig(policy, endpoints, warmPool).roles.job;
+      return { pool: role?.warmPool?.size, windows: role?.schedule.windows.map((w) => w.warmPool) };
+    };
+    expect(parseCliOptions([]).valueOf()).not.toHaveProperty('warmPool');
+    expect(parseCliOptions(['--warm-pool', '0'])).toMatchObject({ warmPool: 0 });
+    expect(job('default')).toEqual({ pool: 0, windows: [2] });
+    expect(job('default', 0)).toEqual({ pool: undefined, windows: [] });
+    expect(job('default', 3)).toEqual({ pool: 3, windows: [] });
+    expect(job('seed-2010')).toEqual({ pool: undefined, windows: [] });
+    expect(job('seed-2010', 1)).toEqual({ pool: 1, windows: [] });
   });
 
   it.each([

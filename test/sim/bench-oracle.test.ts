@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { scheduleFloor } from '../../domain/schedule.js';
 import { type FamilyRun, familyRow, meetsTarget } from '../../sim/bench/families.js';
 import { ONSET_HOLD_MINUTES, ONSET_POLICY, onsetRole } from '../../sim/bench/policies.js';
-import { DEFAULT_START_AT, defaultRole, simulate } from '../../sim/index.js';
+import { DEFAULT_START_AT, simulate } from '../../sim/index.js';
+import { noPoolRole } from '../../sim/policies.js';
 import { type Onsets, referenceOnsets, TRACE_FAMILIES } from '../../sim/traces/make-traces.js';
 
 const MINUTE_MS = 60_000;
@@ -42,7 +43,8 @@ describe('trace generators note where their batches and bursts begin', () => {
 });
 
 describe('onset oracle role', () => {
-  const role = defaultRole();
+  // The oracle launches cold: the bench builds it on the role without the warm pool.
+  const role = noPoolRole();
 
   it("is at the ceiling from the start of each onset's minute for the hold, and at the baseline otherwise", () => {
     fc.assert(
@@ -110,7 +112,7 @@ describe('families bench', () => {
     stoppedVolumeCost: 0.1,
     days: 1,
     met: true,
-    pool: { p95Ratio: 0.5, costRatio: 0.8, gapClosed: 0.5, coldLaunches: 12, warmStarts: 4, met: false },
+    noPool: { p95Ratio: 0.5, costRatio: 0.8, gapClosed: 0.5, coldLaunches: 12, met: false },
     ...over,
   });
 
@@ -133,7 +135,7 @@ describe('families bench', () => {
     expect(meetsTarget(figures)).toBe(met);
   });
 
-  it('sums a family: runs met, geometric-mean ratios, launches against the 2010 rule, mean gap, the missed runs, and the same with the pool', () => {
+  it('sums a family: runs met, geometric-mean ratios, launches against the 2010 rule, warm starts and stopped volumes a day, mean gap, the missed runs, and the same without the pool', () => {
     const row = familyRow('f', [
       run({ p95Ratio: 0.25, costRatio: 0.5, instanceHoursRatio: 0.5 }),
       run({
@@ -143,11 +145,12 @@ describe('families bench', () => {
         instanceHoursRatio: 2,
         gapClosed: null,
         coldLaunches: 10,
+        warmStarts: 10,
         seedLaunches: 0,
         stoppedVolumeCost: 0.3,
         days: 3,
         met: false,
-        pool: { p95Ratio: 2, costRatio: 1.25, gapClosed: null, coldLaunches: 20, warmStarts: 8, met: true },
+        noPool: { p95Ratio: 2, costRatio: 1.25, gapClosed: null, coldLaunches: 20, met: true },
       }),
     ]);
     expect(row).toEqual({
@@ -158,21 +161,21 @@ describe('families bench', () => {
       costRatio: 1,
       instanceHoursRatio: 1,
       coldLaunchesRatio: 4,
-      warmStarts: 4,
+      // Per day over the 4 days the two runs cover.
+      coldLaunchesPerDay: 4,
+      warmStartsPerDay: 3,
+      stoppedVolumeCostPerDay: 0.1,
       gapClosed: 0.7,
       oracleGapClosed: 0.9,
       missed: ['2/1'],
-      // Per day over the 4 days the two runs cover.
       seedLaunchesPerDay: 1,
-      pool: {
+      noPool: {
         met: 1,
         p95Ratio: 1,
         costRatio: 1,
         coldLaunchesRatio: 8,
         gapClosed: 0.5,
-        coldLaunchesPerDay: 8,
-        warmStartsPerDay: 3,
-        stoppedVolumeCostPerDay: 0.1,
+        missed: ['1/1'],
       },
     });
   });

@@ -15,6 +15,9 @@ const MINUTE = 60_000;
 /** pending 20 s + boot 70 s in the sandbox's cloud; the simulator's launch-to-healthy delay. */
 const PENDING_MS = 20_000;
 const BOOT_MS = 70_000;
+/** A start from the warm pool: pending 10 s + resume 20 s in the sandbox's cloud; the simulator's start delay. */
+const START_PENDING_MS = 10_000;
+const START_BOOT_MS = 20_000;
 
 /** Queue lengths, one per minute: quiet, a burst over the threshold, a slow drain, a second burst. */
 const SAMPLES = [
@@ -23,6 +26,8 @@ const SAMPLES = [
   ...[30, 45, 44, 30, 18, 8, 4],
   ...new Array(60).fill(0),
 ];
+
+const ENDPOINTS = { appPort: 8080, queueUrl: 'http://127.0.0.1:9/queue/length' };
 
 interface Decision {
   desired: number;
@@ -38,8 +43,8 @@ function comparable(actions: readonly Action[]): Omit<Action, 'serverId'>[] {
 }
 
 /** The sandbox's services (as `npm start` wires them), a scripted queue probe instead of HTTP. */
-async function sandboxDecisions(policy: PolicyName): Promise<Decision[]> {
-  const config = sandboxConfig(policy, { appPort: 8080, queueUrl: 'http://127.0.0.1:9/queue/length' });
+async function sandboxDecisions(policy: PolicyName, warmPool?: number): Promise<Decision[]> {
+  const config = sandboxConfig(policy, ENDPOINTS, warmPool);
   const clock = new ManualClock(START);
   const cloud = new SandboxCloud({
     clock,
@@ -47,6 +52,8 @@ async function sandboxDecisions(policy: PolicyName): Promise<Decision[]> {
     random: () => 0.5,
     pendingMs: [PENDING_MS, PENDING_MS],
     bootMs: [BOOT_MS, BOOT_MS],
+    startPendingMs: [START_PENDING_MS, START_PENDING_MS],
+    startBootMs: [START_BOOT_MS, START_BOOT_MS],
     shutdownMs: 30_000,
     onTransition: () => undefined,
   });
@@ -78,8 +85,8 @@ async function sandboxDecisions(policy: PolicyName): Promise<Decision[]> {
 }
 
 /** The simulator's real-service driver on the same samples, from the same empty fleet. */
-async function simulatorDecisions(policy: PolicyName): Promise<Decision[]> {
-  const config = sandboxConfig(policy, { appPort: 8080, queueUrl: 'http://127.0.0.1:9/queue/length' });
+async function simulatorDecisions(policy: PolicyName, warmPool?: number): Promise<Decision[]> {
+  const config = sandboxConfig(policy, ENDPOINTS, warmPool);
   const role = config.roles.job;
   if (role === undefined) throw new Error('no job role');
   const model = new JobModel([], 4);
@@ -89,6 +96,7 @@ async function simulatorDecisions(policy: PolicyName): Promise<Decision[]> {
     role,
     startAt: START,
     nextDelay: () => PENDING_MS + BOOT_MS,
+    nextStartDelay: () => START_PENDING_MS + START_BOOT_MS,
     queueLength: () => SAMPLES[Math.floor(model.now / MINUTE)] ?? 0,
     onDecision: ({ desired, actions }) => decisions.push({ desired, actions: comparable(actions) }),
   });
@@ -100,11 +108,17 @@ async function simulatorDecisions(policy: PolicyName): Promise<Decision[]> {
 }
 
 describe('the simulator and the sandbox decide alike', () => {
-  it.each<PolicyName>(['default', 'backlog-per-server'])(
-    '%s: the same desired count and actions on every tick of one sample sequence',
-    async (policy) => {
-      const sandbox = await sandboxDecisions(policy);
-      const simulator = await simulatorDecisions(policy);
+  // The shipped default with its weekday warm pool (filled from 07:55, started for the bursts),
+  // and both policies without a pool (`--warm-pool 0`).
+  it.each<[PolicyName, string, number | undefined]>([
+    ['default', 'the shipped pool', undefined],
+    ['default', 'no pool', 0],
+    ['backlog-per-server', 'no pool', 0],
+  ])(
+    '%s (%s): the same desired count and actions on every tick of one sample sequence',
+    async (policy, _pool, warmPool) => {
+      const sandbox = await sandboxDecisions(policy, warmPool);
+      const simulator = await simulatorDecisions(policy, warmPool);
       expect(simulator).toEqual(sandbox);
       // The sequence exercises scaling both ways, not just the floor.
       const kinds = new Set(sandbox.flatMap((d) => d.actions.map((a) => a.kind)));

@@ -384,8 +384,8 @@ describe('a policy from config', () => {
       },
     });
     expect(stepOne.summary.policy).toBe('step-1');
-    // One server a tick (the shipped role probes every 30 s) instead of the shipped step of 2.
-    expect(stepOne.events.filter((e) => e.kind === 'launch').map((e) => e.atS)).toEqual([0, 30]);
+    // One server a tick (the shipped role probes every 15 s) instead of the shipped step of 2.
+    expect(stepOne.events.filter((e) => e.kind === 'launch').map((e) => e.atS)).toEqual([0, 15]);
     const shipped = await simulate({ ...options, policy: 'default', role: oneWorkerRole() });
     expect(shipped.events.filter((e) => e.kind === 'launch').map((e) => e.atS)).toEqual([0, 0]);
   });

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../domain/config.js';
+import { mergeDocuments } from '../../domain/merge.js';
 import { TEST_CONFIG_INPUT } from '../../fakes/config.js';
 import { simulate, simulationRole, spotOnDemandBase } from '../../sim/index.js';
 import type { TraceJob } from '../../sim/trace.js';
@@ -29,7 +30,10 @@ function tinyTrace(): TraceJob[] {
   return jobs.sort((a, b) => a.arrivalS - b.arrivalS);
 }
 
-const userDocument = { roles: { job: { lifecycle: { billing: 'per-second' } } } };
+// 30 s probes, half the rounds of the shipped 15 s: the tiny sweeps stay quick; the pool is the shipped one.
+const userDocument = {
+  roles: { job: { lifecycle: { billing: 'per-second' }, queue: { everySeconds: 30 } } },
+};
 
 describe('frontier', () => {
   const pointArb = fc.record({
@@ -142,7 +146,7 @@ describe('tune on a tiny trace and grid', () => {
 });
 
 describe('the warm pool size swept', () => {
-  const role = simulationRole({});
+  const role = simulationRole(userDocument);
   const base = currentCandidate(role);
 
   it('runs a candidate with its pool all day, and without one at 0', () => {
@@ -181,7 +185,11 @@ describe('the warm pool size swept', () => {
     const fragment = recommendedFragment(result, 'tiny.csv', undefined, role);
     const replayed = await simulate({
       jobs: tinyTrace(),
-      policy: { name: 'recommended', config: JSON.parse(JSON.stringify(fragment)) },
+      // Merged over the user's config, as an operator merges it.
+      policy: {
+        name: 'recommended',
+        config: mergeDocuments(userDocument, JSON.parse(JSON.stringify(fragment))),
+      },
     });
     expect(replayed.summary.waitP95S).toBe(result.recommended.waitP95S);
     expect(replayed.summary.cost).toBe(result.recommended.cost);

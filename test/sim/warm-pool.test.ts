@@ -9,7 +9,7 @@ import {
   type SimRole,
   simulate,
 } from '../../sim/index.js';
-import { poolRole } from '../../sim/policies.js';
+import { noPoolRole } from '../../sim/policies.js';
 import type { TraceJob } from '../../sim/trace.js';
 
 const HOUR_S = 3600;
@@ -17,9 +17,10 @@ const FIXED_60: LaunchDelay = { kind: 'fixed', seconds: 60 };
 /** gp3 at the list price over AWS's 730-hour month, per second of one default root volume. */
 const VOLUME_PER_S = (DEFAULT_VOLUME_GB * DEFAULT_VOLUME_PER_GB_MONTH) / (730 * HOUR_S);
 
+/** The shipped role with its pool off, then a pool of `size` all day. */
 function pooled(size: number, overrides: Partial<SimRole> = {}): SimRole {
   return {
-    ...defaultRole(),
+    ...noPoolRole(),
     warmPool: {
       size,
       state: 'stopped',
@@ -51,7 +52,7 @@ describe('simulate: the warm pool', () => {
     const fixed = { min: 1, max: 1 };
     const run = (role: SimRole) =>
       simulate({ jobs, policy: 'default', role, vcpus: 1, workerPollS: 0, horizonS: HOUR_S });
-    const without = await run({ ...defaultRole(), ...fixed, workersPerVcpu: 1 });
+    const without = await run({ ...noPoolRole(), ...fixed, workersPerVcpu: 1 });
     const withPool = await run(pooled(2, { ...fixed, workersPerVcpu: 1 }));
     expect(withPool.outcomes).toEqual(without.outcomes);
     expect(withPool.summary.warmStarts).toBe(0);
@@ -122,7 +123,7 @@ describe('simulate: the warm pool', () => {
     const twoBursts = [...burstAt(HOUR_S, 40, 120), ...burstAt(3 * HOUR_S, 40, 120).slice(1)];
     const run = (role: SimRole) =>
       simulate({ jobs: twoBursts, policy: 'default', role, launchDelay: FIXED_60, horizonS: 5 * HOUR_S });
-    const cold = await run(defaultRole());
+    const cold = await run(noPoolRole());
     const warm = await run(pooled(2));
     expect(warm.events.some((e) => e.kind === 'stop')).toBe(true);
     expect(warm.summary.coldLaunches).toBe(0);
@@ -133,15 +134,25 @@ describe('simulate: the warm pool', () => {
   });
 });
 
-describe('config/presets/warm-pool.json', () => {
-  it('merges over the shipped job role: 2 warm servers on weekdays 08:00-18:00, none outside', () => {
-    const role = poolRole();
+describe('the shipped job role', () => {
+  it('keeps 2 warm servers on weekdays 08:00-18:00, none outside, without touching the floor', () => {
+    const role = defaultRole();
     const at = (iso: string) => poolSize(role, Date.parse(iso), 0).size;
     expect(at('2026-03-02T15:00:00Z')).toBe(2); // Monday 10:00 in Toronto
     expect(at('2026-03-03T01:00:00Z')).toBe(0); // Monday 20:00
     expect(at('2026-03-07T15:00:00Z')).toBe(0); // Saturday 10:00
     expect(scheduleFloor(role.schedule, Date.parse('2026-03-02T15:00:00Z')).servers).toBe(
-      defaultRole().schedule.baseline,
+      role.schedule.baseline,
     );
+  });
+
+  it('has no pool with config/presets/no-pool.json merged over it, and keeps everything else', () => {
+    const role = noPoolRole();
+    expect(role.warmPool).toBeUndefined();
+    expect(role.schedule.windows).toEqual([]);
+    expect(poolSize(role, Date.parse('2026-03-02T15:00:00Z'), 0).size).toBe(0);
+    const { warmPool: _p, schedule: _s, ...rest } = defaultRole();
+    const { warmPool: _q, schedule: _t, ...restNoPool } = role;
+    expect(restNoPool).toEqual(rest);
   });
 });
