@@ -25,7 +25,7 @@ import {
   type RoleBounds,
   type RolePause,
 } from './types.js';
-import { countsAsCapacity, launchSpec, poolSize } from './warm-pool.js';
+import { launchSpec, poolSize } from './warm-pool.js';
 
 /** Everything one role's decision depends on; a plain object, so callers can build it anywhere. */
 export interface DecideInput {
@@ -95,8 +95,11 @@ export function decide(input: DecideInput): Decision {
   );
   const floor = scheduleFloorAhead(config.schedule, now, leadMs);
   let demandResult: DemandResult | undefined;
+  /** The queue's answer over `floorServers`; undefined without a demand policy. */
+  let demandOver: (floorServers: number) => DemandResult | undefined = () => undefined;
   let learned: JobTimeRecord | undefined;
   if (config.policy !== undefined && config.queue !== undefined) {
+    const { policy, queue } = config;
     let fleet: FleetView | undefined;
     if (config.policy.type === 'drain-time') {
       fleet = fleetView(input);
@@ -107,26 +110,30 @@ export function decide(input: DecideInput): Decision {
       if (next !== input.jobTime) learned = next;
       if (next !== undefined) fleet = { ...fleet, jobSeconds: next.jobSeconds };
     }
-    demandResult = demand({
-      policy: config.policy,
-      queue: config.queue,
-      samples: input.samples,
-      // A server awaiting its replacement is leaving: its replacement is the capacity.
-      current: input.servers.filter((s) => CAPACITY_STATES.has(s.state) && !awaitingReplacement(s)).length,
-      floor: floor.servers,
-      now,
-      // Holding: keep what the last hold kept, so losing a server during an outage is repaired.
-      ...(input.previousHold === undefined ? {} : { previousHold: input.previousHold }),
-      ...(fleet === undefined ? {} : { fleet }),
-    });
+    demandOver = (floorServers) =>
+      demand({
+        policy,
+        queue,
+        samples: input.samples,
+        // A server awaiting its replacement is leaving: its replacement is the capacity.
+        current: input.servers.filter((s) => CAPACITY_STATES.has(s.state) && !awaitingReplacement(s)).length,
+        floor: floorServers,
+        now,
+        // Holding: keep what the last hold kept, so losing a server during an outage is repaired.
+        ...(input.previousHold === undefined ? {} : { previousHold: input.previousHold }),
+        ...(fleet === undefined ? {} : { fleet }),
+      });
+    demandResult = demandOver(floor.servers);
   }
-  // The demand is the queue's on the schedule alone (what the history learns); the forecast raises
-  // the floor it is weighed against.
+  // The decision's demand is the queue's on the schedule alone: what the history learns, so the
+  // forecast's own servers never teach it more. A raised floor is weighed as a window's would be:
+  // the queue may still add its extra servers on top of it.
   const raised = forecastFloor(config, input.forecast, floor, now, leadMs);
+  const weighed = raised.servers > floor.servers ? demandOver(raised.servers) : demandResult;
   const desired = desiredCount({
     config,
     floor: raised,
-    ...(demandResult === undefined ? {} : { demand: demandResult }),
+    ...(weighed === undefined ? {} : { demand: weighed }),
     ...(bounds === undefined ? {} : { override: bounds }),
     now,
   });
@@ -137,7 +144,6 @@ export function decide(input: DecideInput): Decision {
       pool: poolSize(config, now, leadMs, input.poolControl),
       drained: input.poolControl?.drained === true,
       floor: raised.servers,
-      capacity: input.servers.filter(countsAsCapacity).length,
     },
     now,
     leadMs,

@@ -1,6 +1,7 @@
 /**
  * What a usable forecast does to one decision: in `floor` mode it raises the floor to the servers
- * forecast within the launch lead (never above the role's max, never below the schedule); in `warm`
+ * forecast within the launch lead where the queue alone could not reach them (never above the
+ * role's max, never below the schedule); in `warm`
  * mode it sizes the warm pool so the forecast can be met by warm starts. `advise`, an unusable
  * forecast or none leaves the schedule's answer as it is.
  */
@@ -9,12 +10,19 @@ import { type Forecast, forecastPeak } from './forecast.js';
 import type { ScheduleFloor } from './schedule.js';
 
 const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
 /** A warm server needs its launch, its readiness and its stop before it waits in the pool. */
 const POOL_FILL_MS = 15 * MINUTE;
 
-/** The floor with the forecast applied (`floor` mode), or `floor` itself. */
+/**
+ * The floor with the forecast applied (`floor` mode), or `floor` itself. Only a forecast the queue
+ * could not reach on its own raises it: one of at least the schedule floor plus the policy's
+ * `maxExtra`, where the queue asked for every extra server it was allowed. Below that the reactive
+ * policy serves the load within its launch delay, and a floor would only hold servers for whole
+ * slots; at it, the floor goes up to the forecast and the queue's extra servers come on top.
+ */
 export function forecastFloor(
-  config: Pick<RoleConfig, 'forecast' | 'max'>,
+  config: Pick<RoleConfig, 'forecast' | 'max'> & { policy?: { maxExtra: number } | undefined },
   result: Forecast | undefined,
   floor: ScheduleFloor,
   now: number,
@@ -22,7 +30,7 @@ export function forecastFloor(
 ): ScheduleFloor {
   if (config.forecast?.mode !== 'floor' || result === undefined || !result.usable) return floor;
   const peak = forecastPeak(result, now, now + leadMs + config.forecast.aheadMinutes * MINUTE);
-  if (peak === undefined) return floor;
+  if (peak === undefined || peak.servers < floor.servers + (config.policy?.maxExtra ?? 0)) return floor;
   const servers = Math.min(config.max, peak.servers);
   if (servers <= floor.servers) return floor;
   const capped = servers < peak.servers ? ` (capped at max ${config.max})` : '';
@@ -32,22 +40,29 @@ export function forecastFloor(
   };
 }
 
-/** The warm pool's size with the forecast applied (`warm` mode), or `pool` itself. */
+/**
+ * The warm pool's size with the forecast applied (`warm` mode), or `pool` itself: what the largest
+ * forecast of the horizon needs beyond the floor. A stopped server costs only its volumes, so the
+ * pool is kept for the horizon's peak rather than for the next minutes; servers started from it
+ * still count as its own (on loan), so they go back to it on scale-in instead of being terminated
+ * while fresh ones warm for the next peak. A pool warming takes its lead plus a fill time, so the
+ * horizon is never shorter than that.
+ */
 export function forecastPool(
   config: Pick<RoleConfig, 'forecast' | 'max' | 'warmPool'>,
   result: Forecast | undefined,
-  input: { pool: { size: number; reason: string }; drained: boolean; floor: number; capacity: number },
+  input: { pool: { size: number; reason: string }; drained: boolean; floor: number },
   now: number,
   leadMs: number,
 ): { size: number; reason: string } {
   const { pool } = input;
   if (config.forecast?.mode !== 'warm' || config.warmPool === undefined || input.drained) return pool;
   if (result === undefined || !result.usable) return pool;
-  const until = now + leadMs + POOL_FILL_MS + config.forecast.aheadMinutes * MINUTE;
+  const ahead = leadMs + POOL_FILL_MS + config.forecast.aheadMinutes * MINUTE;
+  const until = now + Math.max(ahead, config.forecast.horizonHours * HOUR);
   const peak = forecastPeak(result, now, until);
   if (peak === undefined) return pool;
-  // What the forecast needs beyond what already serves (or the floor keeps): started from the pool.
-  const size = Math.min(config.max, peak.servers) - Math.max(input.floor, input.capacity);
+  const size = Math.min(config.max, peak.servers) - input.floor;
   if (size <= pool.size) return pool;
   return {
     size,

@@ -258,6 +258,24 @@ describe('what the forecast does to a decision', () => {
     expect(forecastFloor(config, result, floor, now, 15 * 60_000).servers).toBe(expected);
   });
 
+  it.each<[string, number, number, number]>([
+    ['a forecast the queue reaches with its extra servers leaves the floor', 1, 2, 1],
+    ["a forecast at the queue's reach (floor + maxExtra) raises the floor to it", 1, 3, 3],
+    ['a forecast beyond it raises the floor to it', 1, 5, 5],
+    ['over a window of 2, the reach is 4', 2, 3, 2],
+    ['over a window of 2, a forecast of 4 raises it', 2, 4, 4],
+  ])('floor, maxExtra 2: %s', (_, schedule, servers, expected) => {
+    const config = { max: 10, forecast: ForecastSchema.parse({ mode: 'floor' }), policy: { maxExtra: 2 } };
+    const raised = forecastFloor(
+      config,
+      usable(servers, now, now + 900_000),
+      { servers: schedule, reason: 's' },
+      now,
+      0,
+    );
+    expect(raised.servers).toBe(expected);
+  });
+
   it('never lowers the schedule floor nor exceeds max (property)', () => {
     fc.assert(
       fc.property(
@@ -281,19 +299,68 @@ describe('what the forecast does to a decision', () => {
     );
   });
 
-  it('warm: sizes the pool for what the forecast needs beyond what serves, unless drained', () => {
+  describe('warm: the pool is sized for the horizon', () => {
     const config = {
       max: 10,
       warmPool: ForecastSchema.parse({ mode: 'warm' }) as never,
       forecast: ForecastSchema.parse({ mode: 'warm' }),
     };
     const pool = { size: 1, reason: 'warmPool.size' };
-    const input = { pool, drained: false, floor: 1, capacity: 2 };
-    expect(forecastPool(config, usable(6, now + 600_000, now + 1_500_000), input, now, 600_000).size).toBe(4);
-    expect(forecastPool(config, usable(6, now, now + 900_000), { ...input, drained: true }, now, 0)).toBe(
-      pool,
-    );
-    expect(forecastPool(config, usable(2, now, now + 900_000), input, now, 0)).toBe(pool);
+    const input = { pool, drained: false, floor: 1 };
+    const HOUR = 3_600_000;
+
+    it.each<[string, Forecast, number]>([
+      ['a peak within the lead', usable(6, now + 600_000, now + 1_500_000), 5],
+      ['a peak hours ahead, within the horizon (6 h)', usable(6, now + 4 * HOUR, now + 4.25 * HOUR), 5],
+      ['a peak beyond the horizon: the configured pool', usable(6, now + 7 * HOUR, now + 7.25 * HOUR), 1],
+      ['a forecast the floor and pool already meet', usable(2, now, now + 900_000), 1],
+      ['capped at max', usable(40, now + HOUR, now + 2 * HOUR), 9],
+    ])('%s', (_, result, size) => {
+      expect(forecastPool(config, result, input, now, 600_000).size).toBe(size);
+    });
+
+    it("an operator's drain or an unusable forecast leaves the pool as it is", () => {
+      const result = usable(6, now, now + 900_000);
+      expect(forecastPool(config, result, { ...input, drained: true }, now, 0)).toBe(pool);
+      expect(forecastPool(config, { ...result, usable: false }, input, now, 0)).toBe(pool);
+    });
+
+    it('keeps the floor plus the pool at the peak ahead for as long as it is ahead (property)', () => {
+      const slot = 15 * 60_000;
+      fc.assert(
+        fc.property(
+          fc.array(fc.integer({ min: 0, max: 12 }), { minLength: 1, maxLength: 24 }),
+          fc.integer({ min: 0, max: 3 }),
+          fc.integer({ min: 0, max: 23 }),
+          (servers, floorServers, step) => {
+            // A forecast of 15-minute slots from `now`; the pool is looked at `step` slots later.
+            const result: Forecast = {
+              usable: true,
+              reason: 'learned',
+              slots: servers.map((n, i) => ({
+                start: now + i * slot,
+                end: now + (i + 1) * slot,
+                servers: n,
+                basis: 'test',
+              })),
+            };
+            const later = now + Math.min(step, servers.length - 1) * slot;
+            const ahead = servers.slice(Math.min(step, servers.length - 1));
+            const size = forecastPool(
+              config,
+              result,
+              { pool: { size: 0, reason: 'none' }, drained: false, floor: floorServers },
+              later,
+              0,
+            ).size;
+            // Every slot still ahead is met by the floor and the pool, within max.
+            for (const n of ahead)
+              expect(floorServers + size).toBeGreaterThanOrEqual(Math.min(n, config.max));
+            expect(floorServers + size).toBeLessThanOrEqual(Math.max(config.max, floorServers));
+          },
+        ),
+      );
+    });
   });
 
   it('decide: a usable floor forecast launches ahead; the same forecast in advise mode does not', () => {
@@ -306,6 +373,39 @@ describe('what the forecast does to a decision', () => {
     expect(decide({ ...base, config: adviseRole }).desired.count).toBe(1);
     // The queue's own answer stays on the schedule alone: it is what the history learns.
     expect(decide({ ...base, config: floorRole }).demand?.servers).toBe(1);
+  });
+
+  it('decide: the queue adds its extra servers over a forecast floor as over a window of that floor (property)', () => {
+    const max = 8;
+    const forecastRole = jobRole({ max, forecast: { mode: 'floor' } });
+    // A window on the decided instant (Wed 09:50) holding the same servers the forecast asks for.
+    const windowRoles = Array.from({ length: max + 1 }, (_, servers) =>
+      jobRole({
+        max,
+        schedule: { windows: [{ name: 'w', days: ['wed'], start: '09:00', end: '11:00', servers }] },
+      }),
+    );
+    fc.assert(
+      // Forecasts at or beyond the queue's own reach (the schedule's 1 plus maxExtra 2).
+      fc.property(fc.integer({ min: 3, max }), fc.integer({ min: 0, max: 200 }), (servers, queue) => {
+        const base = {
+          role: 'job',
+          now,
+          samples: steady(queue, 5, now),
+          servers: [aServer({ role: 'job' })],
+        };
+        const learned = decide({
+          ...base,
+          config: forecastRole,
+          forecast: usable(servers, now, now + 900_000),
+        });
+        const windowed = decide({ ...base, config: windowRoles[servers] as never });
+        expect(learned.desired.count).toBe(windowed.desired.count);
+        // What the history learns is still the queue's answer on the schedule alone.
+        expect(learned.demand?.servers).toBe(decide({ ...base, config: forecastRole }).demand?.servers);
+      }),
+      { numRuns: 60 },
+    );
   });
 });
 
