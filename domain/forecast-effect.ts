@@ -15,11 +15,20 @@ const HOUR = 60 * MINUTE;
 const POOL_FILL_MS = 15 * MINUTE;
 
 /**
- * The floor with the forecast applied (`floor` mode), or `floor` itself. Only a forecast the queue
- * could not reach on its own raises it: one of at least the schedule floor plus the policy's
- * `maxExtra`, where the queue asked for every extra server it was allowed. Below that the reactive
- * policy serves the load within its launch delay, and a floor would only hold servers for whole
- * slots; at it, the floor goes up to the forecast and the queue's extra servers come on top.
+ * How long a forecast at the queue's reach must last for the floor to act: a batch the queue
+ * clears within minutes is served by the reactive policy within its launch delay, and a floor would
+ * hold servers for whole slots on every day that shows it; a run lasting hours (a month-end) is
+ * what the reactive policy cannot reach. An hour, chosen on the calendar bench (docs/benchmark.md).
+ */
+export const SUSTAINED_MS = 60 * MINUTE;
+
+/**
+ * The floor with the forecast applied (`floor` mode), or `floor` itself. Only load the queue could
+ * not reach on its own raises it: a forecast of at least the schedule floor plus the policy's
+ * `maxExtra` (the queue asked for every extra server it was allowed), lasting at least
+ * {@link SUSTAINED_MS}. Below that the reactive policy serves the load within its launch delay, and
+ * a floor would only hold servers for whole slots; at it, the floor goes up to the forecast and the
+ * queue's extra servers come on top.
  */
 export function forecastFloor(
   config: Pick<RoleConfig, 'forecast' | 'max'> & { policy?: { maxExtra: number } | undefined },
@@ -29,8 +38,14 @@ export function forecastFloor(
   leadMs: number,
 ): ScheduleFloor {
   if (config.forecast?.mode !== 'floor' || result === undefined || !result.usable) return floor;
-  const peak = forecastPeak(result, now, now + leadMs + config.forecast.aheadMinutes * MINUTE);
-  if (peak === undefined || peak.servers < floor.servers + (config.policy?.maxExtra ?? 0)) return floor;
+  const reach = floor.servers + (config.policy?.maxExtra ?? 0);
+  const sustained = sustainedSlots(result, reach);
+  const peak = forecastPeak(
+    { ...result, slots: sustained },
+    now,
+    now + leadMs + config.forecast.aheadMinutes * MINUTE,
+  );
+  if (peak === undefined) return floor;
   const servers = Math.min(config.max, peak.servers);
   if (servers <= floor.servers) return floor;
   const capped = servers < peak.servers ? ` (capped at max ${config.max})` : '';
@@ -38,6 +53,26 @@ export function forecastFloor(
     servers,
     reason: `forecast ${peak.servers} from ${new Date(peak.slot.start).toISOString()} (${peak.slot.basis})${capped}, above ${floor.reason}`,
   };
+}
+
+/** The slots of runs of back-to-back slots forecast at `reach` or more that last SUSTAINED_MS. */
+function sustainedSlots(result: Forecast, reach: number): Forecast['slots'] {
+  const kept: Forecast['slots'] = [];
+  let run: Forecast['slots'] = [];
+  const close = () => {
+    const first = run[0];
+    const last = run.at(-1);
+    if (first !== undefined && last !== undefined && last.end - first.start >= SUSTAINED_MS)
+      kept.push(...run);
+    run = [];
+  };
+  for (const slot of result.slots) {
+    const at = (slot.servers ?? 0) >= reach && slot.servers !== null;
+    if (!at || (run.length > 0 && run.at(-1)?.end !== slot.start)) close();
+    if (at) run.push(slot);
+  }
+  close();
+  return kept;
 }
 
 /**

@@ -246,13 +246,24 @@ describe('what the forecast does to a decision', () => {
     [
       'floor: raises the floor to the forecast within the lead',
       'floor',
-      usable(3, now + 600_000, now + 1_500_000),
+      usable(3, now + 600_000, now + 4_200_000),
       3,
     ],
-    ['floor: never above the role max', 'floor', usable(40, now, now + 900_000), 10],
+    ['floor: never above the role max', 'floor', usable(40, now, now + 3_600_000), 10],
+    [
+      'floor: not for a single 15-minute slot (the queue serves it)',
+      'floor',
+      usable(3, now, now + 900_000),
+      1,
+    ],
     ['floor: not for a forecast beyond the lead', 'floor', usable(3, now + 3_600_000, now + 4_500_000), 1],
-    ['floor: not for an unusable forecast', 'floor', { ...usable(3, now, now + 900_000), usable: false }, 1],
-    ['advise: leaves the floor as it is', 'advise', usable(3, now, now + 900_000), 1],
+    [
+      'floor: not for an unusable forecast',
+      'floor',
+      { ...usable(3, now, now + 3_600_000), usable: false },
+      1,
+    ],
+    ['advise: leaves the floor as it is', 'advise', usable(3, now, now + 3_600_000), 1],
   ])('%s', (_, mode, result, expected) => {
     const config = { max: 10, ...(mode === undefined ? {} : { forecast: ForecastSchema.parse({ mode }) }) };
     expect(forecastFloor(config, result, floor, now, 15 * 60_000).servers).toBe(expected);
@@ -268,12 +279,34 @@ describe('what the forecast does to a decision', () => {
     const config = { max: 10, forecast: ForecastSchema.parse({ mode: 'floor' }), policy: { maxExtra: 2 } };
     const raised = forecastFloor(
       config,
-      usable(servers, now, now + 900_000),
+      usable(servers, now, now + 3_600_000),
       { servers: schedule, reason: 's' },
       now,
       0,
     );
     expect(raised.servers).toBe(expected);
+  });
+
+  it.each<[string, number[], number]>([
+    ['four slots at the reach are an hour of it: raised', [3, 3, 3, 3], 3],
+    ['the larger of a sustained run', [3, 4, 3, 3], 4],
+    ['three slots at the reach, then below it: left', [3, 3, 3, 2], 1],
+    ['two runs of half an hour apart: left', [3, 3, 1, 3, 3], 1],
+    ['a sustained run starting within the lead', [1, 3, 3, 3, 3], 3],
+  ])('floor, maxExtra 2, 15-minute slots from now: %s', (_, servers, expected) => {
+    const config = { max: 10, forecast: ForecastSchema.parse({ mode: 'floor' }), policy: { maxExtra: 2 } };
+    const slot = 900_000;
+    const result: Forecast = {
+      usable: true,
+      reason: 'learned',
+      slots: servers.map((n, i) => ({
+        start: now + i * slot,
+        end: now + (i + 1) * slot,
+        servers: n,
+        basis: 'test',
+      })),
+    };
+    expect(forecastFloor(config, result, floor, now, slot).servers).toBe(expected);
   });
 
   it('never lowers the schedule floor nor exceeds max (property)', () => {
@@ -286,7 +319,7 @@ describe('what the forecast does to a decision', () => {
           const config = { max: Math.max(max, sched), forecast: ForecastSchema.parse({ mode: 'floor' }) };
           const raised = forecastFloor(
             config,
-            usable(fcast, now, now + 900_000),
+            usable(fcast, now, now + 3_600_000),
             { servers: sched, reason: 's' },
             now,
             0,
@@ -366,7 +399,7 @@ describe('what the forecast does to a decision', () => {
   it('decide: a usable floor forecast launches ahead; the same forecast in advise mode does not', () => {
     const servers = [aServer({ role: 'job' })];
     const samples = steady(0, 5, now);
-    const base = { role: 'job', now, samples, servers, forecast: usable(3, now, now + 900_000) };
+    const base = { role: 'job', now, samples, servers, forecast: usable(3, now, now + 3_600_000) };
     const floorRole = jobRole({ forecast: { mode: 'floor' } });
     const adviseRole = jobRole({ forecast: { mode: 'advise' } });
     expect(decide({ ...base, config: floorRole }).desired.count).toBe(3);
@@ -397,7 +430,7 @@ describe('what the forecast does to a decision', () => {
         const learned = decide({
           ...base,
           config: forecastRole,
-          forecast: usable(servers, now, now + 900_000),
+          forecast: usable(servers, now, now + 3_600_000),
         });
         const windowed = decide({ ...base, config: windowRoles[servers] as never });
         expect(learned.desired.count).toBe(windowed.desired.count);
