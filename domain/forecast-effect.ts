@@ -1,9 +1,9 @@
 /**
  * What a usable forecast does to one decision: in `floor` mode it raises the floor to the servers
  * forecast within the launch lead where the queue alone could not reach them (never above the
- * role's max, never below the schedule); in `warm`
- * mode it sizes the warm pool so the forecast can be met by warm starts. `advise`, an unusable
- * forecast or none leaves the schedule's answer as it is.
+ * role's max, never below the schedule); in `warm` mode it sizes the warm pool so the forecast can
+ * be met by warm starts. `advise`, an unusable forecast or none leaves the schedule's answer as it
+ * is.
  */
 import type { RoleConfig } from './config.js';
 import { type Forecast, forecastPeak } from './forecast.js';
@@ -67,7 +67,7 @@ function sustainedSlots(result: Forecast, reach: number): Forecast['slots'] {
     run = [];
   };
   for (const slot of result.slots) {
-    const at = (slot.servers ?? 0) >= reach && slot.servers !== null;
+    const at = slot.servers !== null && slot.servers >= reach;
     if (!at || (run.length > 0 && run.at(-1)?.end !== slot.start)) close();
     if (at) run.push(slot);
   }
