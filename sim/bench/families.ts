@@ -14,7 +14,7 @@
  */
 import { DEFAULT_LAUNCH_DELAY, type PolicySpec, simulate } from '../index.js';
 import { BOUND_POLICY, boundRole, NO_POOL_POLICY, noPoolRole } from '../policies.js';
-import { type Onsets, TRACE_FAMILIES } from '../traces/make-traces.js';
+import { type Onsets, TRACE_FAMILIES, TRACE_START_AT } from '../traces/make-traces.js';
 import { gapClosed, ONSET_POLICY, onsetRole, ratio } from './policies.js';
 
 /** Trace seeds per family: none of them is the reference traces' 2010. */
@@ -93,10 +93,12 @@ export async function familyRuns(family: keyof typeof TRACE_FAMILIES): Promise<F
   for (const traceSeed of FAMILY_TRACE_SEEDS) {
     const onsets: Onsets = [];
     const jobs = TRACE_FAMILIES[family](traceSeed, onsets);
-    const oracle: PolicySpec = { name: ONSET_POLICY, role: onsetRole(coldRole, onsets) };
+    const startAt = TRACE_START_AT[family];
+    const oracle: PolicySpec = { name: ONSET_POLICY, role: onsetRole(coldRole, onsets, startAt) };
     for (const delaySeed of FAMILY_DELAY_SEEDS) {
       const run = async (policy: PolicySpec) =>
-        (await simulate({ jobs, policy, seed: delaySeed, launchDelay: DEFAULT_LAUNCH_DELAY })).summary;
+        (await simulate({ jobs, policy, seed: delaySeed, launchDelay: DEFAULT_LAUNCH_DELAY, startAt }))
+          .summary;
       const seed = await run('seed-2010');
       const bound = await run({ name: BOUND_POLICY, role: boundRole(coldRole) });
       const ours = await run('default');

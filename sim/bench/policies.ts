@@ -36,7 +36,7 @@ import {
 } from '../index.js';
 import { BOUND_POLICY, boundRole, NO_POOL_POLICY, noPoolRole } from '../policies.js';
 import { readTrace } from '../trace.js';
-import { referenceOnsets } from '../traces/make-traces.js';
+import { referenceOnsets, traceStartAt } from '../traces/make-traces.js';
 
 export interface PolicyBenchRow {
   trace: string;
@@ -140,11 +140,12 @@ export async function benchPolicies(
     const jobs = await readTrace(join(dir, file));
     const trace = basename(file, '.csv');
     const onsets = referenceOnsets(trace);
+    const startAt = traceStartAt(trace);
     const traceRows: PolicyBenchRow[] = [];
     const withOracle: [string, PolicySpec][] =
       onsets.length === 0
         ? policies
-        : [...policies, [ONSET_POLICY, { name: ONSET_POLICY, role: onsetRole(role, onsets) }]];
+        : [...policies, [ONSET_POLICY, { name: ONSET_POLICY, role: onsetRole(role, onsets, startAt) }]];
     for (const [name, policy] of withOracle) {
       const started = performance.now();
       const cpu = process.cpuUsage();
@@ -153,6 +154,7 @@ export async function benchPolicies(
         policy,
         seed: options.seed ?? DEFAULT_SEED,
         launchDelay: DEFAULT_LAUNCH_DELAY,
+        startAt,
       });
       const simulationMs = Math.round(performance.now() - started);
       const used = process.cpuUsage(cpu);

@@ -17,8 +17,9 @@
  *   trace that saturates the role: even 3 servers all day leave a long backlog.
  * - flash-burst (1 day): a quiet day (60/h in business hours) with 6 timesheet imports at random
  *   times between 08:00 and 18:00, each 80-200 short jobs within 1-5 minutes.
- * - quiet-weekend (2 days): 4/h at night, 25/h by day; Saturday 03:00 a backup export of 40 reports,
- *   Sunday 19:00 the week's schedule publication, 60 jobs over 5 minutes.
+ * - quiet-weekend (2 days, from Saturday 00:00: {@link TRACE_START_AT}): 4/h at night, 25/h by day;
+ *   Saturday 03:00 a backup export of 40 reports, Sunday 19:00 the week's schedule publication, 60
+ *   jobs over 5 minutes.
  * - noisy-3-day (3 days): three weekdays whose hourly rate is the weekday's times a lognormal factor
  *   (sigma 0.35) drawn per hour, the weekday batches, and two unannounced imports a day (40-100 jobs
  *   within 3 minutes at random times between 08:00 and 18:00).
@@ -32,10 +33,10 @@
  * The numbers describe the workloads; they were fixed before any policy was tuned on them.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultRole, simulate } from '../index.js';
-import { boundRole } from '../policies.js';
+import { boundRole, DEFAULT_START_AT } from '../policies.js';
 import { poisson, type Random, seededRandom } from '../random.js';
 import { formatTrace, type TraceJob } from '../trace.js';
 
@@ -256,6 +257,29 @@ export const TRACE_FAMILIES: Record<ReferenceTrace, TraceFamily> = {
   'trickle-day': trickleDay,
 };
 
+/** Local midnight of Saturday 2026-03-07 in America/Toronto: the first day of a weekend trace. */
+const SATURDAY_START_AT = Date.parse('2026-03-07T05:00:00Z');
+
+/**
+ * Trace time 0 of each generator's traces: a weekend trace starts on a Saturday, every other one
+ * on the Monday of {@link DEFAULT_START_AT}, so a schedule (the job role's weekday warm pool)
+ * sees the days of the week the workload describes.
+ */
+export const TRACE_START_AT: Record<ReferenceTrace, number> = {
+  'steady-weekday': DEFAULT_START_AT,
+  'diurnal-peaks': DEFAULT_START_AT,
+  'month-end-payroll': DEFAULT_START_AT,
+  'flash-burst': DEFAULT_START_AT,
+  'quiet-weekend': SATURDAY_START_AT,
+  'noisy-3-day': DEFAULT_START_AT,
+  'trickle-day': DEFAULT_START_AT,
+};
+
+/** Trace time 0 of a trace by its name (a reference trace's file name), else {@link DEFAULT_START_AT}. */
+export function traceStartAt(name: string): number {
+  return Object.hasOwn(TRACE_START_AT, name) ? TRACE_START_AT[name as ReferenceTrace] : DEFAULT_START_AT;
+}
+
 /** The seed every reference trace is made from. */
 export const REFERENCE_SEED = 2010;
 
@@ -300,8 +324,9 @@ export async function writeReferenceTraces(options: {
     const work = jobs.reduce((sum, j) => sum + j.serviceS, 0) / HOUR;
     let line = `${file}: ${jobs.length} jobs, ${work.toFixed(1)} worker-hours`;
     if (options.check) {
-      const bound = await simulate({ jobs, policy: 'default', role: boundRole(defaultRole()) });
-      const seed = await simulate({ jobs, policy: 'seed-2010' });
+      const startAt = traceStartAt(basename(file, '.csv'));
+      const bound = await simulate({ jobs, policy: 'default', role: boundRole(defaultRole()), startAt });
+      const seed = await simulate({ jobs, policy: 'seed-2010', startAt });
       line += `; p95 wait: bound ${bound.summary.waitP95S} s, seed-2010 ${seed.summary.waitP95S} s`;
     }
     options.onLine(line);

@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { defaultRole, simulate } from '../../sim/index.js';
 import { boundRole } from '../../sim/policies.js';
 import { formatTrace, parseTrace } from '../../sim/trace.js';
-import { REFERENCE_TRACES, TRACES_DIR } from '../../sim/traces/make-traces.js';
+import { REFERENCE_TRACES, TRACES_DIR, traceStartAt } from '../../sim/traces/make-traces.js';
 
 const DAY_S = 86_400;
 /** The traces meant to saturate the role (bursts larger than 3 servers clear quickly). */
@@ -20,6 +21,24 @@ describe('reference traces', () => {
       expect(committed, `${name}.csv is stale: run npm run traces`).toBe(formatTrace(jobs));
       expect(parseTrace(committed, name).at(-1)?.arrivalS ?? 0).toBeGreaterThan(0.75 * DAY_S);
     }
+  });
+
+  it('each starts at local midnight of the day its workload describes: the weekend on a Saturday, the others on a Monday', () => {
+    const zone = defaultRole().schedule.timeZone;
+    const days = Object.keys(REFERENCE_TRACES).map((name) => {
+      const start = DateTime.fromMillis(traceStartAt(name), { zone });
+      expect(start.toFormat('HH:mm:ss'), name).toBe('00:00:00');
+      return [name, start.toFormat('ccc')];
+    });
+    expect(Object.fromEntries(days)).toEqual({
+      'steady-weekday': 'Mon',
+      'diurnal-peaks': 'Mon',
+      'month-end-payroll': 'Mon',
+      'flash-burst': 'Mon',
+      'quiet-weekend': 'Sat',
+      'noisy-3-day': 'Mon',
+      'trickle-day': 'Mon',
+    });
   });
 
   it.each(Object.keys(REFERENCE_TRACES).filter((n) => !SATURATING.has(n)))(
