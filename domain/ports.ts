@@ -244,6 +244,28 @@ export interface QueueProbe {
   read(now: number): Promise<QueueSample>;
 }
 
+/** One later round of a tick, as it travels on the round queue. */
+export interface TickRound {
+  /** When the tick began (epoch ms): the minute the round belongs to. */
+  tick: number;
+  /** 0-based; round 0 is run by the scheduled invocation and never travels. */
+  round: number;
+  rounds: number;
+  /** When the round is due (epoch ms): the tick's start plus `round` intervals. */
+  dueAt: number;
+  everyMs: number;
+}
+
+/** Where the tick's later rounds wait until they are due (SQS with delivery delays in Lambda). */
+export interface RoundQueue {
+  /**
+   * Sends each round to be delivered when it is due (`now` is the sender's clock). A failure may
+   * leave some rounds sent; running a round twice is harmless (converges are leased per role).
+   * @throws ThrottlingError, TransientError, FleetError.
+   */
+  send(rounds: readonly TickRound[], now: number): Promise<void>;
+}
+
 export interface HealthProbe {
   /** Checks one server's content health. Never throws: failures are `{ healthy: false, reason }`. */
   check(privateIp: string): Promise<HealthResult>;

@@ -1,7 +1,7 @@
 /** A whole fleet-pilot on the fake cloud: services wired exactly as the Lambda handlers wire them. */
 import { MemoryLedger } from '../adapters/memory-ledger.js';
 import type { Config } from '../domain/config.js';
-import { type Ledger, type Observer, SILENT_OBSERVER } from '../domain/ports.js';
+import { type Ledger, type Observer, type RoundQueue, SILENT_OBSERVER } from '../domain/ports.js';
 import { type App, createApp } from '../handlers/app.js';
 import { testConfig } from './config.js';
 import { type CloudOp, FakeCloud, type FakeCloudOptions, ManualClock } from './fake-cloud.js';
@@ -32,6 +32,8 @@ export function harness(
     start?: number;
     cloud?: Partial<FakeCloudOptions>;
     observer?: Observer;
+    /** The tick's later rounds go here (default: none, every round runs in the scheduled tick). */
+    roundQueue?: RoundQueue;
   } = {},
 ): Harness {
   const clock = new ManualClock(options.start ?? MONDAY_10AM);
@@ -62,6 +64,7 @@ export function harness(
       queueProbes: Object.fromEntries(
         roles.map(([role, c]) => [role, c.queue === undefined ? undefined : cloud.queueProbe]),
       ),
+      ...(options.roundQueue === undefined ? {} : { roundQueue: options.roundQueue }),
       clock,
       // The tick's sub-minute rounds: simulated time moves on at once.
       wait: async (ms) => {

@@ -7,6 +7,8 @@
  *   (`sls package` bundles config/<stage>.json into the code: infra/serverless-vars.cjs).
  * - `FLEET_STACK`: the stack name; instances are tagged `fleet-pilot:stack=<FLEET_STACK>`.
  * - `FLEET_TABLE`: the DynamoDB ledger table.
+ * - `FLEET_ROUND_QUEUE_URL` (the tick function only): the queue of the tick's later rounds; without
+ *   it the tick runs every round in one invocation.
  * - `POWERTOOLS_SERVICE_NAME`, `POWERTOOLS_METRICS_NAMESPACE`, `POWERTOOLS_LOG_LEVEL`: logging and metrics.
  * - `AWS_REGION`, `AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_<SERVICE>`: the standard SDK settings.
  */
@@ -19,6 +21,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ElasticLoadBalancingClient } from '@aws-sdk/client-elastic-load-balancing';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import { CachedDemandHistoryLedger } from '../adapters/cached-demand-history.js';
 import { DynamoDbLedger, ledgerDocumentClient } from '../adapters/dynamodb-ledger.js';
@@ -26,6 +29,7 @@ import { Ec2Compute } from '../adapters/ec2-compute.js';
 import { HttpHealthProbe } from '../adapters/http-health-probe.js';
 import { HttpQueueProbe } from '../adapters/http-queue-probe.js';
 import { loadBalancerFor } from '../adapters/load-balancer-factory.js';
+import { SqsRoundQueue } from '../adapters/sqs-rounds.js';
 import { type Config, describeIssues, parseConfig } from '../domain/config.js';
 import { ConfigError } from '../domain/errors.js';
 import type {
@@ -36,9 +40,11 @@ import type {
   LoadBalancer,
   Observer,
   QueueProbe,
+  RoundQueue,
 } from '../domain/ports.js';
 import { Control } from '../domain/services/control.js';
 import { Fleet } from '../domain/services/fleet.js';
+import { QueuedTick } from '../domain/services/queued-tick.js';
 
 export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'fleet-pilot' });
 export const metrics = new Metrics({
@@ -59,6 +65,8 @@ export const powertoolsObserver: Observer = {
 
 export interface App {
   fleet: Fleet;
+  /** The tick function's rounds, the later ones on the round queue when there is one. */
+  tick: QueuedTick;
   control: Control;
   config: Config;
   clock: Clock;
@@ -74,6 +82,8 @@ export interface AppParts {
   loadBalancers: Record<string, LoadBalancer | undefined>;
   healthProbes: Record<string, HealthProbe>;
   queueProbes: Record<string, QueueProbe | undefined>;
+  /** Default: none, every round of a tick runs in its one invocation. */
+  roundQueue?: RoundQueue;
   clock?: Clock;
   /** Default: a real timer. */
   wait?: (ms: number) => Promise<void>;
@@ -87,6 +97,7 @@ export interface AppParts {
 export function createApp(parts: AppParts): App {
   const clock = parts.clock ?? { now: () => Date.now() };
   const wait = parts.wait ?? ((ms: number) => sleep(Math.max(0, ms)));
+  const observer = parts.observer ?? powertoolsObserver;
   const fleet = new Fleet({
     config: parts.config,
     stack: parts.stack,
@@ -97,11 +108,17 @@ export function createApp(parts: AppParts): App {
     queueProbes: parts.queueProbes,
     clock,
     newId: parts.newId ?? randomUUID,
-    observer: parts.observer ?? powertoolsObserver,
+    observer,
     backoff: { wait, random: parts.random ?? Math.random },
   });
   return {
     fleet,
+    tick: new QueuedTick({
+      rounds: (options) => fleet.tickRounds(options),
+      clock,
+      observer,
+      ...(parts.roundQueue === undefined ? {} : { queue: parts.roundQueue }),
+    }),
     control: new Control(fleet, {
       ledger: parts.ledger,
       clock,
@@ -125,6 +142,7 @@ const EnvSchema = z.object({
   FLEET_CONFIG: z.string().min(2, 'expected the config document as JSON').optional(),
   FLEET_STACK: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'expected the stack name'),
   FLEET_TABLE: z.string().min(3, 'expected the ledger table name'),
+  FLEET_ROUND_QUEUE_URL: z.string().url('expected the round queue URL').optional(),
 });
 
 /**
@@ -134,7 +152,7 @@ const EnvSchema = z.object({
 export function readEnvironment(
   env: NodeJS.ProcessEnv,
   bundled: string | undefined = BUNDLED_CONFIG,
-): { config: Config; stack: string; table: string } {
+): { config: Config; stack: string; table: string; roundQueueUrl?: string } {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success)
     throw new ConfigError(describeIssues(parsed.error).map((line) => `environment ${line}`));
@@ -150,12 +168,18 @@ export function readEnvironment(
   } catch (error) {
     throw new ConfigError([`${source}: not JSON (${(error as Error).message})`]);
   }
-  return { config: parseConfig(raw), stack: parsed.data.FLEET_STACK, table: parsed.data.FLEET_TABLE };
+  const queue = parsed.data.FLEET_ROUND_QUEUE_URL;
+  return {
+    config: parseConfig(raw),
+    stack: parsed.data.FLEET_STACK,
+    table: parsed.data.FLEET_TABLE,
+    ...(queue === undefined ? {} : { roundQueueUrl: queue }),
+  };
 }
 
 /** The real thing: AWS clients without hard-coded endpoints, so the standard SDK settings apply. */
 export function createAwsApp(env: NodeJS.ProcessEnv): App {
-  const { config, stack, table } = readEnvironment(env);
+  const { config, stack, table, roundQueueUrl } = readEnvironment(env);
   // Bounded calls: a hung request must fail inside the function's timeout, not hold the lease.
   const http = { requestHandler: { connectionTimeout: 3_000, requestTimeout: 10_000 } };
   const ec2 = new EC2Client(http);
@@ -176,6 +200,9 @@ export function createAwsApp(env: NodeJS.ProcessEnv): App {
     queueProbes: Object.fromEntries(
       roles.map(([role, c]) => [role, c.queue === undefined ? undefined : new HttpQueueProbe(c.queue)]),
     ),
+    ...(roundQueueUrl === undefined
+      ? {}
+      : { roundQueue: new SqsRoundQueue(new SQSClient(http), { queueUrl: roundQueueUrl }) }),
   });
 }
 

@@ -41,6 +41,11 @@ export interface TickRoundsOptions {
   everyMs: number;
   /** Without one, every round runs (the sandbox, scripts). */
   budget?: TickBudget;
+  /**
+   * Runs only this round (0-based), at once: the others are run elsewhere (the round queue).
+   * Logs, metrics and the failure message still name it as round `only + 1` of `rounds`.
+   */
+  only?: number;
   /** Waits until the next round (a real timer in Lambda; simulated time in the fakes). */
   wait: (ms: number) => Promise<void>;
 }
@@ -90,18 +95,20 @@ export class TickRounds {
   private async runRounds(options: TickRoundsOptions): Promise<TickRoundsResult> {
     const { clock } = this.deps;
     const { rounds, everyMs, budget } = options;
-    const start = clock.now();
+    const first = options.only ?? 0;
+    const end = options.only === undefined ? rounds : first + 1;
+    const start = clock.now() - first * everyMs;
     let roles: RoleSummary[] = [];
     const failures: string[] = [];
     /** Rounds each role failed in. */
     const failedRounds = new Map<string, number>();
     let longest = 0;
     let ran = 0;
-    for (let round = 0; round < rounds; round += 1) {
+    for (let round = first; round < end; round += 1) {
       const due = Math.max(clock.now(), start + round * everyMs);
       const needs = Math.max(longest, budget?.minRoundMs ?? 0);
       if (budget !== undefined && due + needs > budget.deadline) {
-        await this.cutShort(round, rounds, due - start, needs, budget.deadline - start);
+        await this.cutShort(round - first, end - first, due - start, needs, budget.deadline - start);
         break;
       }
       if (due > clock.now()) await options.wait(due - clock.now());
@@ -116,7 +123,7 @@ export class TickRounds {
     if (ran === 0) throw new FleetError('tick ran no round: the time budget ended before the first');
     if (lost.length > 0) {
       throw new FleetError(
-        `tick failed for ${lost.join(', ')} in every round that ran (${ran} of ${rounds}): ${failures.join('; ')}`,
+        `tick failed for ${lost.join(', ')} in every round that ran (${ran} of ${end - first}): ${failures.join('; ')}`,
       );
     }
     return { roles, rounds, ran, failures };
