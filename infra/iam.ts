@@ -105,6 +105,20 @@ export function iamStatements(cfg: Config, stack: string): Statement[] {
       Action: 'sqs:SendMessage',
       Resource: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] },
     },
+    // The tick's later rounds (handlers/queue-probe.ts): sent by the scheduled tick (SendMessageBatch
+    // is authorized as SendMessage), received and deleted by the tick function's SQS trigger.
+    {
+      Sid: 'SendTickRounds',
+      Effect: 'Allow',
+      Action: 'sqs:SendMessage',
+      Resource: { 'Fn::GetAtt': ['TickRoundQueue', 'Arn'] },
+    },
+    {
+      Sid: 'ReceiveTickRounds',
+      Effect: 'Allow',
+      Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+      Resource: { 'Fn::GetAtt': ['TickRoundQueue', 'Arn'] },
+    },
   ];
 }
 

@@ -20,6 +20,10 @@ const TEMPLATE = join(__dirname, '../../.serverless/cloudformation-template-upda
 
 type Policy = { Version: string; Statement: unknown[] };
 
+/** The stack's queues, whose ARNs CloudFormation derives from their generated names. */
+const QUEUES = ['DeadLetterQueue', 'TickRoundQueue'];
+const queue = (name: string) => `arn:aws:sqs:${REGION}:${ACCOUNT}:${STACK}-${name}-1A2B3C4D5E6F`;
+
 /** The template's intrinsic functions with this account's values, as CloudFormation would. */
 function resolve(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(resolve);
@@ -30,6 +34,7 @@ function resolve(value: unknown): unknown {
     return object['Fn::Sub'].replace(/\$\{AWS::(\w+)\}/g, (_, name: string) => pseudo[name] ?? name);
   }
   const getAtt = object['Fn::GetAtt'];
+  if (Array.isArray(getAtt) && QUEUES.includes(getAtt[0])) return queue(getAtt[0]);
   if (Array.isArray(getAtt)) return `arn:aws:cloudformation:${REGION}:${ACCOUNT}:${getAtt.join('/')}`;
   return Object.fromEntries(Object.entries(object).map(([k, v]) => [k, resolve(v)]));
 }
@@ -254,6 +259,30 @@ describe('the rest of the packaged role', () => {
         context: { 'ec2:Subnet': other },
       }),
     ).not.toBe('Allowed');
+  });
+
+  it("sends the tick's later rounds to its round queue, and failed invocations to the DLQ, only", async () => {
+    const send = (arn: string) => decide(packaged, { action: 'sqs:SendMessage', resource: arn });
+    expect(await send(queue('TickRoundQueue'))).toBe('Allowed');
+    expect(await send(queue('DeadLetterQueue'))).toBe('Allowed');
+    expect(
+      await send(`arn:aws:sqs:${REGION}:${ACCOUNT}:fleet-pilot-devops-TickRoundQueue-1A2B3C4D5E6F`),
+    ).not.toBe('Allowed');
+  });
+
+  it('lets the round queue trigger the tick, and reads or deletes no other queue', async () => {
+    const trigger = ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'];
+    for (const action of trigger) {
+      expect(await decide(packaged, { action, resource: queue('TickRoundQueue') }), action).toBe('Allowed');
+      expect(await decide(packaged, { action, resource: queue('DeadLetterQueue') }), action).not.toBe(
+        'Allowed',
+      );
+    }
+    for (const action of ['sqs:PurgeQueue', 'sqs:SetQueueAttributes', 'sqs:DeleteQueue']) {
+      expect(await decide(packaged, { action, resource: queue('TickRoundQueue') }), action).not.toBe(
+        'Allowed',
+      );
+    }
   });
 
   it('terminates only instances tagged for the stack', async () => {

@@ -341,6 +341,44 @@ describe('resources', () => {
     expect(tick.Timeout).toBeGreaterThan(60);
   });
 
+  it("queues the tick's later rounds: encrypted, short-lived, one round per invocation, failed rounds to the DLQ", () => {
+    const tick = resources.QueueProbeLambdaFunction?.Properties as {
+      Timeout: number;
+      Environment: { Variables: Record<string, unknown> };
+    };
+    const rounds = resources.TickRoundQueue as Resource;
+    expect(rounds.Type).toBe('AWS::SQS::Queue');
+    const props = rounds.Properties as {
+      VisibilityTimeout: number;
+      MessageRetentionPeriod: number;
+      SqsManagedSseEnabled: boolean;
+      FifoQueue?: boolean;
+      RedrivePolicy: unknown;
+    };
+    expect(props.FifoQueue).toBeUndefined();
+    expect(props.SqsManagedSseEnabled).toBe(true);
+    // A round still running is never delivered again.
+    expect(props.VisibilityTimeout).toBeGreaterThanOrEqual(tick.Timeout);
+    // Kept past the last round's delay (55 s at most) and one failed receive, so SQS can move it to
+    // the dead-letter queue; and no longer than minutes.
+    expect(props.MessageRetentionPeriod).toBeGreaterThan(55 + props.VisibilityTimeout);
+    expect(props.MessageRetentionPeriod).toBeLessThanOrEqual(600);
+    expect(props.RedrivePolicy).toEqual({
+      deadLetterTargetArn: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] },
+      maxReceiveCount: 1,
+    });
+    const mappings = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::EventSourceMapping');
+    expect(mappings.map((m) => m.Properties)).toEqual([
+      {
+        BatchSize: 1,
+        EventSourceArn: { 'Fn::GetAtt': ['TickRoundQueue', 'Arn'] },
+        FunctionName: { 'Fn::GetAtt': ['QueueProbeLambdaFunction', 'Arn'] },
+        Enabled: true,
+      },
+    ]);
+    expect(tick.Environment.Variables.FLEET_ROUND_QUEUE_URL).toEqual({ Ref: 'TickRoundQueue' });
+  });
+
   it('sets log retention on every function log group', () => {
     const groups = Object.values(resources).filter((r) => r.Type === 'AWS::Logs::LogGroup');
     expect(groups.length).toBe(6);
