@@ -4,7 +4,8 @@
  * inside a time budget. A round that would not finish before the budget ends is not started, so
  * the invocation returns before the function's timeout instead of being killed mid-converge with a
  * role's lease held. A round that fails does not stop the later ones; the invocation fails only
- * when some role could not be converged in any round that ran (or no round ran at all).
+ * when some role could not be converged in any round that ran (or no round ran at all). With the
+ * round queue (queued-tick.ts) an invocation runs just one of the rounds (`only`).
  */
 import type { Config } from '../config.js';
 import { FleetError, ThrottlingError } from '../errors.js';
