@@ -23,12 +23,15 @@ const POOL_FILL_MS = 15 * MINUTE;
 export const SUSTAINED_MS = 60 * MINUTE;
 
 /**
- * The floor with the forecast applied (`floor` mode), or `floor` itself. Only load the queue could
- * not reach on its own raises it: a forecast of at least the schedule floor plus the policy's
- * `maxExtra` (the queue asked for every extra server it was allowed), lasting at least
- * {@link SUSTAINED_MS}. Below that the reactive policy serves the load within its launch delay, and
- * a floor would only hold servers for whole slots; at it, the floor goes up to the forecast and the
- * queue's extra servers come on top.
+ * The floor with the forecast applied (`floor` mode), or `floor` itself. Two kinds of learned load
+ * raise it. A day of the month heavier than its weekday usually is (a slot the business-day pattern
+ * set above the weekly median: a month-end run) raises it to the forecast, however short: that
+ * load comes on a date, not every week, and a fast reactive fleet serving it still leaves its
+ * onset waiting. Load that recurs every week raises it only where the queue could not reach it on
+ * its own: a forecast of at least the schedule floor plus the policy's `maxExtra` (the queue asked
+ * for every extra server it was allowed), lasting at least {@link SUSTAINED_MS}; below that the
+ * reactive policy serves it within its launch delay, and a floor would only hold servers for whole
+ * slots on every such day. The queue's extra servers come on top of a raised floor.
  */
 export function forecastFloor(
   config: Pick<RoleConfig, 'forecast' | 'max'> & { policy?: { maxExtra: number } | undefined },
@@ -39,9 +42,10 @@ export function forecastFloor(
 ): ScheduleFloor {
   if (config.forecast?.mode !== 'floor' || result === undefined || !result.usable) return floor;
   const reach = floor.servers + (config.policy?.maxExtra ?? 0);
-  const sustained = sustainedSlots(result, reach);
+  const sustained = new Set(sustainedSlots(result, reach));
+  const acting = result.slots.filter((s) => s.aboveWeekly === true || sustained.has(s));
   const peak = forecastPeak(
-    { ...result, slots: sustained },
+    { ...result, slots: acting },
     now,
     now + leadMs + config.forecast.aheadMinutes * MINUTE,
   );

@@ -31,6 +31,11 @@ export interface ForecastSlot {
   servers: number | null;
   /** Which pattern set it, e.g. "weekly median of 4 fri" or "last business day (-1)". */
   basis: string;
+  /**
+   * Set when the business-day-of-month pattern set it above the weekly median: this day of the
+   * month has been heavier than its weekday usually is (a month-end run).
+   */
+  aboveWeekly?: true;
 }
 
 export interface Forecast {
@@ -233,7 +238,7 @@ function predict(
   config: ForecastConfig,
   calendar: ScheduleCalendar,
   byDay: ReadonlyMap<number, DemandDay>,
-): { servers: number | null; basis: string } {
+): Pick<ForecastSlot, 'servers' | 'basis' | 'aboveWeekly'> {
   const facts = calendar.factsOf(day);
   if (facts.holiday !== undefined)
     return { servers: null, basis: `holiday (${facts.holiday}): the schedule alone` };
@@ -252,6 +257,7 @@ function predict(
   const weekly = median(values(weeks));
   let servers = weekly ?? 0;
   let basis = `weekly median of ${values(weeks).length} ${facts.weekday}`;
+  let aboveWeekly = false;
   const place = facts.businessDay;
   for (const kind of ['fromEnd', 'fromStart'] as const) {
     const known = values(seen(kind));
@@ -260,9 +266,10 @@ function predict(
     if (low > servers) {
       servers = low;
       basis = `business day ${place[kind]} of the month (${known.length} month${known.length === 1 ? '' : 's'})`;
+      aboveWeekly = Math.ceil(low) > Math.ceil(weekly ?? 0);
     }
   }
-  return { servers: Math.ceil(servers), basis };
+  return { servers: Math.ceil(servers), basis, ...(aboveWeekly ? { aboveWeekly: true as const } : {}) };
 }
 
 /** The last hour's recorded slots of today against what the forecast says for them. */

@@ -91,7 +91,10 @@ describe('forecast', () => {
     expect(result.usable).toBe(true);
     expect(slotFrom(result, '2026-09-30', '10:00')?.servers).toBe(3);
     expect(slotFrom(result, '2026-09-30', '10:00')?.basis).toContain('business day -1 of the month');
+    // Heavier than the weekday usually is: what lets a `floor` act on it however short it is.
+    expect(slotFrom(result, '2026-09-30', '10:00')?.aboveWeekly).toBe(true);
     expect(slotFrom(result, '2026-09-30', '11:00')?.servers).toBe(1);
+    expect(slotFrom(result, '2026-09-30', '11:00')?.aboveWeekly).toBeUndefined();
     // The day before is business day -2: August's -2 (Fri 2026-08-28) had no month-end run.
     const before = forecast({ config: CONFIG, schedule: SCHEDULE, history, now: at('2026-09-29', '08:00') });
     expect(slotFrom(before, '2026-09-29', '10:00')?.servers).toBe(1);
@@ -304,6 +307,28 @@ describe('what the forecast does to a decision', () => {
         end: now + (i + 1) * slot,
         servers: n,
         basis: 'test',
+      })),
+    };
+    expect(forecastFloor(config, result, floor, now, slot).servers).toBe(expected);
+  });
+
+  it.each<[string, (number | [number, 'date'])[], number]>([
+    ['one slot of a day heavier than its weekday (a month-end run): raised', [[2, 'date'], 1, 1], 2],
+    ['the same slot learned from the weekly pattern: left', [2, 1, 1], 1],
+    ['a month-end slot beyond the lead: left', [1, 1, [3, 'date']], 1],
+    ['the larger of a month-end slot and a sustained weekly run', [[2, 'date'], 3, 3, 3, 3], 3],
+  ])('floor, maxExtra 2, 15-minute slots from now: %s', (_, servers, expected) => {
+    const config = { max: 10, forecast: ForecastSchema.parse({ mode: 'floor' }), policy: { maxExtra: 2 } };
+    const slot = 900_000;
+    const result: Forecast = {
+      usable: true,
+      reason: 'learned',
+      slots: servers.map((n, i) => ({
+        start: now + i * slot,
+        end: now + (i + 1) * slot,
+        ...(typeof n === 'number'
+          ? { servers: n, basis: 'weekly median' }
+          : { servers: n[0], basis: 'business day -1 of the month', aboveWeekly: true as const }),
       })),
     };
     expect(forecastFloor(config, result, floor, now, slot).servers).toBe(expected);
