@@ -305,6 +305,7 @@ describe('resources', () => {
         'DeadLetterQueueAlarm',
         'FunctionErrorsAlarm',
         'ThrottlingAlarm',
+        'TickRoundsAlarm',
       ]),
     );
     expect(Object.values(resources).some((r) => r.Type === 'AWS::CloudWatch::Dashboard')).toBe(true);
@@ -325,6 +326,32 @@ describe('resources', () => {
         { Name: 'service', Value: 'fleet-pilot-dev' },
       ]),
     );
+    expect(alarm.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
+  });
+
+  it('alarms when the sub-minute rounds are not queued or arrive late, on the metrics the tick counts', () => {
+    const alarm = resources.TickRoundsAlarm?.Properties as {
+      Metrics: {
+        Id: string;
+        Expression?: string;
+        MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions: unknown[] } };
+      }[];
+      AlarmActions: unknown[];
+    };
+    const watched = alarm.Metrics.flatMap((m) => (m.MetricStat === undefined ? [] : [m.MetricStat.Metric]));
+    expect(watched.map((m) => `${m.Namespace}/${m.MetricName}`).sort()).toEqual([
+      'FleetPilot/TickRoundsLate',
+      'FleetPilot/TickRoundsNotQueued',
+    ]);
+    for (const metric of watched) {
+      expect(metric.Dimensions).toEqual(
+        expect.arrayContaining([
+          { Name: 'role', Value: '_stack' },
+          { Name: 'service', Value: 'fleet-pilot-dev' },
+        ]),
+      );
+    }
+    expect(alarm.Metrics.find((m) => m.Expression !== undefined)?.Expression).toBe('SUM([notqueued, late])');
     expect(alarm.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
   });
 
