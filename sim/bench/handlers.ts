@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
+import { type BuildOptions, build } from 'esbuild';
 
 export interface HandlerBenchRow {
   function: string;
@@ -55,18 +55,18 @@ function lambdaEnv(): NodeJS.ProcessEnv {
 }
 
 /** The esbuild settings of serverless.yml's `custom.esbuild`. */
+export const FUNCTION_BUNDLE = {
+  bundle: true,
+  minify: true,
+  platform: 'node',
+  target: 'node22',
+  format: 'cjs',
+  mainFields: ['module', 'main'],
+  logLevel: 'silent',
+} as const satisfies BuildOptions;
+
 async function bundle(entry: string, outfile: string): Promise<void> {
-  await build({
-    entryPoints: [join(ROOT, entry)],
-    bundle: true,
-    minify: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'cjs',
-    mainFields: ['module', 'main'],
-    outfile,
-    logLevel: 'silent',
-  });
+  await build({ ...FUNCTION_BUNDLE, entryPoints: [join(ROOT, entry)], outfile });
 }
 
 function timeOnce(script: string, env: NodeJS.ProcessEnv): number {

@@ -290,29 +290,14 @@ describe('what the forecast does to a decision', () => {
     expect(raised.servers).toBe(expected);
   });
 
-  it.each<[string, number[], number]>([
+  // Slots learned from the weekly pattern (numbers) or set above it by the business-day pattern
+  // ([n, 'date']: a day of the month heavier than its weekday).
+  it.each<[string, (number | [number, 'date'])[], number]>([
     ['four slots at the reach are an hour of it: raised', [3, 3, 3, 3], 3],
     ['the larger of a sustained run', [3, 4, 3, 3], 4],
     ['three slots at the reach, then below it: left', [3, 3, 3, 2], 1],
     ['two runs of half an hour apart: left', [3, 3, 1, 3, 3], 1],
     ['a sustained run starting within the lead', [1, 3, 3, 3, 3], 3],
-  ])('floor, maxExtra 2, 15-minute slots from now: %s', (_, servers, expected) => {
-    const config = { max: 10, forecast: ForecastSchema.parse({ mode: 'floor' }), policy: { maxExtra: 2 } };
-    const slot = 900_000;
-    const result: Forecast = {
-      usable: true,
-      reason: 'learned',
-      slots: servers.map((n, i) => ({
-        start: now + i * slot,
-        end: now + (i + 1) * slot,
-        servers: n,
-        basis: 'test',
-      })),
-    };
-    expect(forecastFloor(config, result, floor, now, slot).servers).toBe(expected);
-  });
-
-  it.each<[string, (number | [number, 'date'])[], number]>([
     ['one slot of a day heavier than its weekday (a month-end run): raised', [[2, 'date'], 1, 1], 2],
     ['the same slot learned from the weekly pattern: left', [2, 1, 1], 1],
     ['a month-end slot beyond the lead: left', [1, 1, [3, 'date']], 1],

@@ -4,32 +4,14 @@
  * each queued message runs one round; a late one is dropped; a failed send runs the rounds here.
  */
 import { describe, expect, it } from 'vitest';
-import type { Observer } from '../../domain/ports.js';
 import { STACK_JOURNAL } from '../../domain/types.js';
 import { testConfig } from '../../fakes/config.js';
 import { FakeRoundQueue } from '../../fakes/fake-round-queue.js';
 import { harness } from '../../fakes/harness.js';
 import { runQueueProbe, runTickRound } from '../../handlers/queue-probe.js';
+import { recording } from '../support/recording-observer.js';
 
 const TIMEOUT_MS = 90_000;
-
-function recording(): {
-  observer: Observer;
-  warnings: [string, Record<string, unknown>][];
-  metrics: string[];
-} {
-  const warnings: [string, Record<string, unknown>][] = [];
-  const metrics: string[] = [];
-  return {
-    warnings,
-    metrics,
-    observer: {
-      info: () => undefined,
-      warn: (message, fields) => warnings.push([message, fields]),
-      metric: (role, name, value) => metrics.push(`${role}:${name}:${value}`),
-    },
-  };
-}
 
 function setup(seconds: number | null) {
   const log = recording();

@@ -8,31 +8,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SUB_MINUTE_PROBES } from '../../domain/config.js';
 import { ThrottlingError } from '../../domain/errors.js';
-import type { Observer } from '../../domain/ports.js';
 import { STACK_JOURNAL } from '../../domain/types.js';
 import { testConfig } from '../../fakes/config.js';
 import { harness } from '../../fakes/harness.js';
 import { runQueueProbe } from '../../handlers/queue-probe.js';
+import { recording } from '../support/recording-observer.js';
 
 const TIMEOUT_MS = 90_000;
-
-function recording(): {
-  observer: Observer;
-  warnings: [string, Record<string, unknown>][];
-  metrics: string[];
-} {
-  const warnings: [string, Record<string, unknown>][] = [];
-  const metrics: string[] = [];
-  return {
-    warnings,
-    metrics,
-    observer: {
-      info: () => undefined,
-      warn: (message, fields) => warnings.push([message, fields]),
-      metric: (role, name, value) => metrics.push(`${role}:${name}:${value}`),
-    },
-  };
-}
 
 /** The job role probing every `seconds` (null: once a minute). */
 const everySeconds = (seconds: number | null) =>

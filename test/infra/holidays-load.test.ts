@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
+import { FUNCTION_BUNDLE } from '../../sim/bench/handlers.js';
 
 const ROOT = resolve(__dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'holidays-load-'));
@@ -41,15 +42,9 @@ describe('the holiday calendar loads on first use', () => {
   it('in a function bundle, initializes only when first asked', async () => {
     const outfile = join(dir, 'holidays.js');
     await build({
+      ...FUNCTION_BUNDLE,
       entryPoints: [join(ROOT, 'domain/holidays.ts')],
-      bundle: true,
-      minify: true,
-      platform: 'node',
-      target: 'node22',
-      format: 'cjs',
-      mainFields: ['module', 'main'],
       outfile,
-      logLevel: 'silent',
       // Marks the moment the calendar's module body runs.
       plugins: [
         {
