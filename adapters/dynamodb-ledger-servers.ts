@@ -56,6 +56,7 @@ const PATCHABLE: { readonly [K in keyof Required<ServerPatch>]: { required: bool
   release: { required: false },
   stoppedAt: { required: false },
   startedAt: { required: false },
+  startSeconds: { required: false },
   bridge: { required: false },
 };
 const PATCH_FIELDS = Object.keys(PATCHABLE) as (keyof ServerPatch)[];

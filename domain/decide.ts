@@ -11,7 +11,11 @@ import type { Forecast } from './forecast.js';
 import { forecastFloor, forecastPool } from './forecast-effect.js';
 import { desiredCount, plan } from './planner.js';
 import { learnJobSeconds, observedJobSeconds } from './policies/job-time.js';
-import { learnedLaunchDelaySeconds, scheduleLeadMs } from './policies/launch-delay.js';
+import {
+  learnedLaunchDelaySeconds,
+  learnedStartDelaySeconds,
+  scheduleLeadMs,
+} from './policies/launch-delay.js';
 import { awaitingReplacement } from './rebalance.js';
 import { scheduleFloorAhead } from './schedule.js';
 import {
@@ -25,7 +29,7 @@ import {
   type RoleBounds,
   type RolePause,
 } from './types.js';
-import { launchSpec, poolSize } from './warm-pool.js';
+import { launchSpec, poolSize, staleness } from './warm-pool.js';
 
 /** Everything one role's decision depends on; a plain object, so callers can build it anywhere. */
 export interface DecideInput {
@@ -173,9 +177,15 @@ export function decide(input: DecideInput): Decision {
   };
 }
 
-/** Servers in service, their workers and the launch delay learned from the ledger's history. */
+/**
+ * Servers in service, their workers, the launch and start delays learned from the ledger's history
+ * and the warm servers that could be started now.
+ */
 function fleetView(input: DecideInput): FleetView {
-  const learned = learnedLaunchDelaySeconds(input.servers, input.config.health.bootDeadlineSeconds);
+  const deadline = input.config.health.bootDeadlineSeconds;
+  const learned = learnedLaunchDelaySeconds(input.servers, deadline);
+  const startDelay = learnedStartDelaySeconds(input.servers, deadline);
+  const warmReady = startableWarm(input);
   const starting = input.servers.filter((s) => CAPACITY_STATES.has(s.state) && s.state !== 'in-service');
   // A launch not yet recorded with its time is as new as it gets.
   const newest =
@@ -190,6 +200,22 @@ function fleetView(input: DecideInput): FleetView {
       ? {}
       : { inServiceSteadySeconds: Math.max(0, (input.now - lastChange) / 1000) }),
     ...(learned === undefined ? {} : { launchDelaySeconds: learned }),
+    ...(warmReady === 0 ? {} : { warmReady }),
+    ...(startDelay === undefined ? {} : { startDelaySeconds: startDelay }),
     ...(newest === undefined ? {} : { newestStartingAgeSeconds: Math.max(0, (input.now - newest) / 1000) }),
   };
+}
+
+/** Warm servers a start could take now: in the pool with an instance, and not unstartable. */
+function startableWarm(input: DecideInput): number {
+  const { config } = input;
+  const pool = {
+    size: 0,
+    reason: '',
+    spec: launchSpec(input.role, config),
+    instanceTypes: config.launch.instanceTypes,
+  };
+  return input.servers.filter(
+    (s) => s.state === 'warm' && s.instanceId !== undefined && !staleness(s, pool, input.now).unstartable,
+  ).length;
 }

@@ -36,6 +36,10 @@ export interface FleetView {
   workersPerServer: number;
   /** Learned launch-to-in-service p90; the policy's default when there is no history. */
   launchDelaySeconds?: number;
+  /** Warm servers that can be started now (the role's pool, startable); absent: none. */
+  warmReady?: number;
+  /** Learned StartInstances-to-in-service p90 of warm starts; absent: no history yet. */
+  startDelaySeconds?: number;
   /** Seconds since the newest server still starting was launched; absent when none is starting. */
   newestStartingAgeSeconds?: number;
   /** Seconds one job takes on one worker, as learned (job-time.ts); absent: the policy's `jobSeconds`. */

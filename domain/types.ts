@@ -127,6 +127,11 @@ export interface ServerRecord {
   /** When StartInstances last took it out of the warm pool; a start's duration is measured from it. */
   startedAt?: number;
   /**
+   * How long its last start took, StartInstances to in service, in seconds (kept when it goes back
+   * into the pool): start delays are learned from it as launch delays are from `inServiceAt`.
+   */
+  startSeconds?: number;
+  /**
    * A warm On-Demand server started for a Spot role to absorb a burst while Spot launches boot: it
    * goes back to the pool once the Spot servers are in service.
    */

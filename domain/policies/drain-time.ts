@@ -13,7 +13,9 @@
  * worker's next poll now and then, or a few that nobody takes, no longer read as a saturated fleet
  * that must keep every server. Then:
  * - launch only when the backlog will not have drained by the time a new server could serve
- *   (`launchDelaySeconds`, learned from the ledger): the backlog then, Q - D x delay, must exceed
+ *   (`launchDelaySeconds`, learned from the ledger; with warm servers ready, the start delay
+ *   learned from their starts, a minute until two are recorded, and what the pool cannot cover
+ *   is sized for when a launch would serve): the backlog then, Q - D x delay, must exceed
  *   what the servers already running or on their way clear within `targetWaitSeconds`. Enough
  *   servers are asked for at once to clear it within the target and keep up with arrivals. A backlog
  *   of at most `smallBacklogPerServer` jobs per server in service launches nothing: at the edge of
@@ -30,6 +32,7 @@
 import type { DemandInput, DemandResult, StabilizationWindow } from '../demand-types.js';
 import type { QueueSample } from '../types.js';
 import type { DrainTimePolicy } from './drain-time-schema.js';
+import { DEFAULT_START_DELAY_SECONDS } from './launch-delay.js';
 import { readWindow } from './queue-window.js';
 
 /** While jobs wait past the target, one more server a minute: not one more per converge. */
@@ -72,7 +75,8 @@ export function drainTimeDemand(
   const fleet = input.fleet ?? { inService: input.current, workersPerServer: 1 };
   const jobSeconds = fleet.jobSeconds ?? policy.jobSeconds;
   const unit = Math.max(1, fleet.workersPerServer) / jobSeconds;
-  const delayS = fleet.launchDelaySeconds ?? policy.defaultLaunchDelaySeconds;
+  const coldDelayS = fleet.launchDelaySeconds ?? policy.defaultLaunchDelaySeconds;
+  const warmReady = fleet.warmReady ?? 0;
   const rate = drainRate(samples, input.now, policy.rateWindowSeconds);
   const rose = riseRate(samples, input.now, policy.rateWindowSeconds);
   const workers = fleet.inService * Math.max(1, fleet.workersPerServer);
@@ -92,16 +96,31 @@ export function drainTimeDemand(
       ? 0
       : Math.max(Math.ceil(backlog / (policy.targetWaitSeconds * unit)), Math.ceil(arrivals / unit - 1e-9));
   const length = Math.max(0, latest.length - unserved);
+  const backlogAt = (delayS: number) => Math.max(0, length - rate * delayS);
+  // The first servers come from the warm pool when it has some: the backlog that matters is the one
+  // left when a started server serves. What the pool cannot cover arrives a launch later, sized on
+  // the backlog then. So a rising queue never asks a pooled role for more than a cold one.
+  const startDelayS = Math.min(coldDelayS, fleet.startDelaySeconds ?? DEFAULT_START_DELAY_SECONDS);
+  const delayS = warmReady > 0 ? startDelayS : coldDelayS;
+  const backlogThen = backlogAt(delayS);
+  const sized = (() => {
+    const first = serversFor(backlogThen);
+    if (warmReady === 0 || first <= input.current + warmReady) return first;
+    return Math.max(input.current + warmReady, serversFor(backlogAt(coldDelayS)));
+  })();
   const learned = fleet.jobSeconds === undefined ? '' : ` (${Math.round(jobSeconds)} s jobs, learned)`;
-  const describe = `queue ${latest.length}${unserved > 0 ? ` (${unserved} unserved while workers idle)` : ''}, draining ${round(rate * 60)}/min, ${round(unit * 60)}/min per server${learned}, launch-to-serve ${Math.round(delayS)} s`;
+  const serveIn =
+    warmReady > 0
+      ? `start-to-serve ${Math.round(startDelayS)} s (${warmReady} warm), launch-to-serve ${Math.round(coldDelayS)} s`
+      : `launch-to-serve ${Math.round(coldDelayS)} s`;
+  const describe = `queue ${latest.length}${unserved > 0 ? ` (${unserved} unserved while workers idle)` : ''}, draining ${round(rate * 60)}/min, ${round(unit * 60)}/min per server${learned}, ${serveIn}`;
 
-  const backlogThen = Math.max(0, length - rate * delayS);
   // Behind: one more server, at most one a minute. Converges seconds apart (a tick, then the new
   // instances' events) must not each add one for the same waiting job.
   const justLaunched =
     fleet.newestStartingAgeSeconds !== undefined && fleet.newestStartingAgeSeconds < BEHIND_STEP_SECONDS;
   const behindWanted = justLaunched ? input.current : input.current + 1;
-  const wanted = Math.max(serversFor(backlogThen), behind ? behindWanted : 0);
+  const wanted = Math.max(sized, behind ? behindWanted : 0);
   const small = length <= policy.smallBacklogPerServer * fleet.inService;
   if (stalled && !behind) {
     return {
@@ -121,7 +140,7 @@ export function drainTimeDemand(
         kind: 'known',
         servers,
         queueLength: latest.length,
-        reason: `${describe}: ${round(backlogThen)} jobs left when a new server could serve${behind ? `, oldest waiting ${latest.oldestAgeSeconds} s` : ''} → ${servers} servers`,
+        reason: `${describe}: ${round(backlogThen)} jobs left when ${warmReady > 0 ? 'a started' : 'a new'} server could serve${behind ? `, oldest waiting ${latest.oldestAgeSeconds} s` : ''} → ${servers} servers`,
       };
     }
   }

@@ -37,6 +37,38 @@ export function learnedLaunchDelaySeconds(
   return delays[Math.ceil(0.9 * delays.length) - 1];
 }
 
+/**
+ * StartInstances to in service assumed for a warm server until two starts are recorded: EC2 starts
+ * a stopped instance in 15-45 s (docs/benchmark.md, "The model's figures"), and the in-service
+ * mark waits for the next converge's health check.
+ */
+export const DEFAULT_START_DELAY_SECONDS = 60;
+/** Fewer recorded starts than this are not yet a history (a pool may hold only two servers). */
+export const START_HISTORY_MIN = 2;
+
+/**
+ * The 90th percentile (nearest rank) of the last start of each of the newest
+ * {@link LAUNCH_HISTORY_SIZE} servers started from the warm pool, or undefined with fewer than
+ * {@link START_HISTORY_MIN}. Starts slower than `maxSeconds` are left out, as for launches.
+ *
+ * @example
+ * learnedStartDelaySeconds(records) ?? DEFAULT_START_DELAY_SECONDS
+ */
+export function learnedStartDelaySeconds(
+  records: readonly Pick<ServerRecord, 'startSeconds' | 'stateSince'>[],
+  maxSeconds = Number.POSITIVE_INFINITY,
+): number | undefined {
+  const delays = records
+    .filter((r): r is { startSeconds: number; stateSince: number } => r.startSeconds !== undefined)
+    .sort((a, b) => b.stateSince - a.stateSince)
+    .slice(0, LAUNCH_HISTORY_SIZE)
+    .map((r) => r.startSeconds)
+    .filter((seconds) => seconds >= 0 && seconds <= maxSeconds)
+    .sort((a, b) => a - b);
+  if (delays.length < START_HISTORY_MIN) return undefined;
+  return delays[Math.ceil(0.9 * delays.length) - 1];
+}
+
 /** Schedule lead without a configured one or a launch history: 5 minutes. */
 export const DEFAULT_SCHEDULE_LEAD_SECONDS = 300;
 

@@ -154,16 +154,18 @@ export class Actuator {
     if (lb !== undefined && server.instanceId !== undefined) await lb.register([server.instanceId]);
     const now = this.deps.clock.now();
     const started = server.startedAt;
+    const startSeconds = started === undefined ? undefined : Math.round((now - started) / 1000);
     const note =
-      started === undefined
+      startSeconds === undefined
         ? undefined
-        : `warm start: in service ${Math.round((now - started) / 1000)} s after StartInstances`;
+        : `warm start: in service ${startSeconds} s after StartInstances`;
     const updated = await this.deps.ledger.updateServer(role, server.intentId, server.version, {
       state: 'in-service',
       registered: lb !== undefined,
       stateSince: now,
-      // Kept after the server leaves service: launch delays are learned from it.
+      // Kept after the server leaves service: launch delays are learned from it, start delays from startSeconds.
       inServiceAt: server.inServiceAt ?? now,
+      ...(startSeconds === undefined ? {} : { startSeconds }),
       reason: note === undefined ? reason : `${reason}; ${note}`,
     });
     Object.assign(server, updated);

@@ -22,8 +22,15 @@ function drainTime(overrides: Partial<DrainTimePolicy> = {}): DrainTimePolicy {
   };
 }
 
-function input(overrides: Partial<DemandInput> & { inService?: number; delayS?: number }): DemandInput {
-  const { inService, delayS, ...rest } = overrides;
+function input(
+  overrides: Partial<DemandInput> & {
+    inService?: number;
+    delayS?: number;
+    warmReady?: number;
+    startDelayS?: number;
+  },
+): DemandInput {
+  const { inService, delayS, warmReady, startDelayS, ...rest } = overrides;
   const current = rest.current ?? 1;
   return {
     policy: drainTime(),
@@ -36,6 +43,8 @@ function input(overrides: Partial<DemandInput> & { inService?: number; delayS?: 
       inService: inService ?? current,
       workersPerServer: 4,
       ...(delayS === undefined ? {} : { launchDelaySeconds: delayS }),
+      ...(warmReady === undefined ? {} : { warmReady }),
+      ...(startDelayS === undefined ? {} : { startDelaySeconds: startDelayS }),
     },
     ...rest,
   };
@@ -107,6 +116,60 @@ describe('drain-time policy: decisions', () => {
     const samples = series([40, 38, 36, 34, 32, 30]);
     expect(demand(input({ samples, delayS: 60 })).servers).toBe(3);
     expect(demand(input({ samples, delayS: 900 })).servers).toBe(1);
+  });
+
+  describe('with warm servers ready', () => {
+    // 4 jobs a minute per server, 120 s target: one server clears 8 jobs within it.
+    it.each([
+      // name, lengths (one a minute), warm ready, start delay, cold launch delay, servers
+      [
+        'a rising queue one server keeps within the target by the time a start serves is left to it',
+        [0, 1, 2, 3, 4, 6],
+        2,
+        30,
+        600,
+        1,
+      ],
+      [
+        'the same queue with no warm server is sized for when a launch would serve',
+        [0, 1, 2, 3, 4, 6],
+        0,
+        30,
+        600,
+        3,
+      ],
+      [
+        'a draining backlog a launch would find gone starts a warm server that serves before it is',
+        [40, 38, 36, 34, 32, 30],
+        2,
+        30,
+        900,
+        3,
+      ],
+      [
+        'a burst beyond the pool is sized for the launches that follow its starts, as a cold fleet would be',
+        [0, 20, 60, 100, 140, 180],
+        1,
+        30,
+        300,
+        5,
+      ],
+      ['the same burst with no warm server', [0, 20, 60, 100, 140, 180], 0, 30, 300, 5],
+    ])('%s', (_name, lengths, warmReady, startDelayS, delayS, servers) => {
+      const policy = drainTime({ maxExtra: 4, targetWaitSeconds: 120 });
+      const samples = series(lengths);
+      expect(demand(input({ policy, samples, warmReady, startDelayS, delayS }))).toMatchObject({
+        kind: 'known',
+        servers,
+      });
+    });
+
+    it('assumes a minute for a start until starts have been recorded, never longer than a launch', () => {
+      const samples = series([0, 1, 2, 3, 4, 6]);
+      const reason = (delayS: number) => String(demand(input({ samples, warmReady: 1, delayS })).reason);
+      expect(reason(300)).toContain('start-to-serve 60 s (1 warm), launch-to-serve 300 s');
+      expect(reason(40)).toContain('start-to-serve 40 s (1 warm)');
+    });
   });
 
   it('falls back to defaultLaunchDelaySeconds until the ledger has a history', () => {
@@ -225,6 +288,8 @@ const fleetArb = fc.record({
   targetWaitSeconds: fc.integer({ min: 10, max: 900 }),
   jobSeconds: fc.integer({ min: 10, max: 600 }),
   smallBacklogPerServer: fc.integer({ min: 0, max: 5 }),
+  warmReady: fc.integer({ min: 0, max: 3 }),
+  startDelayS: fc.integer({ min: 0, max: 120 }),
 });
 
 type Fleet = typeof fleetArb extends fc.Arbitrary<infer T> ? T : never;
@@ -235,6 +300,8 @@ function fromFleet(f: Fleet, samples: QueueSample[]): DemandInput {
     current: f.current,
     floor: f.floor,
     delayS: f.delayS,
+    warmReady: f.warmReady,
+    startDelayS: f.startDelayS,
     policy: drainTime({
       maxExtra: f.maxExtra,
       targetWaitSeconds: f.targetWaitSeconds,
@@ -266,8 +333,10 @@ describe('drain-time policy: properties', () => {
         fc.integer({ min: 0, max: 5 }),
         (f, perMinute, minutes) => {
           // The queue has fallen `perMinute` every minute for 5 minutes and is now at most what
-          // falls within the launch delay.
-          const newest = Math.floor((perMinute * f.delayS) / 60 / (minutes + 1));
+          // falls before the first new server could serve: a start's delay while warm servers are
+          // ready (never longer than a launch's), else a launch's.
+          const firstS = f.warmReady > 0 ? Math.min(f.startDelayS, f.delayS) : f.delayS;
+          const newest = Math.floor((perMinute * firstS) / 60 / (minutes + 1));
           const lengths = Array.from({ length: 6 }, (_, i) => newest + (5 - i) * perMinute);
           const result = demand(fromFleet(f, series(lengths)));
           expect(result.servers).toBeLessThanOrEqual(Math.max(f.current, f.floor));
@@ -293,6 +362,22 @@ describe('drain-time policy: properties', () => {
         const result = demand(fromFleet(f, series(lengths)));
         expect(result.servers).toBeLessThanOrEqual(Math.max(f.current, f.floor + f.maxExtra));
       }),
+    );
+  });
+
+  it('warm servers never make a queue that is not falling ask for more servers than a cold fleet would', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 40 }), { minLength: 6, maxLength: 6 }),
+        fleetArb,
+        (steps, f) => {
+          // Never falling: each sample at least the one before.
+          const lengths = steps.map((_, i) => steps.slice(0, i + 1).reduce((a, b) => a + b, 0));
+          const cold = demand(fromFleet({ ...f, warmReady: 0 }, series(lengths)));
+          const pooled = demand(fromFleet(f, series(lengths)));
+          expect(pooled.servers).toBeLessThanOrEqual(cold.servers);
+        },
+      ),
     );
   });
 

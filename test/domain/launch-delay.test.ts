@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { learnedLaunchDelaySeconds, scheduleLeadMs } from '../../domain/policies/launch-delay.js';
+import {
+  learnedLaunchDelaySeconds,
+  learnedStartDelaySeconds,
+  scheduleLeadMs,
+} from '../../domain/policies/launch-delay.js';
 import { T0 } from '../support/builders.js';
 
 const launch = (minutesBefore: number, delayS: number | undefined) => ({
@@ -31,6 +35,32 @@ describe('learnedLaunchDelaySeconds', () => {
     const old = Array.from({ length: 10 }, (_, i) => launch(1000 + i, 900));
     const recent = Array.from({ length: 20 }, (_, i) => launch(i, 60));
     expect(learnedLaunchDelaySeconds([...old, ...recent])).toBe(60);
+  });
+});
+
+describe('learnedStartDelaySeconds', () => {
+  const start = (minutesAgo: number, seconds: number | undefined) => ({
+    stateSince: T0 - minutesAgo * 60_000,
+    ...(seconds === undefined ? {} : { startSeconds: seconds }),
+  });
+
+  it.each([
+    ['unknown before two servers have been started', [start(1, 30), start(2, undefined)], undefined],
+    ['the slower of two starts', [start(1, 30), start(2, 40)], 40],
+    [
+      'the p90 (nearest rank) of many',
+      [20, 25, 30, 35, 40, 45, 50, 55, 60, 300].map((s, i) => start(i, s)),
+      60,
+    ],
+  ])('%s', (_name, records, seconds) => {
+    expect(learnedStartDelaySeconds(records)).toBe(seconds);
+  });
+
+  it('leaves out starts slower than the boot deadline and looks only at the 20 newest', () => {
+    expect(learnedStartDelaySeconds([start(1, 30), start(2, 30), start(3, 2000)], 900)).toBe(30);
+    const old = Array.from({ length: 10 }, (_, i) => start(100 + i, 600));
+    const recent = Array.from({ length: 20 }, (_, i) => start(i, 35));
+    expect(learnedStartDelaySeconds([...old, ...recent])).toBe(35);
   });
 });
 

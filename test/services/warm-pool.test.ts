@@ -121,6 +121,24 @@ describe('using the warm pool', () => {
     );
   });
 
+  it('records how long each start took, and keeps it while the server waits in the pool again', async () => {
+    const h = await warmed();
+    await burst(h);
+    await runFor(h, 3 * MINUTE);
+    const started = (await records(h)).filter((r) => r.startedAt !== undefined);
+    expect(started).toHaveLength(2);
+    for (const r of started) {
+      expect(r.state).toBe('in-service');
+      expect(r.startSeconds).toBe(Math.round((r.stateSince - (r.startedAt ?? 0)) / 1000));
+    }
+    h.cloud.queueLength = 0;
+    await runFor(h, 15 * MINUTE);
+    const back = (await records(h)).filter((r) => started.some((s) => s.intentId === r.intentId));
+    expect(back.map((r) => [r.state, r.startedAt, r.startSeconds])).toEqual(
+      started.map((r) => ['warm', undefined, r.startSeconds]),
+    );
+  });
+
   it('a burst over the schedule floor churns nothing: no launch, no termination, the same servers back in the pool', async () => {
     const h = await warmed();
     const pool = (await records(h)).filter((r) => r.state === 'warm').map((r) => r.instanceId);
