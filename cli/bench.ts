@@ -29,7 +29,8 @@ const PART_HELP = `parts:
   families  the default, with and without its warm pool, on fresh traces of
             every generator (4 seeds x 2 launch-delay streams): runs meeting the
             target, mean ratios, gapClosed, launches and warm starts a day, the
-            pool's stopped volumes in dollars a day
+            pool's stopped volumes in dollars a day; then the default alone on 4
+            held-out seeds no default was chosen on (heldOut)
   calendar  six weeks of real dates with two month-ends and a holiday: the 2010
             rule, the default, the default with a month-end window and with the
             learned forecast (floor, warm): p95 on the month-end days and
@@ -124,10 +125,11 @@ async function main(): Promise<number> {
     const families = await benchFamilies();
     console.log(
       table(
-        families.map((row) => ({ ...row, missed: row.missed.join(' ') })) as unknown as Record<
-          string,
-          unknown
-        >[],
+        families.map(({ heldOut, ...row }) => ({
+          ...row,
+          missed: row.missed.join(' '),
+          heldOut: heldOut === undefined ? '' : `${heldOut.met}/${heldOut.runs} ${heldOut.missed.join(' ')}`,
+        })) as unknown as Record<string, unknown>[],
       ),
     );
     report.families = families;

@@ -19,6 +19,11 @@ import { gapClosed, ONSET_POLICY, onsetRole, ratio } from './policies.js';
 
 /** Trace seeds per family: none of them is the reference traces' 2010. */
 export const FAMILY_TRACE_SEEDS = [1, 2, 3, 4] as const;
+/**
+ * Trace seeds no default was chosen on: every sweep that chose a shipped setting replayed
+ * {@link FAMILY_TRACE_SEEDS} only, so these say how the default does on queues it has never seen.
+ */
+export const HELD_OUT_TRACE_SEEDS = [5, 6, 7, 8] as const;
 /** Launch-delay streams per trace. */
 export const FAMILY_DELAY_SEEDS = [1, 2] as const;
 
@@ -45,6 +50,26 @@ export interface FamilyRun {
   noPool: Pick<FamilyRun, 'p95Ratio' | 'costRatio' | 'gapClosed' | 'coldLaunches' | 'met'>;
 }
 
+/** The default on the held-out seeds: against seed-2010 and the bound of the same runs only. */
+export interface HeldOutRun {
+  traceSeed: number;
+  delaySeed: number;
+  p95Ratio: number;
+  costRatio: number;
+  gapClosed: number | null;
+  boundP95Ratio: number;
+  met: boolean;
+}
+
+/** A family's held-out runs summed: runs met, geometric means, the missed runs as traceSeed/delaySeed. */
+export interface HeldOutRow {
+  runs: number;
+  met: number;
+  p95Ratio: number;
+  costRatio: number;
+  missed: string[];
+}
+
 export interface FamilyBenchRow {
   family: string;
   runs: number;
@@ -69,6 +94,8 @@ export interface FamilyBenchRow {
   missed: string[];
   /** seed-2010's launches a day. */
   seedLaunchesPerDay: number;
+  /** The default on {@link HELD_OUT_TRACE_SEEDS}. */
+  heldOut?: HeldOutRow;
   /** The default without its warm pool over the same runs. */
   noPool: Pick<
     FamilyBenchRow,
@@ -141,8 +168,6 @@ export async function familyRuns(family: keyof typeof TRACE_FAMILIES): Promise<F
 
 /** One family's row from its runs. */
 export function familyRow(family: string, runs: readonly FamilyRun[]): FamilyBenchRow {
-  const geomean = (values: number[]) =>
-    round(Math.exp(values.reduce((s, v) => s + Math.log(v), 0) / values.length));
   const mean = (values: (number | null)[]) => {
     const known = values.filter((v): v is number => v !== null);
     return known.length === 0 ? null : round(known.reduce((s, v) => s + v, 0) / known.length);
@@ -175,13 +200,55 @@ export function familyRow(family: string, runs: readonly FamilyRun[]): FamilyBen
   };
 }
 
-/** Every family's row, in the reference traces' order. */
+/** One family's held-out runs: the default against seed-2010 and the bound, every delay seed. */
+export async function heldOutRuns(family: keyof typeof TRACE_FAMILIES): Promise<HeldOutRun[]> {
+  const coldRole = noPoolRole();
+  const runs: HeldOutRun[] = [];
+  for (const traceSeed of HELD_OUT_TRACE_SEEDS) {
+    const jobs = TRACE_FAMILIES[family](traceSeed, []);
+    const startAt = TRACE_START_AT[family];
+    for (const delaySeed of FAMILY_DELAY_SEEDS) {
+      const run = async (policy: PolicySpec) =>
+        (await simulate({ jobs, policy, seed: delaySeed, launchDelay: DEFAULT_LAUNCH_DELAY, startAt }))
+          .summary;
+      const seed = await run('seed-2010');
+      const bound = await run({ name: BOUND_POLICY, role: boundRole(coldRole) });
+      const ours = await run('default');
+      const figures = {
+        p95Ratio: round(ours.waitP95S / seed.waitP95S),
+        costRatio: round(ours.cost / seed.cost),
+        gapClosed: gapClosed(seed.waitP95S, bound.waitP95S, ours.waitP95S),
+        boundP95Ratio: round(bound.waitP95S / seed.waitP95S),
+      };
+      runs.push({ traceSeed, delaySeed, ...figures, met: meetsTarget(figures) });
+    }
+  }
+  return runs;
+}
+
+/** A family's held-out runs summed. */
+export function heldOutRow(runs: readonly HeldOutRun[]): HeldOutRow {
+  return {
+    runs: runs.length,
+    met: runs.filter((r) => r.met).length,
+    p95Ratio: geomean(runs.map((r) => r.p95Ratio)),
+    costRatio: geomean(runs.map((r) => r.costRatio)),
+    missed: runs.filter((r) => !r.met).map((r) => `${r.traceSeed}/${r.delaySeed}`),
+  };
+}
+
+/** Every family's row, in the reference traces' order, with its held-out seeds. */
 export async function benchFamilies(): Promise<FamilyBenchRow[]> {
   const rows: FamilyBenchRow[] = [];
   for (const family of Object.keys(TRACE_FAMILIES) as (keyof typeof TRACE_FAMILIES)[]) {
-    rows.push(familyRow(family, await familyRuns(family)));
+    const row = familyRow(family, await familyRuns(family));
+    rows.push({ ...row, heldOut: heldOutRow(await heldOutRuns(family)) });
   }
   return rows;
+}
+
+function geomean(values: number[]): number {
+  return round(Math.exp(values.reduce((s, v) => s + Math.log(v), 0) / values.length));
 }
 
 function sum(values: number[]): number {

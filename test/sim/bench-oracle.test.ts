@@ -2,7 +2,14 @@ import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { scheduleFloor } from '../../domain/schedule.js';
-import { type FamilyRun, familyRow, meetsTarget } from '../../sim/bench/families.js';
+import {
+  FAMILY_TRACE_SEEDS,
+  type FamilyRun,
+  familyRow,
+  HELD_OUT_TRACE_SEEDS,
+  heldOutRow,
+  meetsTarget,
+} from '../../sim/bench/families.js';
 import { ONSET_HOLD_MINUTES, ONSET_POLICY, onsetRole } from '../../sim/bench/policies.js';
 import { DEFAULT_START_AT, simulate } from '../../sim/index.js';
 import { noPoolRole } from '../../sim/policies.js';
@@ -133,6 +140,28 @@ describe('families bench', () => {
     ],
   ])('target: %s', (_, figures, met) => {
     expect(meetsTarget(figures)).toBe(met);
+  });
+
+  it('holds out trace seeds no default was chosen on, and sums them: runs met, geometric means, the missed runs', () => {
+    expect(HELD_OUT_TRACE_SEEDS.filter((s) => (FAMILY_TRACE_SEEDS as readonly number[]).includes(s))).toEqual(
+      [],
+    );
+    const held = (traceSeed: number, p95Ratio: number, costRatio: number, met: boolean) => ({
+      traceSeed,
+      delaySeed: 2,
+      p95Ratio,
+      costRatio,
+      gapClosed: null,
+      boundP95Ratio: 0.2,
+      met,
+    });
+    expect(heldOutRow([held(5, 0.25, 0.5, true), held(6, 1, 2, false)])).toEqual({
+      runs: 2,
+      met: 1,
+      p95Ratio: 0.5,
+      costRatio: 1,
+      missed: ['6/2'],
+    });
   });
 
   it('sums a family: runs met, geometric-mean ratios, launches against the 2010 rule, warm starts and stopped volumes a day, mean gap, the missed runs, and the same without the pool', () => {
