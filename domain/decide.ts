@@ -187,6 +187,7 @@ function fleetView(input: DecideInput): FleetView {
   const startDelay = learnedStartDelaySeconds(input.servers, deadline);
   const warmReady = startableWarm(input);
   const starting = input.servers.filter((s) => CAPACITY_STATES.has(s.state) && s.state !== 'in-service');
+  const warmStarting = starting.filter((s) => s.startedAt !== undefined).length;
   // A launch not yet recorded with its time is as new as it gets.
   const newest =
     starting.length === 0 ? undefined : Math.max(...starting.map((s) => s.launchedAt ?? input.now));
@@ -201,6 +202,7 @@ function fleetView(input: DecideInput): FleetView {
       : { inServiceSteadySeconds: Math.max(0, (input.now - lastChange) / 1000) }),
     ...(learned === undefined ? {} : { launchDelaySeconds: learned }),
     ...(warmReady === 0 ? {} : { warmReady }),
+    ...(warmStarting === 0 ? {} : { warmStarting }),
     ...(startDelay === undefined ? {} : { startDelaySeconds: startDelay }),
     ...(newest === undefined ? {} : { newestStartingAgeSeconds: Math.max(0, (input.now - newest) / 1000) }),
   };

@@ -40,6 +40,8 @@ export interface FleetView {
   warmReady?: number;
   /** Learned StartInstances-to-in-service p90 of warm starts; absent: no history yet. */
   startDelaySeconds?: number;
+  /** Warm servers started and not yet back in service; absent: none. */
+  warmStarting?: number;
   /** Seconds since the newest server still starting was launched; absent when none is starting. */
   newestStartingAgeSeconds?: number;
   /** Seconds one job takes on one worker, as learned (job-time.ts); absent: the policy's `jobSeconds`. */

@@ -22,7 +22,9 @@
  *   an idle fleet the measured arrivals are barely above capacity, and a launch for one or two jobs
  *   is paid churn (boot delay and minimum billing) that the next free workers make unnecessary;
  * - retire as soon as fewer servers still keep every sample of the stabilization window within the
- *   target wait and keep up with arrivals (an empty queue all window long: down to the floor);
+ *   target wait and keep up with arrivals (an empty queue all window long: down to the floor), but
+ *   never while a server started from the warm pool is still coming up and a job waited in the
+ *   window: it serves within seconds, and retiring it only stops it to start it again;
  * - an `oldestAgeSeconds` over the target means the fleet is already behind: one more server than
  *   the estimate, and no retiring.
  *
@@ -155,6 +157,17 @@ export function drainTimeDemand(
   if (behind)
     return hold(`${describe}, oldest waiting ${latest.oldestAgeSeconds} s: no retiring while behind`);
   if (!window.ok) return hold(`${describe}; ${window.reason}`);
+  // A warm server started for this backlog serves within seconds: retiring it before it does, for a
+  // queue that has not emptied, only stops it to start it again a tick later.
+  const warmStarting = fleet.warmStarting ?? 0;
+  if (warmStarting > 0 && window.lengths.some((l) => l > 0)) {
+    return {
+      kind: 'known',
+      servers: input.current,
+      queueLength: latest.length,
+      reason: `${describe}: keep ${input.current} while ${warmStarting} started server${warmStarting === 1 ? ' is' : 's are'} not yet serving`,
+    };
+  }
   // Never below what the launch rule asks for now: a server launched a tick ago is not retired by
   // the next one for a backlog it was launched to clear.
   const needed = Math.max(

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { type DecideInput, decide } from '../../domain/decide.js';
 import type { Plan } from '../../domain/types.js';
-import { anOverride, appRole, aServer, jobRole, series, steady, T0 } from '../support/builders.js';
+import {
+  anOverride,
+  appRole,
+  aServer,
+  jobRole,
+  secondsAgo,
+  series,
+  steady,
+  T0,
+} from '../support/builders.js';
 
 const oneJobServer = [aServer({ role: 'job' })];
 const oneAppServer = [aServer({ role: 'app' })];
@@ -84,5 +93,23 @@ describe('decide', () => {
     });
     expect(decision.plan.actions).toEqual([]);
     expect(decision.plan.blocked.map((b) => b.reason).join(' ')).toMatch(/maintenance/);
+  });
+
+  it('keeps a server started from the warm pool until it serves, where a cold one would be retired', () => {
+    // Drain-time over a minute's window: a queue of 1-2 jobs that the running server keeps within
+    // the target, and a second server coming up.
+    const config = jobRole({
+      policy: { type: 'drain-time', stabilizationSeconds: 60, smallBacklogPerServer: 0 },
+    });
+    const samples = series([2, 1, 2, 1, 2], { everySeconds: 15 });
+    const running = aServer({ role: 'job' });
+    const comingUp = (startedAt?: number) =>
+      aServer({ role: 'job', state: 'booting', ...(startedAt === undefined ? {} : { startedAt }) });
+    const at = { role: 'job', config, now: T0, samples, workersPerServer: 4 };
+    const started = decide({ ...at, servers: [running, comingUp(secondsAgo(20))] });
+    expect(started.desired.count).toBe(2);
+    expect(started.desired.reasons.join(' ')).toMatch(/1 started server is not yet serving/);
+    const cold = decide({ ...at, servers: [running, comingUp()] });
+    expect(cold.desired.count).toBe(1);
   });
 });

@@ -28,9 +28,10 @@ function input(
     delayS?: number;
     warmReady?: number;
     startDelayS?: number;
+    warmStarting?: number;
   },
 ): DemandInput {
-  const { inService, delayS, warmReady, startDelayS, ...rest } = overrides;
+  const { inService, delayS, warmReady, startDelayS, warmStarting, ...rest } = overrides;
   const current = rest.current ?? 1;
   return {
     policy: drainTime(),
@@ -45,6 +46,7 @@ function input(
       ...(delayS === undefined ? {} : { launchDelaySeconds: delayS }),
       ...(warmReady === undefined ? {} : { warmReady }),
       ...(startDelayS === undefined ? {} : { startDelaySeconds: startDelayS }),
+      ...(warmStarting === undefined ? {} : { warmStarting }),
     },
     ...rest,
   };
@@ -191,6 +193,24 @@ describe('drain-time policy: decisions', () => {
     expect(result).toMatchObject({ kind: 'known', servers: 1 });
   });
 
+  describe('while a started warm server is not yet serving', () => {
+    // 2 servers, one of them started a moment ago: a short queue that one server keeps within the
+    // target would retire the second.
+    const policy = drainTime({ stabilizationSeconds: 60 });
+    it.each<[string, (number | null)[], number]>([
+      ['keeps it for a queue that has not emptied', [3, 2, 3, 2, 3, 2], 2],
+      ['keeps it for one waiting job at the end of an empty window', [0, 0, 0, 0, 0, 1], 2],
+      ['retires it when the queue stayed empty all window long', [0, 0, 0, 0, 0, 0], 1],
+    ])('%s', (_name, lengths, servers) => {
+      const samples = series(lengths, { everySeconds: 15 });
+      const started = demand(input({ policy, samples, current: 2, inService: 1, warmStarting: 1 }));
+      expect(started).toMatchObject({ kind: 'known', servers });
+      if (servers === 2) expect(started.reason).toMatch(/1 started server is not yet serving/);
+      // Without the start in flight, the same window retires it.
+      expect(demand(input({ policy, samples, current: 2, inService: 1 }))).toMatchObject({ servers: 1 });
+    });
+  });
+
   it('does not retire before the stabilization window is covered', () => {
     const result = demand(input({ samples: series([0, 0]), current: 3 }));
     expect(result).toMatchObject({ kind: 'hold', servers: 3 });
@@ -290,6 +310,7 @@ const fleetArb = fc.record({
   smallBacklogPerServer: fc.integer({ min: 0, max: 5 }),
   warmReady: fc.integer({ min: 0, max: 3 }),
   startDelayS: fc.integer({ min: 0, max: 120 }),
+  warmStarting: fc.integer({ min: 0, max: 2 }),
 });
 
 type Fleet = typeof fleetArb extends fc.Arbitrary<infer T> ? T : never;
@@ -302,6 +323,7 @@ function fromFleet(f: Fleet, samples: QueueSample[]): DemandInput {
     delayS: f.delayS,
     warmReady: f.warmReady,
     startDelayS: f.startDelayS,
+    warmStarting: f.warmStarting,
     policy: drainTime({
       maxExtra: f.maxExtra,
       targetWaitSeconds: f.targetWaitSeconds,
@@ -376,6 +398,23 @@ describe('drain-time policy: properties', () => {
           const cold = demand(fromFleet({ ...f, warmReady: 0 }, series(lengths)));
           const pooled = demand(fromFleet(f, series(lengths)));
           expect(pooled.servers).toBeLessThanOrEqual(cold.servers);
+        },
+      ),
+    );
+  });
+
+  it('never retires while a started warm server is not yet serving and a job is waiting', () => {
+    fc.assert(
+      fc.property(
+        // A short queue over a covered window, the newest sample with a job in it: what a fleet of
+        // several servers would otherwise retire some of.
+        fc.array(fc.integer({ min: 0, max: 6 }), { minLength: 6, maxLength: 6 }),
+        fleetArb,
+        fc.integer({ min: 1, max: 2 }),
+        (lengths, f, warmStarting) => {
+          const waiting = [...lengths.slice(0, -1), Math.max(1, lengths.at(-1) ?? 1)];
+          const result = demand(fromFleet({ ...f, warmStarting }, series(waiting)));
+          expect(result.servers).toBeGreaterThanOrEqual(f.current);
         },
       ),
     );
