@@ -187,7 +187,8 @@ function fleetView(input: DecideInput): FleetView {
   const startDelay = learnedStartDelaySeconds(input.servers, deadline);
   const warmReady = startableWarm(input);
   const starting = input.servers.filter((s) => CAPACITY_STATES.has(s.state) && s.state !== 'in-service');
-  const warmStarting = starting.filter((s) => s.startedAt !== undefined).length;
+  // A bridge goes back to the pool once the Spot servers launched with it serve: it holds nothing.
+  const warmStarting = starting.filter((s) => s.startedAt !== undefined && s.bridge !== true).length;
   // A launch not yet recorded with its time is as new as it gets.
   const newest =
     starting.length === 0 ? undefined : Math.max(...starting.map((s) => s.launchedAt ?? input.now));

@@ -111,5 +111,8 @@ describe('decide', () => {
     expect(started.desired.reasons.join(' ')).toMatch(/1 started server is not yet serving/);
     const cold = decide({ ...at, servers: [running, comingUp()] });
     expect(cold.desired.count).toBe(1);
+    // A bridge (started while Spot servers boot) goes back to the pool on its own terms: it holds nothing.
+    const bridge = { ...comingUp(secondsAgo(20)), bridge: true };
+    expect(decide({ ...at, servers: [running, bridge] }).desired.count).toBe(1);
   });
 });
