@@ -232,7 +232,59 @@ module.exports.dashboardBody = async (ctx) => {
       },
     });
     y += 6;
+    // A role with a warm pool: what waits ready, what is warming, and how long a start takes.
+    if (roleConfig.warmPool !== undefined && roleConfig.warmPool !== null) {
+      widgets.push({
+        type: 'metric',
+        x: 0,
+        y,
+        width: 24,
+        height: 6,
+        properties: {
+          title: `${role}: warm pool (servers ready and warming; start to in service, p90)`,
+          region: '${AWS::Region}',
+          view: 'timeSeries',
+          period: 60,
+          metrics: [
+            metric('WarmPoolReady', 'ready (stopped)'),
+            metric('WarmPoolWarming', 'warming'),
+            [
+              ...metric('WarmStartMs', 'start to in service (ms)').slice(0, 6),
+              { label: 'start to in service (ms, p90)', stat: 'p90', yAxis: 'right' },
+            ],
+          ],
+        },
+      });
+      y += 6;
+    }
   }
+  // The stack's own: sub-minute tick rounds that were not queued, arrived late, were skipped or
+  // throttled (journal _stack; TickRoundsAlarm watches the first two).
+  const stackMetric = (name) => [
+    namespace,
+    name,
+    'role',
+    '_stack',
+    'service',
+    service,
+    { label: name, stat: 'Sum' },
+  ];
+  widgets.push({
+    type: 'metric',
+    x: 0,
+    y,
+    width: 24,
+    height: 6,
+    properties: {
+      title: 'tick rounds: not queued, late, skipped, throttled',
+      region: '${AWS::Region}',
+      view: 'timeSeries',
+      period: 60,
+      metrics: ['TickRoundsNotQueued', 'TickRoundsLate', 'TickRoundsSkipped', 'ThrottledRounds'].map(
+        stackMetric,
+      ),
+    },
+  });
   return { 'Fn::Sub': JSON.stringify({ widgets }) };
 };
 

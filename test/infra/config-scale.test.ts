@@ -33,6 +33,8 @@ const MAX_INLINE_POLICY_CHARS = 10_240;
 /** IAM's limits on one customer-managed policy, and on those attached to one role (by default). */
 const MAX_MANAGED_POLICY_CHARS = 6_144;
 const MAX_MANAGED_POLICIES = 10;
+/** CloudWatch's limit on the widgets of one dashboard. */
+const MAX_DASHBOARD_WIDGETS = 500;
 
 type ManagedPolicy = {
   Type: string;
@@ -130,7 +132,23 @@ describe.each([12, 50])('a config of %i roles', (n) => {
     expect(new Set(sids).size).toBe(sids.length);
     for (let i = 0; i < n; i += 1) expect(sids).toContain(`RunRole${String(i).padStart(2, '0')}Instances`);
     const dashboard = (await build('dashboardBody', ctx)) as { 'Fn::Sub': string };
-    expect(JSON.parse(dashboard['Fn::Sub']).widgets).toHaveLength(2 * n);
+    const widgets = JSON.parse(dashboard['Fn::Sub']).widgets as {
+      properties: { title: string; metrics: string[][] };
+    }[];
+    // Two a role, one more for each role with a warm pool (the queued half), one for the tick rounds.
+    expect(widgets).toHaveLength(2 * n + n / 2 + 1);
+    expect(widgets.length).toBeLessThanOrEqual(MAX_DASHBOARD_WIDGETS);
+    const named = (title: string) => widgets.find((w) => w.properties.title.startsWith(title));
+    expect(named('role01: warm pool')?.properties.metrics.map((m) => m[1])).toEqual([
+      'WarmPoolReady',
+      'WarmPoolWarming',
+      'WarmStartMs',
+    ]);
+    expect(named('role00: warm pool')).toBeUndefined();
+    expect(named('tick rounds')?.properties.metrics.map((m) => [m[1], m[3]])).toContainEqual([
+      'TickRoundsLate',
+      '_stack',
+    ]);
     expect(await build('tickRate', ctx)).toBe('rate(1 minute)');
     expect(await build('warningEvents', ctx, spot)).toHaveLength(1);
   });
