@@ -76,6 +76,11 @@ const WARMING = /^touch \/etc\/fleet-pilot\/warming$/m;
 
 /** EC2 takes a Spot server back this long after its interruption warning. */
 const SPOT_NOTICE_MS = 120_000;
+/**
+ * How long an instance stays `stopping` once its drain hook has exited: the sandbox's and the fake
+ * cloud's figure (EC2 documents none; it is tens of seconds). A start meanwhile is refused.
+ */
+const STOP_MS = 30_000;
 
 export class ServiceDriver implements Controller {
   readonly everyMs: number;
@@ -97,6 +102,8 @@ export class ServiceDriver implements Controller {
   private shutdowns: ModelServer[] = [];
   /** Stopped this tick into the warm pool: their drain hooks start likewise. */
   private stops: ModelServer[] = [];
+  /** Instances in `stopping` whose drain hook has exited: when (model ms) EC2 has them stopped. */
+  private readonly stopsDue = new Map<string, number>();
   private preRoll = false;
   private readonly nextStartDelay: () => number;
 
@@ -215,6 +222,7 @@ export class ServiceDriver implements Controller {
 
   private async tickAt(at: number): Promise<void> {
     this.clock.set(at);
+    this.finishStops(at - this.options.startAt);
     this.launchedThisTick = [];
     this.shutdowns = [];
     this.stops = [];
@@ -322,11 +330,27 @@ export class ServiceDriver implements Controller {
     if (!this.preRoll) this.counters.warmStarts = (this.counters.warmStarts ?? 0) + 1;
   }
 
-  /** The drain hook of a stop exited: the instance is stopped, in the pool. */
+  /**
+   * The drain hook of a stop exited: EC2 takes `STOP_MS` more in `stopping` (refusing a start
+   * meanwhile), then the instance is stopped, in the pool.
+   */
   private stopped(server: ModelServer): void {
     for (const [instanceId, known] of this.byInstance) {
       const fake = this.cloud.instances.get(instanceId);
-      if (known === server && fake?.state === 'stopping') fake.state = 'stopped';
+      if (known !== server || fake?.state !== 'stopping') continue;
+      // The pre-roll's fleet is ready when the trace starts, as its starts are.
+      if (this.preRoll) fake.state = 'stopped';
+      else this.stopsDue.set(instanceId, this.model.now + STOP_MS);
+    }
+  }
+
+  /** Stops whose `stopping` has lasted `STOP_MS` by model time `now` end: the instance is stopped. */
+  private finishStops(now: number): void {
+    for (const [instanceId, due] of this.stopsDue) {
+      if (due > now) continue;
+      this.stopsDue.delete(instanceId);
+      const fake = this.cloud.instances.get(instanceId);
+      if (fake?.state === 'stopping') fake.state = 'stopped';
     }
   }
 
