@@ -23,17 +23,30 @@ export function learnedLaunchDelaySeconds(
   records: readonly Pick<ServerRecord, 'launchedAt' | 'inServiceAt'>[],
   maxSeconds = Number.POSITIVE_INFINITY,
 ): number | undefined {
-  const delays = records
-    .filter(
-      (r): r is { launchedAt: number; inServiceAt: number } =>
-        r.launchedAt !== undefined && r.inServiceAt !== undefined && r.inServiceAt >= r.launchedAt,
-    )
-    .sort((a, b) => b.launchedAt - a.launchedAt)
+  const launches = records.flatMap((r) =>
+    r.launchedAt !== undefined && r.inServiceAt !== undefined && r.inServiceAt >= r.launchedAt
+      ? [{ at: r.launchedAt, seconds: (r.inServiceAt - r.launchedAt) / 1000 }]
+      : [],
+  );
+  return newestP90(launches, maxSeconds, LAUNCH_HISTORY_MIN);
+}
+
+/**
+ * The 90th percentile (nearest rank) of `seconds` over the newest {@link LAUNCH_HISTORY_SIZE}
+ * entries (by `at`) within [0, `maxSeconds`], or undefined with fewer than `least` of them.
+ */
+function newestP90(
+  entries: readonly { at: number; seconds: number }[],
+  maxSeconds: number,
+  least: number,
+): number | undefined {
+  const delays = [...entries]
+    .sort((a, b) => b.at - a.at)
     .slice(0, LAUNCH_HISTORY_SIZE)
-    .map((r) => (r.inServiceAt - r.launchedAt) / 1000)
-    .filter((seconds) => seconds <= maxSeconds)
+    .map((e) => e.seconds)
+    .filter((seconds) => seconds >= 0 && seconds <= maxSeconds)
     .sort((a, b) => a - b);
-  if (delays.length < LAUNCH_HISTORY_MIN) return undefined;
+  if (delays.length < least) return undefined;
   return delays[Math.ceil(0.9 * delays.length) - 1];
 }
 
@@ -58,15 +71,10 @@ export function learnedStartDelaySeconds(
   records: readonly Pick<ServerRecord, 'startSeconds' | 'stateSince'>[],
   maxSeconds = Number.POSITIVE_INFINITY,
 ): number | undefined {
-  const delays = records
-    .filter((r): r is { startSeconds: number; stateSince: number } => r.startSeconds !== undefined)
-    .sort((a, b) => b.stateSince - a.stateSince)
-    .slice(0, LAUNCH_HISTORY_SIZE)
-    .map((r) => r.startSeconds)
-    .filter((seconds) => seconds >= 0 && seconds <= maxSeconds)
-    .sort((a, b) => a - b);
-  if (delays.length < START_HISTORY_MIN) return undefined;
-  return delays[Math.ceil(0.9 * delays.length) - 1];
+  const starts = records.flatMap((r) =>
+    r.startSeconds === undefined ? [] : [{ at: r.stateSince, seconds: r.startSeconds }],
+  );
+  return newestP90(starts, maxSeconds, START_HISTORY_MIN);
 }
 
 /** Schedule lead without a configured one or a launch history: 5 minutes. */
