@@ -16,6 +16,7 @@ import {
   learnedStartDelaySeconds,
   scheduleLeadMs,
 } from './policies/launch-delay.js';
+import { startCandidates } from './pool-plan.js';
 import { awaitingReplacement } from './rebalance.js';
 import { scheduleFloorAhead } from './schedule.js';
 import {
@@ -29,7 +30,7 @@ import {
   type RoleBounds,
   type RolePause,
 } from './types.js';
-import { launchSpec, poolSize, staleness } from './warm-pool.js';
+import { launchSpec, type PoolLaunchSettings, poolSize } from './warm-pool.js';
 
 /** Everything one role's decision depends on; a plain object, so callers can build it anywhere. */
 export interface DecideInput {
@@ -91,6 +92,14 @@ export function usesJobTime(config: RoleConfig, samples: readonly QueueSample[])
  */
 export function decide(input: DecideInput): Decision {
   const { role, config, now, bounds, pause } = input;
+  // What the role launches now: a warm server is startable, and fresh, only against it.
+  const refreshBefore = input.poolControl?.refreshBefore;
+  const launched: PoolLaunchSettings = {
+    ...(config.warmPool === undefined ? {} : { settings: config.warmPool }),
+    spec: launchSpec(role, config),
+    instanceTypes: config.launch.instanceTypes,
+    ...(refreshBefore === undefined ? {} : { refreshBefore }),
+  };
   // Launch a window's servers ahead of its start by the (learned) launch-to-in-service lead.
   const leadMs = scheduleLeadMs(
     config.schedule.leadMinutes,
@@ -106,7 +115,7 @@ export function decide(input: DecideInput): Decision {
     const { policy, queue } = config;
     let fleet: FleetView | undefined;
     if (config.policy.type === 'drain-time') {
-      fleet = fleetView(input);
+      fleet = fleetView(input, launched);
       const sorted = [...input.samples].sort((a, b) => a.at - b.at);
       const estimate = input.jobTime?.jobSeconds ?? config.policy.jobSeconds;
       const observed = observedJobSeconds(sorted, now, config.policy.rateWindowSeconds, fleet, estimate);
@@ -152,7 +161,6 @@ export function decide(input: DecideInput): Decision {
     now,
     leadMs,
   );
-  const refreshBefore = input.poolControl?.refreshBefore;
   const planned = plan({
     role,
     now,
@@ -160,14 +168,7 @@ export function decide(input: DecideInput): Decision {
     desired,
     servers: input.servers,
     ...(pause === undefined ? {} : { paused: { reason: pause.reason } }),
-    pool: {
-      size,
-      reason,
-      ...(config.warmPool === undefined ? {} : { settings: config.warmPool }),
-      spec: launchSpec(role, config),
-      instanceTypes: config.launch.instanceTypes,
-      ...(refreshBefore === undefined ? {} : { refreshBefore }),
-    },
+    pool: { ...launched, size, reason },
   });
   return {
     ...(demandResult === undefined ? {} : { demand: demandResult }),
@@ -181,11 +182,11 @@ export function decide(input: DecideInput): Decision {
  * Servers in service, their workers, the launch and start delays learned from the ledger's history
  * and the warm servers that could be started now.
  */
-function fleetView(input: DecideInput): FleetView {
+function fleetView(input: DecideInput, launched: PoolLaunchSettings): FleetView {
   const deadline = input.config.health.bootDeadlineSeconds;
   const learned = learnedLaunchDelaySeconds(input.servers, deadline);
   const startDelay = learnedStartDelaySeconds(input.servers, deadline);
-  const warmReady = startableWarm(input);
+  const warmReady = startCandidates(input.servers, launched, input.now).candidates.length;
   const starting = input.servers.filter((s) => CAPACITY_STATES.has(s.state) && s.state !== 'in-service');
   // A bridge goes back to the pool once the Spot servers launched with it serve: it holds nothing.
   const warmStarting = starting.filter((s) => s.startedAt !== undefined && s.bridge !== true).length;
@@ -207,18 +208,4 @@ function fleetView(input: DecideInput): FleetView {
     ...(startDelay === undefined ? {} : { startDelaySeconds: startDelay }),
     ...(newest === undefined ? {} : { newestStartingAgeSeconds: Math.max(0, (input.now - newest) / 1000) }),
   };
-}
-
-/** Warm servers a start could take now: in the pool with an instance, and not unstartable. */
-function startableWarm(input: DecideInput): number {
-  const { config } = input;
-  const pool = {
-    size: 0,
-    reason: '',
-    spec: launchSpec(input.role, config),
-    instanceTypes: config.launch.instanceTypes,
-  };
-  return input.servers.filter(
-    (s) => s.state === 'warm' && s.instanceId !== undefined && !staleness(s, pool, input.now).unstartable,
-  ).length;
 }

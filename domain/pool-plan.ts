@@ -8,7 +8,13 @@
 import { serverAge } from './retire.js';
 import type { Action, Market, ObservedServer } from './types.js';
 import { CAPACITY_STATES } from './types.js';
-import { countsAsCapacity, type PoolInput, staleness } from './warm-pool.js';
+import {
+  countsAsCapacity,
+  type PoolInput,
+  type PoolLaunchSettings,
+  type Staleness,
+  staleness,
+} from './warm-pool.js';
 
 export interface PoolPlanInput {
   now: number;
@@ -28,19 +34,40 @@ export interface PoolPlanInput {
   drained: readonly { server: ObservedServer; reason: string }[];
 }
 
-/** Adds the pool's actions to `input.actions` (see the file's comment). */
-export function planPool(input: PoolPlanInput): void {
-  const { pool, now, actions } = input;
-  const warm = input.servers.filter((s) => s.state === 'warm' && s.instanceId !== undefined);
+/**
+ * The warm servers a start may take, in the order it takes them: fresh ones first, then ones only
+ * past their age or release (still better than a cold launch), oldest first; with every warm
+ * server's staleness.
+ */
+export function startCandidates<S extends ObservedServer>(
+  servers: readonly S[],
+  pool: PoolLaunchSettings,
+  now: number,
+): { warm: S[]; stale: Map<string, Staleness>; candidates: S[] } {
+  const warm = servers.filter((s) => s.state === 'warm' && s.instanceId !== undefined);
   const stale = new Map(warm.map((s) => [s.intentId, staleness(s, pool, now)]));
-  const fresh = (s: ObservedServer) => (stale.get(s.intentId)?.reasons.length ?? 0) === 0;
-  const oldest = (a: ObservedServer, b: ObservedServer) =>
-    a.createdAt - b.createdAt || a.intentId.localeCompare(b.intentId);
-  // Fresh servers first; one only past its age or release still beats a cold launch.
+  const fresh = (s: S) => isFresh(stale, s);
   const candidates = [
     ...warm.filter(fresh).sort(oldest),
     ...warm.filter((s) => !fresh(s) && stale.get(s.intentId)?.unstartable === false).sort(oldest),
   ];
+  return { warm, stale, candidates };
+}
+
+/** Oldest first, by launch intent; ties by intent id. */
+function oldest(a: ObservedServer, b: ObservedServer): number {
+  return a.createdAt - b.createdAt || a.intentId.localeCompare(b.intentId);
+}
+
+/** Current in every respect (a server without a staleness entry counts as fresh). */
+function isFresh(stale: ReadonlyMap<string, { reasons: string[] }>, server: ObservedServer): boolean {
+  return (stale.get(server.intentId)?.reasons.length ?? 0) === 0;
+}
+
+/** Adds the pool's actions to `input.actions` (see the file's comment). */
+export function planPool(input: PoolPlanInput): void {
+  const { pool, now, actions } = input;
+  const { warm, stale, candidates } = startCandidates(input.servers, pool, now);
   const started = startForShortfall(input, candidates);
   const freshStarts = started.filter((id) => stale.get(id)?.reasons.length === 0).length;
   const bridged = bridge(input, candidates.slice(started.length), started.length);
@@ -92,7 +119,7 @@ export function planPool(input: PoolPlanInput): void {
     actions.splice(drainedAt < 0 ? actions.length : drainedAt + 1, 0, next);
     if (back) coming.push(server);
   }
-  keep(input, ready, coming, stale, fresh, loaned);
+  keep(input, ready, coming, stale, loaned);
 }
 
 /**
@@ -221,13 +248,11 @@ function keep(
   ready: ObservedServer[],
   coming: readonly ObservedServer[],
   stale: ReadonlyMap<string, { reasons: string[] }>,
-  fresh: (s: ObservedServer) => boolean,
   loaned: number,
 ): void {
   const { pool, actions } = input;
   const size = pool.size;
-  const oldest = (a: ObservedServer, b: ObservedServer) =>
-    a.createdAt - b.createdAt || a.intentId.localeCompare(b.intentId);
+  const fresh = (s: ObservedServer) => isFresh(stale, s);
   const order = [...ready.filter((s) => !fresh(s)).sort(oldest), ...ready.filter(fresh).sort(oldest)];
   for (const server of order.slice(0, Math.max(0, ready.length - size))) {
     const why = stale.get(server.intentId)?.reasons.join('; ') ?? '';

@@ -29,6 +29,9 @@ export interface PoolInput {
   refreshBefore?: number;
 }
 
+/** What a pool server is judged current against: what the role launches now, and the pool's settings. */
+export type PoolLaunchSettings = Pick<PoolInput, 'settings' | 'spec' | 'instanceTypes' | 'refreshBefore'>;
+
 /** A role without a warm pool: its warm servers (from before the pool was removed) are trimmed. */
 export const NO_POOL: PoolInput = {
   size: 0,
@@ -149,7 +152,7 @@ export interface Staleness {
 }
 
 /** Why a pool server (or one about to go back into the pool) is stale at `now`. */
-export function staleness(server: ServerRecord, pool: PoolInput, now: number): Staleness {
+export function staleness(server: ServerRecord, pool: PoolLaunchSettings, now: number): Staleness {
   const reasons: string[] = [];
   let unstartable = false;
   const hard = (reason: string) => {
