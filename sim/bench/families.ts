@@ -12,8 +12,15 @@
  * Target per run (as for the reference traces): cost in dollars <= 1.0x seed-2010 and p95 <= 0.5x,
  * or gapClosed >= 0.8 where the bound's p95 is above 0.4x the seed's.
  */
-import { DEFAULT_LAUNCH_DELAY, type PolicySpec, simulate } from '../index.js';
+import {
+  DEFAULT_LAUNCH_DELAY,
+  type PolicySpec,
+  type SimRole,
+  type SimulationSummary,
+  simulate,
+} from '../index.js';
 import { BOUND_POLICY, boundRole, NO_POOL_POLICY, noPoolRole } from '../policies.js';
+import type { TraceJob } from '../trace.js';
 import { type Onsets, TRACE_FAMILIES, TRACE_START_AT } from '../traces/make-traces.js';
 import { gapClosed, ONSET_POLICY, onsetRole, ratio } from './policies.js';
 
@@ -123,22 +130,10 @@ export async function familyRuns(family: keyof typeof TRACE_FAMILIES): Promise<F
     const startAt = TRACE_START_AT[family];
     const oracle: PolicySpec = { name: ONSET_POLICY, role: onsetRole(coldRole, onsets, startAt) };
     for (const delaySeed of FAMILY_DELAY_SEEDS) {
-      const run = async (policy: PolicySpec) =>
-        (await simulate({ jobs, policy, seed: delaySeed, launchDelay: DEFAULT_LAUNCH_DELAY, startAt }))
-          .summary;
-      const seed = await run('seed-2010');
-      const bound = await run({ name: BOUND_POLICY, role: boundRole(coldRole) });
+      const { run, seed, gap, against } = await measured(jobs, startAt, delaySeed, coldRole);
       const ours = await run('default');
       const cold = await run({ name: NO_POOL_POLICY, role: coldRole });
       const best = await run(oracle);
-      const gap = (p95: number) => gapClosed(seed.waitP95S, bound.waitP95S, p95);
-      const boundP95Ratio = round(bound.waitP95S / seed.waitP95S);
-      const against = (s: typeof ours) => ({
-        p95Ratio: round(s.waitP95S / seed.waitP95S),
-        costRatio: round(s.cost / seed.cost),
-        gapClosed: gap(s.waitP95S),
-        boundP95Ratio,
-      });
       const figures = against(ours);
       const withoutPool = against(cold);
       runs.push({
@@ -206,24 +201,34 @@ export async function heldOutRuns(family: keyof typeof TRACE_FAMILIES): Promise<
   const runs: HeldOutRun[] = [];
   for (const traceSeed of HELD_OUT_TRACE_SEEDS) {
     const jobs = TRACE_FAMILIES[family](traceSeed, []);
-    const startAt = TRACE_START_AT[family];
     for (const delaySeed of FAMILY_DELAY_SEEDS) {
-      const run = async (policy: PolicySpec) =>
-        (await simulate({ jobs, policy, seed: delaySeed, launchDelay: DEFAULT_LAUNCH_DELAY, startAt }))
-          .summary;
-      const seed = await run('seed-2010');
-      const bound = await run({ name: BOUND_POLICY, role: boundRole(coldRole) });
-      const ours = await run('default');
-      const figures = {
-        p95Ratio: round(ours.waitP95S / seed.waitP95S),
-        costRatio: round(ours.cost / seed.cost),
-        gapClosed: gapClosed(seed.waitP95S, bound.waitP95S, ours.waitP95S),
-        boundP95Ratio: round(bound.waitP95S / seed.waitP95S),
-      };
+      const { run, against } = await measured(jobs, TRACE_START_AT[family], delaySeed, coldRole);
+      const figures = against(await run('default'));
       runs.push({ traceSeed, delaySeed, ...figures, met: meetsTarget(figures) });
     }
   }
   return runs;
+}
+
+/**
+ * One trace under one delay stream, measured as every family run is: `run` replays a policy,
+ * `against` sets its summary against `seed-2010` and `bound` (the role's maximum all day, cold) of
+ * the same trace and stream.
+ */
+async function measured(jobs: readonly TraceJob[], startAt: number, delaySeed: number, coldRole: SimRole) {
+  const run = async (policy: PolicySpec) =>
+    (await simulate({ jobs, policy, seed: delaySeed, launchDelay: DEFAULT_LAUNCH_DELAY, startAt })).summary;
+  const seed = await run('seed-2010');
+  const bound = await run({ name: BOUND_POLICY, role: boundRole(coldRole) });
+  const gap = (p95: number) => gapClosed(seed.waitP95S, bound.waitP95S, p95);
+  const boundP95Ratio = round(bound.waitP95S / seed.waitP95S);
+  const against = (s: SimulationSummary) => ({
+    p95Ratio: round(s.waitP95S / seed.waitP95S),
+    costRatio: round(s.cost / seed.cost),
+    gapClosed: gap(s.waitP95S),
+    boundP95Ratio,
+  });
+  return { run, seed, gap, against };
 }
 
 /** A family's held-out runs summed. */
