@@ -189,102 +189,57 @@ module.exports.dashboardBody = async (ctx) => {
   const service = `fleet-pilot-${stage}`;
   const widgets = [];
   let y = 0;
+  /** One of a role's (or the stack's, role `_stack`) metrics, as a widget plots it. */
+  const metricOf = (role, name, options) => [namespace, name, 'role', role, 'service', service, options];
+  /** A minute-by-minute graph on the current row, `width` of the dashboard's 24 columns from `x`. */
+  const graph = (x, width, title, metrics) =>
+    widgets.push({
+      type: 'metric',
+      x,
+      y,
+      width,
+      height: 6,
+      properties: { title, region: '${AWS::Region}', view: 'timeSeries', period: 60, metrics },
+    });
   for (const [role, roleConfig] of Object.entries(cfg.roles)) {
-    const metric = (name, label) => [
-      namespace,
-      name,
-      'role',
-      role,
-      'service',
-      service,
-      { label, stat: 'Maximum' },
-    ];
-    widgets.push({
-      type: 'metric',
-      x: 0,
-      y,
-      width: 12,
-      height: 6,
-      properties: {
-        title: `${role}: desired vs in-service servers`,
-        region: '${AWS::Region}',
-        view: 'timeSeries',
-        period: 60,
-        metrics: [metric('Desired', 'desired'), metric('InService', 'in service')],
-      },
-    });
-    widgets.push({
-      type: 'metric',
-      x: 12,
-      y,
-      width: 12,
-      height: 6,
-      properties: {
-        title: roleConfig.queue
-          ? `${role}: queue length and probe failures`
-          : `${role}: launches and retirements`,
-        region: '${AWS::Region}',
-        view: 'timeSeries',
-        period: 60,
-        metrics: roleConfig.queue
-          ? [metric('QueueLength', 'queue length'), metric('QueueProbeFailures', 'probe failures')]
-          : [metric('Launches', 'launches'), metric('Retirements', 'retirements')],
-      },
-    });
+    const metric = (name, label) => metricOf(role, name, { label, stat: 'Maximum' });
+    graph(0, 12, `${role}: desired vs in-service servers`, [
+      metric('Desired', 'desired'),
+      metric('InService', 'in service'),
+    ]);
+    graph(
+      12,
+      12,
+      roleConfig.queue ? `${role}: queue length and probe failures` : `${role}: launches and retirements`,
+      roleConfig.queue
+        ? [metric('QueueLength', 'queue length'), metric('QueueProbeFailures', 'probe failures')]
+        : [metric('Launches', 'launches'), metric('Retirements', 'retirements')],
+    );
     y += 6;
     // A role with a warm pool: what waits ready, what is warming, and how long a start takes.
     if (roleConfig.warmPool !== undefined && roleConfig.warmPool !== null) {
-      widgets.push({
-        type: 'metric',
-        x: 0,
-        y,
-        width: 24,
-        height: 6,
-        properties: {
-          title: `${role}: warm pool (servers ready and warming; start to in service, p90)`,
-          region: '${AWS::Region}',
-          view: 'timeSeries',
-          period: 60,
-          metrics: [
-            metric('WarmPoolReady', 'ready (stopped)'),
-            metric('WarmPoolWarming', 'warming'),
-            [
-              ...metric('WarmStartMs', 'start to in service (ms)').slice(0, 6),
-              { label: 'start to in service (ms, p90)', stat: 'p90', yAxis: 'right' },
-            ],
-          ],
-        },
-      });
+      graph(0, 24, `${role}: warm pool (servers ready and warming; start to in service, p90)`, [
+        metric('WarmPoolReady', 'ready (stopped)'),
+        metric('WarmPoolWarming', 'warming'),
+        metricOf(role, 'WarmStartMs', {
+          label: 'start to in service (ms, p90)',
+          stat: 'p90',
+          yAxis: 'right',
+        }),
+      ]);
       y += 6;
     }
   }
   // The stack's own: sub-minute tick rounds that were not queued, arrived late, were skipped or
   // throttled (journal _stack; TickRoundsAlarm watches the first two).
-  const stackMetric = (name) => [
-    namespace,
-    name,
-    'role',
-    '_stack',
-    'service',
-    service,
-    { label: name, stat: 'Sum' },
-  ];
-  widgets.push({
-    type: 'metric',
-    x: 0,
-    y,
-    width: 24,
-    height: 6,
-    properties: {
-      title: 'tick rounds: not queued, late, skipped, throttled',
-      region: '${AWS::Region}',
-      view: 'timeSeries',
-      period: 60,
-      metrics: ['TickRoundsNotQueued', 'TickRoundsLate', 'TickRoundsSkipped', 'ThrottledRounds'].map(
-        stackMetric,
-      ),
-    },
-  });
+  graph(
+    0,
+    24,
+    'tick rounds: not queued, late, skipped, throttled',
+    ['TickRoundsNotQueued', 'TickRoundsLate', 'TickRoundsSkipped', 'ThrottledRounds'].map((name) =>
+      metricOf('_stack', name, { label: name, stat: 'Sum' }),
+    ),
+  );
   return { 'Fn::Sub': JSON.stringify({ widgets }) };
 };
 
