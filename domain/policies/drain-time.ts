@@ -105,11 +105,10 @@ export function drainTimeDemand(
   const startDelayS = Math.min(coldDelayS, fleet.startDelaySeconds ?? DEFAULT_START_DELAY_SECONDS);
   const delayS = warmReady > 0 ? startDelayS : coldDelayS;
   const backlogThen = backlogAt(delayS);
-  const sized = (() => {
-    const first = serversFor(backlogThen);
-    if (warmReady === 0 || first <= input.current + warmReady) return first;
-    return Math.max(input.current + warmReady, serversFor(backlogAt(coldDelayS)));
-  })();
+  const first = serversFor(backlogThen);
+  const pooled = input.current + warmReady;
+  const sized =
+    warmReady === 0 || first <= pooled ? first : Math.max(pooled, serversFor(backlogAt(coldDelayS)));
   const learned = fleet.jobSeconds === undefined ? '' : ` (${Math.round(jobSeconds)} s jobs, learned)`;
   const serveIn =
     warmReady > 0
