@@ -196,12 +196,19 @@ function fleetView(input: DecideInput, launched: PoolLaunchSettings): FleetView 
   // A server that has been in service and changed state since: it came into or left service then.
   const changes = input.servers.filter((s) => s.inServiceAt !== undefined).map((s) => s.stateSince);
   const lastChange = changes.length === 0 ? undefined : Math.max(...changes);
+  // A server that has served and is out of service now: it left then, and each state since (drained,
+  // stopping, back in the pool or terminated) is a step of its leaving until its last job is done.
+  const lefts = input.servers
+    .filter((s) => s.inServiceAt !== undefined && !CAPACITY_STATES.has(s.state))
+    .map((s) => s.stateSince);
+  const lastLeft = lefts.length === 0 ? undefined : Math.max(...lefts);
   return {
     inService: input.servers.filter((s) => s.state === 'in-service' && !awaitingReplacement(s)).length,
     workersPerServer: input.workersPerServer ?? 1,
     ...(lastChange === undefined
       ? {}
       : { inServiceSteadySeconds: Math.max(0, (input.now - lastChange) / 1000) }),
+    ...(lastLeft === undefined ? {} : { leftServiceSeconds: Math.max(0, (input.now - lastLeft) / 1000) }),
     ...(learned === undefined ? {} : { launchDelaySeconds: learned }),
     ...(warmReady === 0 ? {} : { warmReady }),
     ...(warmStarting === 0 ? {} : { warmStarting }),

@@ -48,6 +48,12 @@ export interface FleetView {
   jobSeconds?: number;
   /** Seconds since a server last came into or left service (what learning needs); absent: unknown. */
   inServiceSteadySeconds?: number;
+  /**
+   * Seconds since a server that has served last changed state out of service (retired, drained,
+   * stopped into the pool or terminated): how long the servers in service have served without it.
+   * Absent: none has left.
+   */
+  leftServiceSeconds?: number;
 }
 
 /** The stabilization window's lengths when every sample in it is known and it is covered. */

@@ -12,8 +12,8 @@
  *   gets a server with the worker count and drain time the rendered user data carries
  *   (`FLEET_WORKERS`, `FLEET_DRAIN_SECONDS`);
  * - a terminate call starts the model's drain hook (see model.ts); the instance shows as
- *   shutting-down until its last worker exits, then terminated (billing ends there: EC2 does not
- *   bill shutting-down, so this is an upper bound);
+ *   shutting-down until its last worker exits and `STOP_MS` more, then terminated (billing ends
+ *   when the hook exits: EC2 does not bill shutting-down, so this is an upper bound);
  * - the warm pool: a launch whose user data says it is warming gets a server that runs no worker;
  *   a stop call runs the model's drain hook and leaves the instance `stopped` when it exits (its
  *   volume billed, its time not); a start call runs it again, taking jobs after the k-th delay of
@@ -77,8 +77,9 @@ const WARMING = /^touch \/etc\/fleet-pilot\/warming$/m;
 /** EC2 takes a Spot server back this long after its interruption warning. */
 const SPOT_NOTICE_MS = 120_000;
 /**
- * How long an instance stays `stopping` once its drain hook has exited: the sandbox's and the fake
- * cloud's figure (EC2 documents none; it is tens of seconds). A start meanwhile is refused.
+ * How long an instance stays `stopping` (or `shutting-down`) once its drain hook has exited: the
+ * sandbox's and the fake cloud's figure (EC2 documents none; it is tens of seconds). A start
+ * meanwhile is refused.
  */
 const STOP_MS = 30_000;
 
@@ -102,7 +103,10 @@ export class ServiceDriver implements Controller {
   private shutdowns: ModelServer[] = [];
   /** Stopped this tick into the warm pool: their drain hooks start likewise. */
   private stops: ModelServer[] = [];
-  /** Instances in `stopping` whose drain hook has exited: when (model ms) EC2 has them stopped. */
+  /**
+   * Instances in `stopping` or `shutting-down` whose drain hook has exited: when (model ms) EC2 has
+   * them stopped or terminated.
+   */
   private readonly stopsDue = new Map<string, number>();
   private preRoll = false;
   private readonly nextStartDelay: () => number;
@@ -344,13 +348,17 @@ export class ServiceDriver implements Controller {
     }
   }
 
-  /** Stops whose `stopping` has lasted `STOP_MS` by model time `now` end: the instance is stopped. */
+  /**
+   * Stops and terminations whose `stopping` or `shutting-down` has lasted `STOP_MS` by model time
+   * `now` end: the instance is stopped, or gone.
+   */
   private finishStops(now: number): void {
     for (const [instanceId, due] of this.stopsDue) {
       if (due > now) continue;
       this.stopsDue.delete(instanceId);
       const fake = this.cloud.instances.get(instanceId);
       if (fake?.state === 'stopping') fake.state = 'stopped';
+      if (fake?.state === 'shutting-down') this.gone(instanceId);
     }
   }
 
@@ -359,14 +367,19 @@ export class ServiceDriver implements Controller {
     if (server !== undefined) this.shutdowns.push(server);
   }
 
-  /** The drain hook exited: the instance is gone. */
+  /** The drain hook exited: EC2 takes `STOP_MS` more in `shutting-down`, then the instance is gone. */
   private ended(server: ModelServer): void {
     for (const [instanceId, known] of this.byInstance) {
       if (known !== server) continue;
-      const fake = this.cloud.instances.get(instanceId);
-      if (fake !== undefined) fake.state = 'terminated';
-      for (const members of this.cloud.members.values()) members.delete(instanceId);
+      if (this.preRoll) this.gone(instanceId);
+      else this.stopsDue.set(instanceId, this.model.now + STOP_MS);
     }
+  }
+
+  private gone(instanceId: string): void {
+    const fake = this.cloud.instances.get(instanceId);
+    if (fake !== undefined) fake.state = 'terminated';
+    for (const members of this.cloud.members.values()) members.delete(instanceId);
   }
 
   private label(intentId: string): string {

@@ -115,4 +115,25 @@ describe('decide', () => {
     const bridge = { ...comingUp(secondsAgo(20)), bridge: true };
     expect(decide({ ...at, servers: [running, bridge] }).desired.count).toBe(1);
   });
+
+  it('retires one server at a time: the next waits a window after the last one left service', () => {
+    // Three servers in service and a queue empty all window: down to the floor, unless a server that
+    // served left service (or took its next step out: stopped into the pool) within the window.
+    const config = jobRole({ policy: { type: 'drain-time', stabilizationSeconds: 60 } });
+    const samples = series([0, 0, 0, 0, 0], { everySeconds: 15 });
+    const serving = [1, 2, 3].map(() => aServer({ role: 'job' }));
+    const at = { role: 'job', config, now: T0, samples, workersPerServer: 4 };
+    expect(decide({ ...at, servers: serving }).desired.count).toBe(1);
+    const left = (state: 'draining' | 'warm' | 'terminated', since: number) =>
+      aServer({ role: 'job', state, stateSince: since, inServiceAt: since - 3_600_000 });
+    for (const state of ['draining', 'warm', 'terminated'] as const) {
+      const recent = decide({ ...at, servers: [...serving, left(state, secondsAgo(30))] });
+      expect(recent.desired.count).toBe(3);
+      expect(recent.desired.reasons.join(' ')).toMatch(/a server left service 30 s ago/);
+      expect(decide({ ...at, servers: [...serving, left(state, secondsAgo(60))] }).desired.count).toBe(1);
+    }
+    // A pool server that never served is not one that left.
+    const warmed = aServer({ role: 'job', state: 'warm', stateSince: secondsAgo(30) });
+    expect(decide({ ...at, servers: [...serving, warmed] }).desired.count).toBe(1);
+  });
 });

@@ -29,9 +29,10 @@ function input(
     warmReady?: number;
     startDelayS?: number;
     warmStarting?: number;
+    leftS?: number;
   },
 ): DemandInput {
-  const { inService, delayS, warmReady, startDelayS, warmStarting, ...rest } = overrides;
+  const { inService, delayS, warmReady, startDelayS, warmStarting, leftS, ...rest } = overrides;
   const current = rest.current ?? 1;
   return {
     policy: drainTime(),
@@ -47,6 +48,7 @@ function input(
       ...(warmReady === undefined ? {} : { warmReady }),
       ...(startDelayS === undefined ? {} : { startDelaySeconds: startDelayS }),
       ...(warmStarting === undefined ? {} : { warmStarting }),
+      ...(leftS === undefined ? {} : { leftServiceSeconds: leftS }),
     },
     ...rest,
   };
@@ -211,6 +213,26 @@ describe('drain-time policy: decisions', () => {
     });
   });
 
+  describe('one server at a time', () => {
+    // 3 servers and a queue empty all window: the window was watched with these 3.
+    const samples = series([0, 0, 0, 0, 0, 0]);
+    it.each<[string, number | undefined, number]>([
+      ['retires when no server has left', undefined, 1],
+      ['keeps them while a server left service a moment ago', 0, 3],
+      ['keeps them until a whole window has passed since one left', 299, 3],
+      ['retires once it has', 300, 1],
+    ])('%s', (_name, leftS, servers) => {
+      const result = demand(input({ samples, current: 3, ...(leftS === undefined ? {} : { leftS }) }));
+      expect(result).toMatchObject({ kind: 'known', servers });
+      if (servers === 3) expect(result.reason).toMatch(/a server left service \d+ s ago/);
+    });
+
+    it('does not hold a launch', () => {
+      const rising = series([0, 10, 20, 40, 60, 80]);
+      expect(demand(input({ samples: rising, current: 1, leftS: 0 })).servers).toBeGreaterThan(1);
+    });
+  });
+
   it('does not retire before the stabilization window is covered', () => {
     const result = demand(input({ samples: series([0, 0]), current: 3 }));
     expect(result).toMatchObject({ kind: 'hold', servers: 3 });
@@ -311,6 +333,7 @@ const fleetArb = fc.record({
   warmReady: fc.integer({ min: 0, max: 3 }),
   startDelayS: fc.integer({ min: 0, max: 120 }),
   warmStarting: fc.integer({ min: 0, max: 2 }),
+  leftS: fc.option(fc.integer({ min: 0, max: 900 }), { nil: undefined }),
 });
 
 type Fleet = typeof fleetArb extends fc.Arbitrary<infer T> ? T : never;
@@ -324,6 +347,7 @@ function fromFleet(f: Fleet, samples: QueueSample[]): DemandInput {
     warmReady: f.warmReady,
     startDelayS: f.startDelayS,
     warmStarting: f.warmStarting,
+    ...(f.leftS === undefined ? {} : { leftS: f.leftS }),
     policy: drainTime({
       maxExtra: f.maxExtra,
       targetWaitSeconds: f.targetWaitSeconds,
@@ -417,6 +441,15 @@ describe('drain-time policy: properties', () => {
           expect(result.servers).toBeGreaterThanOrEqual(f.current);
         },
       ),
+    );
+  });
+
+  it('never retires within a stabilization window of a server leaving service', () => {
+    fc.assert(
+      fc.property(lengthsArb, fleetArb, fc.integer({ min: 0, max: 299 }), (lengths, f, leftS) => {
+        const result = demand(fromFleet({ ...f, leftS }, series(lengths)));
+        expect(result.servers).toBeGreaterThanOrEqual(f.current);
+      }),
     );
   });
 
