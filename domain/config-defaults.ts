@@ -61,7 +61,8 @@ export const DEFAULT_CONFIG = {
         everyMinutes: 1,
         // Four rounds a minute: with the warm pool a burst is served 15-45 s after the probe that
         // sees it, so seeing it 7.5 s sooner on average than at 30 s is what month-end fan-outs need
-        // (docs/benchmark.md "The warm pool"). The price is Lambda duration: about 46 s of each minute.
+        // (docs/benchmark.md "The warm pool"). The price is Lambda time: each later round is its own
+        // short invocation, queued as a delayed message (about $0.04 a day).
         everySeconds: 15,
       },
       // A job server runs no web server: the server kit's own endpoint (server/, docs/server-kit.md)
