@@ -24,10 +24,10 @@
  * - retire as soon as fewer servers still keep every sample of the stabilization window within the
  *   target wait and keep up with arrivals (an empty queue all window long: down to the floor), but
  *   never while a server started from the warm pool is still coming up and a job waited in the
- *   window: it serves within seconds, and retiring it only stops it to start it again; and one
- *   server at a time: not until a stabilization window has passed since a server last left service
- *   (or took its next step out: stopped, back in the pool, terminated), since an empty queue
- *   watched with three busy servers says nothing of whether one keeps up;
+ *   window: it serves within seconds, and retiring it only stops it to start it again; and never
+ *   within a stabilization window of a server leaving service (or taking its next step out:
+ *   stopped, back in the pool, terminated), since an empty queue watched with three busy servers
+ *   says nothing of whether one keeps up;
  * - an `oldestAgeSeconds` over the target means the fleet is already behind: one more server than
  *   the estimate, and no retiring.
  *
@@ -170,9 +170,9 @@ export function drainTimeDemand(
       reason: `${describe}: keep ${input.current} while ${warmStarting} started server${warmStarting === 1 ? ' is' : 's are'} not yet serving`,
     };
   }
-  // One server at a time: the window's empty queue was watched with the servers in service then. It
-  // says nothing of whether fewer keep up once one has left (a queue that stays empty with three
-  // busy servers may not with one), so the next retirement waits for a window with those left.
+  // Retirements a window apart: the window's empty queue was watched with the servers in service
+  // then. It says nothing of whether fewer keep up once one has left (a queue that stays empty with
+  // three busy servers may not with one), so the next retirement waits for a window with those left.
   const left = fleet.leftServiceSeconds;
   if (left !== undefined && left < policy.stabilizationSeconds) {
     return {

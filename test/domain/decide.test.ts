@@ -116,7 +116,7 @@ describe('decide', () => {
     expect(decide({ ...at, servers: [running, bridge] }).desired.count).toBe(1);
   });
 
-  it('retires one server at a time: the next waits a window after the last one left service', () => {
+  it('retires a window apart: the next waits a window after the last one left service', () => {
     // Three servers in service and a queue empty all window: down to the floor, unless a server that
     // served left service (or took its next step out: stopped into the pool) within the window.
     const config = jobRole({ policy: { type: 'drain-time', stabilizationSeconds: 60 } });

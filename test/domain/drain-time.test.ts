@@ -213,7 +213,7 @@ describe('drain-time policy: decisions', () => {
     });
   });
 
-  describe('one server at a time', () => {
+  describe('retirements a window apart', () => {
     // 3 servers and a queue empty all window: the window was watched with these 3.
     const samples = series([0, 0, 0, 0, 0, 0]);
     it.each<[string, number | undefined, number]>([
