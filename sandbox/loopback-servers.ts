@@ -18,9 +18,11 @@ export interface RoleEnv {
 
 /**
  * Reads `FLEET_ROLE`, `FLEET_WORKERS` and `FLEET_DRAIN_SECONDS` from the user-data script, the way the
- * image's units read role.env. Missing values fall back to a server with no workers.
+ * image's units read role.env. Missing values fall back to a server with no workers. The user data
+ * runs at an instance's first boot only, and the boot's tmpfiles rule removes the warming marker
+ * (domain/user-data.ts): a warm server started again is not warming, and runs its workers.
  */
-export function readRoleEnv(userData: string): RoleEnv {
+export function readRoleEnv(userData: string, firstBoot = true): RoleEnv {
   const value = (key: string): string | undefined => new RegExp(`^${key}=(.*)$`, 'm').exec(userData)?.[1];
   const int = (key: string): number => {
     const parsed = Number(value(key));
@@ -30,7 +32,7 @@ export function readRoleEnv(userData: string): RoleEnv {
     role: value('FLEET_ROLE') ?? 'unknown',
     workers: int('FLEET_WORKERS'),
     drainSeconds: int('FLEET_DRAIN_SECONDS'),
-    warming: /^touch \/etc\/fleet-pilot\/warming$/m.test(userData),
+    warming: firstBoot && /^touch \/etc\/fleet-pilot\/warming$/m.test(userData),
   };
 }
 
