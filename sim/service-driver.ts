@@ -38,6 +38,7 @@ import { type App, createApp } from '../handlers/app.js';
 import type { Controller, ControllerCounters } from './controller.js';
 import type { JobModel, ModelServer } from './model.js';
 import { DEFAULT_SEED, DEFAULT_START_DELAY, delayStream, START_SALT, vcpusOf } from './policies.js';
+import { ShutdownLag } from './shutdown-lag.js';
 
 export const SIM_STACK = 'fleet-pilot-sim';
 /** The role name the simulated role runs under. */
@@ -76,12 +77,6 @@ const WARMING = /^touch \/etc\/fleet-pilot\/warming$/m;
 
 /** EC2 takes a Spot server back this long after its interruption warning. */
 const SPOT_NOTICE_MS = 120_000;
-/**
- * How long an instance stays `stopping` (or `shutting-down`) once its drain hook has exited: the
- * sandbox's and the fake cloud's figure (EC2 documents none; it is tens of seconds). A start
- * meanwhile is refused.
- */
-const STOP_MS = 30_000;
 
 export class ServiceDriver implements Controller {
   readonly everyMs: number;
@@ -103,11 +98,8 @@ export class ServiceDriver implements Controller {
   private shutdowns: ModelServer[] = [];
   /** Stopped this tick into the warm pool: their drain hooks start likewise. */
   private stops: ModelServer[] = [];
-  /**
-   * Instances in `stopping` or `shutting-down` whose drain hook has exited: when (model ms) EC2 has
-   * them stopped or terminated.
-   */
-  private readonly stopsDue = new Map<string, number>();
+  /** Stops and terminations whose drain hook has exited, until EC2 has them done. */
+  private readonly lag: ShutdownLag;
   private preRoll = false;
   private readonly nextStartDelay: () => number;
 
@@ -128,11 +120,12 @@ export class ServiceDriver implements Controller {
       stack: SIM_STACK,
       pendingMs: 0,
       shutdownMs: Number.POSITIVE_INFINITY,
-      // A stop ends when the model's drain hook exits (stopped()).
+      // A stop ends when the model's drain hook exits (ShutdownLag).
       stopMs: Number.POSITIVE_INFINITY,
       vcpus,
     });
     const cloud = this.cloud;
+    this.lag = new ShutdownLag(cloud);
     const compute: Compute = {
       ...cloud.compute,
       launch: async (request) => {
@@ -201,8 +194,8 @@ export class ServiceDriver implements Controller {
         return `00000000-0000-4000-8000-${next.toString(16).padStart(12, '0')}`;
       },
     });
-    model.onEnd = (server) => this.ended(server);
-    model.onStopped = (server) => this.stopped(server);
+    model.onEnd = (server) => this.hookExited(server, 'terminated');
+    model.onStopped = (server) => this.hookExited(server, 'stopped');
   }
 
   /** Pre-roll: the service brings the fleet to its floor before the trace starts. */
@@ -226,7 +219,7 @@ export class ServiceDriver implements Controller {
 
   private async tickAt(at: number): Promise<void> {
     this.clock.set(at);
-    this.finishStops(at - this.options.startAt);
+    this.lag.advance(at - this.options.startAt);
     this.launchedThisTick = [];
     this.shutdowns = [];
     this.stops = [];
@@ -334,52 +327,21 @@ export class ServiceDriver implements Controller {
     if (!this.preRoll) this.counters.warmStarts = (this.counters.warmStarts ?? 0) + 1;
   }
 
-  /**
-   * The drain hook of a stop exited: EC2 takes `STOP_MS` more in `stopping` (refusing a start
-   * meanwhile), then the instance is stopped, in the pool.
-   */
-  private stopped(server: ModelServer): void {
-    for (const [instanceId, known] of this.byInstance) {
-      const fake = this.cloud.instances.get(instanceId);
-      if (known !== server || fake?.state !== 'stopping') continue;
-      // The pre-roll's fleet is ready when the trace starts, as its starts are.
-      if (this.preRoll) fake.state = 'stopped';
-      else this.stopsDue.set(instanceId, this.model.now + STOP_MS);
-    }
-  }
-
-  /**
-   * Stops and terminations whose `stopping` or `shutting-down` has lasted `STOP_MS` by model time
-   * `now` end: the instance is stopped, or gone.
-   */
-  private finishStops(now: number): void {
-    for (const [instanceId, due] of this.stopsDue) {
-      if (due > now) continue;
-      this.stopsDue.delete(instanceId);
-      const fake = this.cloud.instances.get(instanceId);
-      if (fake?.state === 'stopping') fake.state = 'stopped';
-      if (fake?.state === 'shutting-down') this.gone(instanceId);
-    }
-  }
-
   private terminated(instanceId: string): void {
     const server = this.byInstance.get(instanceId);
     if (server !== undefined) this.shutdowns.push(server);
   }
 
-  /** The drain hook exited: EC2 takes `STOP_MS` more in `shutting-down`, then the instance is gone. */
-  private ended(server: ModelServer): void {
+  /**
+   * The drain hook of a stop or termination exited: EC2 has the instance stopped (if it is still
+   * stopping) or gone `STOP_MS` later, at once in the pre-roll.
+   */
+  private hookExited(server: ModelServer, ending: 'stopped' | 'terminated'): void {
     for (const [instanceId, known] of this.byInstance) {
       if (known !== server) continue;
-      if (this.preRoll) this.gone(instanceId);
-      else this.stopsDue.set(instanceId, this.model.now + STOP_MS);
+      if (ending === 'stopped' && this.cloud.instances.get(instanceId)?.state !== 'stopping') continue;
+      this.lag.hookExited(instanceId, ending, this.preRoll ? undefined : this.model.now);
     }
-  }
-
-  private gone(instanceId: string): void {
-    const fake = this.cloud.instances.get(instanceId);
-    if (fake !== undefined) fake.state = 'terminated';
-    for (const members of this.cloud.members.values()) members.delete(instanceId);
   }
 
   private label(intentId: string): string {
