@@ -191,28 +191,36 @@ function fleetView(input: DecideInput, launched: PoolLaunchSettings): FleetView 
   // A bridge goes back to the pool once the Spot servers launched with it serve: it holds nothing.
   const warmStarting = starting.filter((s) => s.startedAt !== undefined && s.bridge !== true).length;
   // A launch not yet recorded with its time is as new as it gets.
-  const newest =
-    starting.length === 0 ? undefined : Math.max(...starting.map((s) => s.launchedAt ?? input.now));
+  const newestStarting = secondsSinceNewest(
+    starting.map((s) => s.launchedAt ?? input.now),
+    input.now,
+  );
   // A server that has been in service and changed state since: it came into or left service then.
-  const changes = input.servers.filter((s) => s.inServiceAt !== undefined).map((s) => s.stateSince);
-  const lastChange = changes.length === 0 ? undefined : Math.max(...changes);
-  // A server that has served and is out of service now: it left then, and each state since (drained,
-  // stopping, back in the pool or terminated) is a step of its leaving until its last job is done.
-  const lefts = input.servers
-    .filter((s) => s.inServiceAt !== undefined && !CAPACITY_STATES.has(s.state))
-    .map((s) => s.stateSince);
-  const lastLeft = lefts.length === 0 ? undefined : Math.max(...lefts);
+  const served = input.servers.filter((s) => s.inServiceAt !== undefined);
+  const steady = secondsSinceNewest(
+    served.map((s) => s.stateSince),
+    input.now,
+  );
+  // One out of service now: it left then, and each state since (drained, stopping, back in the
+  // pool or terminated) is a step of its leaving until its last job is done.
+  const left = secondsSinceNewest(
+    served.filter((s) => !CAPACITY_STATES.has(s.state)).map((s) => s.stateSince),
+    input.now,
+  );
   return {
     inService: input.servers.filter((s) => s.state === 'in-service' && !awaitingReplacement(s)).length,
     workersPerServer: input.workersPerServer ?? 1,
-    ...(lastChange === undefined
-      ? {}
-      : { inServiceSteadySeconds: Math.max(0, (input.now - lastChange) / 1000) }),
-    ...(lastLeft === undefined ? {} : { leftServiceSeconds: Math.max(0, (input.now - lastLeft) / 1000) }),
+    ...(steady === undefined ? {} : { inServiceSteadySeconds: steady }),
+    ...(left === undefined ? {} : { leftServiceSeconds: left }),
     ...(learned === undefined ? {} : { launchDelaySeconds: learned }),
     ...(warmReady === 0 ? {} : { warmReady }),
     ...(warmStarting === 0 ? {} : { warmStarting }),
     ...(startDelay === undefined ? {} : { startDelaySeconds: startDelay }),
-    ...(newest === undefined ? {} : { newestStartingAgeSeconds: Math.max(0, (input.now - newest) / 1000) }),
+    ...(newestStarting === undefined ? {} : { newestStartingAgeSeconds: newestStarting }),
   };
+}
+
+/** Seconds from the newest of `times` to `now` (never negative); undefined when there is none. */
+function secondsSinceNewest(times: readonly number[], now: number): number | undefined {
+  return times.length === 0 ? undefined : Math.max(0, (now - Math.max(...times)) / 1000);
 }
