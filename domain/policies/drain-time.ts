@@ -126,13 +126,17 @@ export function drainTimeDemand(
   const behindWanted = justLaunched ? input.current : input.current + 1;
   const wanted = Math.max(sized, behind ? behindWanted : 0);
   const small = length <= policy.smallBacklogPerServer * fleet.inService;
+  const known = (servers: number, reason: string): DemandResult => ({
+    kind: 'known',
+    servers,
+    queueLength: latest.length,
+    reason,
+  });
   if (stalled && !behind) {
-    return {
-      kind: 'known',
-      servers: Math.max(input.current, input.floor),
-      queueLength: latest.length,
-      reason: `${describe}: the queue has not moved in ${policy.rateWindowSeconds} s with a job for every worker (nobody takes them): keep ${Math.max(input.current, input.floor)}`,
-    };
+    return known(
+      Math.max(input.current, input.floor),
+      `${describe}: the queue has not moved in ${policy.rateWindowSeconds} s with a job for every worker (nobody takes them): keep ${Math.max(input.current, input.floor)}`,
+    );
   }
   const launchRule = (backlogThen === 0 || small) && !behind ? 0 : Math.min(cap, wanted);
   if (launchRule === 0) {
@@ -140,21 +144,14 @@ export function drainTimeDemand(
   } else if (wanted > input.current) {
     const servers = Math.min(cap, Math.max(input.floor, wanted));
     if (servers > input.current) {
-      return {
-        kind: 'known',
+      return known(
         servers,
-        queueLength: latest.length,
-        reason: `${describe}: ${round(backlogThen)} jobs left when ${warmReady > 0 ? 'a started' : 'a new'} server could serve${behind ? `, oldest waiting ${latest.oldestAgeSeconds} s` : ''} → ${servers} servers`,
-      };
+        `${describe}: ${round(backlogThen)} jobs left when ${warmReady > 0 ? 'a started' : 'a new'} server could serve${behind ? `, oldest waiting ${latest.oldestAgeSeconds} s` : ''} → ${servers} servers`,
+      );
     }
   }
   if (input.current <= input.floor) {
-    return {
-      kind: 'known',
-      servers: input.current,
-      queueLength: latest.length,
-      reason: `${describe}: keep ${input.current}`,
-    };
+    return known(input.current, `${describe}: keep ${input.current}`);
   }
   if (behind)
     return hold(`${describe}, oldest waiting ${latest.oldestAgeSeconds} s: no retiring while behind`);
@@ -163,24 +160,20 @@ export function drainTimeDemand(
   // queue that has not emptied, only stops it to start it again a tick later.
   const warmStarting = fleet.warmStarting ?? 0;
   if (warmStarting > 0 && window.lengths.some((l) => l > 0)) {
-    return {
-      kind: 'known',
-      servers: input.current,
-      queueLength: latest.length,
-      reason: `${describe}: keep ${input.current} while ${warmStarting} started server${warmStarting === 1 ? ' is' : 's are'} not yet serving`,
-    };
+    return known(
+      input.current,
+      `${describe}: keep ${input.current} while ${warmStarting} started server${warmStarting === 1 ? ' is' : 's are'} not yet serving`,
+    );
   }
   // Retirements a window apart: the window's empty queue was watched with the servers in service
   // then. It says nothing of whether fewer keep up once one has left (a queue that stays empty with
   // three busy servers may not with one), so the next retirement waits for a window with those left.
   const left = fleet.leftServiceSeconds;
   if (left !== undefined && left < policy.stabilizationSeconds) {
-    return {
-      kind: 'known',
-      servers: input.current,
-      queueLength: latest.length,
-      reason: `${describe}: keep ${input.current}, a server left service ${Math.round(left)} s ago (next retirement after ${policy.stabilizationSeconds} s with those left)`,
-    };
+    return known(
+      input.current,
+      `${describe}: keep ${input.current}, a server left service ${Math.round(left)} s ago (next retirement after ${policy.stabilizationSeconds} s with those left)`,
+    );
   }
   // Never below what the launch rule asks for now: a server launched a tick ago is not retired by
   // the next one for a backlog it was launched to clear.
@@ -190,19 +183,12 @@ export function drainTimeDemand(
     ...window.lengths.map((l) => serversFor(Math.max(0, l - unserved))),
   );
   if (needed >= input.current) {
-    return {
-      kind: 'known',
-      servers: input.current,
-      queueLength: latest.length,
-      reason: `${describe}: keep ${input.current}`,
-    };
+    return known(input.current, `${describe}: keep ${input.current}`);
   }
-  return {
-    kind: 'known',
-    servers: needed,
-    queueLength: latest.length,
-    reason: `${describe}: ${needed} servers keep the ${policy.targetWaitSeconds} s target for ${policy.stabilizationSeconds} s`,
-  };
+  return known(
+    needed,
+    `${describe}: ${needed} servers keep the ${policy.targetWaitSeconds} s target for ${policy.stabilizationSeconds} s`,
+  );
 }
 
 function round(value: number): number {
