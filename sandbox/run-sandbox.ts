@@ -118,8 +118,6 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxSummar
     });
 
     const servers = new Map<string, InstanceServer>();
-    /** Instances that have booted once: a start boots them again without their user data. */
-    const bootedBefore = new Set<string>();
     // Every server ever listening, those of stopped instances too: the report counts what each answered.
     const everyServer: InstanceServer[] = [];
     closers.push({
@@ -150,13 +148,13 @@ export async function runSandbox(options: SandboxOptions): Promise<SandboxSummar
           instanceId: instance.instanceId,
           address: instance.privateIp,
           port: appPort,
-          env: readRoleEnv(instance.userData, !bootedBefore.has(instance.instanceId)),
+          // A start boots it again without its user data.
+          env: readRoleEnv(instance.userData, instance.starts === 0),
           bootedAt: cloud.bootedAt(instance),
           clock,
           jobs,
         });
         servers.set(instance.instanceId, server);
-        bootedBefore.add(instance.instanceId);
         everyServer.push(server);
         track(
           server.start().catch((error: unknown) => {
