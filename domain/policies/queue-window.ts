@@ -8,10 +8,13 @@
  *   workers move it. Each finished job takes one from the queue and arrivals add to it, so between
  *   two probes it moves by about the square root of twice the jobs finished (as a random walk);
  *   a queue that moved less than a quarter of that over the window was not being worked.
- * - Unserved: jobs that sat in the queue while workers were free. When fewer jobs than workers
- *   waited at a probe, a free worker would have taken any job that could run within its next poll,
- *   so the least the queue held over the window is jobs that could not run (scheduled for later,
- *   held for a retry), not work a server could do now.
+ * - Unserved: jobs that sat in the queue while workers were free. Fewer jobs than workers at a probe
+ *   says little alone: the queue counts only waiting jobs, and on long jobs every worker can be busy
+ *   with a few waiting. Those jobs move, though: each finished job takes one, so the queue moves as
+ *   busy workers move it (above). A queue under the worker count that stood still was not being
+ *   worked: a free worker would have taken any job that could run within its next poll, so the least
+ *   it held over the window is jobs that could not run (scheduled for later, held for a retry), not
+ *   work a server could do now.
  * - Stalled: a job for every worker at every probe, and the queue standing still. Nobody takes
  *   those jobs: they cannot run yet, or the workers are stuck. A new server would not help the
  *   first and retiring one would hurt the second, so the policy keeps what runs.
@@ -53,8 +56,6 @@ export function readWindow(
     return { busy: false, unserved: 0, stalled: false };
   }
   const perWorker = Math.max(1, workers);
-  const least = Math.min(...known.map((s) => s.length));
-  if (known.some((s) => s.length < perWorker)) return { busy: false, unserved: least, stalled: false };
   let moved = 0;
   let expected = 0;
   for (let i = 1; i < known.length; i += 1) {
@@ -63,6 +64,9 @@ export function readWindow(
     moved += Math.abs(b.length - a.length);
     expected += Math.sqrt((2 * perWorker * (b.at - a.at)) / 1000 / Math.max(1, jobSeconds));
   }
-  const busy = moved >= MOVEMENT_SHARE * expected;
-  return { busy, unserved: 0, stalled: !busy };
+  const worked = moved >= MOVEMENT_SHARE * expected;
+  if (known.some((s) => s.length < perWorker)) {
+    return { busy: false, unserved: worked ? 0 : Math.min(...known.map((s) => s.length)), stalled: false };
+  }
+  return { busy: worked, unserved: 0, stalled: !worked };
 }
