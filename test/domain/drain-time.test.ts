@@ -203,6 +203,18 @@ describe('drain-time policy: decisions', () => {
     },
   );
 
+  it.each([
+    // 3 servers (12 workers) on 3.5-minute jobs, a few waiting at every probe. Moving as busy
+    // workers move the queue, they are jobs waiting for a worker: no retiring. Standing still, they
+    // are jobs nobody takes (due later): an idle fleet, down to the floor.
+    ['moving: jobs waiting for busy workers', [7, 5, 8, 6, 9, 7], 3],
+    ['standing still: jobs nobody takes', [7, 7, 7, 7, 7, 7], 1],
+  ])('a few waiting under the worker count on long jobs (%s)', (_name, lengths, servers) => {
+    const base = input({ samples: series(lengths), current: 3 });
+    const result = demand({ ...base, fleet: { inService: 3, workersPerServer: 4, jobSeconds: 210 } });
+    expect(result).toMatchObject({ kind: 'known', servers });
+  });
+
   describe('while a started warm server is not yet serving', () => {
     // 2 servers, one of them started a moment ago: a short queue that one server keeps within the
     // target would retire the second.
