@@ -7,7 +7,6 @@
  * why it runs that date (domain/schedule-timeline.ts). `--json` prints
  * `[{date, start, end, servers, window, holiday, why}]`, one element per step.
  */
-import { InvalidArgumentError } from 'commander';
 import { DateTime } from 'luxon';
 import { DEFAULT_CONFIG, describeIssues, type ScheduleConfig, ScheduleSchema } from '../domain/config.js';
 import { ConfigError } from '../domain/errors.js';
@@ -16,7 +15,7 @@ import { ownEntry } from '../domain/roles.js';
 import { scheduleTimeline, type TimelineDay } from '../domain/schedule-timeline.js';
 import { loadConfigDocument } from './config-file.js';
 import { createProgram, parseProgram, readCommandLine, runScript, UsageError } from './program.js';
-import { nonEmpty, numberIn } from './values.js';
+import { localDate, nonEmpty, numberIn } from './values.js';
 
 const INVOCATION = 'npm run calendar --';
 
@@ -26,13 +25,6 @@ interface Options {
   from?: string;
   days: number;
   json: boolean;
-}
-
-function localDate(raw: string): string {
-  if (!(/^\d{4}-\d{2}-\d{2}$/.test(raw) && DateTime.fromISO(raw).isValid)) {
-    throw new InvalidArgumentError('expected a date YYYY-MM-DD');
-  }
-  return raw;
 }
 
 function parseCalendarArgs(argv: readonly string[], write: (text: string) => void): Options | 'help' {

@@ -3,7 +3,7 @@
  *
  *   npm run simulate -- --trace FILE.csv --policy NAME [--config FILE] [--seed N]
  *                       [--launch-delay MIN-MAX|S] [--spot-discount F] [--interruptions-per-day N]
- *                       [--on-demand-price P] [--volume-gb N] --out DIR
+ *                       [--on-demand-price P] [--volume-gb N] [--start YYYY-MM-DD] --out DIR
  *
  * Replays the trace through the real converge service on the fake cloud (or the 2010 script,
  * `seed-2010`; `bound` is the role at its maximum all day), prints a short summary and writes
@@ -34,10 +34,11 @@ import {
   timelineSvg,
 } from '../sim/index.js';
 import { BOUND_POLICY, boundRole } from '../sim/policies.js';
+import { describeStart, replayStartAt, START_HELP } from '../sim/start.js';
 import { readTrace, TraceError } from '../sim/trace.js';
 import { describeError as describe, loadConfigDocument } from './config-file.js';
 import { createProgram, parseProgram, readCommandLine, required, runScript, UsageError } from './program.js';
-import { nonEmpty, numberIn } from './values.js';
+import { localDate, nonEmpty, numberIn } from './values.js';
 
 const INVOCATION = 'npm run simulate --';
 const POLICIES = [...POLICY_NAMES, BOUND_POLICY] as const;
@@ -52,6 +53,8 @@ interface Args {
   pricing: Partial<Pricing>;
   /** Also run on Spot. */
   spot: boolean;
+  /** Trace time 0 as a local date; default: the trace's own day (sim/start.ts). */
+  start?: string;
   out: string;
 }
 
@@ -106,6 +109,7 @@ function simulateProgram(): Command {
       numberIn({ min: 0, max: 65_536 }),
       DEFAULT_VOLUME_GB,
     )
+    .option('--start <date>', START_HELP, localDate)
     .addHelpText('after', '\nSee docs/benchmark.md.');
 }
 
@@ -123,6 +127,7 @@ function parseCliArgs(argv: readonly string[], write: (text: string) => void): A
     interruptionsPerDay?: number;
     onDemandPrice?: number;
     volumeGb: number;
+    start?: string;
   }>();
   const trace = required('--trace', values.trace);
   const policy = required('--policy', values.policy);
@@ -148,6 +153,7 @@ function parseCliArgs(argv: readonly string[], write: (text: string) => void): A
     spot,
     out,
     ...(values.config === undefined ? {} : { config: values.config }),
+    ...(values.start === undefined ? {} : { start: values.start }),
   };
 }
 
@@ -178,8 +184,10 @@ async function main(): Promise<void> {
     throw new UsageError(`--config ${args.config ?? '(defaults)'}: ${describe(error)}`);
   }
   const jobs = await readTrace(args.trace);
+  const startAt = replayStartAt(args.trace, role.schedule.timeZone, args.start);
   const run = {
     jobs,
+    startAt,
     policy: args.policy === BOUND_POLICY ? { name: BOUND_POLICY, role: boundRole(role) } : args.policy,
     role,
     seed: args.seed,
@@ -189,16 +197,18 @@ async function main(): Promise<void> {
   const result = await simulate(run);
   const name = basename(args.trace);
   await mkdir(args.out, { recursive: true });
-  const summary = { trace: name, ...result.summary };
+  const start = describeStart(startAt, role.schedule.timeZone);
+  const summary = { trace: name, start, ...result.summary };
   await writeFile(join(args.out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   await writeFile(join(args.out, 'timeline.svg'), timelineSvg(result, `${name} — policy ${args.policy}`));
   console.log(formatSummary(name, result.summary));
+  console.log(`  replayed from ${start}`);
   console.log(`  wrote ${join(args.out, 'summary.json')} and ${join(args.out, 'timeline.svg')}`);
   if (!args.spot) return;
   const spot = await simulate({ ...run, spot: true });
   await writeFile(
     join(args.out, 'summary-spot.json'),
-    `${JSON.stringify({ trace: name, ...spot.summary }, null, 2)}\n`,
+    `${JSON.stringify({ trace: name, start, ...spot.summary }, null, 2)}\n`,
   );
   console.log(`\n${formatSummary(name, spot.summary)}`);
   console.log(`\n${compareMarkets(result.summary, spot.summary)}`);

@@ -2,7 +2,7 @@
  * Which policy suits my queue?
  *
  *   npm run tune -- --trace FILE.csv [--config FILE] [--max-cost-ratio 1.0] [--threads N]
- *                   [--spot-discount F] [--interruptions-per-day N] --out DIR
+ *                   [--spot-discount F] [--interruptions-per-day N] [--start YYYY-MM-DD] --out DIR
  *
  * Sweeps every demand-policy family and its knobs, crossed with the job role's minimum lifetime and
  * scale-in stabilization, then the probe interval and small-backlog threshold around the best, over
@@ -23,6 +23,7 @@ import {
   simulationRole,
   spotOnDemandBase,
 } from '../sim/index.js';
+import { describeStart, replayStartAt, START_HELP } from '../sim/start.js';
 import { readTrace, TraceError } from '../sim/trace.js';
 import type { MarketRun } from '../sim/tune/evaluate.js';
 import { renderFrontier } from '../sim/tune/frontier-svg.js';
@@ -31,7 +32,7 @@ import { recommendedFragment } from '../sim/tune/recommend.js';
 import { type TunedPoint, type TuneResult, tune } from '../sim/tune/run.js';
 import { describeError, loadConfigDocument } from './config-file.js';
 import { createProgram, parseProgram, readCommandLine, required, runScript, UsageError } from './program.js';
-import { nonEmpty, numberIn } from './values.js';
+import { localDate, nonEmpty, numberIn } from './values.js';
 
 const INVOCATION = 'npm run tune --';
 
@@ -42,6 +43,8 @@ interface Args {
   threads: number;
   grid: Grid;
   market: MarketRun;
+  /** Trace time 0 as a local date; default: the trace's own day (sim/start.ts). */
+  start?: string;
   out: string;
 }
 
@@ -90,7 +93,8 @@ function tuneProgram(): Command {
       '--interruptions-per-day <n>',
       `EC2 Spot interruptions a day in those runs (default ${DEFAULT_INTERRUPTIONS_PER_DAY}); also turns Spot on`,
       numberIn({ min: 0, max: 1000 }),
-    );
+    )
+    .option('--start <date>', START_HELP, localDate);
 }
 
 function parseCliArgs(argv: readonly string[], write: (text: string) => void): Args | 'help' {
@@ -105,6 +109,7 @@ function parseCliArgs(argv: readonly string[], write: (text: string) => void): A
     grid: 'full' | 'tiny';
     spotDiscount?: number;
     interruptionsPerDay?: number;
+    start?: string;
   }>();
   return {
     trace: required('--trace', values.trace),
@@ -120,6 +125,7 @@ function parseCliArgs(argv: readonly string[], write: (text: string) => void): A
     },
     out: required('--out', values.out),
     ...(values.config === undefined ? {} : { config: values.config }),
+    ...(values.start === undefined ? {} : { start: values.start }),
   };
 }
 
@@ -166,10 +172,13 @@ async function main(): Promise<number> {
   const args = cli.options;
   const { role } = await userRole(args.config);
   const jobs = await readTrace(args.trace);
+  const startAt = replayStartAt(args.trace, role.schedule.timeZone, args.start);
+  process.stderr.write(`  replaying from ${describeStart(startAt, role.schedule.timeZone)}\n`);
   const started = Date.now();
   let last = 0;
   const result = await tune({
     jobs,
+    startAt,
     role,
     grid: args.grid,
     maxCostRatio: args.maxCostRatio,

@@ -3,6 +3,7 @@
  * InvalidArgumentError saying what was expected, which commander reports naming the flag.
  */
 import { InvalidArgumentError } from 'commander';
+import { DateTime } from 'luxon';
 
 /** A number (an integer with `integer`) from `min` to `max`. */
 export function numberIn(range: { min: number; max: number; integer?: boolean }): (raw: string) => number {
@@ -25,6 +26,14 @@ export function nonEmpty(what: string): (raw: string) => string {
     if (raw.trim() === '') throw new InvalidArgumentError(`expected ${what}, got an empty string`);
     return raw;
   };
+}
+
+/** A local date, YYYY-MM-DD. */
+export function localDate(raw: string): string {
+  if (!(/^\d{4}-\d{2}-\d{2}$/.test(raw) && DateTime.fromISO(raw).isValid)) {
+    throw new InvalidArgumentError('expected a date YYYY-MM-DD');
+  }
+  return raw;
 }
 
 /** A duration such as `90s`, `15m`, `2h`, `1d` (a bare number is minutes), in milliseconds. */

@@ -9,6 +9,7 @@ import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
 import { defaultRole } from '../index.js';
 import { readTrace } from '../trace.js';
+import { traceStartAt } from '../traces/make-traces.js';
 import { FULL_GRID } from '../tune/grid.js';
 import { tune } from '../tune/run.js';
 import { REFERENCE_TRACES_DIR } from './policies.js';
@@ -38,7 +39,15 @@ export async function benchTune(tracesDir = REFERENCE_TRACES_DIR): Promise<TuneB
   for (const file of files) {
     const jobs = await readTrace(join(tracesDir, file));
     const started = performance.now();
-    const result = await tune({ jobs, role: defaultRole(), grid: FULL_GRID, maxCostRatio: 1, threads });
+    const startAt = traceStartAt(basename(file, '.csv'));
+    const result = await tune({
+      jobs,
+      startAt,
+      role: defaultRole(),
+      grid: FULL_GRID,
+      maxCostRatio: 1,
+      threads,
+    });
     const seconds = (performance.now() - started) / 1000;
     const ours = result.current;
     const best = Math.min(

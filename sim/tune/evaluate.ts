@@ -28,6 +28,13 @@ export interface MarketRun {
   pricing: Partial<Pricing>;
 }
 
+/** The trace a tuning run replays, and its time 0 (sim/start.ts). */
+export interface Replay {
+  jobs: readonly TraceJob[];
+  /** Default: the simulator's, Monday 2026-03-02. */
+  startAt?: number;
+}
+
 /** A sample stays useful for three probe intervals, as the config's default has it. */
 const SAMPLE_AGE_PROBES = 3;
 
@@ -70,13 +77,14 @@ export function probeSettings(seconds: number): { everyMinutes: number; everySec
 
 /** Replays the trace with `role` (or the 2010 rule) and keeps the figures the tuner compares. */
 export async function evaluate(
-  jobs: readonly TraceJob[],
+  trace: Replay,
   role: SimRole | 'seed-2010',
   market: MarketRun = { spot: false, pricing: {} },
 ): Promise<Outcome> {
+  const { jobs, startAt } = trace;
   const { summary } = await (role === 'seed-2010'
-    ? simulate({ jobs, policy: 'seed-2010', pricing: market.pricing })
-    : simulate({ jobs, policy: 'default', role, spot: market.spot, pricing: market.pricing }));
+    ? simulate({ jobs, startAt, policy: 'seed-2010', pricing: market.pricing })
+    : simulate({ jobs, startAt, policy: 'default', role, spot: market.spot, pricing: market.pricing }));
   return {
     waitP50S: summary.waitP50S,
     waitP95S: summary.waitP95S,

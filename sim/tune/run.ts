@@ -11,7 +11,7 @@ import { Worker } from 'node:worker_threads';
 import type { SimRole } from '../index.js';
 import { boundRole } from '../policies.js';
 import type { TraceJob } from '../trace.js';
-import { candidateRole, evaluate, type MarketRun, type Outcome } from './evaluate.js';
+import { candidateRole, evaluate, type MarketRun, type Outcome, type Replay } from './evaluate.js';
 import { type Candidate, candidates, type Grid, refinements } from './grid.js';
 import { frontier } from './pareto.js';
 
@@ -40,6 +40,8 @@ export interface TuneResult {
 
 export interface TuneOptions {
   jobs: readonly TraceJob[];
+  /** Trace time 0 (sim/start.ts); default: the simulator's, Monday 2026-03-02. */
+  startAt?: number;
   /** The user's job role (its settings are the `current` point). */
   role: SimRole;
   grid: Grid;
@@ -54,17 +56,18 @@ export interface TuneOptions {
 type Chosen = TunedPoint & { candidate: Candidate };
 
 export async function tune(options: TuneOptions): Promise<TuneResult> {
-  const { jobs, role, market } = options;
+  const { role, market } = options;
+  const trace: Replay = { jobs: options.jobs, startAt: options.startAt };
   const roleProbe = role.queue?.intervalSeconds ?? 60;
   const first = candidates(options.grid, role.policy?.maxExtra ?? role.max - role.schedule.baseline);
-  const seed = { label: 'seed-2010', family: 'seed-2010', ...(await evaluate(jobs, 'seed-2010', market)) };
+  const seed = { label: 'seed-2010', family: 'seed-2010', ...(await evaluate(trace, 'seed-2010', market)) };
   const current: Chosen = {
     label: 'current config',
     family: 'current',
     candidate: currentCandidate(role),
-    ...(await evaluate(jobs, role, market)),
+    ...(await evaluate(trace, role, market)),
   };
-  const bound = { label: 'bound', family: 'bound', ...(await evaluate(jobs, boundRole(role), market)) };
+  const bound = { label: 'bound', family: 'bound', ...(await evaluate(trace, boundRole(role), market)) };
   const cap = options.maxCostRatio * seed.cost;
   const swept = await sweep(options, first);
   const pointsOf = (list: Candidate[], outcomes: Outcome[]): Chosen[] =>
@@ -176,7 +179,13 @@ async function sweep(options: TuneOptions, list: Candidate[]): Promise<Outcome[]
   if (options.threads <= 0) {
     const out: Outcome[] = [];
     for (const candidate of list) {
-      out.push(await evaluate(options.jobs, candidateRole(options.role, candidate), options.market));
+      out.push(
+        await evaluate(
+          { jobs: options.jobs, startAt: options.startAt },
+          candidateRole(options.role, candidate),
+          options.market,
+        ),
+      );
       progress();
     }
     return out;
@@ -191,6 +200,7 @@ async function sweep(options: TuneOptions, list: Candidate[]): Promise<Outcome[]
           eval: true,
           workerData: {
             jobs: options.jobs,
+            startAt: options.startAt,
             role: options.role,
             market: options.market,
             candidates: indexes.map((i) => list[i]),

@@ -1,5 +1,5 @@
 /**
- * Worker-thread entry of the tuner: receives the trace, the role and a slice of candidates, and
+ * Worker-thread entry of the tuner: receives the trace (and its time 0), the role and a slice of candidates, and
  * posts back one outcome per candidate, in order.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -10,15 +10,16 @@ import type { Candidate } from './grid.js';
 
 interface Work {
   jobs: TraceJob[];
+  startAt?: number;
   role: SimRole;
   market?: MarketRun;
   candidates: Candidate[];
 }
 
 async function run(): Promise<void> {
-  const { jobs, role, market, candidates } = workerData as Work;
+  const { jobs, startAt, role, market, candidates } = workerData as Work;
   for (const candidate of candidates) {
-    parentPort?.postMessage(await evaluate(jobs, candidateRole(role, candidate), market));
+    parentPort?.postMessage(await evaluate({ jobs, startAt }, candidateRole(role, candidate), market));
   }
 }
 

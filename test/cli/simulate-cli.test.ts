@@ -1,6 +1,6 @@
 /** `npm run simulate` as a user runs it: exit codes and messages for bad input. */
 import { execFile } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -42,5 +42,41 @@ describe('npm run simulate', () => {
     expect(stdout).toMatch(/launches 0 .*retirements 0/);
     // Waits to the second, not in tenths of a minute.
     expect(stdout).toMatch(/wait p50 (\d+ min )?\d+ s, p95 (\d+ min )?\d+ s, max (\d+ min )?\d+ s/);
+  });
+
+  it('fails with 2 on a --start that is not a date, naming the flag', async () => {
+    const { code, stderr } = await simulate(['--start', '2026-02-30']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('--start');
+    expect(stderr).toContain('expected a date YYYY-MM-DD');
+  });
+
+  it('--start sets the day the schedule reads: the weekday warm pool serves a Monday, not a Saturday', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'simulate-'));
+    const trace = join(dir, 'burst.csv');
+    // Ten quiet hours, then 80 two-minute jobs at 10:00: more than the permanent server clears.
+    const burst = Array.from({ length: 80 }, (_, i) => `${36_000 + i},120`);
+    await writeFile(trace, ['arrival_s,service_s', '0,30', ...burst].join('\n'));
+    const day = async (date: string) => {
+      const out = join(dir, date);
+      const { code, stdout } = await simulate([
+        '--trace',
+        trace,
+        '--policy',
+        'default',
+        '--start',
+        date,
+        '--out',
+        out,
+      ]);
+      expect(code).toBe(0);
+      return { stdout, summary: JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) };
+    };
+    const saturday = await day('2026-03-07');
+    expect(saturday.stdout).toContain('replayed from Sat 2026-03-07 00:00 America/Toronto');
+    expect(saturday.summary).toMatchObject({ start: 'Sat 2026-03-07 00:00 America/Toronto', warmStarts: 0 });
+    const monday = await day('2026-03-09');
+    expect(monday.summary.start).toBe('Mon 2026-03-09 00:00 America/Toronto');
+    expect(monday.summary.warmStarts).toBeGreaterThan(0);
   });
 });

@@ -8,8 +8,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../domain/config.js';
 import { mergeDocuments } from '../../domain/merge.js';
 import { TEST_CONFIG_INPUT } from '../../fakes/config.js';
-import { simulate, simulationRole, spotOnDemandBase } from '../../sim/index.js';
+import { type SimRole, simulate, simulationRole, spotOnDemandBase } from '../../sim/index.js';
 import type { TraceJob } from '../../sim/trace.js';
+import { TRACE_START_AT } from '../../sim/traces/make-traces.js';
 import { candidateRole } from '../../sim/tune/evaluate.js';
 import { frontierLabel, renderFrontier } from '../../sim/tune/frontier-svg.js';
 import { type Grid, TINY_GRID } from '../../sim/tune/grid.js';
@@ -202,12 +203,11 @@ describe('the warm pool size swept', () => {
 });
 
 describe('tune against the current config', () => {
-  it('keeps the current config and says so when no candidate beats it', async () => {
-    const role = simulationRole({});
+  /** A grid whose only candidate is the role's own settings. */
+  function onlyCurrent(role: SimRole): Grid {
     const policy = role.policy;
     if (policy?.type !== 'drain-time') throw new Error('the shipped job role runs drain-time');
-    // The only candidate is the current config itself: equal figures, and the current config wins a tie.
-    const grid: Grid = {
+    return {
       threshold: { scaleOutAbove: [], scaleInBelow: [], step: [] },
       backlog: { targetPerServer: [] },
       drainTime: { targetWaitSeconds: [policy.targetWaitSeconds], jobSeconds: [policy.jobSeconds] },
@@ -218,6 +218,36 @@ describe('tune against the current config', () => {
         smallBacklogPerServer: [policy.smallBacklogPerServer ?? 0],
       },
     };
+  }
+
+  it('replays every point from the trace time 0 it is given, in worker threads too', async () => {
+    const role = simulationRole({});
+    // A Saturday: the shipped weekday pool does not run, so a candidate replayed from the
+    // simulator's Monday would not measure what the current config does.
+    const startAt = TRACE_START_AT['quiet-weekend'];
+    const result = await tune({
+      jobs: tinyTrace(),
+      startAt,
+      role,
+      grid: onlyCurrent(role),
+      maxCostRatio: 1,
+      threads: 1,
+    });
+    const replayed = (await simulate({ jobs: tinyTrace(), startAt, policy: { name: 'current', role } }))
+      .summary;
+    expect(replayed.warmStarts).toBe(0);
+    expect(result.current).toMatchObject({ waitP95S: replayed.waitP95S, cost: replayed.cost, warmStarts: 0 });
+    expect(result.points[0]).toMatchObject({
+      waitP95S: replayed.waitP95S,
+      cost: replayed.cost,
+      warmStarts: 0,
+    });
+  });
+
+  it('keeps the current config and says so when no candidate beats it', async () => {
+    const role = simulationRole({});
+    // The only candidate is the current config itself: equal figures, and the current config wins a tie.
+    const grid = onlyCurrent(role);
     const result = await tune({ jobs: tinyTrace(), role, grid, maxCostRatio: 1, threads: 0 });
     expect(result.points).toHaveLength(1);
     expect(result.points[0]?.waitP95S).toBe(result.current.waitP95S);
