@@ -2,12 +2,18 @@
  * The tuner's chart: every swept point (p95 wait against dollars, coloured by policy
  * family), the Pareto frontier as a line through numbered points listed on the right, and labelled
  * markers for the 2010 rule, the current config, `bound` and the recommendation. Plain SVG text,
- * self-contained like the timeline chart.
+ * self-contained like the timeline chart. The dollar axis spans the candidates: a `bound` far
+ * dearer than all of them sits at the right edge with its dollars written out, so the candidates
+ * are not squeezed into the left third. The chart widens to fit the frontier's list.
  */
 import { escapeXml, niceCeiling, valueTicks } from '../timeline-svg.js';
 import type { TunedPoint, TuneResult } from './run.js';
 
-const WIDTH = 1100;
+const MIN_WIDTH = 1100;
+/** About the width of one character of the 11 px sans-serif text, for sizing the list. */
+const CHAR_W = 6.4;
+/** `bound` past this multiple of the dearest other point is drawn at the edge, off the scale. */
+const OFF_SCALE = 1.25;
 const HEIGHT = 620;
 const LEFT = 80;
 const TOP = 56;
@@ -34,17 +40,23 @@ export function frontierLabel(index: number): string {
 
 export function renderFrontier(result: TuneResult, title: string): string {
   const all = [...result.points, result.seed, result.current, result.bound];
-  const xs = all.map((p) => p.cost);
+  const others = [...result.points, result.seed, result.current].map((p) => p.cost);
+  const offScale = result.bound.cost > Math.max(...others) * OFF_SCALE;
+  const xs = offScale ? others : all.map((p) => p.cost);
   const ys = all.map((p) => p.waitP95S);
-  const xLow = Math.floor(Math.min(...xs) * 0.95 * 10) / 10;
-  const xHigh = niceCeiling(Math.max(...xs) * 1.02);
+  const { low: xLow, high: xHigh, ticks: xTicks } = axis(Math.min(...xs), Math.max(...xs));
   const yHigh = niceCeiling(Math.max(1, ...ys) * 1.05);
-  const x = (v: number) => LEFT + ((v - xLow) / (xHigh - xLow)) * PLOT_W;
+  const x = (v: number) => (v > xHigh ? LEFT + PLOT_W : LEFT + ((v - xLow) / (xHigh - xLow)) * PLOT_W);
   const y = (v: number) => TOP + PLOT_H - (v / yHigh) * PLOT_H;
+  const list = result.frontier.map((p, i) => `${frontierLabel(i)} ${describe(p)}`);
+  const width = Math.max(
+    MIN_WIDTH,
+    Math.ceil(LIST_X + Math.max(0, ...list.map((l) => l.length)) * CHAR_W + 20),
+  );
   const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif" font-size="11">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${HEIGHT}" viewBox="0 0 ${width} ${HEIGHT}" font-family="sans-serif" font-size="11">`,
     `<title>${escapeXml(title)}</title>`,
-    `<rect x="0" y="0" width="${WIDTH}" height="${HEIGHT}" fill="#ffffff"/>`,
+    `<rect x="0" y="0" width="${width}" height="${HEIGHT}" fill="#ffffff"/>`,
     `<text x="${LEFT}" y="24" font-size="15" font-weight="bold">${escapeXml(title)}</text>`,
     `<text x="${LEFT}" y="42" fill="#555">lower left is better: less waiting for fewer dollars; ${result.points.length} candidates swept</text>`,
   ];
@@ -54,7 +66,7 @@ export function renderFrontier(result: TuneResult, title: string): string {
       `<text x="${LEFT - 6}" y="${fmt(y(tick) + 4)}" text-anchor="end">${tick}</text>`,
     );
   }
-  for (const tick of valueTicks(xLow, xHigh).filter((t) => t >= xLow)) {
+  for (const tick of xTicks) {
     out.push(
       `<line x1="${fmt(x(tick))}" y1="${TOP}" x2="${fmt(x(tick))}" y2="${TOP + PLOT_H}" stroke="#eee"/>`,
       `<text x="${fmt(x(tick))}" y="${TOP + PLOT_H + 16}" text-anchor="middle">$${tick.toFixed(2)}</text>`,
@@ -72,26 +84,41 @@ export function renderFrontier(result: TuneResult, title: string): string {
   }
   const line = result.frontier.map((p) => `${fmt(x(p.cost))},${fmt(y(p.waitP95S))}`).join(' ');
   out.push(`<polyline points="${line}" fill="none" stroke="#333" stroke-width="1.5"/>`);
-  result.frontier.forEach((p, i) => {
-    out.push(
-      `<text x="${fmt(x(p.cost) + 5)}" y="${fmt(y(p.waitP95S) - 5)}" font-weight="bold">${frontierLabel(i)}</text>`,
-    );
-  });
+  // The markers' labels first (below, above, or further below: the first clear of the others), then
+  // each frontier label above its point, else below, else left off the chart (the list on the right
+  // still names it): no frontier label covers another label.
+  const placed: Box[] = [];
   for (const marker of MARKERS) {
     const p = result[marker.key];
     const cx = x(p.cost);
     const cy = y(p.waitP95S);
+    // Off the scale: at the right edge, its dollars written out, below it inside the plot.
+    const edge = p.cost > xHigh;
+    const text = edge ? `${marker.text}, $${p.cost.toFixed(2)} →` : marker.text;
+    const tx = edge ? cx - 8 - text.length * CHAR_W : cx + 8;
+    const boxes = [cy + (edge ? 20 : 14), cy - 8, cy + 28].map((ty) => textBox(tx, ty, text));
+    const box = boxes.find((b) => !placed.some((other) => overlaps(b, other))) ?? (boxes[0] as Box);
+    placed.push(box);
     out.push(
       `<rect x="${fmt(cx - 5)}" y="${fmt(cy - 5)}" width="10" height="10" fill="none" stroke="${marker.color}" stroke-width="2"/>`,
-      `<text x="${fmt(cx + 8)}" y="${fmt(cy + 14)}" fill="${marker.color}">${escapeXml(marker.text)}</text>`,
+      `<text x="${fmt(box.x1)}" y="${fmt(box.y2)}" fill="${marker.color}">${escapeXml(text)}</text>`,
     );
   }
+  result.frontier.forEach((p, i) => {
+    const label = frontierLabel(i);
+    const spot = [y(p.waitP95S) - 5, y(p.waitP95S) + 14]
+      .map((ty) => textBox(x(p.cost) + 5, ty, label))
+      .find((box) => !placed.some((other) => overlaps(box, other)));
+    if (spot === undefined) return;
+    placed.push(spot);
+    out.push(`<text x="${fmt(spot.x1)}" y="${fmt(spot.y2)}" font-weight="bold">${label}</text>`);
+  });
   let row = TOP;
   out.push(`<text x="${LIST_X}" y="${row}" font-weight="bold">Pareto frontier (cheapest first)</text>`);
-  result.frontier.forEach((p, i) => {
+  for (const line of list) {
     row += 15;
-    out.push(`<text x="${LIST_X}" y="${row}">${frontierLabel(i)} ${escapeXml(describe(p))}</text>`);
-  });
+    out.push(`<text x="${LIST_X}" y="${row}">${escapeXml(line)}</text>`);
+  }
   row += 28;
   for (const [family, color] of Object.entries(FAMILY_COLORS)) {
     out.push(
@@ -102,6 +129,33 @@ export function renderFrontier(result: TuneResult, title: string): string {
   }
   out.push('</svg>');
   return `${out.join('\n')}\n`;
+}
+
+/** A text's extent on the chart: `x`, `y` its start and baseline. */
+interface Box {
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+}
+
+function textBox(x: number, y: number, text: string): Box {
+  return { x1: x, y1: y - 10, x2: x + text.length * CHAR_W, y2: y };
+}
+
+function overlaps(a: Box, b: Box): boolean {
+  return a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2;
+}
+
+/** Round ends and ticks around `min`..`max`: about five steps, the data clear of the right end. */
+function axis(min: number, max: number): { low: number; high: number; ticks: number[] } {
+  const step = niceCeiling(Math.max(max - min, 0.01) / 5);
+  const low = Math.max(0, Math.floor(min / step) * step);
+  const high = Math.ceil((max + step * 0.05) / step) * step;
+  const ticks: number[] = [];
+  for (let i = 0; low + i * step <= high + step / 1e6; i += 1)
+    ticks.push(Math.round((low + i * step) * 1e6) / 1e6);
+  return { low, high, ticks };
 }
 
 function describe(p: TunedPoint): string {

@@ -102,10 +102,10 @@ describe('tune on a tiny trace and grid', () => {
     expect(result.versusCurrent).toMatch(/current config/);
   });
 
-  it('draws every frontier label and the marked points in the SVG', () => {
+  it('lists every frontier point and draws the marked points in the SVG', () => {
     const svg = renderFrontier(result, 'tiny');
     expect(svg.startsWith('<svg')).toBe(true);
-    for (let i = 0; i < result.frontier.length; i += 1) expect(svg).toContain(`>${frontierLabel(i)}<`);
+    for (let i = 0; i < result.frontier.length; i += 1) expect(svg).toContain(`>${frontierLabel(i)} `);
     for (const text of [
       'seed-2010',
       'current config',
@@ -116,6 +116,17 @@ describe('tune on a tiny trace and grid', () => {
     ]) {
       expect(svg).toContain(text);
     }
+  });
+
+  it('draws a bound far dearer than every candidate at the right edge, its dollars written out', () => {
+    const dearest = Math.max(...[...result.points, result.seed, result.current].map((p) => p.cost));
+    const far = renderFrontier({ ...result, bound: { ...result.bound, cost: dearest * 3 } }, 'tiny');
+    expect(far).toContain(`bound (max servers all day), $${(dearest * 3).toFixed(2)} →`);
+    // Near the candidates it is on the scale like any point: the last dollar tick is past it.
+    const near = renderFrontier({ ...result, bound: { ...result.bound, cost: dearest * 1.1 } }, 'tiny');
+    expect(near).not.toContain('→');
+    const ticks = [...near.matchAll(/>\$(\d+\.\d\d)</g)].map((m) => Number(m[1]));
+    expect(Math.max(...ticks)).toBeGreaterThanOrEqual(dearest * 1.1);
   });
 
   it('writes a fragment that parses merged over the user config, with the chosen policy and probe interval', () => {
