@@ -16,7 +16,7 @@
 import type { IANAZone } from 'luxon';
 import { calendarOf, dateOfDay, dayOfDate, type ScheduleCalendar } from './calendar.js';
 import type { ForecastConfig } from './forecast-schema.js';
-import { firstInstantAtOrAfter, zoneOf } from './schedule.js';
+import { firstInstantAtOrAfter, wallClock, zoneOf } from './schedule.js';
 import type { ScheduleConfig } from './schedule-schema.js';
 import type { DemandDay } from './types.js';
 
@@ -58,7 +58,7 @@ export interface ForecastInput {
 
 /** The local date and slot of instant `at`. */
 export function slotAt(zone: IANAZone, at: number, slotMinutes: number): { day: number; slot: number } {
-  const wall = at + zone.offset(at) * MINUTE;
+  const wall = wallClock(zone, at);
   const day = Math.floor(wall / DAY);
   return { day, slot: Math.floor((wall - day * DAY) / (slotMinutes * MINUTE)) };
 }

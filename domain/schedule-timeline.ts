@@ -9,12 +9,12 @@ import {
   firstInstantAtOrAfter,
   nextScheduleEdge,
   scheduleFloor,
+  wallClock,
   zoneOf,
 } from './schedule.js';
 import type { ScheduleConfig } from './schedule-schema.js';
 
 const DAY = 86_400_000;
-const MINUTE = 60_000;
 
 /** One step of a date's floor: `servers` from `start` to `end` (local "HH:MM"; the date's end is "24:00"). */
 export interface TimelineStep {
@@ -66,7 +66,7 @@ export function scheduleTimeline(schedule: ScheduleConfig, from: string, days: n
     const dayStart = firstInstantAtOrAfter(zone, day * DAY);
     const dayEnd = firstInstantAtOrAfter(zone, (day + 1) * DAY);
     const local = (at: number) =>
-      at >= dayEnd ? '24:00' : new Date(at + zone.offset(at) * MINUTE).toISOString().slice(11, 16);
+      at >= dayEnd ? '24:00' : new Date(wallClock(zone, at)).toISOString().slice(11, 16);
     const steps: TimelineStep[] = [];
     for (let at = dayStart; at < dayEnd; ) {
       const next = Math.min(nextScheduleEdge(schedule, at, dayEnd) ?? dayEnd, dayEnd);

@@ -168,9 +168,37 @@ export function zoneOf(schedule: ScheduleConfig): IANAZone {
 }
 
 /** Local wall-clock time of `at`, as epoch ms of the same wall-clock reading in UTC. */
-function wallClock(zone: IANAZone, at: number): number {
-  return at + zone.offset(at) * MINUTE;
+export function wallClock(zone: IANAZone, at: number): number {
+  return at + offsetAt(zone, at) * MINUTE;
 }
+
+/**
+ * The zone's offset from UTC at `at`, in minutes, as luxon's `IANAZone.offset` gives it. Intl is slow
+ * and every tick asks, so each hour's offset is worked out once: an offset that is the same at both
+ * ends of an hour holds through it (no real zone changes its offset twice within an hour), and an
+ * hour with a change in it asks Intl for each instant.
+ */
+export function offsetAt(zone: IANAZone, at: number): number {
+  let hours = offsets.get(zone.name);
+  if (hours === undefined) {
+    hours = new Map();
+    offsets.set(zone.name, hours);
+  }
+  const hour = Math.floor(at / HOUR);
+  let known = hours.get(hour);
+  if (known === undefined) {
+    if (hours.size >= MAX_REMEMBERED_HOURS) hours.clear();
+    const first = zone.offset(hour * HOUR);
+    known = first === zone.offset((hour + 1) * HOUR - 1) ? first : null;
+    hours.set(hour, known);
+  }
+  return known ?? zone.offset(at);
+}
+
+/** About 11 years of hours per zone. */
+const MAX_REMEMBERED_HOURS = 100_000;
+/** By zone name, by hour since the epoch: the hour's offset, or null when it changes within it. */
+const offsets = new Map<string, Map<number, number | null>>();
 
 /** The local date of `at` as a day number (days since 1970-01-01). */
 export function localDay(zone: IANAZone, at: number): number {
