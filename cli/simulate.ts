@@ -34,7 +34,7 @@ import {
   timelineSvg,
 } from '../sim/index.js';
 import { BOUND_POLICY, boundRole } from '../sim/policies.js';
-import { describeStart, replayStartAt, START_HELP } from '../sim/start.js';
+import { replayStart, START_HELP } from '../sim/start.js';
 import { readTrace, TraceError } from '../sim/trace.js';
 import { describeError as describe, loadConfigDocument } from './config-file.js';
 import { createProgram, parseProgram, readCommandLine, required, runScript, UsageError } from './program.js';
@@ -184,10 +184,10 @@ async function main(): Promise<void> {
     throw new UsageError(`--config ${args.config ?? '(defaults)'}: ${describe(error)}`);
   }
   const jobs = await readTrace(args.trace);
-  const startAt = replayStartAt(args.trace, role.schedule.timeZone, args.start);
+  const start = replayStart(args.trace, role.schedule.timeZone, args.start);
   const run = {
     jobs,
-    startAt,
+    startAt: start.at,
     policy: args.policy === BOUND_POLICY ? { name: BOUND_POLICY, role: boundRole(role) } : args.policy,
     role,
     seed: args.seed,
@@ -197,18 +197,17 @@ async function main(): Promise<void> {
   const result = await simulate(run);
   const name = basename(args.trace);
   await mkdir(args.out, { recursive: true });
-  const start = describeStart(startAt, role.schedule.timeZone);
-  const summary = { trace: name, start, ...result.summary };
+  const summary = { trace: name, start: start.text, ...result.summary };
   await writeFile(join(args.out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   await writeFile(join(args.out, 'timeline.svg'), timelineSvg(result, `${name} — policy ${args.policy}`));
   console.log(formatSummary(name, result.summary));
-  console.log(`  replayed from ${start}`);
+  console.log(`  replayed from ${start.text}`);
   console.log(`  wrote ${join(args.out, 'summary.json')} and ${join(args.out, 'timeline.svg')}`);
   if (!args.spot) return;
   const spot = await simulate({ ...run, spot: true });
   await writeFile(
     join(args.out, 'summary-spot.json'),
-    `${JSON.stringify({ trace: name, start, ...spot.summary }, null, 2)}\n`,
+    `${JSON.stringify({ trace: name, start: start.text, ...spot.summary }, null, 2)}\n`,
   );
   console.log(`\n${formatSummary(name, spot.summary)}`);
   console.log(`\n${compareMarkets(result.summary, spot.summary)}`);

@@ -23,7 +23,7 @@ import {
   simulationRole,
   spotOnDemandBase,
 } from '../sim/index.js';
-import { describeStart, replayStartAt, START_HELP } from '../sim/start.js';
+import { replayStart, START_HELP } from '../sim/start.js';
 import { readTrace, TraceError } from '../sim/trace.js';
 import type { MarketRun } from '../sim/tune/evaluate.js';
 import { renderFrontier } from '../sim/tune/frontier-svg.js';
@@ -172,13 +172,13 @@ async function main(): Promise<number> {
   const args = cli.options;
   const { role } = await userRole(args.config);
   const jobs = await readTrace(args.trace);
-  const startAt = replayStartAt(args.trace, role.schedule.timeZone, args.start);
-  process.stderr.write(`  replaying from ${describeStart(startAt, role.schedule.timeZone)}\n`);
+  const start = replayStart(args.trace, role.schedule.timeZone, args.start);
+  process.stderr.write(`  replaying from ${start.text}\n`);
   const started = Date.now();
   let last = 0;
   const result = await tune({
     jobs,
-    startAt,
+    startAt: start.at,
     role,
     grid: args.grid,
     maxCostRatio: args.maxCostRatio,

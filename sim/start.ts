@@ -7,21 +7,29 @@
  */
 import { basename } from 'node:path';
 import { DateTime } from 'luxon';
+import { DEFAULT_START_AT } from './policies.js';
 import { traceStartAt } from './traces/make-traces.js';
 
 /** `--start`'s help in both commands. */
-export const START_HELP =
-  "trace time 0: midnight of this date in the role's schedule time zone (default: a reference trace's own day, quiet-weekend's a Saturday; any other trace Monday 2026-03-02)";
+export const START_HELP = `trace time 0: midnight of this date in the role's schedule time zone (default: a reference trace's own day, quiet-weekend's a Saturday; any other trace ${DateTime.fromMillis(DEFAULT_START_AT, { zone: 'utc' }).toFormat('cccc yyyy-LL-dd')})`;
+
+/** A replay's time 0, and the day it names as the schedule reads it (`Sat 2026-03-07 00:00 America/Toronto`). */
+export interface ReplayStart {
+  at: number;
+  text: string;
+}
 
 /** Midnight of `date` (YYYY-MM-DD) in `timeZone`; else the trace's own start by its file name. */
-export function replayStartAt(traceFile: string, timeZone: string, date?: string): number {
-  if (date === undefined) return traceStartAt(basename(traceFile, '.csv'));
+export function replayStart(traceFile: string, timeZone: string, date?: string): ReplayStart {
+  const at = date === undefined ? traceStartAt(basename(traceFile, '.csv')) : midnight(date, timeZone);
+  return {
+    at,
+    text: `${DateTime.fromMillis(at, { zone: timeZone }).toFormat('ccc yyyy-LL-dd HH:mm')} ${timeZone}`,
+  };
+}
+
+function midnight(date: string, timeZone: string): number {
   const day = DateTime.fromISO(date, { zone: timeZone });
   if (!day.isValid) throw new RangeError(`not a date: ${date}`);
   return day.startOf('day').toMillis();
-}
-
-/** `Sat 2026-03-07 00:00 America/Toronto`: a replay's start as the schedule reads it. */
-export function describeStart(startAt: number, timeZone: string): string {
-  return `${DateTime.fromMillis(startAt, { zone: timeZone }).toFormat('ccc yyyy-LL-dd HH:mm')} ${timeZone}`;
 }

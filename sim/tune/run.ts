@@ -10,7 +10,6 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { SimRole } from '../index.js';
 import { boundRole } from '../policies.js';
-import type { TraceJob } from '../trace.js';
 import { candidateRole, evaluate, type MarketRun, type Outcome, type Replay } from './evaluate.js';
 import { type Candidate, candidates, type Grid, refinements } from './grid.js';
 import { frontier } from './pareto.js';
@@ -38,10 +37,8 @@ export interface TuneResult {
   maxCostRatio: number;
 }
 
-export interface TuneOptions {
-  jobs: readonly TraceJob[];
-  /** Trace time 0 (sim/start.ts); default: the simulator's, Monday 2026-03-02. */
-  startAt?: number;
+/** The trace and its time 0 (`Replay`), and how to sweep it. */
+export interface TuneOptions extends Replay {
   /** The user's job role (its settings are the `current` point). */
   role: SimRole;
   grid: Grid;
@@ -57,17 +54,16 @@ type Chosen = TunedPoint & { candidate: Candidate };
 
 export async function tune(options: TuneOptions): Promise<TuneResult> {
   const { role, market } = options;
-  const trace: Replay = { jobs: options.jobs, startAt: options.startAt };
   const roleProbe = role.queue?.intervalSeconds ?? 60;
   const first = candidates(options.grid, role.policy?.maxExtra ?? role.max - role.schedule.baseline);
-  const seed = { label: 'seed-2010', family: 'seed-2010', ...(await evaluate(trace, 'seed-2010', market)) };
+  const seed = { label: 'seed-2010', family: 'seed-2010', ...(await evaluate(options, 'seed-2010', market)) };
   const current: Chosen = {
     label: 'current config',
     family: 'current',
     candidate: currentCandidate(role),
-    ...(await evaluate(trace, role, market)),
+    ...(await evaluate(options, role, market)),
   };
-  const bound = { label: 'bound', family: 'bound', ...(await evaluate(trace, boundRole(role), market)) };
+  const bound = { label: 'bound', family: 'bound', ...(await evaluate(options, boundRole(role), market)) };
   const cap = options.maxCostRatio * seed.cost;
   const swept = await sweep(options, first);
   const pointsOf = (list: Candidate[], outcomes: Outcome[]): Chosen[] =>
@@ -179,13 +175,7 @@ async function sweep(options: TuneOptions, list: Candidate[]): Promise<Outcome[]
   if (options.threads <= 0) {
     const out: Outcome[] = [];
     for (const candidate of list) {
-      out.push(
-        await evaluate(
-          { jobs: options.jobs, startAt: options.startAt },
-          candidateRole(options.role, candidate),
-          options.market,
-        ),
-      );
+      out.push(await evaluate(options, candidateRole(options.role, candidate), options.market));
       progress();
     }
     return out;

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_START_AT } from '../../sim/policies.js';
-import { describeStart, replayStartAt } from '../../sim/start.js';
+import { replayStart } from '../../sim/start.js';
 import { TRACE_START_AT } from '../../sim/traces/make-traces.js';
 
 const ZONE = 'America/Toronto';
 
-describe('replayStartAt', () => {
+describe('replayStart', () => {
   it.each([
     // trace file, --start, trace time 0
     ['sim/traces/quiet-weekend.csv', undefined, TRACE_START_AT['quiet-weekend']],
@@ -18,15 +18,17 @@ describe('replayStartAt', () => {
     // A date given wins over a reference trace's own day.
     ['sim/traces/quiet-weekend.csv', '2026-03-09', Date.parse('2026-03-09T04:00:00Z')],
   ])('%s from %s', (file, date, expected) => {
-    expect(replayStartAt(file, ZONE, date)).toBe(expected);
+    expect(replayStart(file, ZONE, date).at).toBe(expected);
   });
 
   it('names the day a replay starts on, as the schedule reads it', () => {
-    expect(describeStart(TRACE_START_AT['quiet-weekend'], ZONE)).toBe('Sat 2026-03-07 00:00 America/Toronto');
-    expect(describeStart(DEFAULT_START_AT, ZONE)).toBe('Mon 2026-03-02 00:00 America/Toronto');
+    expect(replayStart('sim/traces/quiet-weekend.csv', ZONE).text).toBe(
+      'Sat 2026-03-07 00:00 America/Toronto',
+    );
+    expect(replayStart('my-queue.csv', ZONE).text).toBe('Mon 2026-03-02 00:00 America/Toronto');
   });
 
   it('refuses what is not a date', () => {
-    expect(() => replayStartAt('my-queue.csv', ZONE, '2026-02-30')).toThrow('not a date: 2026-02-30');
+    expect(() => replayStart('my-queue.csv', ZONE, '2026-02-30')).toThrow('not a date: 2026-02-30');
   });
 });
