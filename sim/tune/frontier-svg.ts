@@ -42,7 +42,7 @@ export function renderFrontier(result: TuneResult, title: string): string {
   const all = [...result.points, result.seed, result.current, result.bound];
   const others = [...result.points, result.seed, result.current].map((p) => p.cost);
   const offScale = result.bound.cost > Math.max(...others) * OFF_SCALE;
-  const xs = offScale ? others : all.map((p) => p.cost);
+  const xs = offScale ? others : [...others, result.bound.cost];
   const ys = all.map((p) => p.waitP95S);
   const { low: xLow, high: xHigh, ticks: xTicks } = axis(Math.min(...xs), Math.max(...xs));
   const yHigh = niceCeiling(Math.max(1, ...ys) * 1.05);
@@ -97,7 +97,7 @@ export function renderFrontier(result: TuneResult, title: string): string {
     const text = edge ? `${marker.text}, $${p.cost.toFixed(2)} →` : marker.text;
     const tx = edge ? cx - 8 - text.length * CHAR_W : cx + 8;
     const boxes = [cy + (edge ? 20 : 14), cy - 8, cy + 28].map((ty) => textBox(tx, ty, text));
-    const box = boxes.find((b) => !placed.some((other) => overlaps(b, other))) ?? (boxes[0] as Box);
+    const box = firstClear(boxes, placed) ?? (boxes[0] as Box);
     placed.push(box);
     out.push(
       `<rect x="${fmt(cx - 5)}" y="${fmt(cy - 5)}" width="10" height="10" fill="none" stroke="${marker.color}" stroke-width="2"/>`,
@@ -106,9 +106,10 @@ export function renderFrontier(result: TuneResult, title: string): string {
   }
   result.frontier.forEach((p, i) => {
     const label = frontierLabel(i);
-    const spot = [y(p.waitP95S) - 5, y(p.waitP95S) + 14]
-      .map((ty) => textBox(x(p.cost) + 5, ty, label))
-      .find((box) => !placed.some((other) => overlaps(box, other)));
+    const spot = firstClear(
+      [y(p.waitP95S) - 5, y(p.waitP95S) + 14].map((ty) => textBox(x(p.cost) + 5, ty, label)),
+      placed,
+    );
     if (spot === undefined) return;
     placed.push(spot);
     out.push(`<text x="${fmt(spot.x1)}" y="${fmt(spot.y2)}" font-weight="bold">${label}</text>`);
@@ -143,8 +144,10 @@ function textBox(x: number, y: number, text: string): Box {
   return { x1: x, y1: y - 10, x2: x + text.length * CHAR_W, y2: y };
 }
 
-function overlaps(a: Box, b: Box): boolean {
-  return a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2;
+/** The first of `boxes` that overlaps none of `placed`. */
+function firstClear(boxes: readonly Box[], placed: readonly Box[]): Box | undefined {
+  const overlaps = (a: Box, b: Box) => a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2;
+  return boxes.find((box) => !placed.some((other) => overlaps(box, other)));
 }
 
 /** Round ends and ticks around `min`..`max`: about five steps, the data clear of the right end. */
