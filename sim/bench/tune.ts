@@ -8,8 +8,8 @@ import { readdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
 import { defaultRole } from '../index.js';
+import { replayStart } from '../start.js';
 import { readTrace } from '../trace.js';
-import { traceStartAt } from '../traces/make-traces.js';
 import { FULL_GRID } from '../tune/grid.js';
 import { tune } from '../tune/run.js';
 import { REFERENCE_TRACES_DIR } from './policies.js';
@@ -39,11 +39,13 @@ export async function benchTune(tracesDir = REFERENCE_TRACES_DIR): Promise<TuneB
   for (const file of files) {
     const jobs = await readTrace(join(tracesDir, file));
     const started = performance.now();
-    const startAt = traceStartAt(basename(file, '.csv'));
+    const role = defaultRole();
+    // Each from its own day, as `npm run tune` replays it.
+    const startAt = replayStart(file, role.schedule.timeZone).at;
     const result = await tune({
       jobs,
       startAt,
-      role: defaultRole(),
+      role,
       grid: FULL_GRID,
       maxCostRatio: 1,
       threads,
