@@ -191,9 +191,14 @@ export function valueTicks(low: number, high: number): number[] {
   const span = high - low;
   const power = 10 ** Math.floor(Math.log10(span));
   const mantissa = span / power;
-  const step = (mantissa <= 1 ? 0.2 : mantissa <= 2.5 ? 0.5 : 1) * power;
+  return ticksEvery(low, high, (mantissa <= 1 ? 0.2 : mantissa <= 2.5 ? 0.5 : 1) * power);
+}
+
+/** `low`, `low + step`, … up to `high` (within float error of it), each rounded to 1e-6. */
+export function ticksEvery(low: number, high: number, step: number): number[] {
   const ticks: number[] = [];
-  for (let i = 0; low + i * step <= high + step / 1e6; i += 1) ticks.push(low + i * step);
+  for (let i = 0; low + i * step <= high + step / 1e6; i += 1)
+    ticks.push(Math.round((low + i * step) * 1e6) / 1e6);
   return ticks;
 }
 

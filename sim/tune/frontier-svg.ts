@@ -6,7 +6,7 @@
  * dearer than all of them sits at the right edge with its dollars written out, so the candidates
  * are not squeezed into the left third. The chart widens to fit the frontier's list.
  */
-import { escapeXml, niceCeiling, valueTicks } from '../timeline-svg.js';
+import { escapeXml, niceCeiling, ticksEvery, valueTicks } from '../timeline-svg.js';
 import type { TunedPoint, TuneResult } from './run.js';
 
 const MIN_WIDTH = 1100;
@@ -150,15 +150,16 @@ function firstClear(boxes: readonly Box[], placed: readonly Box[]): Box | undefi
   return boxes.find((box) => !placed.some((other) => overlaps(box, other)));
 }
 
-/** Round ends and ticks around `min`..`max`: about five steps, the data clear of the right end. */
+/**
+ * Round ends and ticks around `min`..`max`: about five steps of a round size (`niceCeiling`, so a
+ * dollar range of a few cents gets cent steps, where `valueTicks` would pick from 0.2, 0.5 or 1 of
+ * the span's power), the data clear of the right end.
+ */
 function axis(min: number, max: number): { low: number; high: number; ticks: number[] } {
   const step = niceCeiling(Math.max(max - min, 0.01) / 5);
   const low = Math.max(0, Math.floor(min / step) * step);
   const high = Math.ceil((max + step * 0.05) / step) * step;
-  const ticks: number[] = [];
-  for (let i = 0; low + i * step <= high + step / 1e6; i += 1)
-    ticks.push(Math.round((low + i * step) * 1e6) / 1e6);
-  return { low, high, ticks };
+  return { low, high, ticks: ticksEvery(low, high, step) };
 }
 
 function describe(p: TunedPoint): string {

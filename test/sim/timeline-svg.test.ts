@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeXml, renderTimeline } from '../../sim/timeline-svg.js';
+import { escapeXml, renderTimeline, ticksEvery, valueTicks } from '../../sim/timeline-svg.js';
 
 /** Every opened tag is closed in order; self-closing tags stand alone. Text must not hold raw `<`. */
 function tagsBalance(svg: string): boolean {
@@ -83,6 +83,28 @@ describe('renderTimeline', () => {
       expect(svg).not.toContain('NaN');
       expect(svg).not.toContain('<path');
     }
+  });
+});
+
+describe('axis ticks', () => {
+  it.each([
+    { low: 0, high: 1, step: 0.2, ticks: [0, 0.2, 0.4, 0.6, 0.8, 1] },
+    { low: 2.4, high: 2.5, step: 0.02, ticks: [2.4, 2.42, 2.44, 2.46, 2.48, 2.5] },
+    { low: 0.1, high: 0.35, step: 0.05, ticks: [0.1, 0.15, 0.2, 0.25, 0.3, 0.35] },
+    { low: 0, high: 450, step: 100, ticks: [0, 100, 200, 300, 400] },
+  ])(
+    'ticksEvery($low, $high, $step) lands on round values, the end included',
+    ({ low, high, step, ticks }) => {
+      expect(ticksEvery(low, high, step)).toEqual(ticks);
+    },
+  );
+
+  it.each([
+    { low: 0, high: 1, ticks: [0, 0.2, 0.4, 0.6, 0.8, 1] },
+    { low: 0, high: 2, ticks: [0, 0.5, 1, 1.5, 2] },
+    { low: 0, high: 500, ticks: [0, 100, 200, 300, 400, 500] },
+  ])('valueTicks($low, $high) takes five or so round steps', ({ low, high, ticks }) => {
+    expect(valueTicks(low, high)).toEqual(ticks);
   });
 });
 
