@@ -30,7 +30,7 @@ import {
   type RoleBounds,
   type RolePause,
 } from './types.js';
-import { launchSpec, type PoolLaunchSettings, poolSize } from './warm-pool.js';
+import { countsAsCapacity, launchSpec, type PoolLaunchSettings, poolSize } from './warm-pool.js';
 
 /** Everything one role's decision depends on; a plain object, so callers can build it anywhere. */
 export interface DecideInput {
@@ -128,8 +128,9 @@ export function decide(input: DecideInput): Decision {
         policy,
         queue,
         samples: input.samples,
-        // A server awaiting its replacement is leaving: its replacement is the capacity.
-        current: input.servers.filter((s) => CAPACITY_STATES.has(s.state) && !awaitingReplacement(s)).length,
+        // A server awaiting its replacement is leaving: its replacement is the capacity. So is a
+        // bridge (a warm On-Demand server standing in while Spot boots): the Spot servers are.
+        current: input.servers.filter((s) => countsAsCapacity(s) && !awaitingReplacement(s)).length,
         floor: floorServers,
         now,
         // Holding: keep what the last hold kept, so losing a server during an outage is repaired.

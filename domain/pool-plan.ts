@@ -72,9 +72,11 @@ export function planPool(input: PoolPlanInput): void {
   const freshStarts = started.filter((id) => stale.get(id)?.reasons.length === 0).length;
   const bridged = bridge(input, candidates.slice(started.length), started.length);
   started.push(...bridged);
-  // Servers out of the pool that come back to it: the pool counts them instead of refilling.
-  const loaned = onLoan(input, freshStarts) + bridgesOut(input) + bridged.length;
   const drained = [...input.drained, ...returnBridges(input)];
+  // Servers out of the pool that come back to it: the pool counts them instead of refilling. Those
+  // whose drain is over in this plan are counted below, as stopped into it.
+  const finishing = new Set(drained.map((d) => d.server.intentId));
+  const loaned = onLoan(input, freshStarts, finishing) + bridgesOut(input, finishing) + bridged.length;
 
   // What the pool holds once this plan is carried out (starts taken out, stops put in).
   const taken = new Set(started);
@@ -120,26 +122,42 @@ export function planPool(input: PoolPlanInput): void {
     if (back) coming.push(server);
   }
   keep(input, ready, coming, stale, loaned);
+  // A start falls back to the next warm server when one fails: never to one this plan terminates
+  // (trimmed above the size), which would be started and then terminated by the same converge.
+  const ending = new Set(actions.flatMap((a) => (a.kind === 'terminate' ? [a.serverId] : [])));
+  for (const action of actions) {
+    if (action.kind === 'start') action.candidates = action.candidates.filter((id) => !ending.has(id));
+  }
 }
 
 /**
  * Pool servers serving a burst that scale-in will put back: started from the pool (this plan's
- * fresh starts included), returnable, and no more than the role serves beyond its schedule floor.
- * The pool counts them instead of warming replacements, so a burst costs no launch and its end
- * no termination; servers serving the floor are for good, and the pool is refilled behind them.
+ * fresh starts included), returnable, and no more than the role serves beyond its schedule floor;
+ * and those already draining on their way back (drained by this plan or before: a role with a load
+ * balancer drains for its drain time). The pool counts them instead of warming replacements, so a
+ * burst costs no launch and its end no termination; servers serving the floor are for good, and
+ * the pool is refilled behind them. `finishing`: drained in this plan, counted as stopped instead.
  */
-function onLoan(input: PoolPlanInput, startedNow: number): number {
+function onLoan(input: PoolPlanInput, startedNow: number, finishing: ReadonlySet<string>): number {
   if (input.pool.settings?.returnOnScaleIn !== true) return 0;
-  const serving = input.servers.filter(
-    (s) => countsAsCapacity(s) && s.startedAt !== undefined && returnable(input, s),
-  ).length;
-  return Math.min(serving + startedNow, Math.max(0, input.desired - input.floor));
+  const draining = new Set(input.actions.flatMap((a) => (a.kind === 'drain' ? [a.serverId] : [])));
+  const lent = input.servers.filter(
+    (s) =>
+      s.startedAt !== undefined && s.bridge !== true && !finishing.has(s.intentId) && returnable(input, s),
+  );
+  const leaving = (s: ObservedServer) => s.state === 'draining' || draining.has(s.intentId);
+  const serving = lent.filter((s) => countsAsCapacity(s) && !leaving(s)).length;
+  const back = lent.filter(leaving).length;
+  return Math.min(serving + startedNow, Math.max(0, input.desired - input.floor)) + back;
 }
 
-/** Bridges out of the pool (serving, or draining on their way back). */
-function bridgesOut(input: PoolPlanInput): number {
+/** Bridges out of the pool (serving, or draining on their way back), but those stopped by this plan. */
+function bridgesOut(input: PoolPlanInput, finishing: ReadonlySet<string>): number {
   return input.servers.filter(
-    (s) => s.bridge === true && (CAPACITY_STATES.has(s.state) || s.state === 'draining'),
+    (s) =>
+      s.bridge === true &&
+      !finishing.has(s.intentId) &&
+      (CAPACITY_STATES.has(s.state) || s.state === 'draining'),
   ).length;
 }
 

@@ -1,8 +1,10 @@
 /**
  * The reconciler's rules for the warm pool's states, pure: a stopped owned server is the pool's,
  * never an orphan to adopt or a failure to replace; a stop that did not take is asked again, one
- * stuck in `stopping` is terminated, a start that did not take puts the server back in the pool,
- * and a warm server found running is stopped again. reconcile.ts applies them.
+ * stuck in `stopping` is terminated, a start that did not take puts the server back in the pool
+ * (also once EC2 accepted it: a start can fail after StartInstances answers, the instance going
+ * from pending back to stopped), and a warm server found running is stopped again. reconcile.ts
+ * applies them.
  */
 import type { CloudInstance, ServerRecord } from './types.js';
 
@@ -32,9 +34,9 @@ export const DEFAULT_POOL_RECONCILE_SETTINGS: PoolReconcileSettings = {
 };
 
 /**
- * The fix for a record in a pool state (`stopping`, `warm`, `starting`) whose instance EC2 lists
- * as pending, running, stopping or stopped; `null` when the general rules apply instead (any other
- * state: a warming server someone stopped is replaced like any other).
+ * The fix for a record in a pool state (`stopping`, `warm`, `starting`, or `pending` after a start)
+ * whose instance EC2 lists as pending, running, stopping or stopped; `null` when the general rules
+ * apply instead (any other state: a warming server someone stopped is replaced like any other).
  */
 export function reconcilePoolRecord(
   record: ServerRecord,
@@ -99,21 +101,45 @@ export function reconcilePoolRecord(
           reason: `${instanceId} started (${state})`,
         };
       }
-      if (state === 'stopped' && held > settings.startGraceMs) {
+      return state === 'stopped' && held > settings.startGraceMs
+        ? backInPool(record, instance, held)
+        : undefined;
+    case 'pending':
+      // Started (EC2 accepted the call), yet stopping or stopped: the start did not take. The server
+      // is the pool's as it was; a listing seconds after the call may not show the start yet.
+      if (record.startedAt === undefined) return null;
+      if (state === 'stopping') {
         return {
           kind: 'update',
           serverId,
           patch: {
-            state: 'warm',
+            state: 'stopping',
             startedAt: undefined,
             bridge: undefined,
-            reason: `${instanceId} still stopped ${Math.round(held / 1000)} s after its start: back in the pool`,
+            reason: `${instanceId} is stopping after its start: the start did not take, back to the pool`,
           },
           reason: `${instanceId} did not start`,
         };
       }
-      return undefined;
+      if (state === 'stopped')
+        return held > settings.startGraceMs ? backInPool(record, instance, held) : undefined;
+      return null;
     default:
       return null;
   }
+}
+
+/** A started server EC2 still (or again) lists as stopped: back in the pool, ready to start again. */
+function backInPool(record: ServerRecord, instance: CloudInstance, held: number): PoolFix {
+  return {
+    kind: 'update',
+    serverId: record.intentId,
+    patch: {
+      state: 'warm',
+      startedAt: undefined,
+      bridge: undefined,
+      reason: `${instance.instanceId} still stopped ${Math.round(held / 1000)} s after its start: back in the pool`,
+    },
+    reason: `${instance.instanceId} did not start`,
+  };
 }

@@ -38,6 +38,12 @@ export interface ReconcileInput {
   settings: ReconcileSettings;
   /** The role's drain time: a server stopping into the warm pool may drain that long first. */
   drainSeconds?: number;
+  /**
+   * When `instances` were listed (taken before the call). A record whose state changed after it is
+   * not judged by the listing, which may show the instance as it was before: a warm server started
+   * since still listed as stopped is not a server someone stopped. The next listing judges it.
+   */
+  listedAt?: number;
 }
 
 export type RecordPatch = Partial<
@@ -86,6 +92,7 @@ export function reconcile(input: ReconcileInput): Fix[] {
     const instance =
       record.instanceId !== undefined ? byInstance.get(record.instanceId) : byIntent.get(record.intentId);
     if (instance !== undefined) claimed.add(instance.instanceId);
+    if (input.listedAt !== undefined && record.stateSince > input.listedAt) continue;
     const fix = reconcileRecord(record, instance, now, settings, input.drainSeconds ?? 0);
     if (fix !== undefined) fixes.push(fix);
   }

@@ -68,6 +68,7 @@ export class Converger {
   ): Promise<ConvergeResult> {
     const { ledger, clock, observer } = this.deps;
     const lb = ownEntry(this.deps.loadBalancers, role);
+    const listedAt = options.instances === undefined ? clock.now() : options.listedAt;
     const instances = options.instances ?? (await this.deps.compute.list());
     const members = lb === undefined ? undefined : await lb.members();
     let records = await ledger.listServers(role);
@@ -80,6 +81,7 @@ export class Converger {
       now: clock.now(),
       settings: this.reconcileSettings,
       drainSeconds: config.lifecycle.drainSeconds,
+      ...(listedAt === undefined ? {} : { listedAt }),
     });
     const fixOutcomes: ActionOutcome[] = options.dryRun ? fixes.map((action) => ({ action, ok: true })) : [];
     if (!options.dryRun && fixes.length > 0) {

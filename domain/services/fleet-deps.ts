@@ -61,6 +61,8 @@ export interface ConvergeOptions {
   dryRun?: boolean;
   /** EC2's view, when the caller already listed it this tick. */
   instances?: readonly CloudInstance[];
+  /** When `instances` were listed (taken before the call): records changed since are not judged by them. */
+  listedAt?: number;
   /** Plan with this pause and these bounds instead of the stored ones (dry runs of control commands). */
   controls?: RoleControls;
 }

@@ -38,7 +38,9 @@ export class InstanceEvents {
    * the tick's reconcile covers it. Level-triggered: a duplicated or late event changes nothing.
    */
   async changed(instanceId: string, state: string): Promise<ConvergeResult | { ignored: string }> {
-    const { compute, ledger, observer } = this.deps;
+    const { compute, ledger, observer, clock } = this.deps;
+    // Taken before the call: a record changed since (a start under another lease) is not judged by it.
+    const listedAt = clock.now();
     const instance = await compute.find(instanceId);
     const role = instance?.role;
     if (
@@ -57,7 +59,7 @@ export class InstanceEvents {
       return { ignored: `${instanceId} (${state}) has no ledger record yet: the tick reconciles it` };
     }
     return this.underLease(role, `event:${state}:${instanceId}`, (trigger) =>
-      this.apply(role, record, instance, trigger),
+      this.apply(role, record, instance, trigger, listedAt),
     );
   }
 
@@ -88,6 +90,7 @@ export class InstanceEvents {
     record: ServerRecord,
     instance: CloudInstance,
     trigger: string,
+    listedAt: number,
   ): Promise<ConvergeResult> {
     const { ledger, clock } = this.deps;
     // A terminated instance is not in a listing: seen as the tick would see it.
@@ -98,6 +101,7 @@ export class InstanceEvents {
       instances: listed,
       now: clock.now(),
       settings: this.deps.reconcile ?? DEFAULT_RECONCILE_SETTINGS,
+      listedAt,
     });
     const byIntent = new Map([[record.intentId, record]]);
     const owned = new Map(listed.map((i) => [i.instanceId, i]));

@@ -53,12 +53,16 @@ export class Triggers {
         }),
       );
     }
+    // Taken before the call: a role converged later in this loop may find records changed since.
+    const listedAt = this.deps.clock.now();
     const instances = await this.deps.compute.list();
     const byRole = this.sliceByRole(instances);
     const results: ConvergeResult[] = [];
     for (const role of this.roles) {
       try {
-        results.push(await this.converger.converge(role, { trigger, instances: byRole.get(role) ?? [] }));
+        results.push(
+          await this.converger.converge(role, { trigger, instances: byRole.get(role) ?? [], listedAt }),
+        );
       } catch (error) {
         errors.push({ role, error: describe(error) });
         this.deps.observer.warn('converge failed', { role, trigger, error: describe(error) });

@@ -412,6 +412,35 @@ describe('reconcile: the warm pool', () => {
       [],
     ],
     [
+      'puts a start EC2 accepted but that went back to stopped in the pool, not to be replaced',
+      aRecord({
+        state: 'pending',
+        registered: false,
+        startedAt: T0 - 3 * MINUTE,
+        stateSince: T0 - startGraceMs - 1,
+      }),
+      [anInstance({ state: 'stopped' })],
+      ['update intent-a -> warm'],
+    ],
+    [
+      'waits a moment for an accepted start to show in the listing',
+      aRecord({ state: 'pending', registered: false, startedAt: T0 - 20_000, stateSince: T0 - 20_000 }),
+      [anInstance({ state: 'stopped' })],
+      [],
+    ],
+    [
+      'follows an accepted start that EC2 is stopping again into the pool',
+      aRecord({ state: 'pending', registered: false, startedAt: T0 - 20_000, stateSince: T0 - 20_000 }),
+      [anInstance({ state: 'stopping' })],
+      ['update intent-a -> stopping'],
+    ],
+    [
+      'replaces a launched (never pooled) server stopped while pending',
+      aRecord({ state: 'pending', registered: false, stateSince: T0 - 20_000 }),
+      [anInstance({ state: 'stopped' })],
+      ['update intent-a -> terminating'],
+    ],
+    [
       'marks a pool server terminated from outside as terminating',
       pooled('warm'),
       [anInstance({ state: 'shutting-down' })],
@@ -442,6 +471,31 @@ describe('reconcile: the warm pool', () => {
       drainSeconds: 300,
     });
     expect(fixes.map(short)).toEqual(expected);
+  });
+
+  it('judges no record by a listing taken before the record last changed state', () => {
+    // Listed, then another converge started the warm server: the listing still shows it stopped.
+    const listedAt = T0 - 10_000;
+    const started = aRecord({
+      state: 'pending',
+      registered: false,
+      startedAt: T0 - 5_000,
+      stateSince: T0 - 5_000,
+    });
+    const input = {
+      role: 'app',
+      records: [started],
+      instances: [anInstance({ state: 'stopped' as const })],
+      now: T0,
+    };
+    const settings = { ...DEFAULT_RECONCILE_SETTINGS };
+    expect(reconcile({ ...input, settings, listedAt }).map(short)).toEqual([]);
+    // Its instance is still the record's: no orphan. Listed after the change, the rules apply.
+    const pending = aRecord({ state: 'pending', registered: false, stateSince: T0 - 5_000 });
+    expect(reconcile({ ...input, records: [pending], settings, listedAt }).map(short)).toEqual([]);
+    expect(reconcile({ ...input, records: [pending], settings, listedAt: T0 }).map(short)).toEqual([
+      'update intent-a -> terminating',
+    ]);
   });
 
   it('learns the new launch time of a started server (EC2 resets it at each start)', () => {

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { decide } from '../../domain/decide.js';
 import { applyPlan, type PlanInput, plan } from '../../domain/planner.js';
 import type { DesiredDecision, ObservedServer, Plan } from '../../domain/types.js';
-import { launchSpec, type PoolInput, poolSize, staleness } from '../../domain/warm-pool.js';
+import { launchSpec, type PoolInput, poolSize, specFields, staleness } from '../../domain/warm-pool.js';
 import { hibernationProblem } from '../../domain/warm-pool-schema.js';
-import { aServer, HOUR, jobRole, MINUTE, minutesAgo, T0 } from '../support/builders.js';
+import { aServer, HOUR, jobRole, MINUTE, minutesAgo, steady, T0 } from '../support/builders.js';
 
 const job = jobRole({ lifecycle: { billing: 'per-second', minLifetimeMinutes: 0 }, warmPool: { size: 2 } });
 const SPEC = launchSpec('job', job);
@@ -307,6 +308,38 @@ describe('plan with a warm pool: scale-in', () => {
     expect(summary(planWith(servers, 1))).toEqual(['drain new', 'stop new', 'warm 1']);
   });
 
+  it('counts servers of a burst draining for their drain time as on loan: no refill, then back in the pool', () => {
+    const behindLb = jobRole({
+      lifecycle: { billing: 'per-second', minLifetimeMinutes: 0, drainSeconds: 300 },
+      loadBalancer: { type: 'classic', name: 'smallpayroll-http' },
+      warmPool: { size: 2 },
+    });
+    const lent = (id: string) =>
+      pooled({ intentId: id, state: 'in-service', startedAt: minutesAgo(30), launchedAt: minutesAgo(30) });
+    const servers = [aServer({ intentId: 'base', launchedAt: minutesAgo(300) }), lent('a'), lent('b')];
+    const first = plan({
+      role: 'job',
+      now: T0,
+      config: behindLb,
+      desired: desired(1),
+      servers,
+      pool: pool(),
+    });
+    expect(summary(first)).toEqual(['drain a', 'drain b']);
+    let n = 0;
+    const draining = applyPlan(servers, first, behindLb, () => `n${++n}`);
+    const later = T0 + 6 * MINUTE;
+    const second = plan({
+      role: 'job',
+      now: later,
+      config: behindLb,
+      desired: desired(1),
+      servers: draining,
+      pool: pool(),
+    });
+    expect(summary(second).sort()).toEqual(['stop a', 'stop b']);
+  });
+
   it('puts a server back into the pool through applyPlan: stopping, unregistered', () => {
     const servers = [
       pooled({ intentId: 'old', state: 'in-service', launchedAt: minutesAgo(300) }),
@@ -328,6 +361,27 @@ describe('plan with a warm pool: the Spot bridge', () => {
   });
   const spotPlan = (servers: ObservedServer[], count: number) =>
     plan({ role: 'job', now: T0, config: spot, desired: desired(count), servers, pool: pool() });
+
+  it('leaves the bridges out of the servers the queue weighs: a steady queue keeps the Spot ones', () => {
+    const config = jobRole({
+      max: 10,
+      launch: { market: 'spot', onDemandBase: 1 },
+      lifecycle: { billing: 'per-second', minLifetimeMinutes: 0 },
+      warmPool: { size: 2 },
+    });
+    const spec = specFields(launchSpec('job', config));
+    const servers = [
+      aServer({ intentId: 'base', market: 'on-demand', ...spec }),
+      aServer({ intentId: 's1', market: 'spot', ...spec, launchedAt: minutesAgo(5) }),
+      aServer({ intentId: 's2', market: 'spot', ...spec, launchedAt: minutesAgo(5) }),
+      aServer({ intentId: 'b1', market: 'on-demand', bridge: true, startedAt: minutesAgo(5), ...spec }),
+      aServer({ intentId: 'b2', market: 'on-demand', bridge: true, startedAt: minutesAgo(5), ...spec }),
+    ];
+    // A queue in the threshold policy's keep band: it keeps what serves, 3 without the bridges.
+    const decision = decide({ role: 'job', config, now: T0, samples: steady(10, 6), servers });
+    expect(decision.desired.count).toBe(3);
+    expect(summary(decision.plan)).toEqual(['drain b1', 'stop b1', 'drain b2', 'stop b2']);
+  });
 
   it('launches Spot for what lasts and starts warm On-Demand servers to bridge the burst', () => {
     const result = spotPlan(

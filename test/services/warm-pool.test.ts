@@ -428,3 +428,57 @@ describe('drain-pool, refill-pool and status', () => {
     expect(app.roles?.[0]?.pool).toBeNull();
   });
 });
+
+describe('starts that do not take, and listings that predate them', () => {
+  it('puts a server EC2 accepted the start of, then stopped again, back in the pool', async () => {
+    const h = await warmed();
+    await burst(h);
+    const [id] = ops(h, 'start').map((c) => c.args as string);
+    // EC2 answered StartInstances, then the instance went back to stopped (an asynchronous
+    // Server.InsufficientInstanceCapacity).
+    const instance = h.cloud.instances.get(id ?? '');
+    if (instance === undefined) throw new Error('no started instance');
+    instance.state = 'stopped';
+    h.advance(MINUTE);
+    await h.app.fleet.tick();
+    expect((await records(h)).find((r) => r.instanceId === id)?.state).toBe('pending');
+    await runFor(h, 3 * MINUTE);
+    expect(ops(h, 'terminate').flatMap((c) => c.args as string[])).not.toContain(id);
+    const record = (await records(h)).find((r) => r.instanceId === id);
+    expect(['warm', 'starting', 'pending', 'booting', 'in-service']).toContain(record?.state);
+  });
+
+  it('does not judge a server started under another lease by the older listing of the tick', async () => {
+    const h = await warmed();
+    // The tick lists EC2 once for all roles, before taking each role's lease.
+    const listedAt = h.clock.now();
+    const listing = (await h.cloud.compute.list()).filter((i) => i.role === 'job');
+    // Meanwhile another invocation (a control command, a schedule edge) starts warm servers.
+    h.advance(1_000);
+    h.cloud.queueLength = 60;
+    await h.app.fleet.probe('job');
+    await h.app.fleet.converge('job', { trigger: 'control:test' });
+    const started = ops(h, 'start').map((c) => c.args as string);
+    expect(started).toHaveLength(2);
+    h.advance(5_000);
+    await h.app.fleet.converge('job', { trigger: 'tick', instances: listing, listedAt });
+    const states = (await records(h)).filter((r) => started.includes(r.instanceId ?? '')).map((r) => r.state);
+    expect(states).toEqual(['pending', 'pending']);
+  });
+
+  it('never falls back to a warm server the same plan trims from the pool', async () => {
+    const h = await warmed(poolConfig({ size: 3 }));
+    // The pool shrinks to 0 (its window ends) in the tick a burst wants 2 servers, and a start fails.
+    h.redeploy(poolConfig({ size: 0 }));
+    h.cloud.failNext('start', new CapacityError('InsufficientInstanceCapacity'));
+    await burst(h);
+    const started = ops(h, 'start').map((c) => c.args as string);
+    const terminated = ops(h, 'terminate').flatMap((c) => c.args as string[]);
+    expect(started.filter((id) => terminated.includes(id))).toEqual([]);
+    // The permanent server and the two extras on their way: one started, one launched cold.
+    const capacity = (await records(h)).filter((r) =>
+      ['launching', 'pending', 'booting', 'in-service', 'starting'].includes(r.state),
+    );
+    expect(capacity).toHaveLength(3);
+  });
+});
