@@ -174,6 +174,35 @@ TimeoutStopSec=${drain + STOP_MARGIN_SECONDS}
 WantedBy=multi-user.target
 FLEET_DRAIN_UNIT
 
+# Hibernation (a warm pool in state "hibernated") is no boot: sleep.target runs this hook's start
+# before the server hibernates (drain, as for a shutdown) and its stop once it resumes: the markers
+# a boot would clear go, and the role restarts (it deploys if the release changed, then the workers).
+cat > /usr/local/sbin/fleet-pilot-resume <<'FLEET_RESUME'
+#!/bin/bash
+set -u
+rm -f /etc/fleet-pilot/draining /etc/fleet-pilot/warming
+systemctl restart --no-block fleet-pilot-role.target
+FLEET_RESUME
+chmod 0755 /usr/local/sbin/fleet-pilot-resume
+
+cat > /etc/systemd/system/fleet-pilot-sleep.service <<'FLEET_SLEEP_UNIT'
+[Unit]
+Description=fleet-pilot: drain workers before hibernating, take work again on resume
+DefaultDependencies=no
+StopWhenUnneeded=yes
+Before=sleep.target
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/usr/local/sbin/fleet-pilot-drain
+ExecStop=/usr/local/sbin/fleet-pilot-resume
+TimeoutStartSec=${drain + STOP_MARGIN_SECONDS}
+
+[Install]
+WantedBy=sleep.target
+FLEET_SLEEP_UNIT
+
 # A worker that exits on SIGTERM is not restarted while the server drains.
 install -d -m 0755 /etc/systemd/system/fleet-pilot-worker@.service.d
 cat > /etc/systemd/system/fleet-pilot-worker@.service.d/fleet-pilot-drain.conf <<'FLEET_WORKER_DROPIN'
@@ -183,6 +212,7 @@ FLEET_WORKER_DROPIN
 
 systemctl daemon-reload
 systemctl enable --now fleet-pilot-drain.service
+systemctl enable fleet-pilot-sleep.service
 # The image's hook: (re)start the role's services with role.env. A missing target must not fail
 # the boot; the control plane's health check replaces a server that never serves.
 systemctl restart fleet-pilot-role.target || true

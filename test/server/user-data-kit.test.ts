@@ -108,9 +108,37 @@ describe('user data from domain/user-data.ts on a server with the kit', () => {
     expect(
       existsSync(join(kit.root, 'etc/systemd/system/fleet-pilot-worker@.service.d/fleet-pilot-drain.conf')),
     ).toBe(true);
-    const result = verifyUnits(kit, [...UNITS, 'fleet-pilot-drain.service']);
+    const result = verifyUnits(kit, [...UNITS, 'fleet-pilot-drain.service', 'fleet-pilot-sleep.service']);
     expect(result.stdout + result.stderr).toBe('');
     expect(result.status).toBe(0);
+  });
+
+  it('has a hibernated warm server take work once it resumes: no boot clears the warming marker', () => {
+    expect(runUserData({ ...JOB, warming: true }).status).toBe(0);
+    expect(kit.calls()).toContain('systemctl enable fleet-pilot-sleep.service');
+    expect(kit.activeUnits()).toEqual(['fleet-pilot-health.socket']);
+    // sleep.target runs the hook's ExecStart= before hibernating and its ExecStop= after resuming.
+    const unit = kit.read('etc/systemd/system/fleet-pilot-sleep.service');
+    const command = (key: string) => unit.match(new RegExp(`^${key}=/(\\S+)$`, 'm'))?.[1] ?? `no ${key}`;
+    expect(kit.runKit(command('ExecStart')).status).toBe(0);
+    expect(kit.runKit(command('ExecStop')).status).toBe(0);
+    expect(kit.activeUnits()).toEqual([
+      'fleet-pilot-health.socket',
+      ...[1, 2, 3, 4].map((n) => `fleet-pilot-worker@${n}.service`),
+    ]);
+    expect(kit.runKit(STATUS).stdout).toMatch(/^warming: +no$/m);
+  });
+
+  it('drains a serving server before it hibernates back into the pool, and takes work again after', () => {
+    expect(runUserData(JOB).status).toBe(0);
+    const unit = kit.read('etc/systemd/system/fleet-pilot-sleep.service');
+    expect(unit).toMatch(/^ExecStart=\/usr\/local\/sbin\/fleet-pilot-drain$/m);
+    expect(kit.runKit('usr/local/sbin/fleet-pilot-drain').status).toBe(0);
+    expect(kit.calls()).toContain('systemctl kill --signal=SIGTERM fleet-pilot-worker@*');
+    expect(kit.runKit(STATUS).stdout).toMatch(/^draining: +yes$/m);
+    expect(kit.runKit('usr/local/sbin/fleet-pilot-resume').status).toBe(0);
+    expect(kit.runKit(STATUS).stdout).toMatch(/^draining: +no$/m);
+    expect(kit.calls()).toContain('systemctl restart --no-block fleet-pilot-role.target');
   });
 
   it('has its drain hook mark the server draining and signal the workers', () => {
@@ -123,8 +151,10 @@ describe('user data from domain/user-data.ts on a server with the kit', () => {
   it('is shellcheck clean, drain hook included', () => {
     const script = renderUserData(JOB);
     const hook = script.match(/<<'FLEET_DRAIN'\n([\s\S]*?)\nFLEET_DRAIN\n/)?.[1] ?? '';
+    const resume = script.match(/<<'FLEET_RESUME'\n([\s\S]*?)\nFLEET_RESUME\n/)?.[1] ?? '';
+    expect(resume).toContain('fleet-pilot-role.target');
     requireTool('shellcheck');
-    for (const input of [script, hook]) {
+    for (const input of [script, hook, resume]) {
       const result = spawnSync('shellcheck', ['-'], { input, encoding: 'utf8' });
       expect(result.error).toBeUndefined();
       expect(result.stdout).toBe('');
