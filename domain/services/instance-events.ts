@@ -102,6 +102,8 @@ export class InstanceEvents {
       now: clock.now(),
       settings: this.deps.reconcile ?? DEFAULT_RECONCILE_SETTINGS,
       listedAt,
+      // A server stopping into the pool may run its drain hook this long: not stuck before it.
+      drainSeconds: ownEntry(this.deps.config.roles, role)?.lifecycle.drainSeconds ?? 0,
     });
     const byIntent = new Map([[record.intentId, record]]);
     const owned = new Map(listed.map((i) => [i.instanceId, i]));

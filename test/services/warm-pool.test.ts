@@ -316,6 +316,20 @@ describe('ownership of stopped servers', () => {
     expect(await count(h, 'warm')).toBe(1);
   });
 
+  it('gives a stopping server its drain time on the event path too, before calling it stuck', async () => {
+    const h = harness({ config: poolConfig({ size: 1 }) });
+    await h.app.fleet.tick();
+    const warming = (await records(h)).find((r) => r.state === 'warming');
+    const id = warming?.instanceId ?? '';
+    h.cloud.stuckStopping(id);
+    await runFor(h, 3 * MINUTE);
+    expect((await records(h)).find((r) => r.instanceId === id)?.state).toBe('stopping');
+    // A late EC2 event 12 minutes on: within the 600 s drain and the 10 minutes after it.
+    h.advance(12 * MINUTE);
+    await h.app.fleet.instanceChanged(id, 'stopping');
+    expect((await records(h)).find((r) => r.instanceId === id)?.state).toBe('stopping');
+  });
+
   it('terminates a stopped instance of this stack that no record names, only after the orphan grace', async () => {
     const h = await warmed();
     const lost = h.cloud.addForeignTagged('job', 'stopped');
