@@ -5,6 +5,8 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -290,6 +292,25 @@ describe('fleet-pilot against the sandbox', () => {
     const { code, stderr } = await fleetPilot(['status', '--local', '--sandbox', join(dir, 'none.json')]);
     expect(code).toBe(3);
     expect(stderr).toContain('no sandbox is serving');
+  });
+
+  it('calls a deployed stack through the AWS SDK: a control function out of reach is exit 3, named', async () => {
+    // The SDK's endpoint on a loopback port nobody listens on: nothing leaves the machine.
+    const port = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as AddressInfo;
+        server.close(() => resolve(port));
+      });
+    });
+    const { code, stderr } = await fleetPilot(['status', '--stage', 'prod', '--region', 'ca-central-1'], {
+      AWS_ENDPOINT_URL: `http://127.0.0.1:${port}`,
+      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'not-a-secret',
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_MAX_ATTEMPTS: '1',
+    });
+    expect(stderr).toContain('fleet-pilot: invoke fleet-pilot-prod-control: ECONNREFUSED');
+    expect(code).toBe(3);
   });
 
   it('prints completion scripts for bash and zsh from the same definitions', async () => {
