@@ -245,8 +245,14 @@ export class Control {
       ...this.stamp(now, command.holdMinutes, requestId),
       reason: command.reason ?? `manual retire of ${count}`,
     };
+    // A minimum held by an earlier launch or override stays, lowered to the new maximum: retiring
+    // `count` servers must not also drop the hold that kept the others.
+    const current = controls.bounds;
+    const held = current?.min !== undefined && overrideActive(current, now) ? current.min : undefined;
+    if (held !== undefined) next.min = Math.min(held, max);
+    const kept = held === undefined ? '' : `, minimum ${next.min} kept`;
     return this.applyBounds(role, 'retire', controls, next, dryRun, [
-      `${role}: retiring ${count} (maximum ${max} held until ${iso(next.expiresAt ?? now)}; lifetime and billing rules still apply)`,
+      `${role}: retiring ${count} (maximum ${max}${kept} held until ${iso(next.expiresAt ?? now)}; lifetime and billing rules still apply)`,
     ]);
   }
 

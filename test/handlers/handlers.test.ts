@@ -176,6 +176,22 @@ describe('handlers on the fake cloud and DynamoDB Local', () => {
     expect(await snapshot()).toBe(before);
   });
 
+  it('control retire by count keeps a launch hold, lowered: it retires count servers, not the hold', async () => {
+    await settle(3);
+    await runControl({ action: 'launch', role: 'app', count: 2, holdMinutes: 120 }, h.app);
+    await settle(5);
+    const result = await runControl({ action: 'retire', role: 'app', count: 1 }, h.app);
+    expect(result.messages[0]).toMatch(/^app: retiring 1 \(maximum 4, minimum 4 kept held until/);
+    expect((await h.ledger.getControls('app')).bounds).toMatchObject({ min: 4, max: 4 });
+    // Lifetime and billing rules decide when; while the hold lasts (60 minutes), never fewer than 4.
+    for (let minute = 0; minute < 55; minute += 5) {
+      await settle(5);
+      const serving = (await h.ledger.listServers('app')).filter((r) => r.state === 'in-service');
+      expect(serving.length).toBeGreaterThanOrEqual(4);
+    }
+    expect((await h.ledger.listServers('app')).filter((r) => r.state === 'in-service')).toHaveLength(4);
+  });
+
   it('control: a requestId reused for another command is another request, not a silent no-op', async () => {
     await settle(3);
     await runControl({ action: 'launch', role: 'app', count: 1, requestId: 'inc-4711' }, h.app);
