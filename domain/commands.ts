@@ -9,6 +9,8 @@ import { RoleNameSchema } from './roles.js';
 import { MAX_SERVERS } from './schedule-schema.js';
 
 const role = RoleNameSchema;
+/** The most servers one `launch` or `retire --count` moves: a guard on a command typed by hand. */
+export const MAX_COMMAND_COUNT = 100;
 const dryRun = z.boolean().optional();
 const requestId = z
   .string()
@@ -57,7 +59,7 @@ export const ControlCommandSchema = z.discriminatedUnion(
       .object({
         action: z.literal('launch'),
         role,
-        count: z.number().int().min(1).max(100),
+        count: z.number().int().min(1).max(MAX_COMMAND_COUNT),
         /** How long the raised minimum keeps the new servers from being retired. */
         holdMinutes: minutes(60),
         reason: z.string().max(200).optional(),
@@ -73,7 +75,7 @@ export const ControlCommandSchema = z.discriminatedUnion(
           .string()
           .regex(/^i-[0-9a-f]{8,17}$/, 'expected an instance id like "i-0123abcd"')
           .optional(),
-        count: z.number().int().min(1).max(100).optional(),
+        count: z.number().int().min(1).max(MAX_COMMAND_COUNT).optional(),
         holdMinutes: minutes(60),
         reason: z.string().max(200).optional(),
         requestId,

@@ -4,8 +4,9 @@
  * sent, so a bad value is a usage error naming the flag and nothing is sent.
  */
 import { Argument, type Command, Option } from 'commander';
-import { ControlCommandSchema } from '../../domain/commands.js';
+import { ControlCommandSchema, MAX_COMMAND_COUNT } from '../../domain/commands.js';
 import { describeIssues } from '../../domain/config.js';
+import { MAX_SERVERS } from '../../domain/schedule-schema.js';
 import { createProgram, UsageError } from '../program.js';
 import { duration, nonEmpty, numberIn } from '../values.js';
 
@@ -26,8 +27,8 @@ export interface GlobalOptions {
   output: 'table' | 'wide' | 'json';
 }
 
-const count = numberIn({ min: 1, max: 100_000, integer: true });
-const size = numberIn({ min: 0, max: 100_000, integer: true });
+const count = numberIn({ min: 1, max: MAX_COMMAND_COUNT, integer: true });
+const size = numberIn({ min: 0, max: MAX_SERVERS, integer: true });
 const seconds = numberIn({ min: 1, max: 3600 });
 
 /** The flag or argument each command field comes from, for messages. */

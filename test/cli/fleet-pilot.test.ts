@@ -190,7 +190,8 @@ describe('fleet-pilot against the sandbox', () => {
 
     const retire = await fleetPilot(['retire', 'app', '--count', '1', '--dry-run', ...local]);
     expect(retire.code).toBe(0);
-    expect(retire.stdout).toMatch(/app: retiring 1 \(maximum \d+ held until/);
+    // The launch's hold above is kept, lowered to the new maximum.
+    expect(retire.stdout).toMatch(/app: retiring 1 \(maximum (\d+), minimum \1 kept held until/);
 
     const journal = await fleetPilot(['journal', '--since', '1d', ...local]);
     expect(journal.code).toBe(0);
@@ -253,7 +254,7 @@ describe('fleet-pilot against the sandbox', () => {
     expect(runs.map((r) => r.stderr)).toEqual([
       "fleet-pilot: unknown command 'lunch' (did you mean launch?) (see 'fleet-pilot --help')\n",
       "fleet-pilot: unknown option '--hodl' (did you mean --hold?) (see 'fleet-pilot --help')\n",
-      "fleet-pilot: <count>: Too big: expected number to be <=100 (see 'fleet-pilot --help')\n",
+      "fleet-pilot: command-argument value '500' is invalid for argument 'count'. expected an integer from 1 to 100 (see 'fleet-pilot --help')\n",
       "fleet-pilot: option '--hold <duration>' argument 'soon' is invalid. expected a duration such as 30m, 2h or 1d (see 'fleet-pilot --help')\n",
       "fleet-pilot: --local talks to the sandbox: it takes no --stage, --region or --profile (see 'fleet-pilot --help')\n",
     ]);
