@@ -22,7 +22,7 @@ import {
 import { launchSpec, poolSize, staleness } from '../warm-pool.js';
 import type { Fleet } from './fleet.js';
 import { Forecaster, type ForecastStatus, forecastStatus } from './forecaster.js';
-import { describeAction } from './reporting.js';
+import { describeAction, instanceNames } from './reporting.js';
 
 export interface ServerStatus {
   intentId: string;
@@ -103,6 +103,7 @@ export async function roleStatus(
   const change = nextScheduleEdge(config.schedule, now);
   const after = change === undefined ? undefined : scheduleFloor(config.schedule, change);
   const loaded = await new Forecaster({ ledger, observer: SILENT_OBSERVER }).load(role, config, now);
+  const names = instanceNames(result.servers);
   return {
     role,
     desired: desired?.count ?? 0,
@@ -137,7 +138,7 @@ export async function roleStatus(
         reason: s.reason ?? null,
       })),
     pool: poolStatus(role, fleet.roleConfig(role), result.servers, now, controls.pool),
-    nextActions: (result.plan?.actions ?? []).map(describeAction),
+    nextActions: (result.plan?.actions ?? []).map((a) => describeAction(a, names)),
     blocked: (result.plan?.blocked ?? []).map((b) => b.reason),
     journal: journal.map(({ at, kind, summary }) => ({ at: new Date(at).toISOString(), kind, summary })),
   };

@@ -19,7 +19,7 @@ import {
 import { runPoolCommand } from './control-pool.js';
 import { type RoleStatus, roleStatus, statusLine } from './control-status.js';
 import type { ConvergeResult, Fleet, FleetDeps } from './fleet.js';
-import { describeAction } from './reporting.js';
+import { describeAction, instanceNames } from './reporting.js';
 
 export type { JournalLine, RoleHistory } from './control-history.js';
 export type { PoolStatus, RoleStatus, ServerStatus } from './control-status.js';
@@ -357,9 +357,10 @@ function iso(at: number): string {
 
 function summarize(result: ConvergeResult): ControlResult['converge'] {
   if (result.skipped !== undefined) return { actions: [], blocked: [result.skipped], failed: [] };
+  const names = instanceNames(result.servers);
   return {
-    actions: (result.plan?.actions ?? []).map(describeAction),
+    actions: (result.plan?.actions ?? []).map((a) => describeAction(a, names)),
     blocked: (result.plan?.blocked ?? []).map((b) => b.reason),
-    failed: result.outcomes.filter((o) => !o.ok).map((o) => `${describeAction(o.action)}: ${o.error}`),
+    failed: result.outcomes.filter((o) => !o.ok).map((o) => `${describeAction(o.action, names)}: ${o.error}`),
   };
 }

@@ -180,7 +180,7 @@ export class Converger {
         role,
         at: now,
         kind: 'plan',
-        summary: summarize(planned, outcomes),
+        summary: summarize(planned, outcomes, after),
         detail: {
           trigger: options.trigger,
           desired,

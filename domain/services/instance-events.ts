@@ -18,7 +18,7 @@ import {
   DEFAULT_LEASE_TTL_MS,
   type FleetDeps,
 } from './fleet-deps.js';
-import { describeAction } from './reporting.js';
+import { describeAction, instanceNames } from './reporting.js';
 
 /** The ledger key of the record an instance belongs to: its intent tag, else the orphan mark's. */
 export function recordKeyOf(instance: CloudInstance): string {
@@ -114,13 +114,14 @@ export class InstanceEvents {
       );
     const outcomes = await this.registerIfHealthy(role, byIntent, owned);
     const done = [...fixOutcomes, ...outcomes];
+    const names = instanceNames([...byIntent.values(), record]);
     if (done.length > 0) {
       await ledger.journal({
         role,
         at: clock.now(),
         kind: 'event',
         summary: done
-          .map((o) => `${describeAction(o.action)}${o.ok ? '' : ` FAILED (${o.error})`}`)
+          .map((o) => `${describeAction(o.action, names)}${o.ok ? '' : ` FAILED (${o.error})`}`)
           .join('; '),
         detail: { trigger, fixes: fixOutcomes, actions: outcomes },
       });

@@ -44,31 +44,45 @@ export function report(
   }
 }
 
-/** The journal's one-line summary of a plan and how its actions went. */
-export function summarize(planned: Plan, outcomes: ActionOutcome[]): string {
+/** The journal's one-line summary of a plan and how its actions went, servers named as in `servers`. */
+export function summarize(
+  planned: Plan,
+  outcomes: ActionOutcome[],
+  servers: readonly ServerRecord[] = [],
+): string {
+  const names = instanceNames(servers);
   const parts = [`desired ${planned.desired.count}`];
   for (const o of outcomes) {
     const note = o.note === undefined ? '' : ` (${o.note})`;
-    parts.push(`${describeAction(o.action)}${o.ok ? note : ` FAILED (${o.error})`}`);
+    parts.push(`${describeAction(o.action, names)}${o.ok ? note : ` FAILED (${o.error})`}`);
   }
   for (const b of planned.blocked) parts.push(b.reason);
   if (planned.desired.hold) parts.push(`hold: ${planned.desired.hold}`);
   return parts.join('; ');
 }
 
-export function describeAction(action: Action | Fix): string {
+export function describeAction(action: Action | Fix, names: ReadonlyMap<string, string> = new Map()): string {
+  const name = (intentId: string) => names.get(intentId) ?? intentId;
   switch (action.kind) {
     case 'launch':
       return `launch ${action.count}: ${action.reason}`;
     case 'warm':
       return `warm ${action.count}: ${action.reason}`;
     case 'start':
-      return `start ${action.count}${action.bridge ? ' (bridge)' : ''} of ${action.candidates.join(', ')}: ${action.reason}`;
+      return `start ${action.count}${action.bridge ? ' (bridge)' : ''} of ${action.candidates.map(name).join(', ')}: ${action.reason}`;
     case 'mark-orphan':
       return `mark orphan ${action.instance.instanceId}: ${action.reason}`;
     default:
-      return `${action.kind} ${action.serverId}: ${action.reason}`;
+      return `${action.kind} ${name(action.serverId)}: ${action.reason}`;
   }
+}
+
+/**
+ * Each server's name for an operator: its instance id, once EC2 gave it one (a launch intent not
+ * yet answered keeps its intent id).
+ */
+export function instanceNames(servers: readonly ServerRecord[]): Map<string, string> {
+  return new Map(servers.flatMap((s) => (s.instanceId === undefined ? [] : [[s.intentId, s.instanceId]])));
 }
 
 export function describe(error: unknown): string {

@@ -228,7 +228,7 @@ describe('a Spot rebalance recommendation', () => {
     const old = await recordOf(h, 'job', victim.instanceId);
     expect(['terminating', 'terminated']).toContain(old.state);
     const journal = (await h.ledger.recentJournal('job', 50)).map((e) => e.summary).join('\n');
-    expect(journal).toContain(`drain ${warned.intentId}: EC2 rebalance recommendation: replaced`);
+    expect(journal).toContain(`drain ${victim.instanceId}: EC2 rebalance recommendation: replaced`);
     expect(h.cloud.alive('job')).toHaveLength(3);
     expect(live(await h.ledger.listServers('job'))).toHaveLength(3);
   });

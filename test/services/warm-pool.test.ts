@@ -99,7 +99,7 @@ describe('filling the warm pool', () => {
     const gone = (await h.ledger.listServers('job')).find((r) => r.intentId === first?.intentId);
     expect(gone?.state).toBe('terminated');
     const journal = (await h.ledger.recentJournal('job', 50)).map((e) => e.summary).join('\n');
-    expect(journal).toMatch(new RegExp(`terminate ${first?.intentId}: not ready \\d+ s after launch`));
+    expect(journal).toMatch(new RegExp(`terminate ${first?.instanceId}: not ready \\d+ s after launch`));
     expect(await count(h, 'warm')).toBe(1);
   });
 });
