@@ -14,43 +14,59 @@ usage() {
 Usage: install.sh [options]
 Install the fleet-pilot server kit (systemd units and scripts) into this image.
 
-App settings (or set them as KEY=value lines in a file given with --settings; flags win):
-  --app-user NAME         user the app runs as (APP_USER, default fleetapp; created if missing)
-  --deploy-user NAME      user the deploy runs as, owner of releases/ and current (DEPLOY_USER,
-                          default fleetdeploy; created if missing, home /var/lib/fleet-pilot/deploy)
-  --app-dir PATH          app directory with releases/, current and shared/ (APP_DIR, default
-                          /srv/app; the app writes only shared/; under /home the units use
+App settings (or KEY=value lines in a file given with --settings; flags win):
+  --app-user NAME         user the app runs as (APP_USER, default fleetapp;
+                          created if missing)
+  --deploy-user NAME      user the deploy runs as, owner of releases/ and
+                          current (DEPLOY_USER, default fleetdeploy; created
+                          if missing, home /var/lib/fleet-pilot/deploy)
+  --app-dir PATH          app directory with releases/, current and shared/
+                          (APP_DIR, default /srv/app; the app writes only
+                          shared/; under /home the units use
                           ProtectHome=read-only; not under /root, /run/user)
-  --release-source SRC    s3://bucket/key.tar.gz, or a git repository URL without credentials
-                          (RELEASE_SOURCE, required)
-  --release-ref REF       git: a full commit id or a tag to deploy (RELEASE_REF, required for git);
-                          a branch only with --release-moving yes
-  --release-sha256 HEX    S3: the tarball's SHA-256, checked before it is unpacked (RELEASE_SHA256,
-                          required for S3 unless --release-moving yes)
-  --release-moving yes|no yes: deploy whatever the branch or the S3 object holds at each deploy,
-                          unpinned (RELEASE_MOVING, default no)
-  --app-start CMD         app server command, run in the current release (APP_START)
-  --worker-start CMD      background worker command, run in the current release (WORKER_START)
-  --build-hook CMD        command run as the deploy user in a new release before it goes live
-                          (BUILD_HOOK, optional)
-  --server-roles LIST     roles whose servers run the app server, comma-separated (SERVER_ROLES,
-                          default app); a server of any other role runs the workers
-  --app-port PORT         port the app server listens on, given to it as $APP_PORT (APP_PORT,
-                          default 80; below 1024 its unit gets CAP_NET_BIND_SERVICE to bind it)
-  --health-path PATH      the app's health path, checked by fleet-pilot-status (HEALTH_PATH, default /)
-  --kit-health-port PORT  port of the kit's own health endpoint, GET /health, served by
-                          fleet-pilot-health.socket on every server (KIT_HEALTH_PORT, default 9180,
-                          the port of the job role's default health check; not APP_PORT)
+  --release-source SRC    s3://bucket/key.tar.gz, or a git repository URL
+                          without credentials (RELEASE_SOURCE, required)
+  --release-ref REF       git: a full commit id or a tag to deploy
+                          (RELEASE_REF, required for git); a branch only
+                          with --release-moving yes
+  --release-sha256 HEX    S3: the tarball's SHA-256, checked before it is
+                          unpacked (RELEASE_SHA256, required for S3 unless
+                          --release-moving yes)
+  --release-moving yes|no yes: deploy whatever the branch or the S3 object
+                          holds at each deploy, unpinned (RELEASE_MOVING,
+                          default no)
+  --app-start CMD         app server command, run in the current release
+                          (APP_START)
+  --worker-start CMD      background worker command, run in the current
+                          release (WORKER_START)
+  --build-hook CMD        command run as the deploy user in a new release
+                          before it goes live (BUILD_HOOK, optional)
+  --server-roles LIST     roles whose servers run the app server,
+                          comma-separated (SERVER_ROLES, default app); a
+                          server of any other role runs the workers
+  --app-port PORT         port the app server listens on, given to it as
+                          $APP_PORT (APP_PORT, default 80; below 1024 its
+                          unit gets CAP_NET_BIND_SERVICE to bind it)
+  --health-path PATH      the app's health path, checked by
+                          fleet-pilot-status (HEALTH_PATH, default /)
+  --kit-health-port PORT  port of the kit's own health endpoint, GET /health,
+                          served by fleet-pilot-health.socket on every server
+                          (KIT_HEALTH_PORT, default 9180, the port of the
+                          job role's default health check; not APP_PORT)
   --keep-releases N       releases kept on disk (KEEP_RELEASES, default 5)
-  --fetch-attempts N      fetch attempts before the deploy fails (FETCH_ATTEMPTS, default 5)
-  --fetch-backoff SECONDS first retry delay, doubling up to 60 (FETCH_BACKOFF_SECONDS, default 2)
+  --fetch-attempts N      fetch attempts before the deploy fails
+                          (FETCH_ATTEMPTS, default 5)
+  --fetch-backoff SECONDS first retry delay, doubling up to 60
+                          (FETCH_BACKOFF_SECONDS, default 2)
   --settings FILE         read settings from FILE first
 At least one of --app-start and --worker-start is required.
 
 Install location:
-  --prefix PATH           scripts go to PATH/sbin and PATH/lib/fleet-pilot (default /usr/local)
-  --destdir PATH          stage everything under PATH (or set DESTDIR); systemd is not reloaded,
-                          and users and owners are set only when run as root and PATH has its own
+  --prefix PATH           scripts go to PATH/sbin and PATH/lib/fleet-pilot
+                          (default /usr/local)
+  --destdir PATH          stage everything under PATH (or set DESTDIR);
+                          systemd is not reloaded, and users and owners are
+                          set only when run as root and PATH has its own
                           etc/passwd
   -h, --help              this help
 USAGE

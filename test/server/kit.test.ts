@@ -69,6 +69,13 @@ describe('kit scripts', () => {
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^Usage: /);
   });
+
+  it.each([['server/install.sh']])('%s fits its --help in 80 columns', (script) => {
+    const result = kit.run(join(REPO, script), ['--help']);
+    expect(result.status).toBe(0);
+    const wide = result.stdout.split('\n').filter((line) => line.length > 80);
+    expect(wide).toEqual([]);
+  });
 });
 
 describe('install.sh', () => {
