@@ -104,7 +104,7 @@ while (($# > 0)); do
   shift 2
 done
 
-[[ $prefix =~ ${FLEET_SETTING_RULES[APP_DIR]} ]] || fleet_die "--prefix: expected an absolute path of letters, digits, '.', '_', '-'"
+[[ $prefix =~ ${FLEET_SETTING_RULES[APP_DIR]} ]] || fleet_die_rule --prefix "$prefix" APP_DIR
 # shellcheck disable=SC2034 # read back through ${!key}
 APP_USER=fleetapp DEPLOY_USER=fleetdeploy APP_DIR=/srv/app APP_PORT=80 RELEASE_REF='' RELEASE_SHA256=''
 # shellcheck disable=SC2034

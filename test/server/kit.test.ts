@@ -100,21 +100,24 @@ describe('install.sh', () => {
 
   it.each([
     [['--app-user', 'root'], /--app-user \(APP_USER\): the app must not run as root/],
-    [['--app-dir', 'srv/app'], /--app-dir \(APP_DIR\): 'srv\/app' does not match/],
+    [['--app-dir', 'srv/app'], /--app-dir \(APP_DIR\): 'srv\/app' is not an absolute path/],
     [['--app-dir', '/srv/../etc'], /--app-dir \(APP_DIR\): no '\.' or '\.\.' components/],
-    [['--release-source', 'ftp://x'], /--release-source \(RELEASE_SOURCE\): 'ftp:\/\/x' does not match/],
+    [
+      ['--release-source', 'ftp://x'],
+      /--release-source \(RELEASE_SOURCE\): 'ftp:\/\/x' is not a release source/,
+    ],
     [['--app-start', 'run\nrm -rf /'], /--app-start \(APP_START\): must be one line/],
     [['--keep-releases', '0'], /--keep-releases \(KEEP_RELEASES\)/],
     [['--kit-health-port', '80'], /--kit-health-port \(KIT_HEALTH_PORT\): 80 is also --app-port/],
     [['--kit-health-port', '65536'], /--kit-health-port \(KIT_HEALTH_PORT\): 65536 is above 65535/],
-    [['--kit-health-port', '9180/udp'], /--kit-health-port \(KIT_HEALTH_PORT\): '9180\/udp' does not match/],
+    [['--kit-health-port', '9180/udp'], /--kit-health-port \(KIT_HEALTH_PORT\): '9180\/udp' is not a port/],
     [['--colour', 'blue'], /unknown option --colour/],
     [['--deploy-user', 'fleetapp'], /--deploy-user \(DEPLOY_USER\): must differ from the app user/],
     [['--deploy-user', 'root'], /--deploy-user \(DEPLOY_USER\): the deploy must not run as root/],
     [['--release-sha256', ''], /--release-sha256 \(RELEASE_SHA256\): required for an S3 release/],
-    [['--release-sha256', 'ABC'], /--release-sha256 \(RELEASE_SHA256\): 'ABC' does not match/],
+    [['--release-sha256', 'ABC'], /--release-sha256 \(RELEASE_SHA256\): 'ABC' is not a SHA-256/],
     [['--release-ref', 'v1.0'], /--release-ref \(RELEASE_REF\): only for a git source/],
-    [['--release-moving', 'sometimes'], /--release-moving \(RELEASE_MOVING\): 'sometimes' does not match/],
+    [['--release-moving', 'sometimes'], /--release-moving \(RELEASE_MOVING\): 'sometimes' is not yes or no/],
     [
       ['--release-source', 'https://deploy:s3cret@git.example.com/app.git', '--release-sha256', ''],
       /--release-source \(RELEASE_SOURCE\): 'https:\/\/deploy:s3cret@/,
@@ -158,7 +161,111 @@ describe('install.sh', () => {
   ])('rejects %j, naming the flag', (flags, message) => {
     const result = kit.install(flags);
     expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(message);
+    expect(result.stderr.replace(/\s+/g, ' ')).toMatch(message);
+  });
+
+  // What each setting's rule accepts, in words: the flag, the value and the rule, never the pattern.
+  const USER_NAME =
+    "a user name: a lowercase letter or '_' first, then lowercase letters, digits, '_' or '-', at most 32 characters";
+  const ABSOLUTE_PATH =
+    "an absolute path such as /srv/app: names of letters, digits, '.', '_' or '-', each after a single '/', and no '/' at the end";
+  const PORT = 'a port number: 1 to 65535, digits only, no leading zero';
+  const SOURCE = [
+    'a release source. Expected one of:',
+    '- s3://BUCKET/KEY: BUCKET 2 to 63 lowercase letters, digits, dots or hyphens, a letter or digit first; KEY any text without spaces',
+    '- https://, git:// or file:// followed by letters, digits and . / _ ~ % + - only (no user name, password, port or query)',
+    '- ssh://[USER@]HOST[:PORT]/PATH',
+    '- USER@HOST:PATH (the scp-like form), PATH not empty and without %',
+    "where USER is a lowercase letter or '_' then lowercase letters, digits, '_', '.' or '-';",
+    "HOST a letter or digit then letters, digits, '.' or '-'; PORT digits; PATH letters, digits and . / _ ~ % + -",
+  ].join(' ');
+  const REF =
+    "a git ref name: a letter or digit first, then letters, digits, '.', '_', '/' or '-', at most 200 characters";
+  const SHA256 = 'a SHA-256 as sha256sum prints it: 64 lowercase hexadecimal digits (0-9, a-f)';
+  const ROLES =
+    "a comma-separated list of role names: each a lowercase letter first, then lowercase letters, digits or '-', at most 20 characters; no spaces and no empty names";
+  const HEALTH_PATH = "a path: '/' first, then letters, digits and . _ ~ / ? = & % - only";
+  it.each([
+    ['--app-user', 'Bob', USER_NAME],
+    ['--app-user', '1app', USER_NAME],
+    ['--app-user', 'a'.repeat(33), USER_NAME],
+    ['--deploy-user', 'deploy user', USER_NAME],
+    ['--deploy-user', 'deploy.user', USER_NAME],
+    ['--app-dir', 'srv/app', ABSOLUTE_PATH],
+    ['--app-dir', '/srv/app/', ABSOLUTE_PATH],
+    ['--app-dir', '/srv//app', ABSOLUTE_PATH],
+    ['--app-dir', '/', ABSOLUTE_PATH],
+    ['--prefix', 'usr/local', ABSOLUTE_PATH],
+    ['--prefix', '/usr/local/', ABSOLUTE_PATH],
+    ['--app-port', '0', PORT],
+    ['--app-port', '080', PORT],
+    ['--app-port', 'http', PORT],
+    ['--kit-health-port', '9180/udp', PORT],
+    ['--kit-health-port', '-1', PORT],
+    ['--release-source', 's3://a/b.tar.gz', SOURCE],
+    ['--release-source', `s3://${'a'.repeat(64)}/b.tar.gz`, SOURCE],
+    ['--release-source', 's3://-bucket/b.tar.gz', SOURCE],
+    ['--release-source', 's3://Bucket/b.tar.gz', SOURCE],
+    ['--release-source', 's3://bucket/', SOURCE],
+    ['--release-source', 'ftp://x', SOURCE],
+    ['--release-source', 'https://git.example.com:8443/app.git', SOURCE],
+    ['--release-source', 'https://deploy:s3cret@git.example.com/app.git', SOURCE],
+    ['--release-source', 'git@github.com:', SOURCE],
+    ['--release-source', 'git@-oProxyCommand=x:app.git', SOURCE],
+    ['--release-ref', '-x', REF],
+    ['--release-ref', '.hidden', REF],
+    ['--release-ref', `v${'1'.repeat(200)}`, REF],
+    ['--release-sha256', 'ABC', SHA256],
+    ['--release-sha256', 'A'.repeat(64), SHA256],
+    ['--release-moving', 'sometimes', 'yes or no'],
+    ['--release-moving', 'YES', 'yes or no'],
+    ['--server-roles', 'App', ROLES],
+    ['--server-roles', 'app,', ROLES],
+    ['--server-roles', 'app,,job', ROLES],
+    ['--server-roles', 'app, job', ROLES],
+    ['--server-roles', `a${'b'.repeat(20)}`, ROLES],
+    ['--health-path', 'health', HEALTH_PATH],
+    ['--health-path', '/a#b', HEALTH_PATH],
+    ['--keep-releases', '0', 'a whole number from 1 to 99, without leading zeros'],
+    ['--keep-releases', '100', 'a whole number from 1 to 99, without leading zeros'],
+    ['--keep-releases', '05', 'a whole number from 1 to 99, without leading zeros'],
+    ['--fetch-attempts', '0', 'a whole number from 1 to 20, without leading zeros'],
+    ['--fetch-attempts', '21', 'a whole number from 1 to 20, without leading zeros'],
+    ['--fetch-backoff', '61', 'a whole number of seconds from 0 to 60, without leading zeros'],
+    ['--fetch-backoff', '-1', 'a whole number of seconds from 0 to 60, without leading zeros'],
+  ])('rejects %s %j, naming the flag and its rule', (flag, value, rule) => {
+    const result = kit.install([flag, value]);
+    expect(result.status).toBe(1);
+    const message = result.stderr.replace(/\s+/g, ' ');
+    expect(message).toMatch(new RegExp(`^fleet-pilot-install: ${flag}( \\([A-Z0-9_]+\\))?: '`));
+    expect(message).toContain(`'${value.replace(/\s+/g, ' ')}' is not ${rule}`);
+    expect(result.stderr).not.toMatch(/\^|\$$|\{\d|\[a-z/m);
+    const wide = result.stderr.split('\n').filter((line) => line.length > 80 && !line.includes(value));
+    expect(wide).toEqual([]);
+  });
+
+  it.each([
+    [['--release-source', 's3://ab/app.tar.gz']],
+    [['--release-source', `s3://${'a'.repeat(63)}/releases/app-v1.tar.gz`]],
+    [
+      [
+        '--release-source',
+        'ssh://git@git.example.com:2222/app.git',
+        '--release-sha256',
+        '',
+        '--release-ref',
+        'v1',
+      ],
+    ],
+    [['--release-source', 'git@github.com:acme/shop.git', '--release-sha256', '', '--release-ref', 'v1']],
+    [['--release-source', 'file:///srv/git/app.git', '--release-sha256', '', '--release-ref', 'v1']],
+    [['--server-roles', `a${'b'.repeat(19)},web-2`]],
+    [['--app-port', '65535', '--health-path', '/health?deep=1&x=%20']],
+    [['--keep-releases', '99', '--fetch-attempts', '20', '--fetch-backoff', '60']],
+  ])('accepts %j, as its rule says', (flags) => {
+    const result = kit.install(flags);
+    expect(result.stderr).toMatch(/^fleet-pilot-install: installed into /);
+    expect(result.status).toBe(0);
   });
 
   it('has the health socket listen on --kit-health-port, 9180 by default', () => {

@@ -99,7 +99,8 @@ FLEET_SETTING_KEYS=(APP_USER DEPLOY_USER APP_DIR APP_PORT RELEASE_SOURCE RELEASE
 # shellcheck disable=SC2034 # used by install.sh
 FLEET_GROUP=fleet-pilot
 
-# Every setting's rule. None admits '|', '&' or '\' (install.sh puts values into units with sed).
+# Every setting's rule (FLEET_SETTING_HINTS below says each in words: change both together). None
+# admits '|', '&' or '\' (install.sh puts values into units with sed).
 # A git source carries no user name, password or token (URL credentials end up in logs, process
 # lists and the release's own records): the deploy user's credential helper or ssh key gives them.
 _fleet_role='[a-z][a-z0-9-]{0,19}'
@@ -120,6 +121,65 @@ declare -A FLEET_SETTING_RULES=(
   [FETCH_BACKOFF_SECONDS]='^([0-9]|[1-5][0-9]|60)$'
 )
 
+# Every rule in words, for the error that names a value breaking it: "'VALUE' is not " goes first.
+# A line break here starts a new line of the message.
+declare -A FLEET_SETTING_HINTS=(
+  [APP_USER]="a user name: a lowercase letter or '_' first, then lowercase letters, digits, '_' or '-', at most 32 characters in all"
+  [DEPLOY_USER]="a user name: a lowercase letter or '_' first, then lowercase letters, digits, '_' or '-', at most 32 characters in all"
+  [APP_DIR]="an absolute path such as /srv/app: names of letters, digits, '.', '_' or '-', each after a single '/', and no '/' at the end"
+  [APP_PORT]='a port number: 1 to 65535, digits only, no leading zero'
+  [KIT_HEALTH_PORT]='a port number: 1 to 65535, digits only, no leading zero'
+  [RELEASE_SOURCE]="a release source. Expected one of:
+- s3://BUCKET/KEY: BUCKET 2 to 63 lowercase letters, digits, dots or hyphens, a letter or digit first; KEY any text without spaces
+- https://, git:// or file:// followed by letters, digits and . / _ ~ % + - only (no user name, password, port or query)
+- ssh://[USER@]HOST[:PORT]/PATH
+- USER@HOST:PATH (the scp-like form), PATH not empty and without %
+where USER is a lowercase letter or '_' then lowercase letters, digits, '_', '.' or '-'; HOST a letter or digit then letters, digits, '.' or '-'; PORT digits; PATH letters, digits and . / _ ~ % + -"
+  [RELEASE_REF]="a git ref name: a letter or digit first, then letters, digits, '.', '_', '/' or '-', at most 200 characters in all"
+  [RELEASE_SHA256]='a SHA-256 as sha256sum prints it: 64 lowercase hexadecimal digits (0-9, a-f)'
+  [RELEASE_MOVING]='yes or no'
+  [SERVER_ROLES]="a comma-separated list of role names: each a lowercase letter first, then lowercase letters, digits or '-', at most 20 characters; no spaces and no empty names"
+  [HEALTH_PATH]="a path: '/' first, then letters, digits and . _ ~ / ? = & % - only"
+  [KEEP_RELEASES]='a whole number from 1 to 99, without leading zeros'
+  [FETCH_ATTEMPTS]='a whole number from 1 to 20, without leading zeros'
+  [FETCH_BACKOFF_SECONDS]='a whole number of seconds from 0 to 60, without leading zeros'
+)
+
+# Prints $2 word-wrapped into lines of at most 80 columns, the first after $1 columns already used
+# (the log tag). A line of $2 after the first starts indented by two spaces; a wrapped line goes on
+# two spaces further in. A single word longer than the line stays whole.
+fleet_wrap() {
+  local col=$1 out='' line word more n=0 started
+  local -a words
+  while IFS= read -r line; do
+    more='  '
+    if ((n++ > 0)); then
+      out+=$'\n  '
+      col=2 more='    '
+    fi
+    read -r -a words <<<"$line"
+    started=no
+    for word in "${words[@]}"; do
+      if [[ $started == yes ]] && ((col + 1 + ${#word} > 80)); then
+        out+=$'\n'"$more"
+        col=${#more}
+      elif [[ $started == yes ]]; then
+        out+=' '
+        ((col += 1))
+      fi
+      out+=$word
+      ((col += ${#word}))
+      started=yes
+    done
+  done <<<"$2"
+  printf '%s' "$out"
+}
+
+# Exits saying that $2, given as $1, breaks the rule of setting $3, in words.
+fleet_die_rule() {
+  fleet_die "$(fleet_wrap $((${#FLEET_TAG} + 2)) "$1: '$2' is not ${FLEET_SETTING_HINTS[$3]}")"
+}
+
 # How a setting is named in an error: install.sh names its flag as well.
 fleet_setting_name() { printf '%s' "$1"; }
 
@@ -131,7 +191,7 @@ fleet_check_settings() {
     value=${!key-}
     [[ $value != *$'\n'* && $value != *$'\r'* ]] || fleet_die "$(fleet_setting_name "$key"): must be one line"
     if [[ -n ${FLEET_SETTING_RULES[$key]:-} ]] && ! [[ $value =~ ${FLEET_SETTING_RULES[$key]} ]]; then
-      fleet_die "$(fleet_setting_name "$key"): '$value' does not match ${FLEET_SETTING_RULES[$key]}"
+      fleet_die_rule "$(fleet_setting_name "$key")" "$value" "$key"
     fi
   done
   [[ $APP_USER != root ]] || fleet_die "$(fleet_setting_name APP_USER): the app must not run as root"
