@@ -24,7 +24,14 @@ async function endpoint(globals: GlobalOptions): Promise<ControlEndpoint> {
         `--local: no sandbox is serving (${globals.sandbox} not found); start one with: npm start -- --serve`,
       );
     }
-    const url = (JSON.parse(text) as { controlUrl?: unknown }).controlUrl;
+    let url: unknown;
+    try {
+      url = (JSON.parse(text) as { controlUrl?: unknown } | null)?.controlUrl;
+    } catch (error) {
+      throw new Error(
+        `--local: ${globals.sandbox} is not the file a sandbox writes (${error instanceof Error ? error.message : String(error)})`,
+      );
+    }
     if (typeof url !== 'string') throw new Error(`--local: ${globals.sandbox} names no controlUrl`);
     return new LoopbackControlEndpoint(url);
   }

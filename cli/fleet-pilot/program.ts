@@ -277,6 +277,13 @@ Exit codes: 0 done, 1 refused by the control function (nothing changed),
         },
         cmd: Command,
       ) => {
+        // In the flags' own terms; the control function's schema checks the rest.
+        if (o.clear !== true && o.min === undefined && o.max === undefined) {
+          throw new UsageError('override: give --min, --max or both (with --for), or --clear');
+        }
+        if (o.clear !== true && o.for === undefined) {
+          throw new UsageError('--for: how long --min/--max apply is required, e.g. --for 30m or --for 4h');
+        }
         const command = checked({
           action: 'override',
           role,

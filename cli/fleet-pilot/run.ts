@@ -4,7 +4,8 @@
  * 0 done, 1 refused by the control function (nothing changed), 2 bad command line, 3 the control
  * function could not be reached or failed.
  */
-import { writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ControlEndpoint } from '../../domain/control-port.js';
 import type { ControlResult, JournalLine } from '../../domain/services/control.js';
@@ -41,6 +42,14 @@ export async function runFleetPilot(argv: readonly string[], deps: FleetPilotDep
     const { globals } = chosen;
     if (globals.local === true && (globals.stage ?? globals.region ?? globals.profile) !== undefined) {
       throw new UsageError('--local talks to the sandbox: it takes no --stage, --region or --profile');
+    }
+    // Before anything is asked: the picture must have somewhere to go.
+    if (chosen.request.kind === 'timeline') {
+      const dir = dirname(resolve(chosen.request.out));
+      const found = await stat(dir).catch(() => undefined);
+      if (found?.isDirectory() !== true) {
+        throw new UsageError(`--out: cannot write ${chosen.request.out}: no directory ${dir}`);
+      }
     }
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;

@@ -48,13 +48,16 @@ export async function runPoolCommand(
     ? `${role}: warm pool drained: its servers are terminated and none is warmed until refill-pool`
     : `${role}: warm pool refilled: ${config.warmPool.size} fresh server(s) wanted; servers launched before now are replaced as fresh ones are ready`;
   if (command.dryRun === true) {
+    const would = drain
+      ? `${role}: would drain the warm pool: its servers would be terminated and none warmed until refill-pool`
+      : `${role}: would refill the warm pool: ${config.warmPool.size} fresh server(s) wanted; servers launched before now would be replaced as fresh ones are ready`;
     const planned: RoleControls = { ...controls, pool: next };
     const converged = await fleet.converge(role, {
       trigger: `control:${action}`,
       dryRun: true,
       controls: planned,
     });
-    return { messages: [message], converged };
+    return { messages: [would], converged };
   }
   await deps.ledger.setPoolControl(role, next);
   await deps.ledger.journal({

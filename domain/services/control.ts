@@ -218,8 +218,13 @@ export class Control {
     };
     if (current?.max !== undefined && overrideActive(current, now) && current.max >= min)
       next.max = current.max;
+    // Paused, the hold is set but nothing launches: say so rather than "launching".
+    const what =
+      controls.pause === undefined
+        ? `launching ${command.count}`
+        : `paused: ${command.count} more launched once resumed`;
     return this.applyBounds(role, 'launch', controls, next, command.dryRun === true, [
-      `${role}: launching ${command.count} (minimum ${min} held until ${iso(next.expiresAt ?? now)})`,
+      `${role}: ${what} (minimum ${min} held until ${iso(next.expiresAt ?? now)})`,
     ]);
   }
 
@@ -251,8 +256,9 @@ export class Control {
     const held = current?.min !== undefined && overrideActive(current, now) ? current.min : undefined;
     if (held !== undefined) next.min = Math.min(held, max);
     const kept = held === undefined ? '' : `, minimum ${next.min} kept`;
+    const what = controls.pause === undefined ? `retiring ${count}` : `paused: ${count} retired once resumed`;
     return this.applyBounds(role, 'retire', controls, next, dryRun, [
-      `${role}: retiring ${count} (maximum ${max}${kept} held until ${iso(next.expiresAt ?? now)}; lifetime and billing rules still apply)`,
+      `${role}: ${what} (maximum ${max}${kept} held until ${iso(next.expiresAt ?? now)}; lifetime and billing rules still apply)`,
     ]);
   }
 

@@ -204,7 +204,7 @@ describe('fleet-pilot against the sandbox', () => {
   it("drains and refills a role's warm pool (a dry run first), refuses a role without one, and shows the pool", async () => {
     const dry = await fleetPilot(['drain-pool', 'job', '--dry-run', ...local]);
     expect(dry).toMatchObject({ code: 0, stderr: '' });
-    expect(dry.stdout).toMatch(/^dry run: nothing was changed\njob: warm pool drained/);
+    expect(dry.stdout).toMatch(/^dry run: nothing was changed\njob: would drain the warm pool/);
     const status = await fleetPilot(['status', 'job', ...local]);
     expect(status.stdout).toMatch(/warm pool: +\d of 1 ready/);
     expect(status.stdout).not.toContain('DRAINED');
@@ -249,14 +249,20 @@ describe('fleet-pilot against the sandbox', () => {
       fleetPilot(['launch', 'app', '500', ...local]),
       fleetPilot(['launch', 'app', '1', '--hold', 'soon', ...local]),
       fleetPilot(['status', '--stage', 'prod', ...local]),
+      fleetPilot(['override', 'job', ...local]),
+      fleetPilot(['override', 'job', '--min', '2', ...local]),
+      fleetPilot(['timeline', '--out', join(dir, 'none', 'x.svg'), ...local]),
     ]);
-    expect(runs.map((r) => r.code)).toEqual([2, 2, 2, 2, 2]);
+    expect(runs.map((r) => r.code)).toEqual([2, 2, 2, 2, 2, 2, 2, 2]);
     expect(runs.map((r) => r.stderr)).toEqual([
       "fleet-pilot: unknown command 'lunch' (did you mean launch?) (see 'fleet-pilot --help')\n",
       "fleet-pilot: unknown option '--hodl' (did you mean --hold?) (see 'fleet-pilot --help')\n",
       "fleet-pilot: command-argument value '500' is invalid for argument 'count'. expected an integer from 1 to 100 (see 'fleet-pilot --help')\n",
       "fleet-pilot: option '--hold <duration>' argument 'soon' is invalid. expected a duration such as 30m, 2h or 1d (see 'fleet-pilot --help')\n",
       "fleet-pilot: --local talks to the sandbox: it takes no --stage, --region or --profile (see 'fleet-pilot --help')\n",
+      "fleet-pilot: override: give --min, --max or both (with --for), or --clear (see 'fleet-pilot --help')\n",
+      "fleet-pilot: --for: how long --min/--max apply is required, e.g. --for 30m or --for 4h (see 'fleet-pilot --help')\n",
+      `fleet-pilot: --out: cannot write ${join(dir, 'none', 'x.svg')}: no directory ${join(dir, 'none')} (see 'fleet-pilot --help')\n`,
     ]);
   });
 
@@ -293,6 +299,10 @@ describe('fleet-pilot against the sandbox', () => {
     const { code, stderr } = await fleetPilot(['status', '--local', '--sandbox', join(dir, 'none.json')]);
     expect(code).toBe(3);
     expect(stderr).toContain('no sandbox is serving');
+    await writeFile(join(dir, 'torn.json'), '{"controlUrl": "http://127.0.0.1');
+    const torn = await fleetPilot(['status', '--local', '--sandbox', join(dir, 'torn.json')]);
+    expect(torn.code).toBe(3);
+    expect(torn.stderr).toMatch(/^fleet-pilot: --local: .*torn\.json is not the file a sandbox writes \(/);
   });
 
   it('calls a deployed stack through the AWS SDK: a control function out of reach is exit 3, named', async () => {

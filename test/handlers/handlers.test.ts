@@ -195,6 +195,17 @@ describe('handlers on the fake cloud and DynamoDB Local', () => {
     expect((await h.ledger.listServers('app')).filter((r) => r.state === 'in-service')).toHaveLength(4);
   });
 
+  it('control launch on a paused role holds the minimum and says nothing launches until resumed', async () => {
+    await settle(3);
+    await runControl({ action: 'pause', role: 'app', reason: 'incident' }, h.app);
+    const result = await runControl({ action: 'launch', role: 'app', count: 1 }, h.app);
+    expect(result).toMatchObject({
+      ok: true,
+      messages: [expect.stringMatching(/^app: paused: 1 more launched once resumed \(minimum 4 held until/)],
+    });
+    expect(h.cloud.alive('app')).toHaveLength(3);
+  });
+
   it('control: a requestId reused for another command is another request, not a silent no-op', async () => {
     await settle(3);
     await runControl({ action: 'launch', role: 'app', count: 1, requestId: 'inc-4711' }, h.app);
