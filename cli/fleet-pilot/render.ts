@@ -56,7 +56,16 @@ function renderRole(r: RoleStatus, ctx: RenderContext): string {
   say('next converge', next.length === 0 ? 'nothing to do' : next.join('; '));
   if (r.scheduleChange != null) {
     const c = r.scheduleChange;
-    say('schedule changes', `${relative(c.at, now)} to ${c.servers} (${c.reason})`);
+    // What changes then: the floor, the warm pool's size, or both.
+    const pool =
+      c.warmPool === undefined || c.warmPool === r.pool?.size
+        ? undefined
+        : `warm pool to ${c.warmPool} (${c.warmPoolReason ?? ''})`;
+    const floor = c.servers === r.floor && pool !== undefined ? undefined : `to ${c.servers} (${c.reason})`;
+    say(
+      'schedule changes',
+      `${relative(c.at, now)} ${[floor, pool].filter((p) => p !== undefined).join(', ')}`,
+    );
   } else if (r.nextScheduleChange !== null) say('schedule changes', relative(r.nextScheduleChange, now));
   if (r.forecast != null) say('forecast', forecastLine(r.forecast));
   lines.push('');

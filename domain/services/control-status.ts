@@ -69,7 +69,14 @@ export interface RoleStatus {
   /** When the schedule floor next changes (a window starts or ends), if ever. */
   nextScheduleChange: string | null;
   /** The schedule's floor from its next change on, and why (absent from older control functions). */
-  scheduleChange?: { at: string; servers: number; reason: string } | null;
+  scheduleChange?: {
+    at: string;
+    servers: number;
+    reason: string;
+    /** The warm pool's size from then on, for a role with a pool (absent from older control functions). */
+    warmPool?: number;
+    warmPoolReason?: string;
+  } | null;
   /** The learned forecast for the next hours, or null without one (absent from older control functions). */
   forecast?: ForecastStatus | null;
   paused: boolean;
@@ -115,7 +122,12 @@ export async function roleStatus(
     scheduleChange:
       change === undefined || after === undefined
         ? null
-        : { at: new Date(change).toISOString(), servers: after.servers, reason: after.reason },
+        : {
+            at: new Date(change).toISOString(),
+            servers: after.servers,
+            reason: after.reason,
+            ...(config.warmPool === undefined ? {} : poolAfter(config, change, controls.pool)),
+          },
     forecast:
       config.forecast === undefined || loaded === undefined
         ? null
@@ -182,6 +194,16 @@ function poolStatus(
         stale: staleness(s, input, now).reasons,
       })),
   };
+}
+
+/** The pool's size and why once the schedule has changed at `at` (an operator's drain holds it at 0). */
+function poolAfter(
+  config: RoleConfig,
+  at: number,
+  control: PoolControl | undefined,
+): { warmPool: number; warmPoolReason: string } {
+  const { size, reason } = poolSize(config, at, 0, control);
+  return { warmPool: size, warmPoolReason: reason };
 }
 
 /** The one-line summary of a role's status. */

@@ -180,6 +180,39 @@ describe('fleet-pilot status', () => {
     expect(text).toContain('forecast: warm, NOT USED: no forecast now: too little history');
   });
 
+  it('says what a schedule change changes: the warm pool only, or the floor and the pool', () => {
+    const pool: RoleStatus['pool'] = {
+      size: 0,
+      reason: 'warmPool.size',
+      waitsAs: 'stopped',
+      control: null,
+      warm: 0,
+      warming: 0,
+      stopping: 0,
+      servers: [],
+    };
+    const at = '2026-03-03T02:00:00.000Z';
+    const change = (servers: number, warmPool: number) => ({
+      ...job,
+      pool,
+      scheduleChange: { at, servers, reason: 'the reason', warmPool, warmPoolReason: 'window warm-pool' },
+    });
+    const render = (role: RoleStatus) =>
+      renderStatus({ ...status, roles: [role] }, { wide: false, paint: plain, now: NOW }).replace(
+        /\n\s+/g,
+        ' ',
+      );
+    expect(render(change(job.floor, 2))).toContain(
+      'schedule changes: in 11 h 48 min warm pool to 2 (window warm-pool)',
+    );
+    expect(render(change(job.floor + 1, 2))).toContain(
+      `schedule changes: in 11 h 48 min to ${job.floor + 1} (the reason), warm pool to 2 (window warm-pool)`,
+    );
+    expect(render(change(job.floor + 1, 0))).toContain(
+      `schedule changes: in 11 h 48 min to ${job.floor + 1} (the reason)`,
+    );
+  });
+
   it('shows every column and whole ids with -o wide', () => {
     const text = renderStatus(status, { wide: true, paint: plain, now: NOW });
     expect(text).toContain('i-0a1b2c3d4e5f60718');
