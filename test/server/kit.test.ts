@@ -57,20 +57,22 @@ describe('kit scripts', () => {
     expect(result.status).not.toBe(0);
   });
 
-  it.each([
+  const withHelp = [
     ['server/install.sh'],
     ['server/sbin/fleet-pilot-deploy'],
     ['server/sbin/fleet-pilot-start'],
     ['server/sbin/fleet-pilot-status'],
     ['server/lib/fleet-pilot/fleet-pilot-run'],
     ['server/lib/fleet-pilot/fleet-pilot-health'],
-  ])('%s answers --help with its usage', (script) => {
+  ];
+
+  it.each(withHelp)('%s answers --help with its usage', (script) => {
     const result = kit.run(join(REPO, script), ['--help']);
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^Usage: /);
   });
 
-  it.each([['server/install.sh']])('%s fits its --help in 80 columns', (script) => {
+  it.each(withHelp)('%s fits its --help in 80 columns', (script) => {
     const result = kit.run(join(REPO, script), ['--help']);
     expect(result.status).toBe(0);
     const wide = result.stdout.split('\n').filter((line) => line.length > 80);
