@@ -23,6 +23,8 @@ const kit = useInstalledKit();
 const HOSTS =
   '127.0.0.1 localhost\n# the DB replica, kept by hand\n127.0.0.9 replica\n::1 localhost ip6-localhost\n';
 const startCalls = () => kit.calls().filter((call) => /^systemctl (start|stop)/.test(call));
+/** An error message with its line breaks and indents (see fleet_wrap) read as single spaces. */
+const oneLine = (text: string) => text.replace(/\s+/g, ' ');
 
 describe('fleet-pilot-start for role job', () => {
   beforeEach(() => kit.write(ROLE_ENV, roleEnv(JOB)));
@@ -212,23 +214,103 @@ describe('role.env', () => {
     kit.write(ROLE_ENV, roleEnv({ ...JOB, FLEET_ROLE: role }));
     const result = kit.runKit(START);
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain('line 1: FLEET_ROLE has a value outside its pattern');
+    expect(oneLine(result.stderr)).toContain(`line 1: FLEET_ROLE: '${role}' is not a role name`);
     expect(startCalls()).toEqual([]);
   });
 
   it.each([
     ['a missing worker count', { FLEET_ROLE: 'job', FLEET_DB_HOST: 'db' }, 'FLEET_WORKERS is missing'],
-    ['zero workers', { ...JOB, FLEET_WORKERS: '0' }, 'line 3: FLEET_WORKERS has a value outside its pattern'],
+    ['zero workers', { ...JOB, FLEET_WORKERS: '0' }, "line 3: FLEET_WORKERS: '0' is not a worker count"],
     [
       'a DB host starting with -',
       { ...JOB, FLEET_DB_HOST: '-db' },
-      'line 2: FLEET_DB_HOST has a value outside',
+      "line 2: FLEET_DB_HOST: '-db' is not a DB host name or IP address",
     ],
   ])('rejects %s, naming the key', (_name, env, message) => {
     kit.write(ROLE_ENV, roleEnv(env));
     const result = kit.runKit(START);
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain(message);
+    expect(oneLine(result.stderr)).toContain(message);
+  });
+
+  // Each key's rule in words, as the error gives it after "'VALUE' is not ".
+  const RULES: Record<string, string> = {
+    FLEET_ROLE:
+      "a role name: a lowercase letter first, then lowercase letters, digits or '-', at most 20 characters in all",
+    FLEET_DB_HOST:
+      "a DB host name or IP address: a letter, digit, '.' or ':' first, then letters, digits, '.', ':' or '-', at most 253 characters in all",
+    FLEET_WORKERS: 'a worker count: a whole number from 1 to 262144, without leading zeros',
+    FLEET_STACK:
+      "a stack name: a letter or digit first, then letters, digits or '-', at most 128 characters in all",
+    FLEET_INTENT_ID:
+      "an intent id: a letter or digit first, then letters, digits, '.', '_', ':' or '-', at most 128 characters in all",
+    FLEET_DRAIN_SECONDS: 'a whole number of seconds from 0 to 3600, without leading zeros',
+  };
+  const FULL = {
+    ...JOB,
+    FLEET_STACK: 'fleet-pilot-prod',
+    FLEET_INTENT_ID: '01JAB',
+    FLEET_DRAIN_SECONDS: '600',
+  };
+
+  it.each([
+    ['FLEET_ROLE', ''],
+    ['FLEET_ROLE', 'job_2'],
+    ['FLEET_ROLE', 'web.1'],
+    ['FLEET_ROLE', '-job'],
+    ['FLEET_DB_HOST', ''],
+    ['FLEET_DB_HOST', 'db_1.internal'],
+    ['FLEET_DB_HOST', `d${'b'.repeat(253)}`],
+    ['FLEET_WORKERS', ''],
+    ['FLEET_WORKERS', '07'],
+    ['FLEET_WORKERS', '262145'],
+    ['FLEET_WORKERS', '1000000'],
+    ['FLEET_WORKERS', 'four'],
+    ['FLEET_WORKERS', '-1'],
+    ['FLEET_STACK', ''],
+    ['FLEET_STACK', '-prod'],
+    ['FLEET_STACK', 'fleet_pilot'],
+    ['FLEET_STACK', 'fleet.pilot'],
+    ['FLEET_STACK', `s${'t'.repeat(128)}`],
+    ['FLEET_INTENT_ID', ''],
+    ['FLEET_INTENT_ID', '.01JAB'],
+    ['FLEET_INTENT_ID', ':01JAB'],
+    ['FLEET_INTENT_ID', `i${'d'.repeat(128)}`],
+    ['FLEET_DRAIN_SECONDS', ''],
+    ['FLEET_DRAIN_SECONDS', '010'],
+    ['FLEET_DRAIN_SECONDS', '3601'],
+    ['FLEET_DRAIN_SECONDS', '10000'],
+    ['FLEET_DRAIN_SECONDS', '1.5'],
+  ])('rejects %s=%j, naming the key, the value and its rule in words', (key, value) => {
+    kit.write(ROLE_ENV, roleEnv({ ...FULL, [key]: value }));
+    const result = kit.runKit(START);
+    expect(result.status).toBe(1);
+    const line = Object.keys(FULL).indexOf(key) + 1;
+    expect(oneLine(result.stderr)).toContain(
+      `role.env line ${line}: ${key}: '${value}' is not ${RULES[key]}`,
+    );
+    expect(result.stderr).not.toMatch(/\^|\$$|\{\d|\[a-z|\[A-Z/m);
+    const wide = result.stderr
+      .split('\n')
+      .filter((text) => text.length > 80 && !text.includes(kit.root) && !text.includes(value));
+    expect(wide).toEqual([]);
+    expect(startCalls()).toEqual([]);
+  });
+
+  it.each([
+    ['FLEET_ROLE', `r${'e'.repeat(19)}`],
+    ['FLEET_DB_HOST', `d${'b'.repeat(252)}`],
+    ['FLEET_DB_HOST', ':ffff:10.0.1.25'],
+    ['FLEET_WORKERS', '262144'],
+    ['FLEET_STACK', `9${'t'.repeat(127)}`],
+    ['FLEET_INTENT_ID', `i${'d._:-'.repeat(25)}ab`],
+    ['FLEET_DRAIN_SECONDS', '0'],
+    ['FLEET_DRAIN_SECONDS', '3600'],
+  ])('accepts %s=%j, at the edge of its rule', (key, value) => {
+    kit.write(ROLE_ENV, roleEnv({ ...FULL, [key]: value }));
+    const result = kit.runKit(STATUS);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
   });
 
   it('rejects a key given twice', () => {

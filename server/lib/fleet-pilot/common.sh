@@ -36,7 +36,8 @@ fleet_die() {
 
 # role.env: one KEY=value per line, the value from a small character set. Anything else (quotes,
 # spaces, `$`, backticks, `;`, `\`, a line the user data did not write) rejects the whole file.
-# Each key then meets the same rule the control plane checked when it rendered the user data.
+# Each key then meets the same rule the control plane checked when it rendered the user data
+# (FLEET_RULE_HINTS below says each in words: change both together).
 declare -A FLEET_RULES=(
   # The config's own rule for role names (domain/roles.ts ROLE_NAME): every role it accepts runs here.
   [FLEET_ROLE]='^[a-z][a-z0-9-]{0,19}$'
@@ -46,12 +47,23 @@ declare -A FLEET_RULES=(
   [FLEET_INTENT_ID]='^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$'
   [FLEET_DRAIN_SECONDS]='^(0|[1-9][0-9]{0,3})$'
 )
+# The largest value of a numeric key, checked once its pattern has passed.
+declare -A FLEET_MAXIMUMS=([FLEET_WORKERS]=262144 [FLEET_DRAIN_SECONDS]=3600)
+# Every role.env rule (pattern and maximum) in words, for the error that names a value breaking it.
+declare -A FLEET_RULE_HINTS=(
+  [FLEET_ROLE]="a role name: a lowercase letter first, then lowercase letters, digits or '-', at most 20 characters in all"
+  [FLEET_DB_HOST]="a DB host name or IP address: a letter, digit, '.' or ':' first, then letters, digits, '.', ':' or '-', at most 253 characters in all"
+  [FLEET_WORKERS]='a worker count: a whole number from 1 to 262144, without leading zeros'
+  [FLEET_STACK]="a stack name: a letter or digit first, then letters, digits or '-', at most 128 characters in all"
+  [FLEET_INTENT_ID]="an intent id: a letter or digit first, then letters, digits, '.', '_', ':' or '-', at most 128 characters in all"
+  [FLEET_DRAIN_SECONDS]='a whole number of seconds from 0 to 3600, without leading zeros'
+)
 FLEET_REQUIRED=(FLEET_ROLE FLEET_DB_HOST FLEET_WORKERS)
 
 # Reads role.env into the FLEET_* variables (exported) or exits naming the line or key at fault. The
 # units do not load role.env themselves: what the kit's processes get from it is what passed here.
 fleet_load_role_env() {
-  local file=$FLEET_ROLE_ENV line key value n=0
+  local file=$FLEET_ROLE_ENV line key value max n=0
   local -A seen=()
   [[ -f $file ]] || fleet_die "$file is missing: the launch's user data writes it"
   fleet_check_file "$file" 022
@@ -71,15 +83,17 @@ fleet_load_role_env() {
       fleet_log warning "$file line $n: $key is not a key the kit reads; ignored, not exported"
       continue
     fi
-    [[ $value =~ ${FLEET_RULES[$key]} ]] || fleet_die "$file line $n: $key has a value outside its pattern ${FLEET_RULES[$key]}"
+    # Compared as a number only once the pattern has passed: digits, no leading zero.
+    max=${FLEET_MAXIMUMS[$key]:-}
+    if ! [[ $value =~ ${FLEET_RULES[$key]} ]] || { [[ -n $max ]] && ((value > max)); }; then
+      fleet_die_hint "$file line $n: $key" "$value" "${FLEET_RULE_HINTS[$key]}"
+    fi
     printf -v "$key" '%s' "$value"
     export "${key?}"
   done <"$file"
   for key in "${FLEET_REQUIRED[@]}"; do
     [[ -n ${seen[$key]:-} ]] || fleet_die "$file: $key is missing"
   done
-  ((FLEET_WORKERS <= 262144)) || fleet_die "$file: FLEET_WORKERS=$FLEET_WORKERS is over 262144"
-  ((${FLEET_DRAIN_SECONDS:-0} <= 3600)) || fleet_die "$file: FLEET_DRAIN_SECONDS=$FLEET_DRAIN_SECONDS is over 3600"
 }
 
 # What this server's role runs: `app` (the app server) for a role named in SERVER_ROLES, `workers`
@@ -175,10 +189,13 @@ fleet_wrap() {
   printf '%s' "$out"
 }
 
-# Exits saying that $2, given as $1, breaks the rule of setting $3, in words.
-fleet_die_rule() {
-  fleet_die "$(fleet_wrap $((${#FLEET_TAG} + 2)) "$1: '$2' is not ${FLEET_SETTING_HINTS[$3]}")"
+# Exits saying that $2, given as $1, is not $3 (a rule in words), wrapped to 80 columns.
+fleet_die_hint() {
+  fleet_die "$(fleet_wrap $((${#FLEET_TAG} + 2)) "$1: '$2' is not $3")"
 }
+
+# Exits saying that $2, given as $1, breaks the rule of setting $3, in words.
+fleet_die_rule() { fleet_die_hint "$1" "$2" "${FLEET_SETTING_HINTS[$3]}"; }
 
 # How a setting is named in an error: install.sh names its flag as well.
 fleet_setting_name() { printf '%s' "$1"; }
