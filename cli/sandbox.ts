@@ -50,18 +50,17 @@ async function main(): Promise<number> {
 }
 
 function printSummary(s: SandboxSummary, out: string): void {
-  const roles = Object.keys(s.launches)
-    .map(
-      (role) =>
-        `${role}: ${ownEntry(s.launches, role)} launched, ${ownEntry(s.retirements, role)} retired, ${ownEntry(s.instanceHours, role)} instance-hours, ${ownEntry(s.finalServers, role)?.inService ?? 0} in service at the end`,
-    )
-    .join('; ');
+  // Two lines a role, within 80 columns: what it did, then where it ended.
+  const roles = Object.keys(s.launches).flatMap((role) => [
+    `${role}: ${ownEntry(s.launches, role)} launched cold, ${ownEntry(s.warmStarts, role) ?? 0} started from the warm pool, ${ownEntry(s.retirements, role)} retired`,
+    `${' '.repeat(role.length + 2)}${ownEntry(s.instanceHours, role)} instance-hours, ${ownEntry(s.finalServers, role)?.inService ?? 0} in service at the end`,
+  ]);
   console.log(
     [
       '',
       `sandbox: ${s.interrupted ? 'interrupted' : 'done'}: ${s.startedAt} → ${s.endedAt} simulated in ${s.realSeconds} s (ledger ${s.ledger})`,
       `  jobs: ${s.jobsDone} done of ${s.jobsArrived}, wait p50 ${s.waitP50S} s, p95 ${s.waitP95S} s, max ${s.waitMaxS} s`,
-      `  ${roles}`,
+      ...roles.map((line) => `  ${line}`),
       `  wrote ${['summary.json', 'report.md', 'timeline.svg'].map((f) => join(out, f)).join(', ')}`,
     ].join('\n'),
   );

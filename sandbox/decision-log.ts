@@ -39,7 +39,10 @@ export interface LoggedLine {
 export interface RoleFigures {
   desired: number | null;
   inService: number | null;
+  /** Servers launched cold (not for the warm pool), and started from it. */
   launches: number;
+  warmStarts: number;
+  /** Servers retired: stopped back into the warm pool or terminated. */
   retirements: number;
   replacements: number;
   /** Warm pool servers ready (stopped), and on their way into the pool; null without a pool. */
@@ -106,6 +109,9 @@ export class DecisionLog implements Observer {
       }
       case 'role busy, skipped':
         this.busySkips += 1;
+        return;
+      case 'warm server started':
+        this.figures(String(fields.role)).warmStarts += 1;
         return;
       default:
         return;
@@ -182,6 +188,7 @@ export class DecisionLog implements Observer {
         desired: null,
         inService: null,
         launches: 0,
+        warmStarts: 0,
         retirements: 0,
         replacements: 0,
         warm: null,

@@ -75,6 +75,8 @@ export interface SandboxSummary {
   waitP95S: number;
   waitMaxS: number;
   launches: Record<string, number>;
+  /** Servers started from the warm pool, per role. */
+  warmStarts: Record<string, number>;
   retirements: Record<string, number>;
   unhealthyReplacements: Record<string, number>;
   instanceHours: Record<string, number>;
@@ -163,6 +165,7 @@ export function buildSummary(input: SummaryInput): SandboxSummary {
     waitP95S: round(percentile(waits, 95), 1),
     waitMaxS: round(waits.at(-1) ?? 0, 1),
     launches: perRole((role) => log.figures(role).launches),
+    warmStarts: perRole((role) => log.figures(role).warmStarts),
     retirements: perRole((role) => log.figures(role).retirements),
     unhealthyReplacements: perRole((role) => log.figures(role).replacements),
     // Running time only: a warm pool server's stopped spans cost its volume, not the instance.
@@ -295,11 +298,11 @@ export function renderReport(summary: SandboxSummary, lines: readonly LoggedLine
     '',
     '## Servers',
     '',
-    '| role | launches | retirements | replaced (unhealthy) | instance-hours | cost | desired at end | in service at end |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    '| role | cold launches | warm starts | retirements (to the pool or terminated) | replaced (unhealthy) | instance-hours | cost | desired at end | in service at end |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...roles.map(
       (role) =>
-        `| ${role} | ${ownEntry(summary.launches, role) ?? 0} | ${ownEntry(summary.retirements, role) ?? 0} | ${ownEntry(summary.unhealthyReplacements, role) ?? 0} | ${ownEntry(summary.instanceHours, role) ?? 0} | ${formatDollars(ownEntry(summary.cost, role) ?? 0)} | ${ownEntry(summary.finalServers, role)?.desired ?? '-'} | ${ownEntry(summary.finalServers, role)?.inService ?? '-'} |`,
+        `| ${role} | ${ownEntry(summary.launches, role) ?? 0} | ${ownEntry(summary.warmStarts, role) ?? 0} | ${ownEntry(summary.retirements, role) ?? 0} | ${ownEntry(summary.unhealthyReplacements, role) ?? 0} | ${ownEntry(summary.instanceHours, role) ?? 0} | ${formatDollars(ownEntry(summary.cost, role) ?? 0)} | ${ownEntry(summary.finalServers, role)?.desired ?? '-'} | ${ownEntry(summary.finalServers, role)?.inService ?? '-'} |`,
     ),
     '',
     `Cost ${formatDollars(Object.values(summary.cost).reduce((a, b) => a + b, 0))} in all: every second an instance ran at its type's On-Demand price in us-east-1 (Spot ${Math.round(DEFAULT_SPOT_DISCOUNT * 100)}% off), plus a ${DEFAULT_VOLUME_GB} GB gp3 root volume each at $${DEFAULT_VOLUME_PER_GB_MONTH} per GB-month while it existed.`,

@@ -129,6 +129,9 @@ describe('npm start (the local sandbox)', () => {
     // The 09:00 burst starts them before any cold launch, and they serve through the same check.
     const started = lines.find((l) => /job +warm start \d: i-/.test(l));
     expect(started).toBeDefined();
+    // The summary counts the starts apart from the cold launches.
+    expect(summary.warmStarts.job).toBeGreaterThanOrEqual(1);
+    expect(summary.warmStarts.job).toBe(lines.filter((l) => /job +warm start \d: i-/.test(l)).length);
     expect(
       lines.some((l) =>
         /job +i-\S+ at 127\.\S+ in service: .*warm start: in service \d+ s after StartInstances/.test(l),
