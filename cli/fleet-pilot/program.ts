@@ -110,6 +110,9 @@ Examples:
   fleet-pilot journal job --since 2h --follow --local
   fleet-pilot timeline --hours 24 --out fleet.svg --local
 
+Durations (--hold, --for, --since) take s, m, h or d: 90s, 30m, 2h, 1d; a
+bare number is minutes. Times in answers are UTC.
+
 Exit codes: 0 done, 1 refused by the control function (nothing changed),
 2 bad command line, 3 the control function could not be reached or failed.`,
     );

@@ -120,7 +120,7 @@ export class Control {
   private async journalSince(only: string | undefined, sinceMinutes: number, limit: number) {
     const since = this.deps.clock.now() - sinceMinutes * 60_000;
     const journal = await journalSince(this.deps.ledger, journalRoles(this.fleet.roles, only), since, limit);
-    const messages = [`${journal.length} journal entries since ${iso(since)}`];
+    const messages = [`${journal.length} journal entries since ${shown(since)}`];
     return { ok: true, action: 'journal', dryRun: true, messages, journal } as const;
   }
 
@@ -191,7 +191,7 @@ export class Control {
       command.max === undefined ? '' : `max ${command.max}`,
     ];
     return this.applyBounds(role, 'override', controls, next, command.dryRun === true, [
-      `${role}: ${set.filter(Boolean).join(', ')} until ${iso(next.expiresAt ?? now)}`,
+      `${role}: ${set.filter(Boolean).join(', ')} until ${shown(next.expiresAt ?? now)}`,
     ]);
   }
 
@@ -224,7 +224,7 @@ export class Control {
         ? `launching ${command.count}`
         : `paused: ${command.count} more launched once resumed`;
     return this.applyBounds(role, 'launch', controls, next, command.dryRun === true, [
-      `${role}: ${what} (minimum ${min} held until ${iso(next.expiresAt ?? now)})`,
+      `${role}: ${what} (minimum ${min} held until ${shown(next.expiresAt ?? now)})`,
     ]);
   }
 
@@ -258,7 +258,7 @@ export class Control {
     const kept = held === undefined ? '' : `, minimum ${next.min} kept`;
     const what = controls.pause === undefined ? `retiring ${count}` : `paused: ${count} retired once resumed`;
     return this.applyBounds(role, 'retire', controls, next, dryRun, [
-      `${role}: ${what} (maximum ${max}${kept} held until ${iso(next.expiresAt ?? now)}; lifetime and billing rules still apply)`,
+      `${role}: ${what} (maximum ${max}${kept} held until ${shown(next.expiresAt ?? now)}; lifetime and billing rules still apply)`,
     ]);
   }
 
@@ -359,6 +359,11 @@ export class Control {
 
 function iso(at: number): string {
   return new Date(at).toISOString();
+}
+
+/** An instant to the second, in UTC: what an operator reads in a message. */
+function shown(at: number): string {
+  return new Date(Math.round(at / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }
 
 function summarize(result: ConvergeResult): ControlResult['converge'] {
