@@ -1,6 +1,6 @@
 /**
  * The one config document and its schema. Every number the 2010 scripts hard-coded is a default
- * here; see README "Configuration" for each key.
+ * here; see docs/configuration.md for each key.
  *
  * `parseConfig(...documents)` merges the documents over {@link DEFAULT_CONFIG} (see domain/merge.ts)
  * and validates the result, failing with every bad key's path at once.

@@ -36,7 +36,7 @@ function load(stage) {
   // A directory of the user's own is named as given; config/ relative to where serverless runs.
   const shown = process.env.FLEET_CONFIG_DIR ? file : relative(process.cwd(), file) || file;
   if (!/^[A-Za-z0-9-]+$/.test(stage) || !existsSync(file)) {
-    throw refusal(`no config for stage "${stage}": create ${shown} (see README "Configuration")`);
+    throw refusal(`no config for stage "${stage}": create ${shown} (see docs/configuration.md)`);
   }
   const { parseConfig } = tsx.require('../domain/config.ts', __filename);
   let raw;

@@ -159,6 +159,6 @@ it('refuses a stage without a config file, naming the file to create', async () 
     resolveVariable: async (name) => (name === 'sls:stage' ? 'nowhere' : 'fleet-pilot'),
   };
   await expect(build('bundledConfig', ctx)).rejects.toThrow(
-    /no config for stage "nowhere": create .*nowhere\.json/,
+    /no config for stage "nowhere": create .*nowhere\.json \(see docs\/configuration\.md\)/,
   );
 });
