@@ -23,9 +23,9 @@ const INVOCATION = 'npm run bench --';
 
 const PART_HELP = `parts:
   policies  every reference trace (sim/traces/*.csv) x every policy, the default
-            without its warm pool (default-no-pool, config/presets/no-pool.json),
-            the bound (max servers all day) and the onset oracle; ratios against
-            seed-2010 of the same run
+            without its warm pool (default-no-pool,
+            config/presets/no-pool.json), the bound (max servers all day) and
+            the onset oracle; ratios against seed-2010 of the same run
   families  the default, with and without its warm pool, on fresh traces of
             every generator (4 seeds x 2 launch-delay streams): runs meeting the
             target, mean ratios, gapClosed, launches and warm starts a day, the

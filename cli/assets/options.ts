@@ -105,7 +105,14 @@ export function assetsProgram(onSync: (flags: SyncFlags) => void): Command {
     .option('--path-style', 'path-style S3 URLs (for S3-compatible servers; also ASSETS_S3_PATH_STYLE=1)')
     .addHelpText(
       'after',
-      '\nCredentials and endpoints come from the usual AWS settings (AWS_PROFILE, AWS_ENDPOINT_URL_S3, ...).\nAn empty DIR (nothing but names starting with a dot) is refused.\nExit codes: 0 done, 1 failed or refused (a rerun completes the work), 2 bad flags.',
+      [
+        '',
+        'Credentials and endpoints come from the usual AWS settings',
+        '(AWS_PROFILE, AWS_ENDPOINT_URL_S3, ...).',
+        'An empty DIR (nothing but names starting with a dot) is refused.',
+        'Exit codes: 0 done, 1 failed or refused (a rerun completes the work),',
+        '2 bad flags.',
+      ].join('\n'),
     )
     .action((flags: SyncFlags) => onSync(flags));
   return program;
