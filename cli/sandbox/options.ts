@@ -43,11 +43,10 @@ export function sandboxProgram(): Command {
       numberIn({ min: 1 / 24, max: 31 }),
       DEFAULT_OPTIONS.days,
     )
-    .option(
-      '--speed <x>',
-      'simulated seconds per real second (default: an hour a second, at most)',
-      numberIn({ min: 1, max: 100_000 }),
-      DEFAULT_OPTIONS.speed,
+    .addOption(
+      new Option('--speed <x>', 'simulated seconds per real second')
+        .argParser(numberIn({ min: 1, max: 100_000 }))
+        .default(DEFAULT_OPTIONS.speed, `${DEFAULT_OPTIONS.speed}: an hour a second, at most`),
     )
     .option(
       '--out <dir>',

@@ -242,6 +242,19 @@ describe('sandbox flags', () => {
     expect(parseCliOptions(argv)).toBe('help');
   });
 
+  it('shows each default once, --speed with what it means and --serve with its own', () => {
+    let help = '';
+    parseCliOptions(['--help'], (text) => {
+      help += text;
+    });
+    const speed = help.slice(help.indexOf('--speed <x>'), help.indexOf('--out <dir>')).replace(/\s+/g, ' ');
+    expect(speed).toContain('(default: 3600: an hour a second, at most)');
+    expect(speed.match(/default/g)).toHaveLength(1);
+    expect(parseCliOptions([])).toMatchObject({ speed: 3600 });
+    expect(parseCliOptions(['--serve'])).toMatchObject({ speed: 60, days: 7 });
+    expect(parseCliOptions(['--serve', '--speed', '3600'])).toMatchObject({ speed: 3600 });
+  });
+
   it('refuses a stray argument', () => {
     expect(() => parseCliOptions(['2'])).toThrow(/too many arguments/);
   });
