@@ -76,8 +76,8 @@ function tuneProgram(): Command {
     )
     .option(
       '--threads <n>',
-      'worker threads (default: every core)',
-      numberIn({ min: 0, max: 64, integer: true }),
+      'worker threads, at least 1 (default: every core)',
+      numberIn({ min: 1, max: 64, integer: true }),
     )
     .addOption(
       new Option('--grid <name>', 'full, or tiny (a few candidates, for a quick look)')

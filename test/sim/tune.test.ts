@@ -290,6 +290,22 @@ describe('npm run tune', () => {
     expect(stdout).toMatch(/Usage: npm run tune -- --trace FILE.csv/);
   });
 
+  it('refuses --threads 0: it needs at least one worker thread', async () => {
+    const { code, stdout, stderr } = await tuneCli([
+      '--trace',
+      'sim/traces/steady-weekday.csv',
+      '--threads',
+      '0',
+      '--out',
+      dir,
+    ]);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(
+      "tune: option '--threads <n>' argument '0' is invalid. expected an integer from 1 to 64 (see 'npm run tune -- --help')\n",
+    );
+  });
+
   it('fails on a bad trace naming the line', async () => {
     const trace = join(dir, 'bad.csv');
     await writeFile(trace, 'arrival_s,service_s\n0,30\n5,abc\n');
