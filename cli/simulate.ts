@@ -16,6 +16,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError } from '../domain/errors.js';
+import { wrapLines } from '../domain/wrap.js';
 import {
   compareMarkets,
   DEFAULT_INTERRUPTIONS_PER_DAY,
@@ -202,7 +203,7 @@ async function main(): Promise<void> {
   await writeFile(join(args.out, 'timeline.svg'), timelineSvg(result, `${name} — policy ${args.policy}`));
   console.log(formatSummary(name, result.summary));
   console.log(`  replayed from ${start.text}`);
-  console.log(`  wrote ${join(args.out, 'summary.json')} and ${join(args.out, 'timeline.svg')}`);
+  console.log(wrapLines(`  wrote ${join(args.out, 'summary.json')} and ${join(args.out, 'timeline.svg')}`));
   if (!args.spot) return;
   const spot = await simulate({ ...run, spot: true });
   await writeFile(
@@ -211,7 +212,7 @@ async function main(): Promise<void> {
   );
   console.log(`\n${formatSummary(name, spot.summary)}`);
   console.log(`\n${compareMarkets(result.summary, spot.summary)}`);
-  console.log(`  wrote ${join(args.out, 'summary-spot.json')}`);
+  console.log(wrapLines(`  wrote ${join(args.out, 'summary-spot.json')}`));
 }
 
 runScript('simulate', INVOCATION, main, [TraceError]);

@@ -44,6 +44,33 @@ describe('npm run simulate', () => {
     expect(stdout).toMatch(/wait p50 (\d+ min )?\d+ s, p95 (\d+ min )?\d+ s, max (\d+ min )?\d+ s/);
   });
 
+  it('prints both runs and the comparison within 80 columns, every figure kept', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'simulate-'));
+    const trace = join(dir, 'burst.csv');
+    const burst = Array.from({ length: 80 }, (_, i) => `${36_000 + i},120`);
+    await writeFile(trace, ['arrival_s,service_s', '0,30', ...burst].join('\n'));
+    const { code, stdout } = await simulate([
+      '--trace',
+      trace,
+      '--policy',
+      'default',
+      '--spot-discount',
+      '0.65',
+      '--interruptions-per-day',
+      '4',
+      '--out',
+      dir,
+    ]);
+    expect(code).toBe(0);
+    expect(stdout.split('\n').filter((line) => line.length > 80)).toEqual([]);
+    const text = stdout.replace(/\s+/g, ' ');
+    expect(text).toMatch(/1 permanent server\(s\), at most 3, 4 workers each/);
+    expect(text).toMatch(/all On-Demand; \d+ interruption\(s\)\) \(\$[\d.]+ of it booting\), volumes \$/);
+    expect(text).toMatch(/of it while stopped/);
+    expect(text).toMatch(/of them Spot, at \$0\.085\/h On-Demand/);
+    expect(stdout).toMatch(/^ {13}cost {5}wait p95 {8}wait max {8}interruptions {2}jobs re-run$/m);
+  });
+
   it('fails with 2 on a --start that is not a date, naming the flag', async () => {
     const { code, stderr } = await simulate(['--start', '2026-02-30']);
     expect(code).toBe(2);
