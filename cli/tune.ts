@@ -16,6 +16,7 @@ import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { ConfigError } from '../domain/errors.js';
+import { wrapLine, wrapLines } from '../domain/wrap.js';
 import {
   DEFAULT_INTERRUPTIONS_PER_DAY,
   DEFAULT_SPOT_DISCOUNT,
@@ -139,8 +140,23 @@ async function userRole(file: string | undefined): Promise<{ document: unknown; 
   }
 }
 
-function row(mark: string, p: TunedPoint): string {
-  return `${mark.padEnd(12)} p95 ${Math.round(p.waitP95S).toString().padStart(5)} s  $${p.cost.toFixed(2).padStart(6)}  ${p.instanceHours.toFixed(2).padStart(7)} h  ${String(p.coldLaunches).padStart(4)} launches  ${p.label}`;
+/** The columns of the point tables: the mark, p95 wait, dollars, instance-hours, cold launches. */
+function columns(mark: string, p95: string, cost: string, hours: string, cold: string): string {
+  return `${mark.padEnd(11)} ${p95.padStart(7)} ${cost.padStart(7)} ${hours.padStart(7)} ${cold.padStart(5)}  `;
+}
+
+const HEAD = `${columns('', 'p95', 'cost', 'inst-h', 'cold')}candidate`;
+
+/** A point in 80 columns: its figures, then its settings, going on under themselves when long. */
+function row(mark: string, p: TunedPoint): string[] {
+  const figures = columns(
+    mark,
+    `${Math.round(p.waitP95S)} s`,
+    `$${p.cost.toFixed(2)}`,
+    p.instanceHours.toFixed(2),
+    String(p.coldLaunches),
+  );
+  return wrapLine(figures + p.label, ' '.repeat(figures.length));
 }
 
 function report(result: TuneResult, market: MarketRun): string {
@@ -150,17 +166,23 @@ function report(result: TuneResult, market: MarketRun): string {
     [result.bound, 'bound'],
     [result.recommended, 'recommended'],
   ]);
-  const lines = ['Pareto frontier (cheapest first):'];
+  const lines = ['Pareto frontier (cheapest first; inst-h: instance-hours, cold: cold launches):', HEAD];
   result.frontier.forEach((p, i) => {
-    lines.push(row(marks.get(p) ?? `F${i + 1}`, p));
+    lines.push(...row(marks.get(p) ?? `F${i + 1}`, p));
   });
-  lines.push('', 'marked points:');
-  for (const [p, mark] of marks) lines.push(row(mark, p));
-  lines.push('', `recommended: ${result.why}`, `against the current config: ${result.versusCurrent}`);
+  lines.push('', 'marked points:', HEAD);
+  for (const [p, mark] of marks) lines.push(...row(mark, p));
+  lines.push(
+    '',
+    ...wrapLine(`recommended: ${result.why}`),
+    ...wrapLine(`against the current config: ${result.versusCurrent}`),
+  );
   if (market.spot) {
     const { spotDiscount, interruptionsPerDay } = market.pricing;
     lines.push(
-      `costs: Spot above the permanent servers at ${spotDiscount} off, ${interruptionsPerDay} interruption(s) a day (the 2010 rule On-Demand)`,
+      ...wrapLine(
+        `costs: Spot above the permanent servers at ${spotDiscount} off, ${interruptionsPerDay} interruption(s) a day (the 2010 rule On-Demand)`,
+      ),
     );
   }
   return lines.join('\n');
@@ -202,7 +224,7 @@ async function main(): Promise<number> {
   await writeFile(join(args.out, 'recommended.json'), `${JSON.stringify(fragment, null, 2)}\n`);
   console.log(report(result, args.market));
   console.log(
-    `\n${result.points.length} candidates in ${seconds.toFixed(1)} s on ${args.threads} thread(s); wrote ${join(args.out, 'frontier.svg')}, points.json and recommended.json`,
+    `\n${wrapLines(`${result.points.length} candidates in ${seconds.toFixed(1)} s on ${args.threads} thread(s); wrote ${join(args.out, 'frontier.svg')}, points.json and recommended.json`)}`,
   );
   return 0;
 }

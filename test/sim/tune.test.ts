@@ -353,6 +353,8 @@ describe('npm run tune', () => {
     ]);
     expect(code).toBe(0);
     expect(stdout).toMatch(/Pareto frontier/);
+    expect(stdout).toMatch(/^recommended +\d+ s +\$\d+\.\d\d +\d+\.\d\d +\d+ {2}\S/m);
+    expect(stdout.split('\n').filter((line) => line.length > 80)).toEqual([]);
     expect(await readFile(join(out, 'frontier.svg'), 'utf8')).toContain('F1');
     const fragment = JSON.parse(await readFile(join(out, 'recommended.json'), 'utf8'));
     expect(() => parseConfig(TEST_CONFIG_INPUT, fragment)).not.toThrow();
