@@ -13,6 +13,7 @@ import { ConfigError } from '../domain/errors.js';
 import { isPlainObject, mergeDocuments } from '../domain/merge.js';
 import { ownEntry } from '../domain/roles.js';
 import { scheduleTimeline, type TimelineDay } from '../domain/schedule-timeline.js';
+import { TERMINAL_WIDTH, wrapLine } from '../domain/wrap.js';
 import { loadConfigDocument } from './config-file.js';
 import { createProgram, parseProgram, readCommandLine, runScript, UsageError } from './program.js';
 import { localDate, nonEmpty, numberIn } from './values.js';
@@ -58,31 +59,47 @@ function parseCalendarArgs(argv: readonly string[], write: (text: string) => voi
   };
 }
 
-/** The timeline as text: one line per date without windows, a block per date with them. */
+/** Where a date's continuation lines start: under its first step, past "Mon 2026-12-28  ". */
+const DATE_INDENT = ' '.repeat(16);
+/** Where a step's continuation lines start: under its source, past "  06:00-22:00  3  ". */
+const STEP_INDENT = ' '.repeat(18);
+
+/**
+ * The timeline as text within 80 columns: one line per date without windows, a block per date
+ * with them. What does not fit goes on under the date's steps (a holiday, the windows it skipped)
+ * or under the step's source (why the window runs that date).
+ */
 function formatTimeline(role: string, schedule: ScheduleConfig, days: readonly TimelineDay[]): string {
   const { holidays } = schedule;
   const region =
     holidays === undefined ? 'none' : [holidays.country, holidays.state].filter(Boolean).join('-');
   const extra = schedule.extraHolidays?.length ? `, extra ${schedule.extraHolidays.join(', ')}` : '';
   const not = schedule.notHolidays?.length ? `, worked ${schedule.notHolidays.join(', ')}` : '';
-  const lines = [
+  const lines = wrapLine(
     `${role}: ${schedule.timeZone}, baseline ${schedule.baseline}, ${schedule.windows.length} window(s); holidays ${region}${extra}${not}`,
-  ];
+  );
   for (const day of days) {
     const weekday = day.weekday[0]?.toUpperCase() + day.weekday.slice(1);
-    const holiday = day.holiday === null ? '' : `  holiday: ${day.holiday}`;
-    const skipped = day.skipped.length === 0 ? '' : ` (skips ${day.skipped.join('; ')})`;
+    const notes = [
+      ...(day.holiday === null ? [] : [` holiday: ${day.holiday}`]),
+      ...(day.skipped.length === 0 ? [] : [`(skips ${day.skipped.join('; ')})`]),
+    ];
     const only = day.steps.length === 1 ? day.steps[0] : undefined;
     if (only !== undefined && only.window === null) {
-      lines.push(
-        `${weekday} ${day.date}  ${only.start}-${only.end} ${only.servers}  baseline${holiday}${skipped}`,
-      );
+      const first = `${weekday} ${day.date}  ${only.start}-${only.end} ${only.servers}  baseline`;
+      lines.push(...wrapLine([first, ...notes], DATE_INDENT));
       continue;
     }
-    lines.push(`${weekday} ${day.date}${holiday}${skipped}`);
+    lines.push(...wrapLine([`${weekday} ${day.date}`, ...notes], DATE_INDENT));
     for (const step of day.steps) {
-      const source = step.window === null ? 'baseline' : `${step.window}: ${step.why}`;
-      lines.push(`  ${step.start}-${step.end} ${String(step.servers).padStart(2)}  ${source}`);
+      const head = `  ${step.start}-${step.end} ${String(step.servers).padStart(2)}  `;
+      const one = `${head}${step.window === null ? 'baseline' : `${step.window}: ${step.why}`}`;
+      if (step.window === null || one.length <= TERMINAL_WIDTH) lines.push(one);
+      else
+        lines.push(
+          ...wrapLine(`${head}${step.window}:`, STEP_INDENT),
+          ...wrapLine(STEP_INDENT + step.why, STEP_INDENT),
+        );
     }
   }
   return lines.join('\n');

@@ -74,16 +74,24 @@ describe('npm run calendar', () => {
     expect(new Set(steps.map((s) => s.date)).size).toBe(31);
   });
 
-  it('prints each date with its holiday and the window that set each step', async () => {
+  it('prints each date with its holiday and the window that set each step, within 80 columns', async () => {
     const { code, stdout } = await calendar(['--config', config, '--from', '2026-12-25', '--days', '6']);
     expect(code).toBe(0);
     expect(stdout).toContain(
-      'Fri 2026-12-25  00:00-24:00 1  baseline  holiday: Christmas Day (skips mon-fri 08:00-18:00)',
+      [
+        'Fri 2026-12-25  00:00-24:00 1  baseline  holiday: Christmas Day',
+        '                (skips mon-fri 08:00-18:00)',
+        'Sat 2026-12-26  00:00-24:00 1  baseline  holiday: Boxing Day',
+      ].join('\n'),
     );
-    expect(stdout).toContain('Sat 2026-12-26  00:00-24:00 1  baseline  holiday: Boxing Day');
+    expect(stdout).toContain('  08:00-18:00  2  mon-fri 08:00-18:00: on tue\n');
     expect(stdout).toContain(
-      '  06:00-22:00  3  month-end (business days -2,-1) 06:00-22:00: on business day -2 of the month',
+      [
+        '  06:00-22:00  3  month-end (business days -2,-1) 06:00-22:00:',
+        '                  on business day -2 of the month',
+      ].join('\n'),
     );
+    expect(stdout.split('\n').filter((line) => line.length > 80)).toEqual([]);
   });
 
   it('refuses a bad selector naming its key, with exit 2', async () => {
