@@ -8,12 +8,13 @@
  * `[{date, start, end, servers, window, holiday, why}]`, one element per step.
  */
 import { DateTime } from 'luxon';
-import { DEFAULT_CONFIG, describeIssues, type ScheduleConfig, ScheduleSchema } from '../domain/config.js';
+import type { Config, ScheduleConfig } from '../domain/config.js';
 import { ConfigError } from '../domain/errors.js';
-import { isPlainObject, mergeDocuments } from '../domain/merge.js';
+import { isPlainObject } from '../domain/merge.js';
 import { ownEntry } from '../domain/roles.js';
 import { scheduleTimeline, type TimelineDay } from '../domain/schedule-timeline.js';
 import { TERMINAL_WIDTH, wrapLine } from '../domain/wrap.js';
+import { offlineConfig } from '../sim/policies.js';
 import { loadConfigDocument } from './config-file.js';
 import { createProgram, parseProgram, readCommandLine, runScript, UsageError } from './program.js';
 import { localDate, nonEmpty, numberIn } from './values.js';
@@ -106,27 +107,25 @@ function formatTimeline(role: string, schedule: ScheduleConfig, days: readonly T
 }
 
 /**
- * The role's schedule from the document merged over the defaults, validated on its own: the
- * calendar needs no launch settings, so a document holding only schedules will do.
+ * The role's schedule from the document merged over the defaults, the whole document validated as
+ * `npm run simulate` validates it: the calendar needs no launch settings, so a document without
+ * them will do, but a bad or unknown key anywhere is refused by name.
+ * @throws UsageError naming the file and every bad key, or the unknown role.
  */
 function roleSchedule(document: unknown, role: string, file: string): ScheduleConfig {
   if (!isPlainObject(document)) throw new UsageError(`--config ${file}: expected a JSON object`);
-  const merged = mergeDocuments(DEFAULT_CONFIG, document) as { roles?: Record<string, unknown> };
-  const found = ownEntry(merged.roles ?? {}, role);
-  if (!isPlainObject(found)) {
-    throw new UsageError(
-      `--role: unknown role "${role}" (known: ${Object.keys(merged.roles ?? {}).join(', ')})`,
-    );
+  let config: Config;
+  try {
+    config = offlineConfig(document);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(`--config ${file}: ${error.message}`);
+    throw error;
   }
-  const parsed = ScheduleSchema.safeParse(found.schedule);
-  if (!parsed.success) {
-    const prefix = `roles.${role}.schedule`;
-    const issues = describeIssues(parsed.error).map((issue) =>
-      issue.startsWith('(root)') ? issue.replace('(root)', prefix) : `${prefix}.${issue}`,
-    );
-    throw new ConfigError(issues);
+  const found = ownEntry(config.roles, role);
+  if (found === undefined) {
+    throw new UsageError(`--role: unknown role "${role}" (known: ${Object.keys(config.roles).join(', ')})`);
   }
-  return parsed.data;
+  return found.schedule;
 }
 
 async function main(): Promise<void> {
@@ -148,4 +147,4 @@ async function main(): Promise<void> {
   else console.log(formatTimeline(options.role, schedule, days));
 }
 
-runScript('calendar', INVOCATION, main, [ConfigError]);
+runScript('calendar', INVOCATION, main);

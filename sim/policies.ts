@@ -106,16 +106,25 @@ const SIM_PLACEHOLDERS = {
 };
 
 /**
- * The role to simulate from a config document merged over the defaults (via `parseConfig`), with
- * placeholders for the launch settings and DB host the simulation does not use.
- * @throws ConfigError naming every bad key, or Error naming the missing role.
+ * A config document merged over the defaults and validated as `parseConfig` does, with
+ * placeholders for the launch settings and DB host, which the simulator and the calendar do not
+ * use: a document without them passes, and every other bad key is named.
+ * @throws ConfigError naming every bad key.
  */
-export function simulationRole(document: unknown = {}, roleName = 'job'): RoleConfig {
+export function offlineConfig(document: unknown = {}): Config {
   const doc = (typeof document === 'object' && document !== null ? document : {}) as { roles?: unknown };
   const named = typeof doc.roles === 'object' && doc.roles !== null ? Object.keys(doc.roles) : [];
   const roleNames = new Set([...Object.keys(DEFAULT_CONFIG.roles), ...named]);
   const placeholders = Object.fromEntries([...roleNames].map((name) => [name, SIM_PLACEHOLDERS]));
-  const config: Config = parseConfig({ roles: placeholders }, document);
+  return parseConfig({ roles: placeholders }, document);
+}
+
+/**
+ * The role to simulate from a config document merged over the defaults (`offlineConfig`).
+ * @throws ConfigError naming every bad key, or Error naming the missing role.
+ */
+export function simulationRole(document: unknown = {}, roleName = 'job'): RoleConfig {
+  const config = offlineConfig(document);
   const role = ownEntry(config.roles, roleName);
   if (role === undefined) {
     throw new Error(`config has no role "${roleName}" (roles: ${Object.keys(config.roles).join(', ')})`);

@@ -105,6 +105,40 @@ describe('npm run calendar', () => {
     );
   });
 
+  it.each([
+    [
+      'a bad value',
+      { roles: { job: { min: 'two', schedule: SCHEDULE } } },
+      'roles.job.min: Invalid input: expected number',
+    ],
+    [
+      'an unknown key',
+      { rolez: {}, roles: { job: { schedule: SCHEDULE } } },
+      '(root): Unrecognized key: "rolez"',
+    ],
+  ])(
+    'refuses %s anywhere in the config as npm run simulate does, naming it, with exit 2',
+    async (_what, document, issue) => {
+      const bad = join(dir, 'malformed.json');
+      await writeFile(bad, JSON.stringify(document));
+      const { code, stdout, stderr } = await calendar(['--config', bad, '--days', '1']);
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr).toContain(`calendar: --config ${bad}: invalid config:`);
+      expect(stderr).toContain(issue);
+      expect(stderr).toContain("(see 'npm run calendar -- --help')");
+    },
+  );
+
+  it('reads the shipped example config, and needs no launch settings in one of its own', async () => {
+    const dev = await calendar(['--config', 'config/dev.json', '--from', '2026-12-30', '--days', '1']);
+    expect(dev.code).toBe(0);
+    expect(dev.stdout).toContain('Wed 2026-12-30');
+    // The config written in beforeAll holds the job role's schedule and nothing else.
+    const own = await calendar(['--config', config, '--from', '2026-12-30', '--days', '1']);
+    expect(own.code).toBe(0);
+  });
+
   it('answers --help with the usage, and fails with 2 naming a bad flag', async () => {
     const help = await calendar(['--help']);
     expect(help.code).toBe(0);
