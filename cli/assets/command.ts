@@ -3,6 +3,8 @@
  * the stack's outputs), builds the SDK clients and adapters, runs the sync and prints the summary.
  * Clients are built without explicit endpoints, so AWS_ENDPOINT_URL_S3 and kin apply.
  */
+
+import { stat } from 'node:fs/promises';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -139,6 +141,13 @@ export async function runAssetsCli(
     return 2;
   }
   if (options === 'help') return 0;
+  // Before any AWS call: a --dir that is not a directory is a bad flag, whatever the credentials.
+  const found = await stat(options.dir).catch(() => undefined);
+  if (found?.isDirectory() !== true) {
+    const why = found === undefined ? 'no such file or directory' : 'not a directory';
+    io.err(usageLine('assets', INVOCATION, `--dir ${options.dir}: ${why}`));
+    return 2;
+  }
   try {
     const resolved = { ...options, region: await resolveRegion(options) };
     const clients = makeClients(resolved);

@@ -309,9 +309,14 @@ describe('npm run assets -- sync', () => {
   });
 
   it('fails clearly on a missing directory, a symbolic link loop and an unreadable file', async () => {
+    // A bad --dir is a bad flag (exit 2), found before any AWS call (here: none to the bucket).
     const missing = await sync(...toBucket, '--dir', join(dir, 'nope'));
-    expect(missing.code).toBe(1);
+    expect(missing.code).toBe(2);
     expect(missing.err).toContain(`--dir ${join(dir, 'nope')}: no such file or directory`);
+    await put('index.html', 'x');
+    const file = await sync(...toBucket, '--dir', join(dir, 'index.html'));
+    expect(file.code).toBe(2);
+    expect(file.err).toContain(`--dir ${join(dir, 'index.html')}: not a directory`);
 
     await put('css/site.css', 'x');
     await symlink(dir, join(dir, 'css/loop'));
