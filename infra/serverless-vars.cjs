@@ -29,6 +29,19 @@ function refusal(message) {
   return error;
 }
 
+/**
+ * Config files already refused in this run. serverless resolves each variable apart and prints
+ * every failure: the first says why in full, the others point to it.
+ */
+const refused = new Set();
+
+/** The refusal of `shown` for `message`: whole the first time, a pointer to it after. */
+function refuseOnce(shown, message) {
+  if (refused.has(shown)) return refusal(`${shown}: refused, see the first error listed for why`);
+  refused.add(shown);
+  return refusal(message);
+}
+
 /** The stage's config document as written, and the same validated (what the functions will parse). */
 function load(stage) {
   const dir = process.env.FLEET_CONFIG_DIR || join(root, 'config');
@@ -36,19 +49,19 @@ function load(stage) {
   // A directory of the user's own is named as given; config/ relative to where serverless runs.
   const shown = process.env.FLEET_CONFIG_DIR ? file : relative(process.cwd(), file) || file;
   if (!/^[A-Za-z0-9-]+$/.test(stage) || !existsSync(file)) {
-    throw refusal(`no config for stage "${stage}": create ${shown} (see docs/configuration.md)`);
+    throw refuseOnce(shown, `no config for stage "${stage}": create ${shown} (see docs/configuration.md)`);
   }
   const { parseConfig } = tsx.require('../domain/config.ts', __filename);
   let raw;
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    throw refusal(`${shown} is not JSON: ${error.message}`);
+    throw refuseOnce(shown, `${shown} is not JSON: ${error.message}`);
   }
   try {
     return { raw, parsed: parseConfig(raw) };
   } catch (error) {
-    throw refusal(`${shown}: ${error.message}`);
+    throw refuseOnce(shown, `${shown}: ${error.message}`);
   }
 }
 
