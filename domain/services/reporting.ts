@@ -72,8 +72,13 @@ export function describeAction(action: Action | Fix, names: ReadonlyMap<string, 
       return `start ${action.count}${action.bridge ? ' (bridge)' : ''} of ${action.candidates.map(name).join(', ')}: ${action.reason}`;
     case 'mark-orphan':
       return `mark orphan ${action.instance.instanceId}: ${action.reason}`;
-    default:
-      return `${action.kind} ${name(action.serverId)}: ${action.reason}`;
+    default: {
+      // A reason that starts with the server's name (`i-… is running`) names it already.
+      const shown = name(action.serverId);
+      return action.reason.startsWith(`${shown} `)
+        ? `${action.kind}: ${action.reason}`
+        : `${action.kind} ${shown}: ${action.reason}`;
+    }
   }
 }
 
