@@ -3,8 +3,6 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DateTime } from 'luxon';
 import type { Config } from '../domain/config.js';
-import { ownEntry } from '../domain/roles.js';
-import { describeWindow } from '../domain/schedule.js';
 import type { FakeInstance } from '../fakes/fake-cloud.js';
 import { percentile, round } from '../sim/billing.js';
 import { vcpusOf } from '../sim/policies.js';
@@ -15,96 +13,16 @@ import {
   DEFAULT_VOLUME_PER_GB_MONTH,
   onDemandPerHour,
 } from '../sim/pricing.js';
-import { formatDollars, formatDuration } from '../sim/report.js';
 import { renderTimeline, type TimelinePanel } from '../sim/timeline-svg.js';
-import type { DecisionLog, LoggedLine } from './decision-log.js';
+import type { DecisionLog } from './decision-log.js';
 import type { JobStats } from './job-queue.js';
 import type { InstanceServer } from './loopback-servers.js';
+import { label, renderReport, TIME_ZONE } from './report-md.js';
 import type { SandboxCloud } from './sandbox-cloud.js';
-import { type PolicyName, policySummary } from './sandbox-config.js';
+import type { PolicyName } from './sandbox-config.js';
+import type { SandboxSummary, Timeline } from './summary.js';
 
-const TIME_ZONE = 'America/Toronto';
-
-export interface Timeline {
-  /** Epoch ms of time 0. */
-  start: number;
-  /** Seconds from start, one entry per tick. */
-  times: number[];
-  queue: number[];
-  roles: Record<
-    string,
-    {
-      desired: (number | null)[];
-      inService: (number | null)[];
-      /** Warm pool servers ready, and on their way into it (null without a pool). */
-      warm: (number | null)[];
-      warming: (number | null)[];
-    }
-  >;
-}
-
-export interface RoleSummary {
-  desired: number | null;
-  inService: number | null;
-  instances: { instanceId: string; address: string | null; state: string }[];
-}
-
-export interface SandboxSummary {
-  days: number;
-  speed: number;
-  policy: PolicyName;
-  seed: number;
-  ledger: 'dynamodb-local' | 'memory';
-  /** Simulated start and end, ISO 8601 in America/Toronto. */
-  startedAt: string;
-  endedAt: string;
-  realSeconds: number;
-  /** Stopped by a signal before the end. */
-  interrupted: boolean;
-  error?: string;
-  /** The loopback servers it ran: the queue endpoint, and the port every instance's server used. */
-  endpoints: { queueUrl: string; appPort: number };
-  jobsArrived: number;
-  jobsDone: number;
-  jobsRunningAtEnd: number;
-  jobsWaitingAtEnd: number;
-  /** Job runs killed by a shutdown's drain deadline and retried from the queue. */
-  jobsRetried: number;
-  /** Arrival to start, simulated seconds; a job still waiting at the end counts its wait so far. */
-  waitP50S: number;
-  waitP95S: number;
-  waitMaxS: number;
-  launches: Record<string, number>;
-  /** Servers started from the warm pool, per role. */
-  warmStarts: Record<string, number>;
-  retirements: Record<string, number>;
-  unhealthyReplacements: Record<string, number>;
-  instanceHours: Record<string, number>;
-  /**
-   * Dollars: each instance's running time at its type's On-Demand price (Spot at the simulator's
-   * default discount), plus a 30 GB gp3 root volume for as long as it existed.
-   */
-  cost: Record<string, number>;
-  finalServers: Record<string, RoleSummary>;
-  controlPlane: {
-    ticks: number;
-    tickEveryMinutes: number;
-    tickErrors: number;
-    tickMsP50: number;
-    tickMsMax: number;
-    /** Real seconds simulated time stood still waiting for a tick to finish. */
-    clockHeldSeconds: number;
-    queueProbeRequests: number;
-    healthChecksWelcome: number;
-    /** Answers "fleet-pilot health: ok" of the server kit's health endpoint (the job role's check). */
-    healthChecksKitOk: number;
-    healthChecksBooting: number;
-    queueProbeFailures: number;
-    actionFailures: number;
-    /** Converges skipped because another trigger (tick or EC2 event) held the role's lease. */
-    leaseBusySkips: number;
-  };
-}
+export type { RoleSummary, SandboxSummary, Timeline } from './summary.js';
 
 export interface SummaryInput {
   options: { days: number; speed: number; policy: PolicyName; seed: number; start: number };
@@ -258,105 +176,6 @@ export function timelinePanels(timeline: Timeline): TimelinePanel[] {
   return panels;
 }
 
-const REPORTED_KINDS: ReadonlySet<LoggedLine['kind']> = new Set([
-  'scale',
-  'register',
-  'terminate',
-  'replace',
-  'blocked',
-  'hold',
-  'failure',
-  'note',
-  'pool',
-]);
-const MAX_REPORTED_LINES = 150;
-
-export function renderReport(summary: SandboxSummary, lines: readonly LoggedLine[], config: Config): string {
-  const roles = Object.keys(summary.launches);
-  const cp = summary.controlPlane;
-  const decisions = lines.filter((l) => REPORTED_KINDS.has(l.kind));
-  const shown = decisions.slice(0, MAX_REPORTED_LINES);
-  const out = [
-    '# fleet-pilot sandbox run',
-    '',
-    `Simulated **${label(Date.parse(summary.startedAt))} → ${label(Date.parse(summary.endedAt))}** (${TIME_ZONE}), ` +
-      `${summary.days} day(s) at ${summary.speed}× in ${summary.realSeconds} s real.`,
-    `Policy \`${summary.policy}\`: ${policySummary(summary.policy)}. Workload seed ${summary.seed}. ` +
-      `Ledger: ${summary.ledger === 'dynamodb-local' ? 'DynamoDB Local' : 'in memory'}.`,
-    '',
-  ];
-  if (summary.interrupted) out.push('**Interrupted** before the end: the figures cover the run so far.', '');
-  if (summary.error !== undefined) out.push(`**Stopped by an error:** ${summary.error}`, '');
-  out.push(
-    '## Jobs',
-    '',
-    '| arrived | done | running at end | waiting at end | retried after a shutdown | wait p50 | wait p95 | wait max |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|',
-    `| ${summary.jobsArrived} | ${summary.jobsDone} | ${summary.jobsRunningAtEnd} | ${summary.jobsWaitingAtEnd} | ${summary.jobsRetried} | ${seconds(summary.waitP50S)} | ${seconds(summary.waitP95S)} | ${seconds(summary.waitMaxS)} |`,
-    '',
-    'Waits are simulated time from arrival to a worker starting the job; a job still waiting at the end counts its wait so far.',
-    '',
-    '## Servers',
-    '',
-    '| role | cold launches | warm starts | retirements (to the pool or terminated) | replaced (unhealthy) | instance-hours | cost | desired at end | in service at end |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
-    ...roles.map(
-      (role) =>
-        `| ${role} | ${ownEntry(summary.launches, role) ?? 0} | ${ownEntry(summary.warmStarts, role) ?? 0} | ${ownEntry(summary.retirements, role) ?? 0} | ${ownEntry(summary.unhealthyReplacements, role) ?? 0} | ${ownEntry(summary.instanceHours, role) ?? 0} | ${formatDollars(ownEntry(summary.cost, role) ?? 0)} | ${ownEntry(summary.finalServers, role)?.desired ?? '-'} | ${ownEntry(summary.finalServers, role)?.inService ?? '-'} |`,
-    ),
-    '',
-    `Cost ${formatDollars(Object.values(summary.cost).reduce((a, b) => a + b, 0))} in all: every second an instance ran at its type's On-Demand price in us-east-1 (Spot ${Math.round(DEFAULT_SPOT_DISCOUNT * 100)}% off), plus a ${DEFAULT_VOLUME_GB} GB gp3 root volume each at $${DEFAULT_VOLUME_PER_GB_MONTH} per GB-month while it existed.`,
-    '',
-    ...roles.map((role) => `- \`${role}\`: ${describeRole(config, role)}`),
-    '',
-    '## Control plane',
-    '',
-    `- ${cp.ticks} ticks, one every ${cp.tickEveryMinutes} simulated minute(s); a tick took ${cp.tickMsP50} ms (median), ${cp.tickMsMax} ms at most (real).` +
-      (cp.clockHeldSeconds > 0
-        ? ` Simulated time waited ${cp.clockHeldSeconds} s (real) in all for ticks to finish.`
-        : ''),
-    `- Real HTTP on loopback: ${cp.queueProbeRequests} queue-length probes; ${cp.healthChecksWelcome + cp.healthChecksKitOk + cp.healthChecksBooting} content health checks (${cp.healthChecksWelcome} answered "Welcome", ${cp.healthChecksKitOk} "fleet-pilot health: ok", ${cp.healthChecksBooting} "booting").`,
-    `- Failures: ${cp.queueProbeFailures} queue probes, ${cp.actionFailures} actions, ${cp.tickErrors} ticks. ` +
-      `${cp.leaseBusySkips} converges skipped because another trigger held the role's lease.`,
-    '',
-    '## Decisions',
-    '',
-    `Launches, retirements, registrations, blocked actions and holds, as the live log printed them${
-      decisions.length > shown.length ? ` (the first ${shown.length} of ${decisions.length})` : ''
-    }:`,
-    '',
-    '```',
-    ...shown.map((l) => `${label(l.at, 'ccc HH:mm')}  ${l.role.padEnd(5)} ${l.text}`),
-    '```',
-    '',
-    '![timeline: queue length, desired and in-service servers per role](timeline.svg)',
-    '',
-  );
-  return out.join('\n');
-}
-
-function describeRole(config: Config, role: string): string {
-  const c = ownEntry(config.roles, role);
-  if (c === undefined) return 'not in the config';
-  const windows = c.schedule.windows.map(
-    (w) =>
-      `${describeWindow(w)} → ${w.servers ?? 'baseline'}${w.warmPool === undefined ? '' : `, pool ${w.warmPool}`}`,
-  );
-  const parts = [
-    `baseline ${c.schedule.baseline}${windows.length > 0 ? `, ${windows.join('; ')}` : ''}`,
-    `min ${c.min}, max ${c.max}`,
-  ];
-  if (c.policy !== undefined) parts.push(`policy ${c.policy.type}, at most ${c.policy.maxExtra} extra`);
-  parts.push(
-    `retire ${c.lifecycle.retireOrder}, drain ${c.lifecycle.drainSeconds} s, min lifetime ${c.lifecycle.minLifetimeMinutes} min, billing ${c.lifecycle.billing}`,
-  );
-  return parts.join('; ');
-}
-
-function seconds(value: number): string {
-  return formatDuration(value);
-}
-
 /** The spans an instance ran until `endedAt`: from a launch or start to a stop or its end. */
 function runSpans(
   instance: FakeInstance,
@@ -394,8 +213,4 @@ function roleCost(cloud: SandboxCloud, role: string, endedAt: number): number {
 
 function iso(at: number): string {
   return DateTime.fromMillis(at, { zone: TIME_ZONE }).toISO() ?? new Date(at).toISOString();
-}
-
-function label(at: number, format = 'ccc yyyy-MM-dd HH:mm'): string {
-  return DateTime.fromMillis(at, { zone: TIME_ZONE }).toFormat(format);
 }
