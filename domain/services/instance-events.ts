@@ -114,8 +114,9 @@ export class InstanceEvents {
       );
     const outcomes = await this.registerIfHealthy(role, byIntent, owned);
     const done = [...fixOutcomes, ...outcomes];
-    const names = instanceNames([...byIntent.values(), record]);
+    const servers = [...byIntent.values()];
     if (done.length > 0) {
+      const names = instanceNames(servers);
       await ledger.journal({
         role,
         at: clock.now(),
@@ -126,7 +127,6 @@ export class InstanceEvents {
         detail: { trigger, fixes: fixOutcomes, actions: outcomes },
       });
     }
-    const servers = [...byIntent.values()];
     return { role, fixes: fixOutcomes, outcomes, servers };
   }
 

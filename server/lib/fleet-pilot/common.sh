@@ -49,9 +49,11 @@ declare -A FLEET_RULES=(
 )
 # The largest value of a numeric key, checked once its pattern has passed.
 declare -A FLEET_MAXIMUMS=([FLEET_WORKERS]=262144 [FLEET_DRAIN_SECONDS]=3600)
+# A role name's rule in words (role.env's FLEET_ROLE, install.sh's --server-roles).
+_fleet_role_words="a lowercase letter first, then lowercase letters, digits or '-', at most 20 characters"
 # Every role.env rule (pattern and maximum) in words, for the error that names a value breaking it.
 declare -A FLEET_RULE_HINTS=(
-  [FLEET_ROLE]="a role name: a lowercase letter first, then lowercase letters, digits or '-', at most 20 characters in all"
+  [FLEET_ROLE]="a role name: $_fleet_role_words in all"
   [FLEET_DB_HOST]="a DB host name or IP address: a letter, digit, '.' or ':' first, then letters, digits, '.', ':' or '-', at most 253 characters in all"
   [FLEET_WORKERS]='a worker count: a whole number from 1 to 262144, without leading zeros'
   [FLEET_STACK]="a stack name: a letter or digit first, then letters, digits or '-', at most 128 characters in all"
@@ -137,12 +139,14 @@ declare -A FLEET_SETTING_RULES=(
 
 # Every rule in words, for the error that names a value breaking it: "'VALUE' is not " goes first.
 # A line break here starts a new line of the message.
+_fleet_user_words="a user name: a lowercase letter or '_' first, then lowercase letters, digits, '_' or '-', at most 32 characters in all"
+_fleet_port_words='a port number: 1 to 65535, digits only, no leading zero'
 declare -A FLEET_SETTING_HINTS=(
-  [APP_USER]="a user name: a lowercase letter or '_' first, then lowercase letters, digits, '_' or '-', at most 32 characters in all"
-  [DEPLOY_USER]="a user name: a lowercase letter or '_' first, then lowercase letters, digits, '_' or '-', at most 32 characters in all"
+  [APP_USER]=$_fleet_user_words
+  [DEPLOY_USER]=$_fleet_user_words
   [APP_DIR]="an absolute path such as /srv/app: names of letters, digits, '.', '_' or '-', each after a single '/', and no '/' at the end"
-  [APP_PORT]='a port number: 1 to 65535, digits only, no leading zero'
-  [KIT_HEALTH_PORT]='a port number: 1 to 65535, digits only, no leading zero'
+  [APP_PORT]=$_fleet_port_words
+  [KIT_HEALTH_PORT]=$_fleet_port_words
   [RELEASE_SOURCE]="a release source. Expected one of:
 - s3://BUCKET/KEY: BUCKET 2 to 63 lowercase letters, digits, dots or hyphens, a letter or digit first; KEY any text without spaces
 - https://, git:// or file:// followed by letters, digits and . / _ ~ % + - only (no user name, password, port or query)
@@ -152,7 +156,7 @@ where USER is a lowercase letter or '_' then lowercase letters, digits, '_', '.'
   [RELEASE_REF]="a git ref name: a letter or digit first, then letters, digits, '.', '_', '/' or '-', at most 200 characters in all"
   [RELEASE_SHA256]='a SHA-256 as sha256sum prints it: 64 lowercase hexadecimal digits (0-9, a-f)'
   [RELEASE_MOVING]='yes or no'
-  [SERVER_ROLES]="a comma-separated list of role names: each a lowercase letter first, then lowercase letters, digits or '-', at most 20 characters; no spaces and no empty names"
+  [SERVER_ROLES]="a comma-separated list of role names: each $_fleet_role_words; no spaces and no empty names"
   [HEALTH_PATH]="a path: '/' first, then letters, digits and . _ ~ / ? = & % - only"
   [KEEP_RELEASES]='a whole number from 1 to 99, without leading zeros'
   [FETCH_ATTEMPTS]='a whole number from 1 to 20, without leading zeros'
