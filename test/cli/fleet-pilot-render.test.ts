@@ -5,6 +5,21 @@ import { paintFor, relative, shortId, span } from '../../cli/fleet-pilot/termina
 import type { ControlResult, RoleStatus } from '../../domain/services/control.js';
 
 const NOW = Date.parse('2026-03-02T14:12:00Z');
+
+/** A role's warm pool in status: empty and of size 0 unless told otherwise. */
+function aPool(overrides: Partial<NonNullable<RoleStatus['pool']>> = {}): NonNullable<RoleStatus['pool']> {
+  return {
+    size: 0,
+    reason: 'warmPool.size',
+    waitsAs: 'stopped',
+    control: null,
+    warm: 0,
+    warming: 0,
+    stopping: 0,
+    servers: [],
+    ...overrides,
+  };
+}
 const plain = paintFor({ isTTY: false }, {});
 
 const job: RoleStatus = {
@@ -119,14 +134,10 @@ describe('fleet-pilot status', () => {
   });
 
   it('says how ready the warm pool is, what is on its way in and what is stale', () => {
-    const pool: RoleStatus['pool'] = {
+    const pool = aPool({
       size: 2,
-      reason: 'warmPool.size',
-      waitsAs: 'stopped',
-      control: null,
       warm: 1,
       warming: 1,
-      stopping: 0,
       servers: [
         {
           intentId: 'a',
@@ -137,7 +148,7 @@ describe('fleet-pilot status', () => {
         },
         { intentId: 'b', instanceId: 'i-0b', state: 'warming', ageHours: 0, stale: [] },
       ],
-    };
+    });
     const roles = [{ ...job, pool }];
     const text = renderStatus({ ...status, roles }, { wide: false, paint: plain, now: NOW });
     expect(text.replace(/\n\s+/g, ' ')).toContain(
@@ -181,16 +192,7 @@ describe('fleet-pilot status', () => {
   });
 
   it('says what a schedule change changes: the warm pool only, or the floor and the pool', () => {
-    const pool: RoleStatus['pool'] = {
-      size: 0,
-      reason: 'warmPool.size',
-      waitsAs: 'stopped',
-      control: null,
-      warm: 0,
-      warming: 0,
-      stopping: 0,
-      servers: [],
-    };
+    const pool = aPool();
     const at = '2026-03-03T02:00:00.000Z';
     const change = (servers: number, warmPool: number) => ({
       ...job,
