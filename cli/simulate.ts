@@ -16,7 +16,6 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError } from '../domain/errors.js';
-import { wrapLines } from '../domain/wrap.js';
 import {
   compareMarkets,
   DEFAULT_INTERRUPTIONS_PER_DAY,
@@ -37,6 +36,7 @@ import {
 import { BOUND_POLICY, boundRole } from '../sim/policies.js';
 import { replayStart, START_HELP } from '../sim/start.js';
 import { readTrace, TraceError } from '../sim/trace.js';
+import { wrapLines } from '../sim/wrap.js';
 import { describeError as describe, loadConfigDocument } from './config-file.js';
 import { createProgram, parseProgram, readCommandLine, required, runScript, UsageError } from './program.js';
 import { localDate, nonEmpty, numberIn } from './values.js';

@@ -16,7 +16,6 @@ import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { ConfigError } from '../domain/errors.js';
-import { wrapLine, wrapLines } from '../domain/wrap.js';
 import {
   DEFAULT_INTERRUPTIONS_PER_DAY,
   DEFAULT_SPOT_DISCOUNT,
@@ -31,6 +30,7 @@ import { renderFrontier } from '../sim/tune/frontier-svg.js';
 import { FULL_GRID, type Grid, TINY_GRID } from '../sim/tune/grid.js';
 import { recommendedFragment } from '../sim/tune/recommend.js';
 import { type TunedPoint, type TuneResult, tune } from '../sim/tune/run.js';
+import { wrapLine, wrapLines } from '../sim/wrap.js';
 import { describeError, loadConfigDocument } from './config-file.js';
 import { createProgram, parseProgram, readCommandLine, required, runScript, UsageError } from './program.js';
 import { localDate, nonEmpty, numberIn } from './values.js';

@@ -3,10 +3,10 @@
  * (queue length; desired, in-service and billed servers).
  */
 
-import { wrapLine } from '../domain/wrap.js';
 import type { LaunchDelay } from './policies.js';
 import type { SimulationResult, SimulationSummary } from './simulate.js';
 import { renderTimeline } from './timeline-svg.js';
+import { wrapLine } from './wrap.js';
 
 export function describeDelay(delay: LaunchDelay): string {
   return delay.kind === 'fixed' ? `${delay.seconds} s` : `${delay.minS}-${delay.maxS} s uniform`;

@@ -1,6 +1,6 @@
 /** Report lines within 80 columns: broken at spaces, continuation lines indented, nothing lost. */
 import { describe, expect, it } from 'vitest';
-import { wrapLine, wrapLines } from '../../domain/wrap.js';
+import { wrapLine, wrapLines } from '../../sim/wrap.js';
 
 describe('wrapLine', () => {
   it('leaves a line that fits as it is, runs of spaces included', () => {
