@@ -20,7 +20,7 @@
  * periodic tick converges every role anyway, so a skipped edge event costs at most one tick.
  */
 import { IANAZone } from 'luxon';
-import { calendarOf, type ScheduleCalendar, windowOnDay } from './calendar.js';
+import { calendarOf, type WindowDay, windowOnDay } from './calendar.js';
 import { ConfigError } from './errors.js';
 import type { ScheduleConfig, ScheduleWindow, Weekday } from './schedule-schema.js';
 
@@ -58,6 +58,10 @@ export interface ScheduleFloor {
  * // => { servers: 3, window, reason: 'window mon-fri 08:00-21:00 America/Toronto → 3' }
  */
 export function scheduleFloor(schedule: ScheduleConfig, at: number): ScheduleFloor {
+  return heldAt(schedule, at)?.floor ?? computeFloor(schedule, at);
+}
+
+function computeFloor(schedule: ScheduleConfig, at: number): ScheduleFloor {
   const zone = zoneOf(schedule);
   const calendar = calendarOf(schedule);
   const today = localDay(zone, at);
@@ -99,7 +103,11 @@ export function scheduleFloor(schedule: ScheduleConfig, at: number): ScheduleFlo
 }
 
 /** The windows active at instant `at`, in config order (see {@link scheduleFloor} for "active"). */
-export function activeWindows(schedule: ScheduleConfig, at: number): ScheduleWindow[] {
+export function activeWindows(schedule: ScheduleConfig, at: number): readonly ScheduleWindow[] {
+  return heldAt(schedule, at)?.active ?? computeActive(schedule, at);
+}
+
+function computeActive(schedule: ScheduleConfig, at: number): ScheduleWindow[] {
   const zone = zoneOf(schedule);
   const calendar = calendarOf(schedule);
   const today = localDay(zone, at);
@@ -137,11 +145,31 @@ export function scheduleFloorAhead(schedule: ScheduleConfig, at: number, leadMs:
 
 /**
  * The first instant strictly after `at` at which some window starts or ends on a date it runs
- * (so the floor may change), or undefined when there is none within {@link LOOKAHEAD_DAYS} days
- * (or before `until`, when given). Between `at` and this instant {@link scheduleFloor} is constant.
+ * (so the floor may change), or undefined when there is none within {@link LOOKAHEAD_DAYS} days.
+ * Between `at` and this instant {@link scheduleFloor} is constant. With `until` the search may stop
+ * a day past it: an edge after `until` may or may not be returned (callers look no further).
  */
 export function nextScheduleEdge(schedule: ScheduleConfig, at: number, until?: number): number | undefined {
   if (schedule.windows.length === 0) return undefined;
+  const known = frozen(schedule) ? nextEdges.get(schedule) : undefined;
+  if (known !== undefined && known.from <= at && at < known.next) return known.next;
+  if (!frozen(schedule)) return edgeAfter(schedule, at, until, runsOnly);
+  const next = edgeAfter(schedule, at, undefined, runsOnly);
+  if (next !== undefined) nextEdges.set(schedule, { from: at, next });
+  return next;
+}
+
+const runsOnly = (day: WindowDay): boolean => day.runs;
+/** A window skipped for a holiday changes the floor's reason at its edges, not its servers. */
+const runsOrSkipped = (day: WindowDay): boolean => day.runs || day.skippedForHoliday !== undefined;
+
+/** The first edge after `at` of a window on a date `counts` accepts (see {@link nextScheduleEdge}). */
+function edgeAfter(
+  schedule: ScheduleConfig,
+  at: number,
+  until: number | undefined,
+  counts: (day: WindowDay) => boolean,
+): number | undefined {
   const zone = zoneOf(schedule);
   const calendar = calendarOf(schedule);
   const today = localDay(zone, at);
@@ -151,14 +179,49 @@ export function nextScheduleEdge(schedule: ScheduleConfig, at: number, until?: n
     // No instant of this date or a later one comes before `next`: every zone is within 14 hours of UTC.
     if (next !== undefined && next < day * DAY - 15 * HOUR) break;
     for (const window of schedule.windows) {
-      const span = windowSpan(zone, window, day, calendar);
-      if (span === undefined) continue;
+      if (!counts(windowOnDay(window, day, calendar))) continue;
+      const span = spanOn(zone, window, day);
       for (const edge of [span.start, span.end]) {
         if (edge > at && (next === undefined || edge < next)) next = edge;
       }
     }
   }
   return next;
+}
+
+/**
+ * Every tick asks for the floor and the active windows, and they change only at a window's edge.
+ * For a frozen schedule (a loaded config is) the last answer is kept with the span it holds for:
+ * from the instant it was worked out to the next edge of any window, run or skipped.
+ */
+interface Held {
+  from: number;
+  until: number;
+  floor: ScheduleFloor;
+  active: readonly ScheduleWindow[];
+}
+const held = new WeakMap<ScheduleConfig, Held>();
+/** Per frozen schedule, the next edge found from `from`: the answer for every instant before it. */
+const nextEdges = new WeakMap<ScheduleConfig, { from: number; next: number }>();
+
+function frozen(schedule: ScheduleConfig): boolean {
+  return Object.isFrozen(schedule) && Object.isFrozen(schedule.windows);
+}
+
+function heldAt(schedule: ScheduleConfig, at: number): Held | undefined {
+  if (!frozen(schedule)) return undefined;
+  const known = held.get(schedule);
+  if (known !== undefined && known.from <= at && at < known.until) return known;
+  const edge = edgeAfter(schedule, at, undefined, runsOrSkipped);
+  const fresh: Held = {
+    from: at,
+    // No edge within the lookahead: the answer holds for this instant alone.
+    until: edge ?? at + 1,
+    floor: Object.freeze(computeFloor(schedule, at)),
+    active: Object.freeze(computeActive(schedule, at)),
+  };
+  held.set(schedule, fresh);
+  return fresh;
 }
 
 export function zoneOf(schedule: ScheduleConfig): IANAZone {
@@ -203,16 +266,6 @@ const offsets = new Map<string, Map<number, number | null>>();
 /** The local date of `at` as a day number (days since 1970-01-01). */
 export function localDay(zone: IANAZone, at: number): number {
   return Math.floor(wallClock(zone, at) / DAY);
-}
-
-/** The window's instants on local date `day`, or undefined when it does not run that day. */
-export function windowSpan(
-  zone: IANAZone,
-  window: ScheduleWindow,
-  day: number,
-  calendar: ScheduleCalendar,
-): { start: number; end: number } | undefined {
-  return windowOnDay(window, day, calendar).runs ? spanOn(zone, window, day) : undefined;
 }
 
 /** The instants the window's times take on local date `day`, whether or not it runs that day. */

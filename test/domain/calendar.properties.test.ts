@@ -9,7 +9,7 @@ import { DateTime, IANAZone } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import type { ScheduleConfig, ScheduleWindow, Weekday } from '../../domain/config.js';
 import { regionHolidays } from '../../domain/holidays.js';
-import { scheduleFloor } from '../../domain/schedule.js';
+import { activeWindows, nextScheduleEdge, scheduleFloor } from '../../domain/schedule.js';
 
 const DAYS: Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 const ZONES = [
@@ -261,6 +261,45 @@ describe('calendar properties', () => {
           expect(runs).toBe(Math.abs(n) <= business.length ? 1 : 0);
         },
       ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('a loaded (frozen) schedule asked tick after tick answers as a fresh copy asked once', () => {
+    const deepFreeze = <T>(value: T): T => {
+      if (typeof value === 'object' && value !== null) {
+        for (const inner of Object.values(value)) deepFreeze(inner);
+        Object.freeze(value);
+      }
+      return value;
+    };
+    // Ticks a few seconds to hours apart, now and then stepping back (a late event, a replay).
+    const stepsArb = fc.array(
+      fc.oneof(
+        fc.integer({ min: 1, max: 120_000 }),
+        fc.integer({ min: 1, max: 12 * HOUR }),
+        fc.integer({ min: -6 * HOUR, max: -1 }),
+      ),
+      { minLength: 20, maxLength: 120 },
+    );
+    fc.assert(
+      fc.property(caseArb, stepsArb, ([generated, start], steps) => {
+        const loaded = deepFreeze(structuredClone(generated));
+        let at = start;
+        for (const step of steps) {
+          at += step;
+          const fresh = structuredClone(generated);
+          expect(scheduleFloor(loaded, at)).toEqual(scheduleFloor(fresh, at));
+          expect(activeWindows(loaded, at)).toEqual(activeWindows(fresh, at));
+          const edge = nextScheduleEdge(loaded, at);
+          expect(edge).toBe(nextScheduleEdge(fresh, at));
+          if (edge === undefined) continue;
+          // The last instant before the edge and the edge itself: the answer changes exactly there.
+          for (const instant of [edge - 1, edge]) {
+            expect(scheduleFloor(loaded, instant)).toEqual(scheduleFloor(fresh, instant));
+          }
+        }
+      }),
       { numRuns: 60 },
     );
   });
