@@ -9,7 +9,8 @@
  *   copies the older item's other half into its own item (unless it exists) and deletes the older
  *   item, so a cleared setting can never come back from it.
  * - Values are nested maps because bounds have their own `expiresAt` (ms, when min/max stop
- *   applying), which must not be read as the item's TTL.
+ *   applying; `minUntil`/`maxUntil` when one bound ends at another time), which must not be read
+ *   as the item's TTL.
  */
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type {
@@ -207,6 +208,8 @@ function toBounds(value: unknown): RoleBounds | undefined {
     max: numberField(value.max),
     since: numberField(value.since),
     expiresAt: numberField(value.expiresAt),
+    minUntil: numberField(value.minUntil),
+    maxUntil: numberField(value.maxUntil),
     reason: stringField(value.reason),
     requestId: stringField(value.requestId),
     setBy: stringField(value.setBy),

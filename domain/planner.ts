@@ -31,27 +31,50 @@ export interface DesiredInput {
   now: number;
 }
 
-/** Whether the operator's min/max still apply. */
+/** Whether the operator's bounds record still applies (some bound of it has not ended). */
 export function overrideActive(override: RoleBounds | undefined, now: number): boolean {
   return override !== undefined && (override.expiresAt === undefined || override.expiresAt > now);
+}
+
+/** When one bound stops applying: its own end, else the record's; undefined: never. */
+export function boundEnd(bounds: RoleBounds, bound: 'min' | 'max'): number | undefined {
+  return (bound === 'min' ? bounds.minUntil : bounds.maxUntil) ?? bounds.expiresAt;
+}
+
+/** The operator's bounds that still apply at `now`, each by its own end; undefined when none does. */
+export function activeBounds(bounds: RoleBounds | undefined, now: number): RoleBounds | undefined {
+  if (bounds === undefined || !overrideActive(bounds, now)) return undefined;
+  const { min, max, minUntil, maxUntil, ...rest } = bounds;
+  const live = (bound: 'min' | 'max') => {
+    const end = boundEnd(bounds, bound);
+    return end === undefined || end > now;
+  };
+  const keepMin = min !== undefined && live('min');
+  const keepMax = max !== undefined && live('max');
+  if (!keepMin && !keepMax) return undefined;
+  return {
+    ...(keepMin ? { min, ...(minUntil === undefined ? {} : { minUntil }) } : {}),
+    ...(keepMax ? { max, ...(maxUntil === undefined ? {} : { maxUntil }) } : {}),
+    ...rest,
+  };
 }
 
 /** `clamp(max(floor, demand, override.min), min, max)`, capped by `override.max`. */
 export function desiredCount(input: DesiredInput): DesiredDecision {
   const { config, floor, demand, now } = input;
-  const override = overrideActive(input.override, now) ? input.override : undefined;
+  const override = activeBounds(input.override, now);
   const reasons = [`schedule: ${floor.reason}`];
   if (demand !== undefined) reasons.push(`demand: ${demand.reason}`);
   let want = Math.max(floor.servers, demand?.servers ?? 0);
   if (override?.min !== undefined && override.min > want) {
     want = override.min;
-    reasons.push(`override min ${override.min}${until(override)}`);
+    reasons.push(`override min ${override.min}${until(override, 'min')}`);
   }
   let count = Math.min(config.max, Math.max(config.min, want));
   if (count !== want) reasons.push(`clamped to [${config.min}, ${config.max}]`);
   if (override?.max !== undefined && override.max < count) {
     count = override.max;
-    reasons.push(`override max ${override.max}${until(override)}`);
+    reasons.push(`override max ${override.max}${until(override, 'max')}`);
   }
   const decision: DesiredDecision = {
     count,
@@ -63,8 +86,9 @@ export function desiredCount(input: DesiredInput): DesiredDecision {
   return decision;
 }
 
-function until(override: RoleBounds): string {
-  return override.expiresAt === undefined ? '' : ` until ${new Date(override.expiresAt).toISOString()}`;
+function until(override: RoleBounds, bound: 'min' | 'max'): string {
+  const end = boundEnd(override, bound);
+  return end === undefined ? '' : ` until ${new Date(end).toISOString()}`;
 }
 
 export interface PlanInput {

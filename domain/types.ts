@@ -170,14 +170,21 @@ export interface RolePause {
   setBy?: string;
 }
 
-/** An operator's min/max on one role's desired count, its own ledger record, until `expiresAt`. */
+/** An operator's min/max on one role's desired count, its own ledger record, each bound until its own end. */
 export interface RoleBounds {
   min?: number;
   max?: number;
   /** When it was set; absent on bounds read from the older single override item. */
   since?: number;
-  /** min/max stop applying at this time; absent only on an older item set by hand (no expiry). */
+  /**
+   * The record stops applying at this time (the later of its bounds' ends); absent only when a
+   * bound has no end (an older item set by hand). A bound without its own end below ends here.
+   */
   expiresAt?: number;
+  /** When `min` stops applying, when that differs from `expiresAt` (a hold kept from an earlier command). */
+  minUntil?: number;
+  /** When `max` stops applying, when that differs from `expiresAt`. */
+  maxUntil?: number;
   reason?: string;
   setBy?: string;
   /** The control request that set it: repeating that request changes nothing. */

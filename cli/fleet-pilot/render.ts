@@ -2,6 +2,7 @@
  * What fleet-pilot prints for each answer of the control function, for people (`-o table`, the
  * default, 80 columns; `-o wide`, every column and nothing cut). `-o json` prints the answer as is.
  */
+import { boundEnd } from '../../domain/planner.js';
 import type { ControlResult, JournalLine, RoleStatus } from '../../domain/services/control.js';
 import { type Paint, relative, shortId, span, table, truncate, WIDTH, wrap } from './terminal.js';
 
@@ -44,13 +45,7 @@ function renderRole(r: RoleStatus, ctx: RenderContext): string {
       `${r.pause.reason}${r.pause.since === undefined ? '' : `, since ${relative(r.pause.since, now)}`}`,
     );
   }
-  const b = r.bounds;
-  say(
-    'bounds',
-    b === null
-      ? 'none'
-      : `${[b.min === undefined ? '' : `min ${b.min}`, b.max === undefined ? '' : `max ${b.max}`].filter(Boolean).join(', ')}${b.expiresAt === undefined ? '' : `, expires ${relative(b.expiresAt, now)}`}${b.reason === undefined ? '' : ` (${b.reason})`}`,
-  );
+  say('bounds', r.bounds === null ? 'none' : boundsLine(r.bounds, now));
   if (r.pool !== null) say('warm pool', poolLine(r.pool));
   const next = [...r.nextActions, ...r.blocked.map((x) => `blocked: ${x}`)];
   say('next converge', next.length === 0 ? 'nothing to do' : next.join('; '));
@@ -155,6 +150,19 @@ function renderJournalTable(entries: JournalLine[], ctx: RenderContext, withRole
     ctx.wide ? e.summary : truncate(e.summary, WIDTH - fixed),
   ]);
   return table(head, rows);
+}
+
+/** The operator's min and max, with when they expire: once when alike, else each its own. */
+function boundsLine(b: NonNullable<RoleStatus['bounds']>, now: number): string {
+  const expires = (end: number | undefined) => (end === undefined ? '' : `, expires ${relative(end, now)}`);
+  const held = (['min', 'max'] as const).flatMap((bound) =>
+    b[bound] === undefined ? [] : [{ text: `${bound} ${b[bound]}`, end: boundEnd(b, bound) }],
+  );
+  const alike = held.every((h) => h.end === held[0]?.end);
+  const text = alike
+    ? `${held.map((h) => h.text).join(', ')}${expires(held[0]?.end)}`
+    : held.map((h) => `${h.text}${expires(h.end)}`).join('; ');
+  return `${text}${b.reason === undefined ? '' : ` (${b.reason})`}`;
 }
 
 /** A changing command's answer: what was done (or, in a dry run, would be) and what the converge did. */

@@ -4,7 +4,7 @@
  * and its recent journal. Reads only.
  */
 import type { RoleConfig } from '../config.js';
-import { overrideActive } from '../planner.js';
+import { activeBounds } from '../planner.js';
 import { scheduleLeadMs } from '../policies/launch-delay.js';
 import { type Ledger, SILENT_OBSERVER } from '../ports.js';
 import { serverAge } from '../retire.js';
@@ -82,7 +82,7 @@ export interface RoleStatus {
   paused: boolean;
   /** The operator's pause (reason, since, request), if set. */
   pause: RolePause | null;
-  /** The operator's min/max while they apply (reason, since, expiry, request). */
+  /** The operator's min/max, each while it applies (reason, since, expiry, request). */
   bounds: RoleBounds | null;
   servers: ServerStatus[];
   /** The role's warm pool, or null without one (and no server left in it). */
@@ -134,7 +134,7 @@ export async function roleStatus(
         : forecastStatus(config.forecast, loaded.forecast, now),
     paused: controls.pause !== undefined,
     pause: controls.pause ?? null,
-    bounds: overrideActive(controls.bounds, now) ? (controls.bounds ?? null) : null,
+    bounds: activeBounds(controls.bounds, now) ?? null,
     servers: result.servers
       .filter((s) => s.state !== 'terminated')
       .sort((a, b) => (a.launchedAt ?? a.createdAt) - (b.launchedAt ?? b.createdAt))

@@ -7,7 +7,7 @@
 import { type CdnConfig, cdnAliases } from '../cdn.js';
 import type { ControlCommand } from '../commands.js';
 import { ValidationError } from '../errors.js';
-import { overrideActive } from '../planner.js';
+import { activeBounds, boundEnd } from '../planner.js';
 import { CAPACITY_STATES, type RoleBounds, type RoleControls, type RolePause } from '../types.js';
 import {
   fleetHistory,
@@ -210,21 +210,26 @@ export class Control {
         `count: ${command.count} more than the ${capacity} counted would exceed the role's max ${config.max}`,
       ]);
     }
-    const current = controls.bounds;
-    const next: RoleBounds = {
-      min,
-      ...this.stamp(now, command.holdMinutes, requestId),
+    // A maximum held by an earlier retire or override stays, until its own end, if it allows `min`.
+    const current = activeBounds(controls.bounds, now);
+    const until = now + command.holdMinutes * 60_000;
+    const keptMax =
+      current?.max !== undefined && current.max >= min
+        ? { value: current.max, until: boundEnd(current, 'max') }
+        : undefined;
+    const next = boundsRecord({ value: min, until }, keptMax, {
+      since: now,
+      requestId,
       reason: command.reason ?? `manual launch of ${command.count}`,
-    };
-    if (current?.max !== undefined && overrideActive(current, now) && current.max >= min)
-      next.max = current.max;
+    });
+    const kept = keptMax === undefined ? '' : `; maximum ${keptMax.value} kept ${heldUntil(keptMax.until)}`;
     // Paused, the hold is set but nothing launches: say so rather than "launching".
     const what =
       controls.pause === undefined
         ? `launching ${command.count}`
         : `paused: ${command.count} more launched once resumed`;
     return this.applyBounds(role, 'launch', controls, next, command.dryRun === true, [
-      `${role}: ${what} (minimum ${min} held until ${shown(next.expiresAt ?? now)})`,
+      `${role}: ${what} (minimum ${min} held until ${shown(until)}${kept})`,
     ]);
   }
 
@@ -245,20 +250,32 @@ export class Control {
       ]);
     }
     const max = capacity - count;
-    const next: RoleBounds = {
-      max,
-      ...this.stamp(now, command.holdMinutes, requestId),
-      reason: command.reason ?? `manual retire of ${count}`,
-    };
-    // A minimum held by an earlier launch or override stays, lowered to the new maximum: retiring
-    // `count` servers must not also drop the hold that kept the others.
-    const current = controls.bounds;
-    const held = current?.min !== undefined && overrideActive(current, now) ? current.min : undefined;
-    if (held !== undefined) next.min = Math.min(held, max);
-    const kept = held === undefined ? '' : `, minimum ${next.min} kept`;
+    const until = now + command.holdMinutes * 60_000;
+    // A minimum held by an earlier launch or override stays, lowered to the new maximum, until its
+    // own end: retiring `count` servers must neither drop nor shorten the hold that kept the others.
+    const current = activeBounds(controls.bounds, now);
+    const keptMin =
+      current?.min === undefined
+        ? undefined
+        : { value: Math.min(current.min, max), until: boundEnd(current, 'min') };
+    const next = boundsRecord(
+      keptMin,
+      { value: max, until },
+      {
+        since: now,
+        requestId,
+        reason: command.reason ?? `manual retire of ${count}`,
+      },
+    );
+    const held =
+      keptMin === undefined
+        ? `maximum ${max} held until ${shown(until)}`
+        : keptMin.until === until
+          ? `maximum ${max}, minimum ${keptMin.value} kept held until ${shown(until)}`
+          : `maximum ${max} held until ${shown(until)}, minimum ${keptMin.value} kept ${heldUntil(keptMin.until)}`;
     const what = controls.pause === undefined ? `retiring ${count}` : `paused: ${count} retired once resumed`;
     return this.applyBounds(role, 'retire', controls, next, dryRun, [
-      `${role}: ${what} (maximum ${max}${kept} held until ${shown(next.expiresAt ?? now)}; lifetime and billing rules still apply)`,
+      `${role}: ${what} (${held}; lifetime and billing rules still apply)`,
     ]);
   }
 
@@ -308,14 +325,14 @@ export class Control {
     const { role, action } = command;
     const now = this.deps.clock.now();
     const controls = await this.deps.ledger.getControls(role);
-    if (controls.bounds?.requestId === requestId && overrideActive(controls.bounds, now)) {
+    if (controls.bounds?.requestId === requestId && stillApplies(controls.bounds, action, now)) {
       const messages = [`request ${requestId} already applied: nothing changed`];
       return { now, controls, done: { ok: true, action, dryRun: command.dryRun === true, messages } };
     }
     return { now, controls };
   }
 
-  /** The fields every bounds record carries: when, until when, and which request. */
+  /** An override's record fields: when, until when (both bounds alike), and which request. */
   private stamp(now: number, minutes: number, requestId: string) {
     return { since: now, expiresAt: now + minutes * 60_000, requestId, setBy: 'control' };
   }
@@ -355,6 +372,58 @@ export class Control {
   private async journal(role: string, summary: string, detail: Record<string, unknown>): Promise<void> {
     await this.deps.ledger.journal({ role, at: this.deps.clock.now(), kind: 'control', summary, detail });
   }
+}
+
+interface HeldBound {
+  value: number;
+  /** When it stops applying; undefined: never (an older record set by hand). */
+  until: number | undefined;
+}
+
+/**
+ * A bounds record, set by the control function, whose min and max each keep their own end: the
+ * record lasts until the later one, and a bound ending at another time carries its own
+ * `minUntil` or `maxUntil`.
+ */
+function boundsRecord(
+  min: HeldBound | undefined,
+  max: HeldBound | undefined,
+  fields: Required<Pick<RoleBounds, 'since' | 'requestId' | 'reason'>>,
+): RoleBounds {
+  const ends = [min, max].filter((b) => b !== undefined).map((b) => b.until);
+  const expiresAt = ends.every((end): end is number => end !== undefined) ? Math.max(...ends) : undefined;
+  const own = (bound: HeldBound | undefined) =>
+    bound === undefined || bound.until === expiresAt ? undefined : bound.until;
+  const minUntil = own(min);
+  const maxUntil = own(max);
+  return {
+    ...(min === undefined ? {} : { min: min.value }),
+    ...(max === undefined ? {} : { max: max.value }),
+    ...(expiresAt === undefined ? {} : { expiresAt }),
+    ...(minUntil === undefined ? {} : { minUntil }),
+    ...(maxUntil === undefined ? {} : { maxUntil }),
+    ...fields,
+    setBy: 'control',
+  };
+}
+
+/**
+ * Whether the bounds a request set still apply: a launch set the minimum, a retire the maximum (the
+ * record may outlast them, keeping an earlier command's bound), an override the whole record.
+ */
+function stillApplies(bounds: RoleBounds, action: ControlCommand['action'], now: number): boolean {
+  const end =
+    action === 'launch'
+      ? boundEnd(bounds, 'min')
+      : action === 'retire'
+        ? boundEnd(bounds, 'max')
+        : bounds.expiresAt;
+  return end === undefined || end > now;
+}
+
+/** A kept bound's end, as an operator reads it. */
+function heldUntil(until: number | undefined): string {
+  return until === undefined ? 'until cleared' : `until ${shown(until)}`;
 }
 
 function iso(at: number): string {

@@ -121,6 +121,21 @@ describe('fleet-pilot status', () => {
     expect(Math.max(...text.split('\n').map((l) => l.length))).toBeLessThanOrEqual(80);
   });
 
+  it('says when each bound expires when they differ', () => {
+    const bounds = {
+      min: 4,
+      max: 4,
+      expiresAt: NOW + 108 * 60_000,
+      maxUntil: NOW + 20 * 60_000,
+      reason: 'manual retire of 1',
+    };
+    const text = renderStatus(
+      { ...status, roles: [{ ...job, bounds }] },
+      { wide: false, paint: plain, now: NOW },
+    );
+    expect(text).toContain('bounds: min 4, expires in 1 h 48 min; max 4, expires in 20 min');
+  });
+
   it('keeps a wrapped line within 80 columns, its continuation indented', () => {
     // Words that fill each line to the last column, where the continuation's indent would push it over.
     const reasons = [Array.from({ length: 24 }, (_, i) => `w${String(i).padStart(11, '0')}`).join(' ')];

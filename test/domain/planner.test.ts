@@ -105,6 +105,18 @@ describe('desiredCount', () => {
       null,
     ],
     [
+      'a minimum with its own later end outlasts the ended maximum',
+      base({ override: anOverride({ min: 7, max: 2, expiresAt: T0 + HOUR, maxUntil: T0 - 1 }) }),
+      7,
+      /override min 7 until 2026-03-02T15:00:00.000Z/,
+    ],
+    [
+      'a minimum with its own earlier end is ignored, the maximum applies',
+      base({ override: anOverride({ min: 7, max: 2, expiresAt: T0 + HOUR, minUntil: T0 }) }),
+      2,
+      /override max 2 until 2026-03-02T15:00:00.000Z/,
+    ],
+    [
       'an override expiring exactly now is ignored',
       base({ override: anOverride({ min: 7, expiresAt: T0 }) }),
       3,

@@ -58,6 +58,11 @@ async function wholeSnapshot() {
   return JSON.stringify({ ledger, stack, cloud: await snapshot() });
 }
 
+/** An instant as control messages show it: to the second, in UTC. */
+function shown(at: number): string {
+  return new Date(at).toISOString().replace('.000Z', 'Z');
+}
+
 async function settle(minutes: number) {
   for (let i = 0; i < minutes; i += 1) {
     h.advance(MINUTE);
@@ -183,7 +188,7 @@ describe('handlers on the fake cloud and DynamoDB Local', () => {
     const result = await runControl({ action: 'retire', role: 'app', count: 1 }, h.app);
     expect(result).toMatchObject({
       ok: true,
-      messages: [expect.stringMatching(/^app: retiring 1 \(maximum 4, minimum 4 kept held until/)],
+      messages: [expect.stringMatching(/^app: retiring 1 \(maximum 4 held until \S+, minimum 4 kept until /)],
     });
     expect((await h.ledger.getControls('app')).bounds).toMatchObject({ min: 4, max: 4 });
     // Lifetime and billing rules decide when; while the hold lasts (60 minutes), never fewer than 4.
@@ -193,6 +198,74 @@ describe('handlers on the fake cloud and DynamoDB Local', () => {
       expect(serving.length).toBeGreaterThanOrEqual(4);
     }
     expect((await h.ledger.listServers('app')).filter((r) => r.state === 'in-service')).toHaveLength(4);
+  });
+
+  it("control retire by count keeps a longer launch hold until the launch's end, not the retire's", async () => {
+    await settle(3);
+    const launchedAt = h.clock.now();
+    await runControl({ action: 'launch', role: 'app', count: 2, holdMinutes: 120 }, h.app);
+    await settle(5);
+    const retiredAt = h.clock.now();
+    const retire = { action: 'retire', role: 'app', count: 1, holdMinutes: 30 };
+    const result = await runControl(retire, h.app);
+    const minEnd = launchedAt + 120 * MINUTE;
+    expect(result).toMatchObject({
+      ok: true,
+      messages: [
+        `app: retiring 1 (maximum 4 held until ${shown(retiredAt + 30 * MINUTE)}, minimum 4 kept until ${shown(minEnd)}; lifetime and billing rules still apply)`,
+      ],
+    });
+    expect((await h.ledger.getControls('app')).bounds).toMatchObject({
+      min: 4,
+      max: 4,
+      expiresAt: minEnd,
+      maxUntil: retiredAt + 30 * MINUTE,
+    });
+    // Past the retire's 30 minutes the launch's minimum still holds: never fewer than 4 in service.
+    for (let minute = 0; minute < 40; minute += 5) {
+      await settle(5);
+      const serving = (await h.ledger.listServers('app')).filter((r) => r.state === 'in-service');
+      expect(serving.length).toBeGreaterThanOrEqual(4);
+    }
+    const status = await runControl({ action: 'status', role: 'app' }, h.app);
+    const app = status.ok ? status.roles?.[0] : undefined;
+    expect(app).toMatchObject({ desired: 4, bounds: { min: 4 } });
+    expect(app?.bounds).not.toHaveProperty('max');
+    expect(app?.reasons).toContain(`override min 4 until ${new Date(minEnd).toISOString()}`);
+    // The retire's maximum has ended, so the same retire again is a new one; the minimum keeps its end.
+    const again = await runControl(retire, h.app);
+    expect(again).toMatchObject({
+      ok: true,
+      messages: [
+        expect.stringMatching(
+          new RegExp(`^app: retiring 1 \\(maximum 3 held until \\S+, minimum 3 kept until ${shown(minEnd)};`),
+        ),
+      ],
+    });
+    // Once the launch's hold ends, nothing of it is left.
+    h.advance(minEnd - h.clock.now() + MINUTE);
+    const after = await runControl({ action: 'status', role: 'app' }, h.app);
+    expect(after.ok ? after.roles?.[0]?.bounds : undefined).toBeNull();
+  });
+
+  it("control launch keeps a longer maximum until the maximum's end, not the launch's", async () => {
+    await settle(3);
+    const setAt = h.clock.now();
+    await runControl({ action: 'override', role: 'app', max: 5, minutes: 120 }, h.app);
+    const launchedAt = h.clock.now();
+    const result = await runControl({ action: 'launch', role: 'app', count: 1, holdMinutes: 30 }, h.app);
+    const maxEnd = setAt + 120 * MINUTE;
+    expect(result).toMatchObject({
+      ok: true,
+      messages: [
+        `app: launching 1 (minimum 4 held until ${shown(launchedAt + 30 * MINUTE)}; maximum 5 kept until ${shown(maxEnd)})`,
+      ],
+    });
+    await settle(35);
+    const status = await runControl({ action: 'status', role: 'app' }, h.app);
+    const app = status.ok ? status.roles?.[0] : undefined;
+    expect(app).toMatchObject({ desired: 3, bounds: { max: 5, expiresAt: maxEnd } });
+    expect(app?.bounds).not.toHaveProperty('min');
   });
 
   it('control launch on a paused role holds the minimum and says nothing launches until resumed', async () => {
