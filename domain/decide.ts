@@ -184,32 +184,41 @@ export function decide(input: DecideInput): Decision {
  * and the warm servers that could be started now.
  */
 function fleetView(input: DecideInput, launched: PoolLaunchSettings): FleetView {
+  const { servers, now } = input;
   const deadline = input.config.health.bootDeadlineSeconds;
-  const learned = learnedLaunchDelaySeconds(input.servers, deadline);
-  const startDelay = learnedStartDelaySeconds(input.servers, deadline);
-  const warmReady = startCandidates(input.servers, launched, input.now).candidates.length;
-  const starting = input.servers.filter((s) => CAPACITY_STATES.has(s.state) && s.state !== 'in-service');
-  // A bridge goes back to the pool once the Spot servers launched with it serve: it holds nothing.
-  const warmStarting = starting.filter((s) => s.startedAt !== undefined && s.bridge !== true).length;
-  // A launch not yet recorded with its time is as new as it gets.
-  const newestStarting = secondsSinceNewest(
-    starting.map((s) => s.launchedAt ?? input.now),
-    input.now,
-  );
-  // A server that has been in service and changed state since: it came into or left service then.
-  const served = input.servers.filter((s) => s.inServiceAt !== undefined);
-  const steady = secondsSinceNewest(
-    served.map((s) => s.stateSince),
-    input.now,
-  );
-  // One out of service now: it left then, and each state since (drained, stopping, back in the
-  // pool or terminated) is a step of its leaving until its last job is done.
-  const left = secondsSinceNewest(
-    served.filter((s) => !CAPACITY_STATES.has(s.state)).map((s) => s.stateSince),
-    input.now,
-  );
+  const learned = learnedLaunchDelaySeconds(servers, deadline);
+  const startDelay = learnedStartDelaySeconds(servers, deadline);
+  const warmReady = startCandidates(servers, launched, now).candidates.length;
+  let inService = 0;
+  let warmStarting = 0;
+  // The newest launch of a server still starting, state change of a server that has served, and
+  // state change of one that has served and left: epoch ms, undefined while there is none.
+  let startingAt: number | undefined;
+  let servedAt: number | undefined;
+  let leftAt: number | undefined;
+  for (const s of servers) {
+    const counted = CAPACITY_STATES.has(s.state);
+    if (s.state === 'in-service') {
+      if (!awaitingReplacement(s)) inService += 1;
+    } else if (counted) {
+      // A bridge goes back to the pool once the Spot servers launched with it serve: it holds nothing.
+      if (s.startedAt !== undefined && s.bridge !== true) warmStarting += 1;
+      // A launch not yet recorded with its time is as new as it gets.
+      startingAt = newest(startingAt, s.launchedAt ?? now);
+    }
+    // A server that has been in service and changed state since: it came into or left service then.
+    if (s.inServiceAt !== undefined) {
+      servedAt = newest(servedAt, s.stateSince);
+      // One out of service now: it left then, and each state since (drained, stopping, back in the
+      // pool or terminated) is a step of its leaving until its last job is done.
+      if (!counted) leftAt = newest(leftAt, s.stateSince);
+    }
+  }
+  const newestStarting = secondsSince(startingAt, now);
+  const steady = secondsSince(servedAt, now);
+  const left = secondsSince(leftAt, now);
   return {
-    inService: input.servers.filter((s) => s.state === 'in-service' && !awaitingReplacement(s)).length,
+    inService,
     workersPerServer: input.workersPerServer ?? 1,
     ...(steady === undefined ? {} : { inServiceSteadySeconds: steady }),
     ...(left === undefined ? {} : { leftServiceSeconds: left }),
@@ -221,7 +230,11 @@ function fleetView(input: DecideInput, launched: PoolLaunchSettings): FleetView 
   };
 }
 
-/** Seconds from the newest of `times` to `now` (never negative); undefined when there is none. */
-function secondsSinceNewest(times: readonly number[], now: number): number | undefined {
-  return times.length === 0 ? undefined : Math.max(0, (now - Math.max(...times)) / 1000);
+function newest(at: number | undefined, time: number): number {
+  return at === undefined ? time : Math.max(at, time);
+}
+
+/** Seconds from `at` to `now` (never negative); undefined without `at`. */
+function secondsSince(at: number | undefined, now: number): number | undefined {
+  return at === undefined ? undefined : Math.max(0, (now - at) / 1000);
 }
