@@ -8,12 +8,11 @@
  * `[{date, start, end, servers, window, holiday, why}]`, one element per step.
  */
 import { DateTime } from 'luxon';
-import type { Config, ScheduleConfig } from '../domain/config.js';
+import { type Config, offlineConfig, type ScheduleConfig } from '../domain/config.js';
 import { ConfigError } from '../domain/errors.js';
 import { isPlainObject } from '../domain/merge.js';
 import { ownEntry } from '../domain/roles.js';
 import { scheduleTimeline, type TimelineDay } from '../domain/schedule-timeline.js';
-import { offlineConfig } from '../sim/policies.js';
 import { TERMINAL_WIDTH, wrapLine } from '../sim/wrap.js';
 import { loadConfigDocument } from './config-file.js';
 import { createProgram, parseProgram, readCommandLine, runScript, UsageError } from './program.js';

@@ -249,6 +249,31 @@ export function parseLocalConfig(...documents: unknown[]): Config {
   return parseFor('local', documents);
 }
 
+/** Launch settings and DB host are not simulated: placeholders let a document without them validate. */
+const SIM_PLACEHOLDERS = {
+  launch: {
+    imageId: 'ami-00000000',
+    instanceTypes: ['c5.large'],
+    securityGroupIds: ['sg-00000000'],
+    subnetIds: ['subnet-00000000'],
+  },
+  dbHost: 'simulated.invalid',
+};
+
+/**
+ * A config document merged over the defaults and validated as `parseConfig` does, with
+ * placeholders for the launch settings and DB host, which the simulator and the calendar do not
+ * use: a document without them passes, and every other bad key is named.
+ * @throws ConfigError naming every bad key.
+ */
+export function offlineConfig(document: unknown = {}): Config {
+  const doc = (typeof document === 'object' && document !== null ? document : {}) as { roles?: unknown };
+  const named = typeof doc.roles === 'object' && doc.roles !== null ? Object.keys(doc.roles) : [];
+  const roleNames = new Set([...Object.keys(DEFAULT_CONFIG.roles), ...named]);
+  const placeholders = Object.fromEntries([...roleNames].map((name) => [name, SIM_PLACEHOLDERS]));
+  return parseConfig({ roles: placeholders }, document);
+}
+
 function parseFor(network: Network, documents: unknown[]): Config {
   const issues: string[] = [];
   let merged: unknown = DEFAULT_CONFIG;

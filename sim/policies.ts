@@ -5,7 +5,7 @@
  * shipped job role the named policies start from.
  */
 import { readFileSync } from 'node:fs';
-import { type Config, DEFAULT_CONFIG, parseConfig, type RoleConfig } from '../domain/config.js';
+import { offlineConfig, type RoleConfig } from '../domain/config.js';
 import { ownEntry } from '../domain/roles.js';
 import { seededRandom } from './random.js';
 
@@ -93,31 +93,6 @@ export const DEFAULT_START_AT = Date.parse('2026-03-02T05:00:00Z');
  * runs 4 workers, so 10 waiting jobs are 2-3 jobs' work per worker).
  */
 export const BACKLOG_TARGET_PER_SERVER = 10;
-
-/** Launch settings and DB host are not simulated: placeholders let a document without them validate. */
-const SIM_PLACEHOLDERS = {
-  launch: {
-    imageId: 'ami-00000000',
-    instanceTypes: ['c5.large'],
-    securityGroupIds: ['sg-00000000'],
-    subnetIds: ['subnet-00000000'],
-  },
-  dbHost: 'simulated.invalid',
-};
-
-/**
- * A config document merged over the defaults and validated as `parseConfig` does, with
- * placeholders for the launch settings and DB host, which the simulator and the calendar do not
- * use: a document without them passes, and every other bad key is named.
- * @throws ConfigError naming every bad key.
- */
-export function offlineConfig(document: unknown = {}): Config {
-  const doc = (typeof document === 'object' && document !== null ? document : {}) as { roles?: unknown };
-  const named = typeof doc.roles === 'object' && doc.roles !== null ? Object.keys(doc.roles) : [];
-  const roleNames = new Set([...Object.keys(DEFAULT_CONFIG.roles), ...named]);
-  const placeholders = Object.fromEntries([...roleNames].map((name) => [name, SIM_PLACEHOLDERS]));
-  return parseConfig({ roles: placeholders }, document);
-}
 
 /**
  * The role to simulate from a config document merged over the defaults (`offlineConfig`).
