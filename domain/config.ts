@@ -301,7 +301,8 @@ function probeTargetIssues(merged: unknown, network: Network): string[] {
   });
 }
 
-function deepFreeze<T>(value: T): T {
+/** Freezes `value` and everything in it, as a loaded config is (its readers may keep answers by identity). */
+export function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null) {
     for (const inner of Object.values(value)) deepFreeze(inner);
     Object.freeze(value);

@@ -19,7 +19,7 @@
  *
  * Deterministic: same trace, policy, role, delays and seed → same result.
  */
-import type { RoleConfig } from '../domain/config.js';
+import { deepFreeze, type RoleConfig } from '../domain/config.js';
 import { billedFigures, round, waitFigures } from './billing.js';
 import type { Controller } from './controller.js';
 import { JobModel, type JobOutcome, type SimulationEvent, type Timeline } from './model.js';
@@ -156,7 +156,12 @@ export const DEFAULT_WORKER_POLL_S = 5;
 export async function simulate(options: SimulationOptions): Promise<SimulationResult> {
   const resolved = resolvePolicy(options.policy, options.role);
   const spot = options.spot === true && !resolved.seed2010;
-  const policy = spot ? { ...resolved, role: onSpot(resolved.role) } : resolved;
+  // A frozen copy, as a deployed stack's loaded config is: the schedule keeps its last floor until
+  // the next window edge only for a config nobody can change under it.
+  const policy = {
+    ...resolved,
+    role: deepFreeze(structuredClone(spot ? onSpot(resolved.role) : resolved.role)),
+  };
   const vcpus = options.vcpus ?? vcpusOf(policy.role.launch.instanceTypes[0] ?? 'c5.large');
   const pricing: Pricing = {
     onDemandPerHour: onDemandPerHour(policy.role.launch.instanceTypes[0], vcpus),
