@@ -11,11 +11,7 @@ import type { Forecast } from './forecast.js';
 import { forecastFloor, forecastPool } from './forecast-effect.js';
 import { desiredCount, plan } from './planner.js';
 import { learnJobSeconds, observedJobSeconds } from './policies/job-time.js';
-import {
-  learnedLaunchDelaySeconds,
-  learnedStartDelaySeconds,
-  scheduleLeadMs,
-} from './policies/launch-delay.js';
+import { leadMsOf, learnedLaunchDelaySeconds, learnedStartDelaySeconds } from './policies/launch-delay.js';
 import { startCandidates } from './pool-plan.js';
 import { awaitingReplacement } from './rebalance.js';
 import { scheduleFloorAhead } from './schedule.js';
@@ -101,11 +97,8 @@ export function decide(input: DecideInput): Decision {
     ...(refreshBefore === undefined ? {} : { refreshBefore }),
   };
   // Launch a window's servers ahead of its start by the (learned) launch-to-in-service lead.
-  const leadMs = scheduleLeadMs(
-    config.schedule.leadMinutes,
-    input.servers,
-    config.health.bootDeadlineSeconds,
-  );
+  const learnedLaunch = learnedLaunchDelaySeconds(input.servers, config.health.bootDeadlineSeconds);
+  const leadMs = leadMsOf(config.schedule.leadMinutes, learnedLaunch);
   const floor = scheduleFloorAhead(config.schedule, now, leadMs);
   let demandResult: DemandResult | undefined;
   /** The queue's answer over `floorServers`; undefined without a demand policy. */
@@ -115,7 +108,7 @@ export function decide(input: DecideInput): Decision {
     const { policy, queue } = config;
     let fleet: FleetView | undefined;
     if (config.policy.type === 'drain-time') {
-      fleet = fleetView(input, launched);
+      fleet = fleetView(input, launched, learnedLaunch);
       const sorted = [...input.samples].sort((a, b) => a.at - b.at);
       const estimate = input.jobTime?.jobSeconds ?? config.policy.jobSeconds;
       const observed = observedJobSeconds(sorted, now, config.policy.rateWindowSeconds, fleet, estimate);
@@ -180,13 +173,12 @@ export function decide(input: DecideInput): Decision {
 }
 
 /**
- * Servers in service, their workers, the launch and start delays learned from the ledger's history
- * and the warm servers that could be started now.
+ * Servers in service, their workers, the launch delay (`learned`, worked out once per decision) and
+ * start delay learned from the ledger's history, and the warm servers that could be started now.
  */
-function fleetView(input: DecideInput, launched: PoolLaunchSettings): FleetView {
+function fleetView(input: DecideInput, launched: PoolLaunchSettings, learned: number | undefined): FleetView {
   const { servers, now } = input;
   const deadline = input.config.health.bootDeadlineSeconds;
-  const learned = learnedLaunchDelaySeconds(servers, deadline);
   const startDelay = learnedStartDelaySeconds(servers, deadline);
   const warmReady = startCandidates(servers, launched, now).candidates.length;
   let inService = 0;

@@ -141,11 +141,17 @@ export function planPool(input: PoolPlanInput): void {
 function onLoan(input: PoolPlanInput, startedNow: number, finishing: ReadonlySet<string>): number {
   if (input.pool.settings?.returnOnScaleIn !== true) return 0;
   const draining = new Set(input.actions.flatMap((a) => (a.kind === 'drain' ? [a.serverId] : [])));
+  const leaving = (s: ObservedServer) => s.state === 'draining' || draining.has(s.intentId);
+  // Serving or on its way back: the ledger's ended servers are not looked at (returnable weighs
+  // staleness, and the history is long).
   const lent = input.servers.filter(
     (s) =>
-      s.startedAt !== undefined && s.bridge !== true && !finishing.has(s.intentId) && returnable(input, s),
+      (countsAsCapacity(s) || leaving(s)) &&
+      s.startedAt !== undefined &&
+      s.bridge !== true &&
+      !finishing.has(s.intentId) &&
+      returnable(input, s),
   );
-  const leaving = (s: ObservedServer) => s.state === 'draining' || draining.has(s.intentId);
   const serving = lent.filter((s) => countsAsCapacity(s) && !leaving(s)).length;
   const back = lent.filter(leaving).length;
   return Math.min(serving + startedNow, Math.max(0, input.desired - input.floor)) + back;

@@ -86,6 +86,14 @@ export function scheduleLeadMs(
   records: readonly Pick<ServerRecord, 'launchedAt' | 'inServiceAt'>[],
   maxSeconds = Number.POSITIVE_INFINITY,
 ): number {
+  return leadMsOf(
+    leadMinutes,
+    leadMinutes === undefined ? learnedLaunchDelaySeconds(records, maxSeconds) : undefined,
+  );
+}
+
+/** {@link scheduleLeadMs} from a launch delay already learned (undefined: no history yet). */
+export function leadMsOf(leadMinutes: number | undefined, learnedSeconds: number | undefined): number {
   if (leadMinutes !== undefined) return leadMinutes * 60_000;
-  return (learnedLaunchDelaySeconds(records, maxSeconds) ?? DEFAULT_SCHEDULE_LEAD_SECONDS) * 1000;
+  return (learnedSeconds ?? DEFAULT_SCHEDULE_LEAD_SECONDS) * 1000;
 }
