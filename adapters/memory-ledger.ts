@@ -44,18 +44,18 @@ export class MemoryLedger implements Ledger {
   ) {}
 
   async listServers(role: string): Promise<ServerRecord[]> {
-    return [...this.servers.values()].filter((s) => s.role === role).map(copyRecord);
+    return [...this.servers.values()].filter((s) => s.role === role);
   }
 
   async getServer(role: string, intentId: string): Promise<ServerRecord | undefined> {
     const found = this.servers.get(`${role}#${intentId}`);
-    return found === undefined ? undefined : copyRecord(found);
+    return found;
   }
 
   async createIntent(record: ServerRecord): Promise<void> {
     const key = `${record.role}#${record.intentId}`;
     if (this.servers.has(key)) throw new ConflictError(`intent ${record.intentId} already exists`);
-    this.servers.set(key, copyRecord(record));
+    this.servers.set(key, frozenCopy(record));
   }
 
   async updateServer(
@@ -75,9 +75,9 @@ export class MemoryLedger implements Ledger {
       if (value === undefined) delete (next as unknown as Record<string, unknown>)[field];
       else (next as unknown as Record<string, unknown>)[field] = value;
     }
-    this.servers.set(key, next);
+    this.servers.set(key, Object.freeze(next));
     if (next.state === 'terminated') this.expireTerminated(next.stateSince);
-    return copyRecord(next);
+    return next;
   }
 
   private expireTerminated(now: number): void {
@@ -199,11 +199,12 @@ function copyDay(day: DemandDay): DemandDay {
 }
 
 /**
- * A server record holds only scalars, so a shallow copy is a full one (and far cheaper than
- * structuredClone: the simulator lists the ledger thousands of times a run).
+ * A server record holds only scalars, so a shallow copy frozen is a full one that nobody can change
+ * in the ledger's hands: the simulator lists the ledger thousands of times a run, and hands out the
+ * stored records rather than copies (a caller changing one it was given throws).
  */
-function copyRecord(record: FlatRecord<ServerRecord>): ServerRecord {
-  return { ...record };
+function frozenCopy(record: FlatRecord<ServerRecord>): ServerRecord {
+  return Object.freeze({ ...record });
 }
 
 /** Compiles only while every field of T is a scalar: a nested field would need a deep copy. */
