@@ -270,9 +270,7 @@ export class Control {
     const held =
       keptMin === undefined
         ? `maximum ${max} held until ${shown(until)}`
-        : keptMin.until === until
-          ? `maximum ${max}, minimum ${keptMin.value} kept held until ${shown(until)}`
-          : `maximum ${max} held until ${shown(until)}, minimum ${keptMin.value} kept ${heldUntil(keptMin.until)}`;
+        : `maximum ${max} held until ${shown(until)}, minimum ${keptMin.value} kept ${keptMin.until === until ? 'as long' : heldUntil(keptMin.until)}`;
     const what = controls.pause === undefined ? `retiring ${count}` : `paused: ${count} retired once resumed`;
     return this.applyBounds(role, 'retire', controls, next, dryRun, [
       `${role}: ${what} (${held}; lifetime and billing rules still apply)`,

@@ -200,6 +200,20 @@ describe('handlers on the fake cloud and DynamoDB Local', () => {
     expect((await h.ledger.listServers('app')).filter((r) => r.state === 'in-service')).toHaveLength(4);
   });
 
+  it('control retire by count says a kept minimum ending with its own maximum is kept as long', async () => {
+    await settle(3);
+    await runControl({ action: 'launch', role: 'app', count: 2, holdMinutes: 45 }, h.app);
+    const result = await runControl({ action: 'retire', role: 'app', count: 1, holdMinutes: 45 }, h.app);
+    expect(result).toMatchObject({
+      ok: true,
+      messages: [
+        expect.stringMatching(
+          /^app: retiring 1 \(maximum (\d+) held until \S+, minimum \1 kept as long; lifetime and billing rules still apply\)$/,
+        ),
+      ],
+    });
+  });
+
   it("control retire by count keeps a longer launch hold until the launch's end, not the retire's", async () => {
     await settle(3);
     const launchedAt = h.clock.now();
