@@ -23,31 +23,45 @@ export function learnedLaunchDelaySeconds(
   records: readonly Pick<ServerRecord, 'launchedAt' | 'inServiceAt'>[],
   maxSeconds = Number.POSITIVE_INFINITY,
 ): number | undefined {
-  const launches = records.flatMap((r) =>
-    r.launchedAt !== undefined && r.inServiceAt !== undefined && r.inServiceAt >= r.launchedAt
-      ? [{ at: r.launchedAt, seconds: (r.inServiceAt - r.launchedAt) / 1000 }]
-      : [],
-  );
-  return newestP90(launches, maxSeconds, LAUNCH_HISTORY_MIN);
+  const newest = new Newest();
+  for (const r of records) {
+    if (r.launchedAt !== undefined && r.inServiceAt !== undefined && r.inServiceAt >= r.launchedAt) {
+      newest.add(r.launchedAt, (r.inServiceAt - r.launchedAt) / 1000);
+    }
+  }
+  return newest.p90(maxSeconds, LAUNCH_HISTORY_MIN);
 }
 
 /**
- * The 90th percentile (nearest rank) of `seconds` over the newest {@link LAUNCH_HISTORY_SIZE}
- * entries (by `at`) within [0, `maxSeconds`], or undefined with fewer than `least` of them.
+ * The newest {@link LAUNCH_HISTORY_SIZE} entries (by `at`; of equal ones, the first added) seen
+ * one by one: every decision asks, and the ledger keeps ended servers for days, so the history is
+ * not sorted whole.
  */
-function newestP90(
-  entries: readonly { at: number; seconds: number }[],
-  maxSeconds: number,
-  least: number,
-): number | undefined {
-  const delays = [...entries]
-    .sort((a, b) => b.at - a.at)
-    .slice(0, LAUNCH_HISTORY_SIZE)
-    .map((e) => e.seconds)
-    .filter((seconds) => seconds >= 0 && seconds <= maxSeconds)
-    .sort((a, b) => a - b);
-  if (delays.length < least) return undefined;
-  return delays[Math.ceil(0.9 * delays.length) - 1];
+class Newest {
+  /** Newest first. */
+  private readonly kept: { at: number; seconds: number }[] = [];
+
+  add(at: number, seconds: number): void {
+    const { kept } = this;
+    if (kept.length === LAUNCH_HISTORY_SIZE && (kept.at(-1)?.at ?? at) >= at) return;
+    let i = kept.length;
+    while (i > 0 && (kept[i - 1]?.at ?? at) < at) i -= 1;
+    kept.splice(i, 0, { at, seconds });
+    if (kept.length > LAUNCH_HISTORY_SIZE) kept.pop();
+  }
+
+  /**
+   * The 90th percentile (nearest rank) of the kept `seconds` within [0, `maxSeconds`], or
+   * undefined with fewer than `least` of them.
+   */
+  p90(maxSeconds: number, least: number): number | undefined {
+    const delays = this.kept
+      .map((e) => e.seconds)
+      .filter((seconds) => seconds >= 0 && seconds <= maxSeconds)
+      .sort((a, b) => a - b);
+    if (delays.length < least) return undefined;
+    return delays[Math.ceil(0.9 * delays.length) - 1];
+  }
 }
 
 /**
@@ -71,10 +85,9 @@ export function learnedStartDelaySeconds(
   records: readonly Pick<ServerRecord, 'startSeconds' | 'stateSince'>[],
   maxSeconds = Number.POSITIVE_INFINITY,
 ): number | undefined {
-  const starts = records.flatMap((r) =>
-    r.startSeconds === undefined ? [] : [{ at: r.stateSince, seconds: r.startSeconds }],
-  );
-  return newestP90(starts, maxSeconds, START_HISTORY_MIN);
+  const newest = new Newest();
+  for (const r of records) if (r.startSeconds !== undefined) newest.add(r.stateSince, r.startSeconds);
+  return newest.p90(maxSeconds, START_HISTORY_MIN);
 }
 
 /** Schedule lead without a configured one or a launch history: 5 minutes. */

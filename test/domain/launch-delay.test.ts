@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   learnedLaunchDelaySeconds,
@@ -72,5 +73,58 @@ describe('scheduleLeadMs', () => {
     ['else 5 minutes', undefined, [launch(10, 90)], 300_000],
   ])('%s', (_name, leadMinutes, records, ms) => {
     expect(scheduleLeadMs(leadMinutes, records)).toBe(ms);
+  });
+});
+
+describe('the learned delays, over any history', () => {
+  // Few distinct times, so many launches share one: which 20 are the newest must not depend on how.
+  const historyArb = fc.array(
+    fc.record({
+      minutesBefore: fc.integer({ min: 0, max: 5 }),
+      delayS: fc.option(fc.integer({ min: -30, max: 1200 }), { nil: undefined, freq: 10 }),
+    }),
+    { minLength: 10, maxLength: 60, size: 'max' },
+  );
+  /** The definition: the p90 (nearest rank) of the 20 newest, in the order given among equal times. */
+  const p90OfNewest = (entries: { at: number; seconds: number }[], maxSeconds: number, least: number) => {
+    const newest = entries
+      .map((e, order) => ({ ...e, order }))
+      .sort((a, b) => b.at - a.at || a.order - b.order)
+      .slice(0, 20)
+      .map((e) => e.seconds)
+      .filter((s) => s >= 0 && s <= maxSeconds)
+      .sort((a, b) => a - b);
+    return newest.length < least ? undefined : newest[Math.ceil(0.9 * newest.length) - 1];
+  };
+
+  it('the launch delay is the p90 of the 20 newest launches that reached service within the deadline', () => {
+    fc.assert(
+      fc.property(historyArb, fc.integer({ min: 60, max: 1200 }), (history, deadline) => {
+        const records = history.map((h) => launch(h.minutesBefore, h.delayS));
+        const entries = records.flatMap((r) =>
+          r.inServiceAt === undefined || r.inServiceAt < r.launchedAt
+            ? []
+            : [{ at: r.launchedAt, seconds: (r.inServiceAt - r.launchedAt) / 1000 }],
+        );
+        expect(learnedLaunchDelaySeconds(records, deadline)).toBe(p90OfNewest(entries, deadline, 3));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('the start delay is the p90 of the 20 newest recorded starts within the deadline', () => {
+    fc.assert(
+      fc.property(historyArb, fc.integer({ min: 60, max: 1200 }), (history, deadline) => {
+        const records = history.map((h) => ({
+          stateSince: T0 - h.minutesBefore * 60_000,
+          ...(h.delayS === undefined ? {} : { startSeconds: h.delayS }),
+        }));
+        const entries = records.flatMap((r) =>
+          r.startSeconds === undefined ? [] : [{ at: r.stateSince, seconds: r.startSeconds }],
+        );
+        expect(learnedStartDelaySeconds(records, deadline)).toBe(p90OfNewest(entries, deadline, 2));
+      }),
+      { numRuns: 300 },
+    );
   });
 });
