@@ -1,7 +1,9 @@
 /**
  * Manual control for emergencies: status, launch, retire, pause, resume, override, and the warm
- * pool's drain-pool and refill-pool (control-pool.ts), each with a dry run. Commands arrive validated (domain/commands.ts); every mutating command is idempotent:
- * repeating the same request while its effect lasts changes nothing.
+ * pool's drain-pool and refill-pool (control-pool.ts), each with a dry run. Commands arrive
+ * validated (domain/commands.ts); every mutating command is idempotent: repeating the same request
+ * while its effect lasts changes nothing. The bounds records of launch and retire are
+ * control-bounds.ts.
  */
 
 import { type CdnConfig, cdnAliases } from '../cdn.js';
@@ -9,6 +11,7 @@ import type { ControlCommand } from '../commands.js';
 import { ValidationError } from '../errors.js';
 import { activeBounds, boundEnd } from '../planner.js';
 import { CAPACITY_STATES, type RoleBounds, type RoleControls, type RolePause } from '../types.js';
+import { boundsRecord, heldUntil, shown, stillApplies } from './control-bounds.js';
 import {
   fleetHistory,
   type JournalLine,
@@ -372,65 +375,8 @@ export class Control {
   }
 }
 
-interface HeldBound {
-  value: number;
-  /** When it stops applying; undefined: never (an older record set by hand). */
-  until: number | undefined;
-}
-
-/**
- * A bounds record, set by the control function, whose min and max each keep their own end: the
- * record lasts until the later one, and a bound ending at another time carries its own
- * `minUntil` or `maxUntil`.
- */
-function boundsRecord(
-  min: HeldBound | undefined,
-  max: HeldBound | undefined,
-  fields: Required<Pick<RoleBounds, 'since' | 'requestId' | 'reason'>>,
-): RoleBounds {
-  const ends = [min, max].filter((b) => b !== undefined).map((b) => b.until);
-  const expiresAt = ends.every((end): end is number => end !== undefined) ? Math.max(...ends) : undefined;
-  const own = (bound: HeldBound | undefined) =>
-    bound === undefined || bound.until === expiresAt ? undefined : bound.until;
-  const minUntil = own(min);
-  const maxUntil = own(max);
-  return {
-    ...(min === undefined ? {} : { min: min.value }),
-    ...(max === undefined ? {} : { max: max.value }),
-    ...(expiresAt === undefined ? {} : { expiresAt }),
-    ...(minUntil === undefined ? {} : { minUntil }),
-    ...(maxUntil === undefined ? {} : { maxUntil }),
-    ...fields,
-    setBy: 'control',
-  };
-}
-
-/**
- * Whether the bounds a request set still apply: a launch set the minimum, a retire the maximum (the
- * record may outlast them, keeping an earlier command's bound), an override the whole record.
- */
-function stillApplies(bounds: RoleBounds, action: ControlCommand['action'], now: number): boolean {
-  const end =
-    action === 'launch'
-      ? boundEnd(bounds, 'min')
-      : action === 'retire'
-        ? boundEnd(bounds, 'max')
-        : bounds.expiresAt;
-  return end === undefined || end > now;
-}
-
-/** A kept bound's end, as an operator reads it. */
-function heldUntil(until: number | undefined): string {
-  return until === undefined ? 'until cleared' : `until ${shown(until)}`;
-}
-
 function iso(at: number): string {
   return new Date(at).toISOString();
-}
-
-/** An instant to the second, in UTC: what an operator reads in a message. */
-function shown(at: number): string {
-  return new Date(Math.round(at / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }
 
 function summarize(result: ConvergeResult): ControlResult['converge'] {
