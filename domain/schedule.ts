@@ -151,9 +151,9 @@ export function scheduleFloorAhead(schedule: ScheduleConfig, at: number, leadMs:
  */
 export function nextScheduleEdge(schedule: ScheduleConfig, at: number, until?: number): number | undefined {
   if (schedule.windows.length === 0) return undefined;
-  const known = frozen(schedule) ? nextEdges.get(schedule) : undefined;
-  if (known !== undefined && known.from <= at && at < known.next) return known.next;
   if (!frozen(schedule)) return edgeAfter(schedule, at, until, runsOnly);
+  const known = nextEdges.get(schedule);
+  if (known !== undefined && known.from <= at && at < known.next) return known.next;
   const next = edgeAfter(schedule, at, undefined, runsOnly);
   if (next !== undefined) nextEdges.set(schedule, { from: at, next });
   return next;
