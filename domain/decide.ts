@@ -26,7 +26,7 @@ import {
   type RoleBounds,
   type RolePause,
 } from './types.js';
-import { countsAsCapacity, launchSpec, type PoolLaunchSettings, poolSize } from './warm-pool.js';
+import { countsAsCapacity, launchSpec, type PoolLaunchSettings, poolSize, staleness } from './warm-pool.js';
 
 /** Everything one role's decision depends on; a plain object, so callers can build it anywhere. */
 export interface DecideInput {
@@ -183,6 +183,7 @@ function fleetView(input: DecideInput, launched: PoolLaunchSettings, learned: nu
   const warmReady = startCandidates(servers, launched, now).candidates.length;
   let inService = 0;
   let warmStarting = 0;
+  let onLoanRest: number | undefined;
   // The newest launch of a server still starting, state change of a server that has served, and
   // state change of one that has served and left: epoch ms, undefined while there is none.
   let startingAt: number | undefined;
@@ -192,6 +193,8 @@ function fleetView(input: DecideInput, launched: PoolLaunchSettings, learned: nu
     const counted = CAPACITY_STATES.has(s.state);
     if (s.state === 'in-service') {
       if (!awaitingReplacement(s)) inService += 1;
+      const rest = restBeforeLoan(s, launched, now);
+      if (rest !== undefined) onLoanRest = Math.max(onLoanRest ?? 0, rest);
     } else if (counted) {
       // A bridge goes back to the pool once the Spot servers launched with it serve: it holds nothing.
       if (s.startedAt !== undefined && s.bridge !== true) warmStarting += 1;
@@ -217,9 +220,27 @@ function fleetView(input: DecideInput, launched: PoolLaunchSettings, learned: nu
     ...(learned === undefined ? {} : { launchDelaySeconds: learned }),
     ...(warmReady === 0 ? {} : { warmReady }),
     ...(warmStarting === 0 ? {} : { warmStarting }),
+    ...(onLoanRest === undefined ? {} : { onLoanRestSeconds: onLoanRest }),
     ...(startDelay === undefined ? {} : { startDelaySeconds: startDelay }),
     ...(newestStarting === undefined ? {} : { newestStartingAgeSeconds: newestStarting }),
   };
+}
+
+/**
+ * How long (s) a server on loan from the warm pool waited there, from its last stop to its start;
+ * undefined unless a scale-in would stop it back into the pool (as pool-plan.ts returns one: the
+ * role returns servers, and it is On-Demand, not a bridge, owned and still current).
+ */
+function restBeforeLoan(s: ObservedServer, launched: PoolLaunchSettings, now: number): number | undefined {
+  if (s.startedAt === undefined || s.stoppedAt === undefined) return undefined;
+  const returned =
+    launched.settings?.returnOnScaleIn === true &&
+    s.bridge !== true &&
+    s.market !== 'spot' &&
+    s.orphan !== true &&
+    s.interruptedAt === undefined &&
+    staleness(s, launched, now).reasons.length === 0;
+  return returned ? Math.max(0, (s.startedAt - s.stoppedAt) / 1000) : undefined;
 }
 
 function newest(at: number | undefined, time: number): number {

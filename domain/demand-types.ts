@@ -42,6 +42,12 @@ export interface FleetView {
   startDelaySeconds?: number;
   /** Warm servers started and not yet back in service; absent: none. */
   warmStarting?: number;
+  /**
+   * Of the servers in service started from the warm pool that a scale-in stops back into it (the
+   * role returns servers on scale-in), the longest any waited in the pool before its start, in
+   * seconds; absent: none serves.
+   */
+  onLoanRestSeconds?: number;
   /** Seconds since the newest server still starting was launched; absent when none is starting. */
   newestStartingAgeSeconds?: number;
   /** Seconds one job takes on one worker, as learned (job-time.ts); absent: the policy's `jobSeconds`. */

@@ -7,7 +7,7 @@
  */
 import type { BacklogPolicy, PolicyConfig, QueueProbeConfig, ThresholdPolicy } from './config.js';
 import type { DemandInput, DemandResult, StabilizationWindow } from './demand-types.js';
-import { drainTimeDemand } from './policies/drain-time.js';
+import { drainTimeDemand, stabilizationSecondsOf } from './policies/drain-time.js';
 import type { QueueSample } from './types.js';
 
 export type { DemandInput, DemandResult } from './demand-types.js';
@@ -34,7 +34,7 @@ export function demand(input: DemandInput): DemandResult {
       `newest queue sample is ${Math.round(ageMs / 1000)} s old (limit ${input.queue.maxSampleAgeSeconds} s): holding`,
     );
   }
-  const window = stabilizationWindow(samples, input.policy.stabilizationSeconds * 1000, maxAgeMs, input.now);
+  const window = stabilizationWindow(samples, stabilizationSecondsOf(input) * 1000, maxAgeMs, input.now);
   switch (input.policy.type) {
     case 'threshold':
       return thresholdDemand(input, input.policy, latest.length, window);

@@ -13,6 +13,8 @@ export const DRAIN_TIME_DEFAULTS = {
   rateWindowSeconds: 300,
   defaultLaunchDelaySeconds: 300,
   smallBacklogPerServer: 3,
+  poolStabilizationSeconds: 90,
+  poolRestSeconds: 600,
 } as const;
 
 /** The longest duration any setting takes: a day. */
@@ -51,6 +53,24 @@ export const DrainTimePolicySchema = z
       .min(0)
       .max(1000)
       .default(DRAIN_TIME_DEFAULTS.smallBacklogPerServer),
+    /**
+     * The stabilization window of a scale-in while a server started from the warm pool serves,
+     * one that had waited there at least `poolRestSeconds` before its start: retiring it stops it
+     * back into the pool, a start (seconds) away rather than a launch. At most
+     * `stabilizationSeconds`, which a longer value is cut to.
+     */
+    poolStabilizationSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(DAY_SECONDS)
+      .default(DRAIN_TIME_DEFAULTS.poolStabilizationSeconds),
+    /**
+     * How long a started server must have waited in the pool, from its last stop to its start, for
+     * the shorter window: one started again sooner was needed back soon after it last went back,
+     * and the next scale-in waits the whole `stabilizationSeconds`.
+     */
+    poolRestSeconds: z.number().int().min(0).max(DAY_SECONDS).default(DRAIN_TIME_DEFAULTS.poolRestSeconds),
   })
   .strict();
 

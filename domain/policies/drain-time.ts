@@ -27,7 +27,10 @@
  *   window: it serves within seconds, and retiring it only stops it to start it again; and never
  *   within a stabilization window of a server leaving service (or taking its next step out:
  *   stopped, back in the pool, terminated), since an empty queue watched with three busy servers
- *   says nothing of whether one keeps up;
+ *   says nothing of whether one keeps up. The window is `poolStabilizationSeconds` while a server
+ *   started from the pool serves that had waited there `poolRestSeconds` or more: retiring it only
+ *   stops it back into the pool, seconds from serving again, and it was not needed back soon the
+ *   last time it went (one that was waits the whole window, so a rush does not cycle it);
  * - an `oldestAgeSeconds` over the target means the fleet is already behind: one more server than
  *   the estimate, and no retiring.
  *
@@ -42,6 +45,21 @@ import { readWindow } from './queue-window.js';
 
 /** While jobs wait past the target, one more server a minute: not one more per converge. */
 export const BEHIND_STEP_SECONDS = 60;
+
+/**
+ * The stabilization window a scale-in waits for: a drain-time role's `poolStabilizationSeconds`
+ * (never longer than `stabilizationSeconds`) while a server on loan from the warm pool serves that
+ * had waited there at least `poolRestSeconds` (retiring it only stops it back into the pool, a
+ * start away); else `stabilizationSeconds`.
+ */
+export function stabilizationSecondsOf(input: Pick<DemandInput, 'policy' | 'fleet'>): number {
+  const { policy } = input;
+  const rest = input.fleet?.onLoanRestSeconds;
+  if (policy.type !== 'drain-time' || rest === undefined || rest < policy.poolRestSeconds) {
+    return policy.stabilizationSeconds;
+  }
+  return Math.min(policy.poolStabilizationSeconds, policy.stabilizationSeconds);
+}
 
 /** The queue's net drain rate (jobs/s, positive = shrinking) over the known samples of the window. */
 export function drainRate(samples: readonly QueueSample[], now: number, windowSeconds: number): number {
@@ -169,10 +187,11 @@ export function drainTimeDemand(
   // then. It says nothing of whether fewer keep up once one has left (a queue that stays empty with
   // three busy servers may not with one), so the next retirement waits for a window with those left.
   const left = fleet.leftServiceSeconds;
-  if (left !== undefined && left < policy.stabilizationSeconds) {
+  const span = stabilizationSecondsOf(input);
+  if (left !== undefined && left < span) {
     return known(
       input.current,
-      `${describe}: keep ${input.current}, a server left service ${Math.round(left)} s ago (next retirement after ${policy.stabilizationSeconds} s with those left)`,
+      `${describe}: keep ${input.current}, a server left service ${Math.round(left)} s ago (next retirement after ${span} s with those left)`,
     );
   }
   // Never below what the launch rule asks for now: a server launched a tick ago is not retired by
@@ -187,7 +206,7 @@ export function drainTimeDemand(
   }
   return known(
     needed,
-    `${describe}: ${needed} servers keep the ${policy.targetWaitSeconds} s target for ${policy.stabilizationSeconds} s`,
+    `${describe}: ${needed} servers keep the ${policy.targetWaitSeconds} s target for ${span} s${span < policy.stabilizationSeconds ? ' (a warm server goes back to the pool)' : ''}`,
   );
 }
 

@@ -57,6 +57,8 @@ export const DRAIN_TIME_FIXED = {
   rateWindowSeconds: 300,
   defaultLaunchDelaySeconds: 300,
   smallBacklogPerServer: 3,
+  poolStabilizationSeconds: 90,
+  poolRestSeconds: 600,
 } as const;
 
 /** Every candidate of the grid, for a role whose queue may add `maxExtra` servers. */

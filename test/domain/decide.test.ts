@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type DecideInput, decide } from '../../domain/decide.js';
 import type { Plan } from '../../domain/types.js';
+import { launchSpec, specFields } from '../../domain/warm-pool.js';
 import {
   anOverride,
   appRole,
@@ -114,6 +115,45 @@ describe('decide', () => {
     // A bridge (started while Spot servers boot) goes back to the pool on its own terms: it holds nothing.
     const bridge = { ...comingUp(secondsAgo(20)), bridge: true };
     expect(decide({ ...at, servers: [running, bridge] }).desired.count).toBe(1);
+  });
+
+  it('waits the shorter window for a server on loan from the pool that had rested there', () => {
+    // A backlog until a minute ago, empty since: the whole window (300 s) saw it, the shorter one
+    // (60 s) did not. The second server was started from the pool 5 minutes ago.
+    const pooled = (returnOnScaleIn: boolean) =>
+      jobRole({
+        policy: {
+          type: 'drain-time',
+          stabilizationSeconds: 300,
+          poolStabilizationSeconds: 60,
+          poolRestSeconds: 600,
+        },
+        warmPool: { size: 1, returnOnScaleIn },
+      });
+    const config = pooled(true);
+    const samples = series([...Array.from({ length: 17 }, () => 30), 0, 0, 0, 0, 0], { everySeconds: 15 });
+    const running = aServer({ role: 'job' });
+    const startedAt = secondsAgo(300);
+    const onLoan = (restS: number, extra: Record<string, unknown> = {}) =>
+      aServer({
+        role: 'job',
+        ...specFields(launchSpec('job', config)),
+        startedAt,
+        stoppedAt: startedAt - restS * 1000,
+        ...extra,
+      });
+    const at = { role: 'job', config, now: T0, samples, workersPerServer: 4 };
+    const rested = decide({ ...at, servers: [running, onLoan(600)] });
+    expect(rested.desired.count).toBe(1);
+    expect(rested.desired.reasons.join(' ')).toMatch(/for 60 s \(a warm server goes back to the pool\)/);
+    // Started again soon after it last went back: the whole window.
+    expect(decide({ ...at, servers: [running, onLoan(599)] }).desired.count).toBe(2);
+    // Not going back to the pool: a cold server, one of a role that terminates on scale-in, a stale
+    // one, Spot.
+    expect(decide({ ...at, servers: [running, aServer({ role: 'job' })] }).desired.count).toBe(2);
+    expect(decide({ ...at, config: pooled(false), servers: [running, onLoan(600)] }).desired.count).toBe(2);
+    expect(decide({ ...at, servers: [running, onLoan(600, { image: 'ami-0ld' })] }).desired.count).toBe(2);
+    expect(decide({ ...at, servers: [running, onLoan(600, { market: 'spot' })] }).desired.count).toBe(2);
   });
 
   it('retires a window apart: the next waits a window after the last one left service', () => {

@@ -18,6 +18,9 @@ function drainTime(overrides: Partial<DrainTimePolicy> = {}): DrainTimePolicy {
     defaultLaunchDelaySeconds: 120,
     // Off unless a test is about it, so each rule is seen alone.
     smallBacklogPerServer: 0,
+    // As long as the window: a pool's shorter one only where a test is about it.
+    poolStabilizationSeconds: 300,
+    poolRestSeconds: 600,
     ...overrides,
   };
 }
@@ -30,9 +33,10 @@ function input(
     startDelayS?: number;
     warmStarting?: number;
     leftS?: number;
+    restS?: number;
   },
 ): DemandInput {
-  const { inService, delayS, warmReady, startDelayS, warmStarting, leftS, ...rest } = overrides;
+  const { inService, delayS, warmReady, startDelayS, warmStarting, leftS, restS, ...rest } = overrides;
   const current = rest.current ?? 1;
   return {
     policy: drainTime(),
@@ -49,6 +53,7 @@ function input(
       ...(startDelayS === undefined ? {} : { startDelaySeconds: startDelayS }),
       ...(warmStarting === undefined ? {} : { warmStarting }),
       ...(leftS === undefined ? {} : { leftServiceSeconds: leftS }),
+      ...(restS === undefined ? {} : { onLoanRestSeconds: restS }),
     },
     ...rest,
   };
@@ -253,6 +258,42 @@ describe('drain-time policy: decisions', () => {
     });
   });
 
+  describe('a scale-in back into the warm pool', () => {
+    // 2 servers, one started from the pool; a backlog three servers' worth until 90 s ago, empty
+    // since (a sample every 15 s).
+    const policy = drainTime({
+      stabilizationSeconds: 300,
+      poolStabilizationSeconds: 90,
+      poolRestSeconds: 600,
+    });
+    const samples = series([...Array.from({ length: 15 }, () => 20), 0, 0, 0, 0, 0, 0, 0], {
+      everySeconds: 15,
+    });
+    it.each<[string, Partial<DrainTimePolicy>, { restS?: number; leftS?: number }, number]>([
+      ['keeps it without a server on loan from the pool: the whole window saw the backlog', {}, {}, 2],
+      [
+        'retires it after the shorter window when it had waited in the pool long enough',
+        {},
+        { restS: 600 },
+        1,
+      ],
+      ['keeps it when it was started again soon after it last went back', {}, { restS: 599 }, 2],
+      [
+        'never waits longer than the stabilization window',
+        { poolStabilizationSeconds: 400 },
+        { restS: 600 },
+        2,
+      ],
+      ['keeps it while a server left service within the shorter window', {}, { restS: 600, leftS: 60 }, 2],
+      ['retires it once the shorter window has passed since one left', {}, { restS: 600, leftS: 90 }, 1],
+    ])('%s', (_name, overrides, fleet, servers) => {
+      const result = demand(input({ policy: { ...policy, ...overrides }, samples, current: 2, ...fleet }));
+      expect(result).toMatchObject({ kind: 'known', servers });
+      if (servers === 1) expect(result.reason).toMatch(/for 90 s \(a warm server goes back to the pool\)/);
+      if (fleet.leftS === 60) expect(result.reason).toMatch(/next retirement after 90 s/);
+    });
+  });
+
   it('does not retire before the stabilization window is covered', () => {
     const result = demand(input({ samples: series([0, 0]), current: 3 }));
     expect(result).toMatchObject({ kind: 'hold', servers: 3 });
@@ -358,7 +399,12 @@ const fleetArb = fc.record({
 
 type Fleet = typeof fleetArb extends fc.Arbitrary<infer T> ? T : never;
 
-function fromFleet(f: Fleet, samples: QueueSample[]): DemandInput {
+function fromFleet(
+  f: Fleet,
+  samples: QueueSample[],
+  pool: { poolStabilizationSeconds?: number; restS?: number } = {},
+): DemandInput {
+  const { restS, ...poolPolicy } = pool;
   return input({
     samples,
     current: f.current,
@@ -368,7 +414,9 @@ function fromFleet(f: Fleet, samples: QueueSample[]): DemandInput {
     startDelayS: f.startDelayS,
     warmStarting: f.warmStarting,
     ...(f.leftS === undefined ? {} : { leftS: f.leftS }),
+    ...(restS === undefined ? {} : { restS }),
     policy: drainTime({
+      ...poolPolicy,
       maxExtra: f.maxExtra,
       targetWaitSeconds: f.targetWaitSeconds,
       jobSeconds: f.jobSeconds,
@@ -471,6 +519,60 @@ describe('drain-time policy: properties', () => {
         expect(result.servers).toBeGreaterThanOrEqual(f.current);
       }),
     );
+  });
+
+  describe('a server on loan from the warm pool', () => {
+    // poolRestSeconds 600; the shorter window anywhere from none to past the whole one (300 s).
+    const withPool = (f: Fleet, samples: QueueSample[], poolStabilizationSeconds: number, restS?: number) =>
+      fromFleet(f, samples, { poolStabilizationSeconds, ...(restS === undefined ? {} : { restS }) });
+    const poolWindow = fc.integer({ min: 0, max: 400 });
+
+    it('that was started again within poolRestSeconds of going back decides as if none served', () => {
+      fc.assert(
+        fc.property(
+          lengthsArb,
+          fleetArb,
+          poolWindow,
+          fc.integer({ min: 0, max: 599 }),
+          (lengths, f, pool, restS) => {
+            const samples = series(lengths, { everySeconds: 15 });
+            expect(demand(withPool(f, samples, pool, restS))).toEqual(demand(withPool(f, samples, pool)));
+          },
+        ),
+      );
+    });
+
+    it('that had rested never makes the policy keep more servers', () => {
+      fc.assert(
+        fc.property(
+          lengthsArb,
+          fleetArb,
+          poolWindow,
+          fc.integer({ min: 600, max: 3600 }),
+          (lengths, f, pool, restS) => {
+            const samples = series(lengths, { everySeconds: 15 });
+            const rested = demand(withPool(f, samples, pool, restS));
+            expect(rested.servers).toBeLessThanOrEqual(demand(withPool(f, samples, pool)).servers);
+          },
+        ),
+      );
+    });
+
+    it('never retires within the shorter window of a server leaving service', () => {
+      fc.assert(
+        fc.property(
+          lengthsArb,
+          fleetArb,
+          fc.integer({ min: 1, max: 300 }),
+          fc.nat(),
+          (lengths, f, pool, left) => {
+            const samples = series(lengths, { everySeconds: 15 });
+            const result = demand(withPool({ ...f, leftS: left % pool }, samples, pool, 600));
+            expect(result.servers).toBeGreaterThanOrEqual(f.current);
+          },
+        ),
+      );
+    });
   });
 
   it('a longer backlog never asks for fewer servers', () => {
