@@ -206,7 +206,7 @@ export function drainTimeDemand(
   }
   return known(
     needed,
-    `${describe}: ${needed} servers keep the ${policy.targetWaitSeconds} s target for ${span} s${span < policy.stabilizationSeconds ? ' (a warm server goes back to the pool)' : ''}`,
+    `${describe}: ${needed === 1 ? '1 server keeps' : `${needed} servers keep`} the ${policy.targetWaitSeconds} s target for ${span} s${span < policy.stabilizationSeconds ? ' (a warm server goes back to the pool)' : ''}`,
   );
 }
 
