@@ -26,7 +26,13 @@ import {
   type RoleBounds,
   type RolePause,
 } from './types.js';
-import { countsAsCapacity, launchSpec, type PoolLaunchSettings, poolSize, staleness } from './warm-pool.js';
+import {
+  countsAsCapacity,
+  launchSpec,
+  type PoolLaunchSettings,
+  poolSize,
+  returnsToPool,
+} from './warm-pool.js';
 
 /** Everything one role's decision depends on; a plain object, so callers can build it anywhere. */
 export interface DecideInput {
@@ -228,19 +234,11 @@ function fleetView(input: DecideInput, launched: PoolLaunchSettings, learned: nu
 
 /**
  * How long (s) a server on loan from the warm pool waited there, from its last stop to its start;
- * undefined unless a scale-in would stop it back into the pool (as pool-plan.ts returns one: the
- * role returns servers, and it is On-Demand, not a bridge, owned and still current).
+ * undefined unless a scale-in would stop it back into the pool (a bridge goes back on its own rule).
  */
 function restBeforeLoan(s: ObservedServer, launched: PoolLaunchSettings, now: number): number | undefined {
-  if (s.startedAt === undefined || s.stoppedAt === undefined) return undefined;
-  const returned =
-    launched.settings?.returnOnScaleIn === true &&
-    s.bridge !== true &&
-    s.market !== 'spot' &&
-    s.orphan !== true &&
-    s.interruptedAt === undefined &&
-    staleness(s, launched, now).reasons.length === 0;
-  return returned ? Math.max(0, (s.startedAt - s.stoppedAt) / 1000) : undefined;
+  if (s.startedAt === undefined || s.stoppedAt === undefined || s.bridge === true) return undefined;
+  return returnsToPool(s, launched, now) ? Math.max(0, (s.startedAt - s.stoppedAt) / 1000) : undefined;
 }
 
 function newest(at: number | undefined, time: number): number {

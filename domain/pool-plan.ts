@@ -12,6 +12,7 @@ import {
   countsAsCapacity,
   type PoolInput,
   type PoolLaunchSettings,
+  returnsToPool,
   type Staleness,
   staleness,
 } from './warm-pool.js';
@@ -112,7 +113,7 @@ export function planPool(input: PoolPlanInput): void {
     }
   }
   for (const { server, reason } of drained) {
-    const back = returnable(input, server) && ready.length + coming.length < size;
+    const back = returnsToPool(server, input.pool, input.now) && ready.length + coming.length < size;
     const next: Action = back
       ? { kind: 'stop', serverId: server.intentId, reason: `${reason}: back into the warm pool` }
       : { kind: 'terminate', serverId: server.intentId, reason };
@@ -132,8 +133,8 @@ export function planPool(input: PoolPlanInput): void {
 
 /**
  * Pool servers serving a burst that scale-in will put back: started from the pool (this plan's
- * fresh starts included), returnable, and no more than the role serves beyond its schedule floor;
- * and those already draining on their way back (drained by this plan or before: a role with a load
+ * fresh starts included), ones a drain returns (`returnsToPool`), and no more than the role serves
+ * beyond its schedule floor; and those already draining on their way back (drained by this plan or before: a role with a load
  * balancer drains for its drain time). The pool counts them instead of warming replacements, so a
  * burst costs no launch and its end no termination; servers serving the floor are for good, and
  * the pool is refilled behind them. `finishing`: drained in this plan, counted as stopped instead.
@@ -142,7 +143,7 @@ function onLoan(input: PoolPlanInput, startedNow: number, finishing: ReadonlySet
   if (input.pool.settings?.returnOnScaleIn !== true) return 0;
   const draining = new Set(input.actions.flatMap((a) => (a.kind === 'drain' ? [a.serverId] : [])));
   const leaving = (s: ObservedServer) => s.state === 'draining' || draining.has(s.intentId);
-  // Serving or on its way back: the ledger's ended servers are not looked at (returnable weighs
+  // Serving or on its way back: the ledger's ended servers are not looked at (returnsToPool weighs
   // staleness, and the history is long).
   const lent = input.servers.filter(
     (s) =>
@@ -150,7 +151,7 @@ function onLoan(input: PoolPlanInput, startedNow: number, finishing: ReadonlySet
       s.startedAt !== undefined &&
       s.bridge !== true &&
       !finishing.has(s.intentId) &&
-      returnable(input, s),
+      returnsToPool(s, input.pool, input.now),
   );
   const serving = lent.filter((s) => countsAsCapacity(s) && !leaving(s)).length;
   const back = lent.filter(leaving).length;
@@ -247,19 +248,6 @@ function returnBridges(input: PoolPlanInput): { server: ObservedServer; reason: 
     if (!input.drainWaits) drained.push({ server, reason: 'bridge drained' });
   }
   return drained;
-}
-
-/** Whether a drained server may go back into the pool instead of being terminated. */
-function returnable(input: PoolPlanInput, server: ObservedServer): boolean {
-  const { pool } = input;
-  return (
-    pool.settings?.returnOnScaleIn === true &&
-    server.instanceId !== undefined &&
-    server.market !== 'spot' &&
-    server.orphan !== true &&
-    server.interruptedAt === undefined &&
-    staleness(server, pool, input.now).reasons.length === 0
-  );
 }
 
 /**

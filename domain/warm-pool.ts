@@ -151,6 +151,21 @@ export interface Staleness {
   unstartable: boolean;
 }
 
+/**
+ * Whether a drained server goes back into the pool rather than being terminated: the role returns
+ * servers on scale-in, and the server is On-Demand, owned, not interrupted and still current.
+ */
+export function returnsToPool(server: ServerRecord, pool: PoolLaunchSettings, now: number): boolean {
+  return (
+    pool.settings?.returnOnScaleIn === true &&
+    server.instanceId !== undefined &&
+    server.market !== 'spot' &&
+    server.orphan !== true &&
+    server.interruptedAt === undefined &&
+    staleness(server, pool, now).reasons.length === 0
+  );
+}
+
 /** Why a pool server (or one about to go back into the pool) is stale at `now`. */
 export function staleness(server: ServerRecord, pool: PoolLaunchSettings, now: number): Staleness {
   const reasons: string[] = [];
