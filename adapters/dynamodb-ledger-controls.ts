@@ -9,8 +9,8 @@
  *   copies the older item's other half into its own item (unless it exists) and deletes the older
  *   item, so a cleared setting can never come back from it.
  * - Values are nested maps because bounds have their own `expiresAt` (ms, when min/max stop
- *   applying; `minUntil`/`maxUntil` when one bound ends at another time), which must not be read
- *   as the item's TTL.
+ *   applying; `minUntil`/`maxUntil` when one bound ends at another time, `minReason`/`maxReason`
+ *   when one is held for another reason), which must not be read as the item's TTL.
  */
 import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type {
@@ -211,6 +211,8 @@ function toBounds(value: unknown): RoleBounds | undefined {
     minUntil: numberField(value.minUntil),
     maxUntil: numberField(value.maxUntil),
     reason: stringField(value.reason),
+    minReason: stringField(value.minReason),
+    maxReason: stringField(value.maxReason),
     requestId: stringField(value.requestId),
     setBy: stringField(value.setBy),
   });

@@ -41,10 +41,18 @@ export function boundEnd(bounds: RoleBounds, bound: 'min' | 'max'): number | und
   return (bound === 'min' ? bounds.minUntil : bounds.maxUntil) ?? bounds.expiresAt;
 }
 
-/** The operator's bounds that still apply at `now`, each by its own end; undefined when none does. */
+/** Why one bound is held: its own reason, else the record's. */
+export function boundReason(bounds: RoleBounds, bound: 'min' | 'max'): string | undefined {
+  return (bound === 'min' ? bounds.minReason : bounds.maxReason) ?? bounds.reason;
+}
+
+/**
+ * The operator's bounds that still apply at `now`, each by its own end; undefined when none does.
+ * When only one bound is left, the record's `reason` is that bound's.
+ */
 export function activeBounds(bounds: RoleBounds | undefined, now: number): RoleBounds | undefined {
   if (bounds === undefined || !overrideActive(bounds, now)) return undefined;
-  const { min, max, minUntil, maxUntil, ...rest } = bounds;
+  const { min, max, minUntil, maxUntil, minReason, maxReason, ...rest } = bounds;
   const live = (bound: 'min' | 'max') => {
     const end = boundEnd(bounds, bound);
     return end === undefined || end > now;
@@ -52,10 +60,23 @@ export function activeBounds(bounds: RoleBounds | undefined, now: number): RoleB
   const keepMin = min !== undefined && live('min');
   const keepMax = max !== undefined && live('max');
   if (!keepMin && !keepMax) return undefined;
+  if (keepMin && keepMax) {
+    return {
+      min,
+      ...(minUntil === undefined ? {} : { minUntil }),
+      ...(minReason === undefined ? {} : { minReason }),
+      max,
+      ...(maxUntil === undefined ? {} : { maxUntil }),
+      ...(maxReason === undefined ? {} : { maxReason }),
+      ...rest,
+    };
+  }
+  const reason = boundReason(bounds, keepMin ? 'min' : 'max');
   return {
     ...(keepMin ? { min, ...(minUntil === undefined ? {} : { minUntil }) } : {}),
     ...(keepMax ? { max, ...(maxUntil === undefined ? {} : { maxUntil }) } : {}),
     ...rest,
+    ...(reason === undefined ? {} : { reason }),
   };
 }
 

@@ -185,7 +185,12 @@ export interface RoleBounds {
   minUntil?: number;
   /** When `max` stops applying, when that differs from `expiresAt`. */
   maxUntil?: number;
+  /** The newest command's reason; a bound kept from an earlier command with another reason carries its own below. */
   reason?: string;
+  /** Why `min` is held, when that differs from `reason` (a hold kept from an earlier command). */
+  minReason?: string;
+  /** Why `max` is held, when that differs from `reason`. */
+  maxReason?: string;
   setBy?: string;
   /** The control request that set it: repeating that request changes nothing. */
   requestId?: string;

@@ -2,7 +2,7 @@
  * What fleet-pilot prints for each answer of the control function, for people (`-o table`, the
  * default, 80 columns; `-o wide`, every column and nothing cut). `-o json` prints the answer as is.
  */
-import { boundEnd } from '../../domain/planner.js';
+import { boundEnd, boundReason } from '../../domain/planner.js';
 import type { ControlResult, JournalLine, RoleStatus } from '../../domain/services/control.js';
 import { type Paint, relative, shortId, span, table, truncate, WIDTH, wrap } from './terminal.js';
 
@@ -155,14 +155,21 @@ function renderJournalTable(entries: JournalLine[], ctx: RenderContext, withRole
 /** The operator's min and max, with when they expire: once when alike, else each its own. */
 function boundsLine(b: NonNullable<RoleStatus['bounds']>, now: number): string {
   const expires = (end: number | undefined) => (end === undefined ? '' : `, expires ${relative(end, now)}`);
+  const why = (reason: string | undefined) => (reason === undefined ? '' : ` (${reason})`);
   const held = (['min', 'max'] as const).flatMap((bound) =>
-    b[bound] === undefined ? [] : [{ text: `${bound} ${b[bound]}`, end: boundEnd(b, bound) }],
+    b[bound] === undefined
+      ? []
+      : [{ text: `${bound} ${b[bound]}`, end: boundEnd(b, bound), reason: boundReason(b, bound) }],
   );
+  // Bounds held for different reasons (one kept from an earlier command) each say their own.
+  if (held.some((h) => h.reason !== held[0]?.reason)) {
+    return held.map((h) => `${h.text}${expires(h.end)}${why(h.reason)}`).join('; ');
+  }
   const alike = held.every((h) => h.end === held[0]?.end);
   const text = alike
     ? `${held.map((h) => h.text).join(', ')}${expires(held[0]?.end)}`
     : held.map((h) => `${h.text}${expires(h.end)}`).join('; ');
-  return `${text}${b.reason === undefined ? '' : ` (${b.reason})`}`;
+  return `${text}${why(held[0]?.reason ?? b.reason)}`;
 }
 
 /** A changing command's answer: what was done (or, in a dry run, would be) and what the converge did. */

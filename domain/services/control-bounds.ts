@@ -10,12 +10,15 @@ export interface HeldBound {
   value: number;
   /** When it stops applying; undefined: never (an older record set by hand). */
   until: number | undefined;
+  /** Why it is held, when not the record's (the newest command's) reason: a bound kept from an earlier command. */
+  reason?: string | undefined;
 }
 
 /**
- * A bounds record, set by the control function, whose min and max each keep their own end: the
- * record lasts until the later one, and a bound ending at another time carries its own
- * `minUntil` or `maxUntil`.
+ * A bounds record, set by the control function, whose min and max each keep their own end and
+ * reason: the record lasts until the later end, a bound ending at another time carries its own
+ * `minUntil` or `maxUntil`, and one held for another reason than the command's its own
+ * `minReason` or `maxReason`.
  */
 export function boundsRecord(
   min: HeldBound | undefined,
@@ -28,12 +31,18 @@ export function boundsRecord(
     bound === undefined || bound.until === expiresAt ? undefined : bound.until;
   const minUntil = own(min);
   const maxUntil = own(max);
+  const ownReason = (bound: HeldBound | undefined) =>
+    bound?.reason === undefined || bound.reason === fields.reason ? undefined : bound.reason;
+  const minReason = ownReason(min);
+  const maxReason = ownReason(max);
   return {
     ...(min === undefined ? {} : { min: min.value }),
     ...(max === undefined ? {} : { max: max.value }),
     ...(expiresAt === undefined ? {} : { expiresAt }),
     ...(minUntil === undefined ? {} : { minUntil }),
     ...(maxUntil === undefined ? {} : { maxUntil }),
+    ...(minReason === undefined ? {} : { minReason }),
+    ...(maxReason === undefined ? {} : { maxReason }),
     ...fields,
     setBy: 'control',
   };

@@ -9,7 +9,7 @@
 import { type CdnConfig, cdnAliases } from '../cdn.js';
 import type { ControlCommand } from '../commands.js';
 import { ValidationError } from '../errors.js';
-import { activeBounds, boundEnd } from '../planner.js';
+import { activeBounds, boundEnd, boundReason } from '../planner.js';
 import { CAPACITY_STATES, type RoleBounds, type RoleControls, type RolePause } from '../types.js';
 import { boundsRecord, heldUntil, shown, stillApplies } from './control-bounds.js';
 import {
@@ -218,7 +218,7 @@ export class Control {
     const until = now + command.holdMinutes * 60_000;
     const keptMax =
       current?.max !== undefined && current.max >= min
-        ? { value: current.max, until: boundEnd(current, 'max') }
+        ? { value: current.max, until: boundEnd(current, 'max'), reason: boundReason(current, 'max') }
         : undefined;
     const next = boundsRecord({ value: min, until }, keptMax, {
       since: now,
@@ -260,7 +260,11 @@ export class Control {
     const keptMin =
       current?.min === undefined
         ? undefined
-        : { value: Math.min(current.min, max), until: boundEnd(current, 'min') };
+        : {
+            value: Math.min(current.min, max),
+            until: boundEnd(current, 'min'),
+            reason: boundReason(current, 'min'),
+          };
     const next = boundsRecord(
       keptMin,
       { value: max, until },

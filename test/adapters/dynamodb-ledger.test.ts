@@ -416,6 +416,20 @@ describe('DynamoDbLedger on DynamoDB Local', () => {
       expect(await ledger.getControls('job')).toEqual({});
     });
 
+    it("reads back each bound's own end and reason", async () => {
+      const kept = {
+        ...bounds,
+        max: 4,
+        maxUntil: NOW + 1_800_000,
+        reason: 'manual retire of 1',
+        minReason: 'manual launch of 2',
+        maxReason: 'cost cap',
+        setBy: 'control',
+      };
+      await ledger.setBounds('app', kept);
+      expect(await ledger.getControls('app')).toEqual({ bounds: kept });
+    });
+
     it('keeps the bounds expiry out of the item TTL attribute', async () => {
       await ledger.setBounds('app', { max: 1, expiresAt: NOW });
 

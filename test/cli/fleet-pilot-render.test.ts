@@ -136,6 +136,40 @@ describe('fleet-pilot status', () => {
     expect(text).toContain('bounds: min 4, expires in 1 h 48 min; max 4, expires in 20 min');
   });
 
+  it('says why each bound is held when their reasons differ', () => {
+    const bounds = {
+      min: 3,
+      max: 5,
+      expiresAt: NOW + 120 * 60_000,
+      maxUntil: NOW + 30 * 60_000,
+      reason: 'cost cap',
+      minReason: 'month-end run',
+    };
+    const text = renderStatus(
+      { ...status, roles: [{ ...job, bounds }] },
+      { wide: true, paint: plain, now: NOW },
+    );
+    expect(text).toContain(
+      'bounds: min 3, expires in 2 h (month-end run); max 5, expires in 30 min (cost cap)\n',
+    );
+  });
+
+  it('keeps one reason for both bounds when they are held for the same one', () => {
+    const bounds = {
+      min: 3,
+      max: 5,
+      expiresAt: NOW + 120 * 60_000,
+      maxUntil: NOW + 30 * 60_000,
+      reason: 'month-end run',
+      maxReason: 'month-end run',
+    };
+    const text = renderStatus(
+      { ...status, roles: [{ ...job, bounds }] },
+      { wide: true, paint: plain, now: NOW },
+    );
+    expect(text).toContain('bounds: min 3, expires in 2 h; max 5, expires in 30 min (month-end run)\n');
+  });
+
   it('keeps a wrapped line within 80 columns, its continuation indented', () => {
     // Words that fill each line to the last column, where the continuation's indent would push it over.
     const reasons = [Array.from({ length: 24 }, (_, i) => `w${String(i).padStart(11, '0')}`).join(' ')];

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { RoleConfig } from '../../domain/config.js';
 import { demand } from '../../domain/demand.js';
-import { applyPlan, type DesiredInput, desiredCount, type PlanInput, plan } from '../../domain/planner.js';
+import {
+  activeBounds,
+  applyPlan,
+  boundReason,
+  type DesiredInput,
+  desiredCount,
+  type PlanInput,
+  plan,
+} from '../../domain/planner.js';
 import {
   CAPACITY_STATES,
   type DesiredDecision,
@@ -146,6 +154,54 @@ describe('desiredCount', () => {
     };
     const decision = desiredCount(base({ demand: hold }));
     expect(decision).toMatchObject({ count: 5, demand: 5, hold: 'queue length unknown (HTTP 502)' });
+  });
+});
+
+describe('activeBounds', () => {
+  // A retire's maximum (30 minutes) next to a launch's minimum kept until its own, later end.
+  const record = anOverride({
+    min: 4,
+    max: 4,
+    expiresAt: T0 + HOUR,
+    maxUntil: T0 + 30 * MINUTE,
+    reason: 'manual retire of 1',
+    minReason: 'manual launch of 2',
+  });
+
+  it('keeps each bound with its own reason while both apply', () => {
+    const live = activeBounds(record, T0);
+    expect(live).toEqual(record);
+    expect(live && [boundReason(live, 'min'), boundReason(live, 'max')]).toEqual([
+      'manual launch of 2',
+      'manual retire of 1',
+    ]);
+  });
+
+  it("drops an ended bound's reason: the record's reason is the surviving bound's", () => {
+    const live = activeBounds(record, T0 + 30 * MINUTE);
+    expect(live).toEqual({
+      min: 4,
+      expiresAt: T0 + HOUR,
+      reason: 'manual launch of 2',
+      setBy: 'operator',
+    });
+  });
+
+  it("takes a kept maximum's own reason once the launch's minimum has ended", () => {
+    const launch = anOverride({
+      min: 4,
+      max: 5,
+      expiresAt: T0 + 2 * HOUR,
+      minUntil: T0 + 30 * MINUTE,
+      reason: 'month-end run',
+      maxReason: 'cost cap',
+    });
+    expect(activeBounds(launch, T0 + 30 * MINUTE)).toEqual({
+      max: 5,
+      expiresAt: T0 + 2 * HOUR,
+      reason: 'cost cap',
+      setBy: 'operator',
+    });
   });
 });
 

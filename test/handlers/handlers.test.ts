@@ -229,12 +229,17 @@ describe('handlers on the fake cloud and DynamoDB Local', () => {
         `app: retiring 1 (maximum 4 held until ${shown(retiredAt + 30 * MINUTE)}, minimum 4 kept until ${shown(minEnd)}; lifetime and billing rules still apply)`,
       ],
     });
-    expect((await h.ledger.getControls('app')).bounds).toMatchObject({
+    // Each bound keeps its own reason: the minimum is still the launch's.
+    const record = (await h.ledger.getControls('app')).bounds;
+    expect(record).toMatchObject({
       min: 4,
       max: 4,
       expiresAt: minEnd,
       maxUntil: retiredAt + 30 * MINUTE,
+      reason: 'manual retire of 1',
+      minReason: 'manual launch of 2',
     });
+    expect(record).not.toHaveProperty('maxReason');
     // Past the retire's 30 minutes the launch's minimum still holds: never fewer than 4 in service.
     for (let minute = 0; minute < 40; minute += 5) {
       await settle(5);
@@ -243,8 +248,9 @@ describe('handlers on the fake cloud and DynamoDB Local', () => {
     }
     const status = await runControl({ action: 'status', role: 'app' }, h.app);
     const app = status.ok ? status.roles?.[0] : undefined;
-    expect(app).toMatchObject({ desired: 4, bounds: { min: 4 } });
+    expect(app).toMatchObject({ desired: 4, bounds: { min: 4, reason: 'manual launch of 2' } });
     expect(app?.bounds).not.toHaveProperty('max');
+    expect(app?.bounds).not.toHaveProperty('minReason');
     expect(app?.reasons).toContain(`override min 4 until ${new Date(minEnd).toISOString()}`);
     // The retire's maximum has ended, so the same retire again is a new one; the minimum keeps its end.
     const again = await runControl(retire, h.app);
@@ -256,6 +262,10 @@ describe('handlers on the fake cloud and DynamoDB Local', () => {
         ),
       ],
     });
+    expect((await h.ledger.getControls('app')).bounds).toMatchObject({
+      reason: 'manual retire of 1',
+      minReason: 'manual launch of 2',
+    });
     // Once the launch's hold ends, nothing of it is left.
     h.advance(minEnd - h.clock.now() + MINUTE);
     const after = await runControl({ action: 'status', role: 'app' }, h.app);
@@ -265,9 +275,12 @@ describe('handlers on the fake cloud and DynamoDB Local', () => {
   it("control launch keeps a longer maximum until the maximum's end, not the launch's", async () => {
     await settle(3);
     const setAt = h.clock.now();
-    await runControl({ action: 'override', role: 'app', max: 5, minutes: 120 }, h.app);
+    await runControl({ action: 'override', role: 'app', max: 5, minutes: 120, reason: 'cost cap' }, h.app);
     const launchedAt = h.clock.now();
-    const result = await runControl({ action: 'launch', role: 'app', count: 1, holdMinutes: 30 }, h.app);
+    const result = await runControl(
+      { action: 'launch', role: 'app', count: 1, holdMinutes: 30, reason: 'month-end run' },
+      h.app,
+    );
     const maxEnd = setAt + 120 * MINUTE;
     expect(result).toMatchObject({
       ok: true,
@@ -275,11 +288,16 @@ describe('handlers on the fake cloud and DynamoDB Local', () => {
         `app: launching 1 (minimum 4 held until ${shown(launchedAt + 30 * MINUTE)}; maximum 5 kept until ${shown(maxEnd)})`,
       ],
     });
+    // The kept maximum keeps its own reason, the minimum the launch's.
+    const record = (await h.ledger.getControls('app')).bounds;
+    expect(record).toMatchObject({ reason: 'month-end run', maxReason: 'cost cap' });
+    expect(record).not.toHaveProperty('minReason');
     await settle(35);
     const status = await runControl({ action: 'status', role: 'app' }, h.app);
     const app = status.ok ? status.roles?.[0] : undefined;
-    expect(app).toMatchObject({ desired: 3, bounds: { max: 5, expiresAt: maxEnd } });
+    expect(app).toMatchObject({ desired: 3, bounds: { max: 5, expiresAt: maxEnd, reason: 'cost cap' } });
     expect(app?.bounds).not.toHaveProperty('min');
+    expect(app?.bounds).not.toHaveProperty('maxReason');
   });
 
   it('control launch on a paused role holds the minimum and says nothing launches until resumed', async () => {
