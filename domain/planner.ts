@@ -60,17 +60,8 @@ export function activeBounds(bounds: RoleBounds | undefined, now: number): RoleB
   const keepMin = min !== undefined && live('min');
   const keepMax = max !== undefined && live('max');
   if (!keepMin && !keepMax) return undefined;
-  if (keepMin && keepMax) {
-    return {
-      min,
-      ...(minUntil === undefined ? {} : { minUntil }),
-      ...(minReason === undefined ? {} : { minReason }),
-      max,
-      ...(maxUntil === undefined ? {} : { maxUntil }),
-      ...(maxReason === undefined ? {} : { maxReason }),
-      ...rest,
-    };
-  }
+  // Both still apply: the record as it is.
+  if (keepMin && keepMax) return bounds;
   const reason = boundReason(bounds, keepMin ? 'min' : 'max');
   return {
     ...(keepMin ? { min, ...(minUntil === undefined ? {} : { minUntil }) } : {}),

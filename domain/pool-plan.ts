@@ -134,8 +134,8 @@ export function planPool(input: PoolPlanInput): void {
 /**
  * Pool servers serving a burst that scale-in will put back: started from the pool (this plan's
  * fresh starts included), ones a drain returns (`returnsToPool`), and no more than the role serves
- * beyond its schedule floor; and those already draining on their way back (drained by this plan or before: a role with a load
- * balancer drains for its drain time). The pool counts them instead of warming replacements, so a
+ * beyond its schedule floor; and those already draining on their way back (drained by this plan
+ * or before: a role with a load balancer drains for its drain time). The pool counts them instead of warming replacements, so a
  * burst costs no launch and its end no termination; servers serving the floor are for good, and
  * the pool is refilled behind them. `finishing`: drained in this plan, counted as stopped instead.
  */

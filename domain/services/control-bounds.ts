@@ -3,7 +3,7 @@
  * own end, whether a repeated request still applies, and how an end reads in a message.
  */
 import type { ControlCommand } from '../commands.js';
-import { boundEnd } from '../planner.js';
+import { boundEnd, boundReason } from '../planner.js';
 import type { RoleBounds } from '../types.js';
 
 export interface HeldBound {
@@ -12,6 +12,11 @@ export interface HeldBound {
   until: number | undefined;
   /** Why it is held, when not the record's (the newest command's) reason: a bound kept from an earlier command. */
   reason?: string | undefined;
+}
+
+/** An earlier command's bound kept in a new record, at `value`, with its own end and reason. */
+export function keptBound(bounds: RoleBounds, bound: 'min' | 'max', value: number): HeldBound {
+  return { value, until: boundEnd(bounds, bound), reason: boundReason(bounds, bound) };
 }
 
 /**

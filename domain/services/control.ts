@@ -9,9 +9,9 @@
 import { type CdnConfig, cdnAliases } from '../cdn.js';
 import type { ControlCommand } from '../commands.js';
 import { ValidationError } from '../errors.js';
-import { activeBounds, boundEnd, boundReason } from '../planner.js';
+import { activeBounds } from '../planner.js';
 import { CAPACITY_STATES, type RoleBounds, type RoleControls, type RolePause } from '../types.js';
-import { boundsRecord, heldUntil, shown, stillApplies } from './control-bounds.js';
+import { boundsRecord, heldUntil, keptBound, shown, stillApplies } from './control-bounds.js';
 import {
   fleetHistory,
   type JournalLine,
@@ -217,9 +217,7 @@ export class Control {
     const current = activeBounds(controls.bounds, now);
     const until = now + command.holdMinutes * 60_000;
     const keptMax =
-      current?.max !== undefined && current.max >= min
-        ? { value: current.max, until: boundEnd(current, 'max'), reason: boundReason(current, 'max') }
-        : undefined;
+      current?.max !== undefined && current.max >= min ? keptBound(current, 'max', current.max) : undefined;
     const next = boundsRecord({ value: min, until }, keptMax, {
       since: now,
       requestId,
@@ -258,13 +256,7 @@ export class Control {
     // own end: retiring `count` servers must neither drop nor shorten the hold that kept the others.
     const current = activeBounds(controls.bounds, now);
     const keptMin =
-      current?.min === undefined
-        ? undefined
-        : {
-            value: Math.min(current.min, max),
-            until: boundEnd(current, 'min'),
-            reason: boundReason(current, 'min'),
-          };
+      current?.min === undefined ? undefined : keptBound(current, 'min', Math.min(current.min, max));
     const next = boundsRecord(
       keptMin,
       { value: max, until },

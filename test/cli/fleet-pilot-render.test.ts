@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { renderChange, renderJournal, renderStatus } from '../../cli/fleet-pilot/render.js';
 import { paintFor, relative, shortId, span } from '../../cli/fleet-pilot/terminal.js';
 import type { ControlResult, RoleStatus } from '../../domain/services/control.js';
+import type { RoleBounds } from '../../domain/types.js';
 
 const NOW = Date.parse('2026-03-02T14:12:00Z');
 
@@ -121,53 +122,53 @@ describe('fleet-pilot status', () => {
     expect(Math.max(...text.split('\n').map((l) => l.length))).toBeLessThanOrEqual(80);
   });
 
-  it('says when each bound expires when they differ', () => {
-    const bounds = {
-      min: 4,
-      max: 4,
-      expiresAt: NOW + 108 * 60_000,
-      maxUntil: NOW + 20 * 60_000,
-      reason: 'manual retire of 1',
-    };
-    const text = renderStatus(
-      { ...status, roles: [{ ...job, bounds }] },
-      { wide: false, paint: plain, now: NOW },
-    );
-    expect(text).toContain('bounds: min 4, expires in 1 h 48 min; max 4, expires in 20 min');
-  });
+  describe('bounds', () => {
+    /** Status of the job role with these bounds, min 3 for 2 h and max 5 for 30 min unless given. */
+    const withBounds = (bounds: Partial<RoleBounds>, wide = true) =>
+      renderStatus(
+        {
+          ...status,
+          roles: [
+            {
+              ...job,
+              bounds: {
+                min: 3,
+                max: 5,
+                expiresAt: NOW + 120 * 60_000,
+                maxUntil: NOW + 30 * 60_000,
+                ...bounds,
+              },
+            },
+          ],
+        },
+        { wide, paint: plain, now: NOW },
+      );
 
-  it('says why each bound is held when their reasons differ', () => {
-    const bounds = {
-      min: 3,
-      max: 5,
-      expiresAt: NOW + 120 * 60_000,
-      maxUntil: NOW + 30 * 60_000,
-      reason: 'cost cap',
-      minReason: 'month-end run',
-    };
-    const text = renderStatus(
-      { ...status, roles: [{ ...job, bounds }] },
-      { wide: true, paint: plain, now: NOW },
-    );
-    expect(text).toContain(
-      'bounds: min 3, expires in 2 h (month-end run); max 5, expires in 30 min (cost cap)\n',
-    );
-  });
+    it('says when each bound expires when they differ', () => {
+      const text = withBounds(
+        {
+          min: 4,
+          max: 4,
+          expiresAt: NOW + 108 * 60_000,
+          maxUntil: NOW + 20 * 60_000,
+          reason: 'manual retire of 1',
+        },
+        false,
+      );
+      expect(text).toContain('bounds: min 4, expires in 1 h 48 min; max 4, expires in 20 min');
+    });
 
-  it('keeps one reason for both bounds when they are held for the same one', () => {
-    const bounds = {
-      min: 3,
-      max: 5,
-      expiresAt: NOW + 120 * 60_000,
-      maxUntil: NOW + 30 * 60_000,
-      reason: 'month-end run',
-      maxReason: 'month-end run',
-    };
-    const text = renderStatus(
-      { ...status, roles: [{ ...job, bounds }] },
-      { wide: true, paint: plain, now: NOW },
-    );
-    expect(text).toContain('bounds: min 3, expires in 2 h; max 5, expires in 30 min (month-end run)\n');
+    it('says why each bound is held when their reasons differ', () => {
+      const text = withBounds({ reason: 'cost cap', minReason: 'month-end run' });
+      expect(text).toContain(
+        'bounds: min 3, expires in 2 h (month-end run); max 5, expires in 30 min (cost cap)\n',
+      );
+    });
+
+    it('keeps one reason for both bounds when they are held for the same one', () => {
+      const text = withBounds({ reason: 'month-end run', maxReason: 'month-end run' });
+      expect(text).toContain('bounds: min 3, expires in 2 h; max 5, expires in 30 min (month-end run)\n');
+    });
   });
 
   it('keeps a wrapped line within 80 columns, its continuation indented', () => {

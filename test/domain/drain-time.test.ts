@@ -523,8 +523,14 @@ describe('drain-time policy: properties', () => {
 
   describe('a server on loan from the warm pool', () => {
     // poolRestSeconds 600; the shorter window anywhere from none to past the whole one (300 s).
-    const withPool = (f: Fleet, samples: QueueSample[], poolStabilizationSeconds: number, restS?: number) =>
-      fromFleet(f, samples, { poolStabilizationSeconds, ...(restS === undefined ? {} : { restS }) });
+    /** The policy's answer over `lengths` (a sample every 15 s) with a shorter window of `pool` s. */
+    const onLoan = (lengths: number[], f: Fleet, pool: number, restS?: number) =>
+      demand(
+        fromFleet(f, series(lengths, { everySeconds: 15 }), {
+          poolStabilizationSeconds: pool,
+          ...(restS === undefined ? {} : { restS }),
+        }),
+      );
     const poolWindow = fc.integer({ min: 0, max: 400 });
 
     it('that was started again within poolRestSeconds of going back decides as if none served', () => {
@@ -535,8 +541,7 @@ describe('drain-time policy: properties', () => {
           poolWindow,
           fc.integer({ min: 0, max: 599 }),
           (lengths, f, pool, restS) => {
-            const samples = series(lengths, { everySeconds: 15 });
-            expect(demand(withPool(f, samples, pool, restS))).toEqual(demand(withPool(f, samples, pool)));
+            expect(onLoan(lengths, f, pool, restS)).toEqual(onLoan(lengths, f, pool));
           },
         ),
       );
@@ -550,9 +555,9 @@ describe('drain-time policy: properties', () => {
           poolWindow,
           fc.integer({ min: 600, max: 3600 }),
           (lengths, f, pool, restS) => {
-            const samples = series(lengths, { everySeconds: 15 });
-            const rested = demand(withPool(f, samples, pool, restS));
-            expect(rested.servers).toBeLessThanOrEqual(demand(withPool(f, samples, pool)).servers);
+            expect(onLoan(lengths, f, pool, restS).servers).toBeLessThanOrEqual(
+              onLoan(lengths, f, pool).servers,
+            );
           },
         ),
       );
@@ -566,8 +571,7 @@ describe('drain-time policy: properties', () => {
           fc.integer({ min: 1, max: 300 }),
           fc.nat(),
           (lengths, f, pool, left) => {
-            const samples = series(lengths, { everySeconds: 15 });
-            const result = demand(withPool({ ...f, leftS: left % pool }, samples, pool, 600));
+            const result = onLoan(lengths, { ...f, leftS: left % pool }, pool, 600);
             expect(result.servers).toBeGreaterThanOrEqual(f.current);
           },
         ),
